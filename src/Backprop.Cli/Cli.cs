@@ -1,0 +1,52 @@
+namespace Backprop.Cli;
+
+/// <summary>The <c>backprop</c> command: dispatches to a subcommand and turns bad input into a one-line error.</summary>
+public static class Cli
+{
+    /// <summary>Exit code for bad input (usage, expression or file errors).</summary>
+    public const int UsageError = 2;
+
+    private const string Usage = """
+        backprop: gradients by backpropagation, from the command line
+
+        usage:
+          backprop demo [--out DIR]                    the CS231n notes' examples, step by step
+          backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
+                        [--json]
+          backprop --help | --version
+
+        expressions: numbers, variables, + - * / ^, unary minus, parentheses, and
+          exp log sqrt sin cos tanh sigmoid relu abs max(a,b) min(a,b)
+        """;
+
+    /// <summary>Runs the command with the given arguments and returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? UsageError : 0;
+        }
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine(typeof(Value).Assembly.GetName().Version?.ToString(3));
+            return 0;
+        }
+        try
+        {
+            var rest = args[1..];
+            if (rest.Contains("--help")) { stdout.WriteLine(Usage); return 0; }
+            return args[0] switch
+            {
+                "grad" => GradCommand.Run(rest, stdout, stderr),
+                "demo" => DemoCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}' (known: demo, grad; run 'backprop --help')"),
+            };
+        }
+        catch (Exception e) when (e is UsageException or ExpressionException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"backprop: error: {e.Message}");
+            return UsageError;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+namespace Backprop;
+
+/// <summary>
+/// A wire in a real-valued circuit: its forward value <see cref="Data"/>, and after <see cref="Backward"/>
+/// its gradient <see cref="Grad"/>, the sensitivity of the circuit's output to this wire.
+/// Built from numbers with operators and gate methods; every intermediate wire keeps its gradient.
+/// </summary>
+public sealed class Value
+{
+    private readonly Value? _a, _b;
+    private double _upstream; // the gradient arriving during the current backward sweep
+    private int _visitMark;   // the sweep that last visited this wire (saves a hash set per sort)
+    private static int s_sweeps;
+
+    /// <summary>Creates an input wire (a leaf) holding <paramref name="data"/>.</summary>
+    public Value(double data, string? label = null)
+    {
+        Data = data;
+        Label = label;
+        Constant = double.NaN;
+    }
+
+    private Value(double data, Gate op, Value a, Value? b, double constant)
+    {
+        Data = data;
+        Op = op;
+        _a = a;
+        _b = b;
+        Constant = constant;
+    }
+
+    /// <summary>The forward value on this wire.</summary>
+    public double Data { get; set; }
+
+    /// <summary>∂output/∂this wire, accumulated by <see cref="Backward"/>.</summary>
+    public double Grad { get; set; }
+
+    /// <summary>An optional name shown in diagrams, staged code and errors.</summary>
+    public string? Label { get; set; }
+
+    /// <summary>The gate that produced this wire, or null for an input.</summary>
+    public Gate? Op { get; }
+
+    /// <summary>The gate's constant parameter (for add-constant, scale and constant power), else NaN.</summary>
+    public double Constant { get; }
+
+    /// <summary>True for an input wire (no gate produced it).</summary>
+    public bool IsLeaf => Op is null;
+
+    /// <summary>The wires that feed the gate that produced this one (empty for an input).</summary>
+    public IReadOnlyList<Value> Inputs => _a is null ? [] : _b is null ? [_a] : [_a, _b];
+
+    /// <summary>Applies a gate to one input wire.</summary>
+    public static Value Apply(Gate gate, Value a, double constant = double.NaN)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(a);
+        if (gate.Arity != 1) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} inputs, got 1", nameof(gate));
+        return new Value(gate.Forward(a.Data, 0, constant), gate, a, null, constant);
+    }
+
+    /// <summary>Applies a gate to two input wires.</summary>
+    public static Value Apply(Gate gate, Value a, Value b)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (gate.Arity != 2) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} input, got 2", nameof(gate));
+        return new Value(gate.Forward(a.Data, b.Data, double.NaN), gate, a, b, double.NaN);
+    }
+
+    /// <summary>Makes a user-defined one-input gate from its forward function and its local derivative dy/dx at (x, y).</summary>
+    public static Func<Value, Value> Gate(string name, Func<double, double> forward, Func<double, double, double> localGradient)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(localGradient);
+        var gate = new Gate(name, name, 1, (a, _, _) => forward(a), (a, _, _, y) => (localGradient(a, y), 0));
+        return x => Apply(gate, x);
+    }
+
+    /// <summary>Makes a user-defined two-input gate from its forward function and its local gradients (∂y/∂a, ∂y/∂b) at (a, b, y).</summary>
+    public static Func<Value, Value, Value> Gate(string name, Func<double, double, double> forward,
+        Func<double, double, double, (double, double)> localGradients)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(localGradients);
+        var gate = new Gate(name, name, 2, (a, b, _) => forward(a, b), (a, b, _, y) => localGradients(a, b, y));
+        return (a, b) => Apply(gate, a, b);
+    }
+
+    public static implicit operator Value(double data) => new(data);
+
+    public static Value operator +(Value a, Value b) => Apply(Gates.Add, a, b);
+    public static Value operator +(Value a, double c) => Apply(Gates.AddConstant, a, c);
+    public static Value operator +(double c, Value a) => Apply(Gates.AddConstant, a, c);
+    public static Value operator -(Value a, Value b) => Apply(Gates.Sub, a, b);
+    public static Value operator -(Value a, double c) => Apply(Gates.AddConstant, a, -c);
+    public static Value operator -(double c, Value a) => Apply(Gates.SubtractFromConstant, a, c);
+    public static Value operator *(Value a, Value b) => Apply(Gates.Mul, a, b);
+    public static Value operator *(Value a, double c) => Apply(Gates.Scale, a, c);
+    public static Value operator *(double c, Value a) => Apply(Gates.Scale, a, c);
+    public static Value operator /(Value a, Value b) => Apply(Gates.Div, a, b);
+    public static Value operator /(Value a, double c) => Apply(Gates.Scale, a, 1 / c);
+    public static Value operator /(double c, Value a) => c == 1 ? a.Reciprocal() : Apply(Gates.Scale, a.Reciprocal(), c);
+    public static Value operator -(Value a) => Apply(Gates.Neg, a);
+
+    /// <summary>this^k for a constant exponent.</summary>
+    public Value Pow(double k) => Apply(Gates.Pow, this, k);
+    /// <summary>this^e with the exponent a wire, so it gets a gradient too.</summary>
+    public Value Pow(Value e) => Apply(Gates.PowWire, this, e);
+    public Value Exp() => Apply(Gates.Exp, this);
+    public Value Log() => Apply(Gates.Log, this);
+    public Value Sqrt() => Apply(Gates.Sqrt, this);
+    public Value Sin() => Apply(Gates.Sin, this);
+    public Value Cos() => Apply(Gates.Cos, this);
+    public Value Tanh() => Apply(Gates.Tanh, this);
+    /// <summary>The fused sigmoid gate σ(x) = 1/(1+e^-x) with local gradient (1-σ)σ.</summary>
+    public Value Sigmoid() => Apply(Gates.Sigmoid, this);
+    public Value Relu() => Apply(Gates.Relu, this);
+    public Value Abs() => Apply(Gates.Abs, this);
+    /// <summary>1/x, with local gradient -1/x².</summary>
+    public Value Reciprocal() => Apply(Gates.Reciprocal, this);
+    /// <summary>max(a, b); at a tie the gradient is split evenly between the inputs.</summary>
+    public static Value Max(Value a, Value b) => Apply(Gates.Max, a, b);
+    /// <summary>min(a, b); at a tie the gradient is split evenly between the inputs.</summary>
+    public static Value Min(Value a, Value b) => Apply(Gates.Min, a, b);
+
+    /// <summary>
+    /// Every wire this one depends on, inputs before the gates that use them, each once, ending with this wire.
+    /// Iterative, so a chain of millions of gates needs no deep stack.
+    /// </summary>
+    public List<Value> Topological()
+    {
+        int mark = Interlocked.Increment(ref s_sweeps);
+        var order = new List<Value>();
+        var stack = new Stack<(Value wire, bool inputsDone)>();
+        stack.Push((this, false));
+        while (stack.Count > 0)
+        {
+            var (v, inputsDone) = stack.Pop();
+            if (inputsDone) { order.Add(v); continue; }
+            if (v._visitMark == mark) continue;
+            v._visitMark = mark;
+            stack.Push((v, true));
+            if (v._b is not null && v._b._visitMark != mark) stack.Push((v._b, false));
+            if (v._a is not null && v._a._visitMark != mark) stack.Push((v._a, false));
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// Backpropagates from this wire with gradient 1: in reverse topological order each gate multiplies its
+    /// local gradient by the upstream gradient and adds it into its inputs. Gradients accumulate across calls.
+    /// </summary>
+    public void Backward() => Backward(Topological());
+
+    internal void Backward(List<Value> order)
+    {
+        foreach (var v in order) v._upstream = 0;
+        _upstream = 1;
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var v = order[i];
+            double g = v._upstream;
+            v.Grad += g;
+            if (v.Op is null) continue;
+            var (da, db) = v.Op.LocalGradient(v._a!.Data, v._b?.Data ?? 0, v.Constant, v.Data);
+            v._a._upstream += da * g;
+            if (v._b is not null) v._b._upstream += db * g;
+        }
+    }
+
+    /// <summary>Sets the gradient of this wire and every wire it depends on to zero.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var v in Topological()) v.Grad = 0;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"Value({(Label is null ? "" : Label + "=")}{Format.Number(Data)}, grad={Format.Number(Grad)})";
+}
