@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Backprop.Bench;
+
+/// <summary>A benchmark workload: discovered by reflection, run by name.</summary>
+public interface IWorkload
+{
+    /// <summary>The name used on the command line (as in <c>gemm</c> or <c>scalar</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Measures the workload and adds its rows to the report.</summary>
+    void Run(Report report);
+}
+
+/// <summary>One measured figure: a median over repeated runs, with the spread, and the target it is held to.</summary>
+public sealed record Row(string Workload, string Implementation, string Metric, double Median, double Min, double Max,
+    string Unit, int Runs, string? Target = null);
+
+/// <summary>Collects rows, prints them as a table and writes them as JSON.</summary>
+public sealed class Report
+{
+    public List<Row> Rows { get; } = [];
+
+    public void Add(Row row)
+    {
+        Rows.Add(row);
+        Console.WriteLine($"  {row.Workload,-44} {row.Implementation,-12} {row.Metric,-10} {row.Median,12:G5} {row.Unit,-9}" +
+                          $" [{row.Min:G4} .. {row.Max:G4}], n={row.Runs}{(row.Target is null ? "" : "  target " + row.Target)}");
+    }
+
+    public void WriteJson(string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(Rows, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+/// <summary>Timing helpers: warm up, then time repeated runs and take the median.</summary>
+public static class Harness
+{
+    /// <summary>Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls.</summary>
+    public static double[] Time(Action action, int samples = 15, int inner = 1, int warmup = 3)
+    {
+        for (int i = 0; i < warmup; i++) action();
+        var times = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < inner; i++) action();
+            times[s] = Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
+        }
+        return times;
+    }
+
+    /// <summary>A row from samples, each converted to the reported unit by <paramref name="convert"/>.</summary>
+    public static Row Summarize(string workload, string implementation, string metric, double[] samples, Func<double, double> convert,
+        string unit, string? target = null)
+    {
+        var values = samples.Select(convert).Order().ToArray();
+        double median = values.Length % 2 == 1 ? values[values.Length / 2] : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
+        return new Row(workload, implementation, metric, median, values[0], values[^1], unit, values.Length, target);
+    }
+
+    /// <summary>Every workload in this assembly.</summary>
+    public static IReadOnlyList<IWorkload> Workloads() =>
+        Assembly.GetExecutingAssembly().GetTypes()
+            .Where(t => typeof(IWorkload).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IWorkload)Activator.CreateInstance(t)!).OrderBy(w => w.Name).ToList();
+}
