@@ -1,54 +1,75 @@
+using System.Numerics;
+
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
 /// General matrix products on row-major spans: C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ.
 /// A is m×k after op (stored k×m when transposed), B is k×n after op; lda, ldb, ldc are row strides.
+/// C must not overlap A or B. When beta is 0, C is only written, so it may hold anything (even NaN).
+/// Products use up to <see cref="Threads.Count"/> threads; the result bits do not depend on the thread count.
 /// </summary>
 public static class Gemm
 {
     /// <summary>Single precision C = alpha·op(A)·op(B) + beta·C.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its row.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its matrix.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
-        float alpha = 1f, float beta = 0f)
-    {
-        for (int i = 0; i < m; i++)
-        {
-            var row = c.Slice(i * ldc, n);
-            if (beta == 0f) row.Clear(); else if (beta != 1f) for (int j = 0; j < n; j++) row[j] *= beta;
-            for (int p = 0; p < k; p++)
-            {
-                float aip = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
-                if (aip == 0f) continue;
-                if (transB) for (int j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
-                else
-                {
-                    var brow = b.Slice(p * ldb, n);
-                    for (int j = 0; j < n; j++) row[j] += aip * brow[j];
-                }
-            }
-        }
-    }
+        float alpha = 1f, float beta = 0f) =>
+        Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta, Threads.Count);
 
     /// <summary>Double precision C = alpha·op(A)·op(B) + beta·C.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its row.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its matrix.</exception>
     public static void Dgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc,
-        double alpha = 1, double beta = 0)
+        double alpha = 1, double beta = 0) =>
+        Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta, Threads.Count);
+
+    /// <summary>The product on at most <paramref name="threads"/> threads (the public entry points pass <see cref="Threads.Count"/>).</summary>
+    internal static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, T alpha, T beta, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix(transA ? k : m, transA ? m : k, lda, a.Length, nameof(a), nameof(lda));
+        CheckMatrix(transB ? n : k, transB ? k : n, ldb, b.Length, nameof(b), nameof(ldb));
+        CheckMatrix(m, n, ldc, c.Length, nameof(c), nameof(ldc));
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            ScaleRows(m, n, c, ldc, beta);
+            return;
+        }
+        if (!GemmMicroKernel.IsSupported)
+        {
+            GemmReference.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+            return;
+        }
+        fixed (T* pa = a, pb = b, pc = c)
+            GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads);
+    }
+
+    private static void CheckMatrix(int rows, int columns, int stride, int length, string name, string strideName)
+    {
+        if (stride < columns)
+            throw new ArgumentOutOfRangeException(strideName, stride, $"{strideName} = {stride} is shorter than a row of {name} ({columns} elements).");
+        if (rows == 0 || columns == 0) return;
+        long needed = (long)(rows - 1) * stride + columns;
+        if (length < needed)
+            throw new ArgumentException($"{name} has {length} elements; a {rows}×{columns} matrix with row stride {stride} needs {needed}.", name);
+    }
+
+    /// <summary>C = beta·C (C cleared when beta is 0), the whole product when k is 0.</summary>
+    private static void ScaleRows<T>(int m, int n, Span<T> c, int ldc, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < m; i++)
         {
             var row = c.Slice(i * ldc, n);
-            if (beta == 0) row.Clear(); else if (beta != 1) for (int j = 0; j < n; j++) row[j] *= beta;
-            for (int p = 0; p < k; p++)
-            {
-                double aip = alpha * (transA ? a[p * lda + i] : a[i * lda + p]);
-                if (aip == 0) continue;
-                if (transB) for (int j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
-                else
-                {
-                    var brow = b.Slice(p * ldb, n);
-                    for (int j = 0; j < n; j++) row[j] += aip * brow[j];
-                }
-            }
+            if (beta == T.Zero) row.Clear();
+            else for (int j = 0; j < n; j++) row[j] *= beta;
         }
     }
 }

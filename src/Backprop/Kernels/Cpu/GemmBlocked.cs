@@ -1,0 +1,167 @@
+using System.Numerics;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// The loops around the micro-kernel. Large products are cut into blocks that fit the caches (kc × nc of B
+/// for L3, mc × kc of A for L2, one kc × 16 panel of B for L1), packed, and swept tile by tile; threads split
+/// C into slabs of whole tiles, never the sum over k, so the result does not depend on the thread count.
+/// Small products skip packing and threads: their cost is the overhead, not the arithmetic.
+/// </summary>
+internal static unsafe class GemmBlocked
+{
+    /// <summary>Products with at most this many multiply-adds read A and B in place on one thread.</summary>
+    public const long SmallWork = 1 << 17;
+
+    /// <summary>A thread is worth waking only for about this many multiply-adds.</summary>
+    private const long WorkPerPart = 1 << 20;
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1 and checked strides, split over up to
+    /// <paramref name="threads"/> threads.
+    /// </summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
+        T* c, int ldc, T alpha, T beta, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = new Job<T>
+        {
+            A = a, ARow = transA ? 1 : lda, AStep = transA ? lda : 1,
+            B = b, BRow = transB ? 1 : ldb, BColumn = transB ? ldb : 1,
+            C = c, Ldc = ldc, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+        };
+        long work = (long)m * n * k;
+        if (work <= SmallWork)
+        {
+            Small(ref job);
+            return;
+        }
+        int rowTiles = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        int columnTiles = (n + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
+        // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.
+        job.SplitRows = rowTiles >= columnTiles;
+        job.Tiles = job.SplitRows ? rowTiles : columnTiles;
+        job.Parts = (int)Math.Clamp(work / WorkPerPart, 1, Math.Min(threads, job.Tiles));
+        ParallelFor.Run(job.Parts, ref job);
+    }
+
+    private static int BlockK<T>() where T : unmanaged => sizeof(T) == 4 ? 256 : 192;
+    private static int BlockM<T>() where T : unmanaged => sizeof(T) == 4 ? 144 : 96;
+    private static int BlockN<T>() where T : unmanaged => sizeof(T) == 4 ? 2048 : 1024;
+
+    /// <summary>One product and how it is cut into parts; part p owns a slab of whole tiles of C.</summary>
+    private struct Job<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* A, B, C;
+        public nint ARow, AStep, BRow, BColumn, Ldc;
+        public int M, N, K, Tiles, Parts;
+        public bool SplitRows;
+        public T Alpha, Beta;
+
+        public readonly void Invoke(int part)
+        {
+            int first = (int)((long)Tiles * part / Parts), last = (int)((long)Tiles * (part + 1) / Parts);
+            if (SplitRows)
+            {
+                int rows = GemmMicroKernel.Rows;
+                Packed(this, first * rows, Math.Min(last * rows, M), 0, N);
+            }
+            else
+            {
+                int columns = GemmMicroKernel.Columns<T>();
+                Packed(this, 0, M, first * columns, Math.Min(last * columns, N));
+            }
+        }
+    }
+
+    /// <summary>Rows [i0, i1) × columns [j0, j1) of C through packed, cache-sized blocks.</summary>
+    private static void Packed<T>(in Job<T> job, int i0, int i1, int j0, int j1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int R = GemmMicroKernel.Rows;
+        int width = GemmMicroKernel.Columns<T>();
+        int blockK = BlockK<T>(), blockM = BlockM<T>(), blockN = BlockN<T>();
+        T* packedA = PackBuffers<T>.A(blockM * blockK);
+        T* packedB = PackBuffers<T>.B(blockK * RoundUp(Math.Min(blockN, j1 - j0), width));
+        for (int jc = j0; jc < j1; jc += blockN)
+        {
+            int nc = Math.Min(blockN, j1 - jc);
+            for (int pc = 0; pc < job.K; pc += blockK)
+            {
+                int kc = Math.Min(blockK, job.K - pc);
+                GemmPacking.PackB(job.B + pc * job.BRow + jc * job.BColumn, job.BRow, job.BColumn, kc, nc, packedB);
+                // beta scales C once, with the first slice of k; later slices add to it.
+                T beta = pc == 0 ? job.Beta : T.One;
+                for (int ic = i0; ic < i1; ic += blockM)
+                {
+                    int mc = Math.Min(blockM, i1 - ic);
+                    GemmPacking.PackA(job.A + ic * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc, kc, packedA);
+                    for (int jr = 0; jr < nc; jr += width)
+                    {
+                        int columns = Math.Min(width, nc - jr);
+                        T* bPanel = packedB + jr * kc;
+                        for (int ir = 0; ir < mc; ir += R)
+                        {
+                            int rows = Math.Min(R, mc - ir);
+                            T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
+                            if (rows == R && columns == width)
+                                GemmMicroKernel.Tile(kc, packedA + ir * kc, 1, R, bPanel, width, cTile, job.Ldc, job.Alpha, beta);
+                            else
+                                GemmMicroKernel.EdgeTile(rows, columns, kc, packedA + ir * kc, 1, R, bPanel, width,
+                                    cTile, job.Ldc, job.Alpha, beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A small product on the calling thread: A is read in place (only its ragged last rows are copied, padded),
+    /// and so is B when its rows are contiguous (only its ragged last columns are copied); a transposed B is
+    /// packed whole, which is cheap at this size.
+    /// </summary>
+    private static void Small<T>(ref Job<T> job) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int R = GemmMicroKernel.Rows;
+        int width = GemmMicroKernel.Columns<T>();
+        int m = job.M, n = job.N, k = job.K;
+        int fullRows = m - m % R, fullColumns = n - n % width;
+        bool packAllB = job.BColumn != 1;
+        T* packedB = null;
+        if (packAllB)
+        {
+            packedB = PackBuffers<T>.B(k * RoundUp(n, width));
+            GemmPacking.PackB(job.B, job.BRow, job.BColumn, k, n, packedB);
+        }
+        else if (fullColumns < n)
+        {
+            packedB = PackBuffers<T>.B(k * width);
+            GemmPacking.PackB(job.B + fullColumns, job.BRow, 1, k, n - fullColumns, packedB);
+        }
+        T* lastRows = null;
+        if (fullRows < m)
+        {
+            lastRows = PackBuffers<T>.A(R * k);
+            GemmPacking.PackA(job.A + fullRows * job.ARow, job.ARow, job.AStep, m - fullRows, k, lastRows);
+        }
+        for (int j0 = 0; j0 < n; j0 += width)
+        {
+            int columns = Math.Min(width, n - j0);
+            T* bPanel = packAllB ? packedB + j0 * k : columns == width ? job.B + j0 : packedB;
+            nint bStep = packAllB || columns < width ? width : job.BRow;
+            for (int i0 = 0; i0 < m; i0 += R)
+            {
+                int rows = Math.Min(R, m - i0);
+                T* cTile = job.C + i0 * job.Ldc + j0;
+                if (rows == R && columns == width)
+                    GemmMicroKernel.Tile(k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
+                else if (rows == R)
+                    GemmMicroKernel.EdgeTile(rows, columns, k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep,
+                        cTile, job.Ldc, job.Alpha, job.Beta);
+                else
+                    GemmMicroKernel.EdgeTile(rows, columns, k, lastRows, 1, R, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
+            }
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,114 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// The register tile of the GEMM: a 6 × (2 vectors) block of C held in 12 AVX registers while a panel of A
+/// (broadcast one element at a time) and a panel of B (two vector loads per step) stream through.
+/// 12 accumulators + 2 B vectors + 1 broadcast fill 15 of the 16 YMM registers.
+/// </summary>
+internal static unsafe class GemmMicroKernel
+{
+    /// <summary>Rows of C in one tile.</summary>
+    public const int Rows = 6;
+
+    /// <summary>Columns of C in one tile: two vectors.</summary>
+    public static int Columns<T>() => 2 * Vector256<T>.Count;
+
+    /// <summary>Whether the processor has the instructions this kernel needs.</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>
+    /// Computes a full tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] (C is not read when beta is 0).
+    /// A(r, p) is at <c>a[r·aRow + p·aStep]</c>; row p of B starts at <c>b + p·bStep</c> and has
+    /// <see cref="Columns{T}"/> contiguous elements.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count;
+        nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + w);
+            var x = Vector256.Create(a[0]);
+            c00 = MulAdd(x, b0, c00); c01 = MulAdd(x, b1, c01);
+            x = Vector256.Create(a[aRow]);
+            c10 = MulAdd(x, b0, c10); c11 = MulAdd(x, b1, c11);
+            x = Vector256.Create(a[a2]);
+            c20 = MulAdd(x, b0, c20); c21 = MulAdd(x, b1, c21);
+            x = Vector256.Create(a[a3]);
+            c30 = MulAdd(x, b0, c30); c31 = MulAdd(x, b1, c31);
+            x = Vector256.Create(a[a4]);
+            c40 = MulAdd(x, b0, c40); c41 = MulAdd(x, b1, c41);
+            x = Vector256.Create(a[a5]);
+            c50 = MulAdd(x, b0, c50); c51 = MulAdd(x, b1, c51);
+            a += aStep;
+            b += bStep;
+        }
+        var va = Vector256.Create(alpha);
+        var vb = Vector256.Create(beta);
+        bool readC = beta != T.Zero;
+        StoreRow(c, va, vb, readC, c00, c01); c += ldc;
+        StoreRow(c, va, vb, readC, c10, c11); c += ldc;
+        StoreRow(c, va, vb, readC, c20, c21); c += ldc;
+        StoreRow(c, va, vb, readC, c30, c31); c += ldc;
+        StoreRow(c, va, vb, readC, c40, c41); c += ldc;
+        StoreRow(c, va, vb, readC, c50, c51);
+    }
+
+    /// <summary>
+    /// Computes a tile that sticks out of C (<paramref name="rows"/> ≤ 6, <paramref name="columns"/> ≤ 2 vectors):
+    /// the full tile goes to a stack buffer (A and B are padded with zeros, or readable, past the edge), then the
+    /// part inside C is combined with exactly the arithmetic a full tile uses, so an element's bits never depend
+    /// on which tile it fell in.
+    /// </summary>
+    public static void EdgeTile<T>(int rows, int columns, int k, T* a, nint aRow, nint aStep, T* b, nint bStep,
+        T* c, nint ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Columns<T>();
+        T* sums = stackalloc T[Rows * 2 * Vector256<T>.Count];
+        Tile(k, a, aRow, aStep, b, bStep, sums, width, T.One, T.Zero);
+        bool readC = beta != T.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            T* cRow = c + r * ldc;
+            T* sumRow = sums + r * width;
+            for (int j = 0; j < columns; j++)
+                cRow[j] = readC ? T.FusedMultiplyAdd(alpha, sumRow[j], beta * cRow[j]) : alpha * sumRow[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high)
+        where T : unmanaged
+    {
+        int w = Vector256<T>.Count;
+        if (readC)
+        {
+            MulAdd(alpha, low, beta * Vector256.Load(c)).Store(c);
+            MulAdd(alpha, high, beta * Vector256.Load(c + w)).Store(c + w);
+        }
+        else
+        {
+            (alpha * low).Store(c);
+            (alpha * high).Store(c + w);
+        }
+    }
+
+    /// <summary>x·y + z with one rounding (the JIT keeps only the branch for T).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MulAdd<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            return Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+        return Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+    }
+}

@@ -1,0 +1,107 @@
+using Backprop.Kernels.Cpu;
+
+namespace Backprop.Tests.Kernels;
+
+public class ThreadsTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Setting_fewer_than_one_thread_is_refused_naming_the_value_and_keeps_the_count(int bad)
+    {
+        int before = Threads.Count;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Threads.Count = bad);
+        Assert.Contains(bad.ToString(), error.Message);
+        Assert.Equal(before, Threads.Count);
+    }
+
+    [Fact]
+    public void A_count_that_is_set_is_read_back()
+    {
+        int before = Threads.Count;
+        try
+        {
+            Threads.Count = before + 1;
+            Assert.Equal(before + 1, Threads.Count);
+        }
+        finally
+        {
+            Threads.Count = before;
+        }
+    }
+
+    [Theory]
+    [InlineData("4", 4)]
+    [InlineData(" 1 ", 1)]
+    [InlineData("0", null)]
+    [InlineData("-2", null)]
+    [InlineData("two", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void The_environment_override_accepts_only_positive_integers(string? text, int? expected) =>
+        Assert.Equal(expected, Threads.ParseCount(text));
+
+    // Bodies must be unmanaged structs, so what they record goes to static arrays (tests in a class run one at a time).
+    private static readonly int[] Runs = new int[16];
+    private static readonly int[] RanOn = new int[16];
+
+    private readonly struct CountParts(int offset) : IPartBody
+    {
+        public void Invoke(int part)
+        {
+            Interlocked.Increment(ref Runs[offset + part]);
+            RanOn[offset + part] = Environment.CurrentManagedThreadId;
+        }
+    }
+
+    [Fact]
+    public void Every_part_runs_exactly_once_and_the_first_on_the_calling_thread()
+    {
+        const int parts = 5;
+        for (int round = 0; round < 50; round++)
+        {
+            Array.Clear(Runs);
+            var body = new CountParts(0);
+            ParallelFor.Run(parts, ref body);
+            Assert.Equal([1, 1, 1, 1, 1], Runs[..parts]);
+            Assert.Equal(Environment.CurrentManagedThreadId, RanOn[0]);
+        }
+    }
+
+    private readonly struct ThrowOnPart(int failing) : IPartBody
+    {
+        public void Invoke(int part)
+        {
+            if (part == failing) throw new InvalidOperationException($"part {part} failed");
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void An_exception_in_any_part_reaches_the_caller_and_the_pool_keeps_working(int failing)
+    {
+        var body = new ThrowOnPart(failing);
+        var error = Assert.Throws<AggregateException>(() => ParallelFor.Run(3, ref body));
+        Assert.Contains($"part {failing} failed", error.InnerException!.Message);
+        Every_part_runs_exactly_once_and_the_first_on_the_calling_thread();
+    }
+
+    private readonly struct NestedParts : IPartBody
+    {
+        public void Invoke(int part)
+        {
+            var inner = new CountParts(4 * part);
+            ParallelFor.Run(4, ref inner);
+        }
+    }
+
+    [Fact]
+    public void A_part_that_runs_its_own_parallel_loop_completes()
+    {
+        Array.Clear(Runs);
+        var body = new NestedParts();
+        ParallelFor.Run(2, ref body);
+        Assert.Equal([1, 1, 1, 1, 1, 1, 1, 1, 0], Runs[..9]);
+    }
+}
