@@ -212,8 +212,11 @@ internal sealed class CircuitLayout
                 var layer = layers[rightward ? k : layers.Count - 1 - k];
                 foreach (var s in layer)
                 {
-                    var near = rightward ? Predecessors(s) : s.Feeds.Select(f => f.Target);
-                    s.Order = near.Select(t => (double)t.Row).DefaultIfEmpty(s.Row).Average();
+                    // leftward, a wire into a gate's first port counts as slightly above the gate, into its second as below
+                    s.Order = rightward
+                        ? Predecessors(s).Select(t => (double)t.Row).DefaultIfEmpty(s.Row).Average()
+                        : s.Feeds.Select(f => f.Target.Row + (f.Target.Node is { Inputs.Count: 2 } ? f.Port - 0.5 : 0) * 0.5)
+                            .DefaultIfEmpty(s.Row).Average();
                 }
                 var sorted = layer.OrderBy(s => s.Order).ThenBy(s => s.Row).ToList();
                 layer.Clear();
