@@ -11,8 +11,13 @@ public static class Cli
 
         usage:
           backprop demo [--out DIR]                    the CS231n notes' examples, step by step
+                                                       (--out: write each example's circuit diagram as SVG)
           backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
-                        [--json]
+                        [--json]                       one JSON object
+                        [--svg FILE] [--dot FILE]      the circuit diagram as SVG or Graphviz DOT
+                        [--code]                       the staged forward and backward pass as C#
+                        [--explain]                    what each gate did to the gradient
+                        [--digits N]                   significant digits on the diagram (default 4)
           backprop --help | --version
 
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and

@@ -8,11 +8,15 @@ public static class DemoCommand
     {
         var options = Options.Parse("demo", args, ["--out"], []);
         if (options.Positionals.Count > 0) throw new UsageException($"demo takes no arguments, got '{options.Positionals[0]}'");
+        string? outDir = options.Get("--out");
+        if (outDir is not null) Directory.CreateDirectory(outDir);
+        bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null && stdout == Console.Out;
 
         Section(stdout, 1, "Simple expressions: the multiply, add and max gates");
         var mul = NotesExamples.Multiply();
         stdout.WriteLine("  f(x, y) = x*y  ->  df/dx = y, df/dy = x");
         Wires(stdout, mul);
+        Pictures(stdout, mul, outDir, color);
         stdout.WriteLine("  Increasing x by a tiny h changes f by -3h; increasing y by h changes it by +4h.");
         var (ax, ay) = (new Value(4, "x"), new Value(2, "y"));
         var add = ax + ay; add.Backward();
@@ -22,15 +26,19 @@ public static class DemoCommand
         stdout.WriteLine($"  max gate at x = 4, y = 2: df/dx = {N(mx.Grad)}, df/dy = {N(my.Grad)} (1 on the larger input)");
 
         Section(stdout, 2, "Compound expressions with the chain rule");
-        Wires(stdout, NotesExamples.AddThenMultiply());
+        var addMul = NotesExamples.AddThenMultiply();
+        Wires(stdout, addMul);
+        Pictures(stdout, addMul, outDir, color);
         stdout.WriteLine("  The add gate learns its output's gradient is -4 and passes it, times its local 1, to x and y.");
 
         Section(stdout, 3, "Modularity: the sigmoid neuron, gate by gate");
         var neuron = NotesExamples.NeuronGateByGate();
         Wires(stdout, neuron);
+        Pictures(stdout, neuron, outDir, color);
         Section(stdout, 3, "The same neuron with one fused sigmoid gate, local gradient (1 - s)s");
         var fused = NotesExamples.NeuronFused();
         Wires(stdout, fused);
+        Pictures(stdout, fused, outDir, color);
         var sig = fused.Output;
         stdout.WriteLine($"  ddot = (1 - f) * f = (1 - {N(sig.Data)}) * {N(sig.Data)} = {N((1 - sig.Data) * sig.Data)}");
         stdout.WriteLine($"  dx = [{Grads(fused, "x0", "x1")}]   dw = [{Grads(fused, "w0", "w1", "w2")}]");
@@ -40,11 +48,13 @@ public static class DemoCommand
         Section(stdout, 4, "Backprop in practice: staged computation");
         var staged = NotesExamples.Staged();
         Wires(stdout, staged);
+        Pictures(stdout, staged, outDir, color);
         stdout.WriteLine("  x and y each feed several gates, so their gradients add up at the forks (+=).");
 
         Section(stdout, 5, "Patterns in backward flow");
         var patterns = NotesExamples.Patterns();
         Wires(stdout, patterns);
+        Pictures(stdout, patterns, outDir, color);
         var w = patterns.Wires.ToDictionary(v => v.Label!);
         stdout.WriteLine($"  add: distributed its gradient {N(w["s"].Grad)} unchanged to both inputs (xy and m).");
         stdout.WriteLine($"  max: routed its gradient {N(w["m"].Grad)} to z = {N(w["z"].Data)}, the larger input; w gets {N(w["w"].Grad)}.");
@@ -59,6 +69,19 @@ public static class DemoCommand
     {
         stdout.WriteLine();
         stdout.WriteLine($"{number}. {title}");
+    }
+
+    // The circuit as a text diagram and as staged code, and (with --out) as an SVG file named after the example.
+    private static void Pictures(TextWriter stdout, Circuit circuit, string? outDir, bool color)
+    {
+        stdout.WriteLine();
+        foreach (var line in Viz.Text(circuit.Output, ansiColors: color).TrimEnd('\n').Split('\n')) stdout.WriteLine("    " + line);
+        stdout.WriteLine();
+        foreach (var line in StagedCode.Generate(circuit.Output).TrimEnd('\n').Split('\n')) stdout.WriteLine("    " + line);
+        if (outDir is null) return;
+        string path = Path.Combine(outDir, circuit.Name + ".svg");
+        Files.WriteAtomically(path, Viz.Svg(circuit.Output, new VizOptions { Title = circuit.Formula }));
+        stdout.WriteLine($"  wrote {path}");
     }
 
     // One row per wire: its name, the gate that made it from which wires, its value and its gradient.

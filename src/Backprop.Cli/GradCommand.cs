@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Backprop.Cli;
 
-/// <summary><c>backprop grad "&lt;expression&gt;" --at x=3,y=-4 [--json]</c>: the value and every variable's gradient.</summary>
+/// <summary>
+/// <c>backprop grad "&lt;expression&gt;" --at x=3,y=-4 [--json] [--svg FILE] [--dot FILE] [--code] [--explain] [--digits N]</c>:
+/// the value and every variable's gradient; optionally the circuit diagram, the staged code and how each gate moved the gradient.
+/// </summary>
 public static class GradCommand
 {
     /// <summary>Exit code when the value or a gradient is NaN or infinite.</summary>
@@ -12,11 +15,14 @@ public static class GradCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("grad", args, ["--at"], ["--json"]);
+        var options = Options.Parse("grad", args, ["--at", "--svg", "--dot", "--digits"], ["--json", "--code", "--explain"]);
         if (options.Positionals.Count != 1)
             throw new UsageException(options.Positionals.Count == 0
                 ? "grad needs an expression, as in: backprop grad \"x*y + 1\" --at x=2,y=3"
                 : $"grad takes one expression, got {options.Positionals.Count} (quote the expression)");
+        if (options.Has("--json") && (options.Has("--code") || options.Has("--explain")))
+            throw new UsageException("--json prints one JSON object, so it cannot be combined with --code or --explain");
+        int digits = ParseDigits(options.Get("--digits"));
         var expression = Expression.Parse(options.Positionals[0]);
         var at = ParseBindings(options.All("--at"));
         foreach (var name in at.Keys.Where(n => !expression.Variables.Contains(n)))
@@ -27,7 +33,21 @@ public static class GradCommand
 
         if (options.Has("--json")) WriteJson(stdout, output, inputs);
         else WriteText(stdout, expression, output, inputs);
+        var viz = new VizOptions { Digits = digits, Title = $"f = {expression.Text}" };
+        if (options.Get("--svg") is { } svg) Files.WriteAtomically(svg, Viz.Svg(output, viz));
+        if (options.Get("--dot") is { } dot) Files.WriteAtomically(dot, Viz.Dot(output, viz));
+        if (options.Has("--code")) { stdout.WriteLine(); stdout.Write(StagedCode.Generate(output)); }
+        if (options.Has("--explain")) { stdout.WriteLine(); stdout.Write(Explain.Describe(output, digits)); }
         return WarnIfNotFinite(stderr, output, inputs) ? NotFinite : 0;
+    }
+
+    /// <summary>Parses the <c>--digits</c> value (significant digits on diagram labels), 4 when absent.</summary>
+    public static int ParseDigits(string? text)
+    {
+        if (text is null) return 4;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int digits) || digits is < 1 or > 17)
+            throw new UsageException($"--digits: '{text}' is not a whole number from 1 to 17");
+        return digits;
     }
 
     /// <summary>Parses <c>x=3,y=-4</c> (and repeated --at options) into variable values.</summary>

@@ -11,4 +11,9 @@ public static class Format
 
     /// <summary>The shortest text that reads back as the same double (culture-invariant).</summary>
     public static string RoundTrip(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A C# double literal that reads back as the same value, as in <c>2</c>, <c>-0.5</c> or <c>double.NaN</c>.</summary>
+    public static string CSharp(double x) =>
+        double.IsNaN(x) ? "double.NaN" : double.IsPositiveInfinity(x) ? "double.PositiveInfinity"
+        : double.IsNegativeInfinity(x) ? "double.NegativeInfinity" : RoundTrip(x);
 }

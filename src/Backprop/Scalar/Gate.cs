@@ -10,6 +10,12 @@ public delegate double GateForward(double a, double b, double k);
 public delegate (double da, double db) LocalGradient(double a, double b, double k, double y);
 
 /// <summary>
+/// The local gradients of a gate as C# expression text, given the C# text of its inputs a, b, its constant k
+/// and its output y; used to print staged backward code. The text must compute what <see cref="LocalGradient"/> does.
+/// </summary>
+public delegate (string da, string db) LocalGradientCode(string a, string b, double k, string y);
+
+/// <summary>
 /// A kind of gate in a scalar circuit: a name, a symbol for diagrams, how it computes its output,
 /// and its local gradient. The built-in gates are listed, with their rules, in <see cref="Gates"/>.
 /// </summary>
@@ -18,9 +24,11 @@ public sealed class Gate
     /// <summary>
     /// Creates a gate kind; <paramref name="arity"/> is 1 or 2 input wires; <paramref name="notation"/> is how
     /// the gate reads in an expression, with {a}, {b} for the inputs and {k} for a constant (as in <c>"{a} * {k}"</c>);
-    /// by default a function call, <c>symbol({a})</c>.
+    /// by default a function call, <c>symbol({a})</c>. <paramref name="forwardCode"/> (C#, same placeholders) and
+    /// <paramref name="localGradientCode"/> let staged code be printed for the gate; without them it cannot be.
     /// </summary>
-    public Gate(string name, string symbol, int arity, GateForward forward, LocalGradient localGradient, string? notation = null)
+    public Gate(string name, string symbol, int arity, GateForward forward, LocalGradient localGradient, string? notation = null,
+        string? forwardCode = null, LocalGradientCode? localGradientCode = null)
     {
         if (arity is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(arity), arity, "a gate has one or two input wires");
         Name = name;
@@ -29,7 +37,22 @@ public sealed class Gate
         Forward = forward;
         LocalGradient = localGradient;
         _notation = notation ?? (arity == 1 ? symbol + "({a})" : symbol + "({a}, {b})");
+        _forwardCode = forwardCode;
+        LocalGradientCode = localGradientCode;
     }
+
+    private readonly string? _forwardCode;
+
+    /// <summary>True when the gate can be printed as C# (staged code): it has forward and local-gradient code.</summary>
+    public bool HasCode => _forwardCode is not null && LocalGradientCode is not null;
+
+    /// <summary>The local gradients as C# text, or null for a gate without code.</summary>
+    public LocalGradientCode? LocalGradientCode { get; }
+
+    /// <summary>The gate's output as a C# expression of the named inputs, as in <c>1.0 / (1 + Math.Exp(-y))</c>.</summary>
+    public string ForwardCode(string a, string b = "", double constant = double.NaN) =>
+        (_forwardCode ?? throw new InvalidOperationException($"gate '{Name}' has no C# form (a user-defined gate)"))
+            .Replace("{a}", a).Replace("{b}", b).Replace("{k}", Format.CSharp(constant));
 
     /// <summary>The gate's name, as in <c>mul</c> or <c>sigmoid</c>.</summary>
     public string Name { get; }

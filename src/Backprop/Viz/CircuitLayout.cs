@@ -1,0 +1,239 @@
+namespace Backprop;
+
+/// <summary>What a node of a drawn circuit stands for.</summary>
+internal enum NodeKind
+{
+    /// <summary>An input wire (a leaf), drawn as its name on the left.</summary>
+    Input,
+    /// <summary>One gate.</summary>
+    Gate,
+    /// <summary>A chain of single-input gates drawn as one node (collapsed circuits only).</summary>
+    Chain,
+    /// <summary>A wire made by gates that are not drawn (collapsed circuits only), drawn like an input.</summary>
+    Stub,
+}
+
+/// <summary>A node of the drawn circuit: an input, a gate, or (when collapsed) a chain of gates or a cut wire.</summary>
+internal sealed class LayoutNode(NodeKind kind, Value wire, string label)
+{
+    public NodeKind Kind { get; set; } = kind;
+
+    /// <summary>The wire this node puts out (for a chain, the last gate's output).</summary>
+    public Value Wire { get; set; } = wire;
+
+    /// <summary>The text drawn on the node: an input's name, or the gate's symbol (as in <c>*</c>, <c>σ</c>, <c>+1</c>).</summary>
+    public string Label { get; set; } = label;
+
+    /// <summary>The gates this node draws, first to last (one for a gate, several for a chain, none for inputs).</summary>
+    public List<Value> Gates { get; } = [];
+
+    /// <summary>The nodes feeding this one, one per input port.</summary>
+    public List<LayoutNode> Inputs { get; } = [];
+
+    /// <summary>The slots in the previous layer that feed each input port.</summary>
+    public List<Slot> InputSlots { get; } = [];
+
+    public int Layer { get; set; }
+
+    public Slot Slot { get; set; } = null!;
+}
+
+/// <summary>A place in a layer: a node, or a wire passing through the layer on its way to a later gate.</summary>
+internal sealed class Slot(LayoutNode source, LayoutNode? node, int layer)
+{
+    /// <summary>The node whose output wire this slot carries.</summary>
+    public LayoutNode Source { get; } = source;
+
+    /// <summary>The node drawn here, or null where the wire only passes through.</summary>
+    public LayoutNode? Node { get; } = node;
+
+    public int Layer { get; } = layer;
+
+    /// <summary>The vertical position, in rows (integers, at least one apart within a layer).</summary>
+    public int Row { get; set; }
+
+    /// <summary>The slot before this one on a passing wire (null for a node).</summary>
+    public Slot? Previous { get; init; }
+
+    /// <summary>The slots in the next layer this one feeds, with the input port (0 for a passing wire).</summary>
+    public List<(Slot Target, int Port)> Feeds { get; } = [];
+
+    internal double Order; // sort key while ordering a layer
+}
+
+/// <summary>
+/// The layered left-to-right layout every renderer shares: inputs in layer 0, each gate one layer right of its
+/// latest input, the output last; a wire that skips layers passes through each one in a slot of its own, so no
+/// wire crosses a node and the labels on a node's outgoing wire have its row to themselves.
+/// </summary>
+internal sealed class CircuitLayout
+{
+    public required WireNames Names { get; init; }
+    public required LayoutNode Output { get; init; }
+    public required List<LayoutNode> Nodes { get; init; }
+    public required List<List<Slot>> Layers { get; init; }
+
+    /// <summary>How many gates the whole circuit has, and how many of them the drawing shows.</summary>
+    public int TotalGates { get; init; }
+    public int DrawnGates { get; init; }
+    public bool Collapsed => TotalGates != DrawnGates || Nodes.Any(n => n.Kind == NodeKind.Chain);
+
+    public int Rows => Layers.Max(l => l.Count == 0 ? 0 : l[^1].Row + 1);
+
+    public static CircuitLayout Build(Value output, VizOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        options.Validate();
+        var order = output.Topological();
+        var names = new WireNames(order);
+        int totalGates = order.Count(v => !v.IsLeaf);
+        bool collapse = totalGates > options.CollapseAbove;
+
+        var uses = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
+        foreach (var v in order) foreach (var i in v.Inputs) uses[i] = uses.GetValueOrDefault(i) + 1;
+        var nodeOf = new Dictionary<Value, LayoutNode>(ReferenceEqualityComparer.Instance);
+        var nodes = new List<LayoutNode>();
+        foreach (var v in order)
+        {
+            if (v.IsLeaf) { nodes.Add(nodeOf[v] = new LayoutNode(NodeKind.Input, v, names[v])); continue; }
+            var first = v.Inputs[0];
+            // collapse rule 1: a single-input gate whose input comes only from another single-input gate joins its chain
+            if (collapse && v.Op!.Arity == 1 && first.Op is { Arity: 1 } && uses[first] == 1 && !ReferenceEquals(first, output))
+            {
+                var chain = nodeOf[first];
+                chain.Kind = NodeKind.Chain;
+                chain.Gates.Add(v);
+                chain.Wire = v;
+                chain.Label = ChainLabel(chain.Gates);
+                nodeOf[v] = chain;
+                continue;
+            }
+            var node = new LayoutNode(NodeKind.Gate, v, v.Op!.Describe(v.Constant));
+            node.Gates.Add(v);
+            node.Inputs.AddRange(v.Inputs.Select(i => nodeOf[i]));
+            nodes.Add(nodeOf[v] = node);
+        }
+        var outputNode = nodeOf[output];
+        if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove, names);
+
+        var layers = Arrange(nodes, outputNode);
+        return new CircuitLayout
+        {
+            Names = names, Output = outputNode, Nodes = nodes, Layers = layers, TotalGates = totalGates,
+            DrawnGates = nodes.Sum(n => n.Gates.Count),
+        };
+    }
+
+    private static string ChainLabel(List<Value> gates)
+    {
+        string all = string.Join("·", gates.Select(g => g.Op!.Describe(g.Constant)));
+        return all.Length <= 16 ? all
+            : $"{gates[0].Op!.Describe(gates[0].Constant)}…{gates[^1].Op!.Describe(gates[^1].Constant)} ×{gates.Count}";
+    }
+
+    // Collapse rule 2: breadth-first from the output, keep at most `limit` gate nodes; a wire from a gate beyond
+    // that is drawn as a stub input named after the wire, so every drawn gate still shows all its input wires.
+    private static List<LayoutNode> KeepNearestOutput(List<LayoutNode> nodes, LayoutNode output, int limit, WireNames names)
+    {
+        var kept = new HashSet<LayoutNode> { output };
+        var stubs = new Dictionary<LayoutNode, LayoutNode>();
+        var queue = new Queue<LayoutNode>([output]);
+        while (queue.Count > 0)
+        {
+            var node = queue.Dequeue();
+            for (int p = 0; p < node.Inputs.Count; p++)
+            {
+                var input = node.Inputs[p];
+                if (kept.Contains(input)) continue;
+                if (input.Kind == NodeKind.Input || kept.Count < limit)
+                {
+                    kept.Add(input);
+                    queue.Enqueue(input);
+                    continue;
+                }
+                if (!stubs.TryGetValue(input, out var stub))
+                    stubs[input] = stub = new LayoutNode(NodeKind.Stub, input.Wire, "⋯" + names[input.Wire]);
+                node.Inputs[p] = stub;
+            }
+        }
+        return nodes.Select(n => kept.Contains(n) ? n : stubs.GetValueOrDefault(n)).OfType<LayoutNode>().ToList();
+    }
+
+    private static List<List<Slot>> Arrange(List<LayoutNode> nodes, LayoutNode output)
+    {
+        var consumers = nodes.ToDictionary(n => n, _ => new List<(LayoutNode node, int port)>());
+        foreach (var n in nodes)
+        {
+            n.Layer = n.Inputs.Count == 0 ? 0 : 1 + n.Inputs.Max(i => i.Layer);
+            for (int p = 0; p < n.Inputs.Count; p++) consumers[n.Inputs[p]].Add((n, p));
+        }
+        var layers = Enumerable.Range(0, output.Layer + 1).Select(_ => new List<Slot>()).ToList();
+        foreach (var n in nodes)
+        {
+            n.Slot = new Slot(n, n, n.Layer);
+            n.InputSlots.AddRange(new Slot[n.Inputs.Count]);
+            layers[n.Layer].Add(n.Slot);
+        }
+        foreach (var n in nodes)
+        {
+            var uses = consumers[n];
+            if (uses.Count == 0) continue;
+            // the wire passes through every layer between its node and its last gate, one slot per layer
+            var along = new List<Slot> { n.Slot };
+            int last = uses.Max(u => u.node.Layer);
+            for (int layer = n.Layer + 1; layer < last; layer++)
+            {
+                var pass = new Slot(n, null, layer) { Previous = along[^1] };
+                along[^1].Feeds.Add((pass, 0));
+                layers[layer].Add(pass);
+                along.Add(pass);
+            }
+            foreach (var (user, port) in uses)
+            {
+                var from = along[user.Layer - 1 - n.Layer];
+                from.Feeds.Add((user.Slot, port));
+                user.InputSlots[port] = from;
+            }
+        }
+        Order(layers);
+        return layers;
+    }
+
+    // Barycentre ordering: sweep right, then left, then right again, sorting each layer by the mean row of the slots
+    // it connects to; then rows are placed at that mean where there is room (straight wires), one row apart at least.
+    private static void Order(List<List<Slot>> layers)
+    {
+        for (int i = 0; i < layers[0].Count; i++) layers[0][i].Row = i;
+        for (int sweep = 0; sweep < 3; sweep++)
+        {
+            bool rightward = sweep % 2 == 0;
+            for (int k = 1; k < layers.Count; k++)
+            {
+                var layer = layers[rightward ? k : layers.Count - 1 - k];
+                foreach (var s in layer)
+                {
+                    // leftward, a wire into a gate's first port counts as slightly above the gate, into its second as below
+                    s.Order = rightward
+                        ? Predecessors(s).Select(t => (double)t.Row).DefaultIfEmpty(s.Row).Average()
+                        : s.Feeds.Select(f => f.Target.Row + (f.Target.Node is { Inputs.Count: 2 } ? f.Port - 0.5 : 0) * 0.5)
+                            .DefaultIfEmpty(s.Row).Average();
+                }
+                var sorted = layer.OrderBy(s => s.Order).ThenBy(s => s.Row).ToList();
+                layer.Clear();
+                layer.AddRange(sorted);
+                for (int i = 0; i < layer.Count; i++) layer[i].Row = i;
+            }
+        }
+        for (int k = 1; k < layers.Count; k++)
+        {
+            int previous = -1;
+            foreach (var s in layers[k])
+            {
+                int wanted = (int)Math.Round(Predecessors(s).Select(t => (double)t.Row).DefaultIfEmpty(0).Average());
+                s.Row = previous = Math.Max(wanted, previous + 1);
+            }
+        }
+    }
+
+    private static IEnumerable<Slot> Predecessors(Slot s) => s.Previous is not null ? [s.Previous] : s.Node!.InputSlots;
+}

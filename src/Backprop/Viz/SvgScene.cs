@@ -1,0 +1,153 @@
+using System.Globalization;
+
+namespace Backprop;
+
+/// <summary>An axis-aligned rectangle in SVG pixels.</summary>
+internal readonly record struct Box(double X, double Y, double Width, double Height)
+{
+    public bool Overlaps(Box o) => X < o.X + o.Width && o.X < X + Width && Y < o.Y + o.Height && o.Y < Y + Height;
+    public bool Contains(double x, double y) => x > X && x < X + Width && y > Y && y < Y + Height;
+}
+
+/// <summary>A piece of text at an anchor point, with the box it covers (monospace, so its width is known).</summary>
+internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box);
+
+/// <summary>A wire's drawn path (SVG path data) and points along it, for checking what it crosses.</summary>
+internal sealed record ScenePath(string Data, List<(double X, double Y)> Points, string Wire);
+
+/// <summary>A drawn gate or input node.</summary>
+internal sealed record SceneNode(Box Box, NodeKind Kind, string Wire);
+
+/// <summary>
+/// The geometry of a circuit diagram, computed from <see cref="CircuitLayout"/>: each layer is a column with a node
+/// zone, then a label zone where every node's outgoing wire runs straight with its value above and gradient below,
+/// then a gap where wires curve to the next layer. Labels live only in label zones, wires only cross gaps, so
+/// labels never touch another wire or label.
+/// </summary>
+internal sealed class SvgScene
+{
+    public const double LabelFont = 12, NodeFont = 13, CharWidth = 0.6; // monospace fonts advance 0.6 em per character
+    private const double RowPitch = 50, NodeHeight = 26, Gap = 48, Margin = 16, LineHeight = 18;
+
+    public List<SceneText> Texts { get; } = [];
+    public List<ScenePath> Paths { get; } = [];
+    public List<SceneNode> Nodes { get; } = [];
+    public double Width { get; private set; }
+    public double Height { get; private set; }
+
+    public static SvgScene Build(CircuitLayout layout, VizOptions options)
+    {
+        var scene = new SvgScene();
+        string N(double x) => Format.Number(x, options.Digits);
+        double top = Margin;
+        if (options.Title is not null) scene.AddText(Margin, top + 14, options.Title, "title", "", "start", 14);
+        top += options.Title is null ? 0 : LineHeight + 4;
+        string legend = layout.Collapsed
+            ? $"showing {layout.DrawnGates} of {layout.TotalGates} gates: chains of one-input gates drawn as one node, ⋯ marks wires from gates not drawn"
+            : "";
+        if (legend.Length > 0) { scene.AddText(Margin, top + 12, legend, "note", "", "start", LabelFont); top += LineHeight; }
+
+        int layerCount = layout.Layers.Count;
+        var nodeWidth = new double[layerCount];
+        var labelWidth = new double[layerCount];
+        foreach (var layer in layout.Layers)
+            foreach (var s in layer.Where(s => s.Node is not null))
+            {
+                nodeWidth[s.Layer] = Math.Max(nodeWidth[s.Layer], NodeWidth(s.Node!));
+                var w = s.Node!.Wire;
+                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(Math.Max(N(w.Data).Length, N(w.Grad).Length), LabelFont) + 12);
+            }
+        var columnX = new double[layerCount];
+        var stemEnd = new double[layerCount];
+        double x = Margin;
+        for (int l = 0; l < layerCount; l++)
+        {
+            columnX[l] = x;
+            stemEnd[l] = x + nodeWidth[l] + Math.Max(labelWidth[l], 16);
+            x = stemEnd[l] + Gap;
+        }
+        double Y(Slot s) => top + s.Row * RowPitch + RowPitch / 2;
+
+        foreach (var layer in layout.Layers)
+            foreach (var s in layer)
+                scene.AddSlot(layout, s, columnX, nodeWidth, stemEnd, Y, N);
+
+        var outputName = layout.Names[layout.Output.Wire];
+        double outX = stemEnd[^1] + 6, outY = Y(layout.Output.Slot);
+        scene.AddText(outX, outY + 4.5, outputName, "name", outputName, "start", NodeFont);
+        scene.Width = Math.Ceiling(Math.Max(outX + TextWidth(outputName.Length, NodeFont),
+            Margin + TextWidth(Math.Max(options.Title?.Length ?? 0, legend.Length), LabelFont)) + Margin);
+        scene.Height = Math.Ceiling(top + layout.Rows * RowPitch + Margin);
+        return scene;
+    }
+
+    private void AddSlot(CircuitLayout layout, Slot s, double[] columnX, double[] nodeWidth, double[] stemEnd, Func<Slot, double> y,
+        Func<double, string> n)
+    {
+        double ys = y(s);
+        int l = s.Layer;
+        string wire = layout.Names[s.Source.Wire];
+        double start = columnX[l];
+        if (s.Node is { } node)
+        {
+            double w = NodeWidth(node);
+            if (node.Kind is NodeKind.Input or NodeKind.Stub)
+            {
+                double right = columnX[l] + nodeWidth[l];
+                AddText(right - 4, ys + 4.5, node.Label, node.Kind == NodeKind.Input ? "name" : "stub", wire, "end", NodeFont);
+                Nodes.Add(new SceneNode(new Box(right - w, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire));
+                start = right;
+            }
+            else
+            {
+                double left = columnX[l] + (nodeWidth[l] - w) / 2;
+                Nodes.Add(new SceneNode(new Box(left, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire));
+                AddText(left + w / 2, ys + 4.5, node.Label, "gate", wire, "middle", NodeFont);
+                start = left + w;
+            }
+            double labelCenter = (columnX[l] + nodeWidth[l] + stemEnd[l]) / 2;
+            AddText(labelCenter, ys - 5, n(node.Wire.Data), "value", wire, "middle", LabelFont);
+            AddText(labelCenter, ys + 4 + LabelFont * 0.8, n(node.Wire.Grad), "grad", wire, "middle", LabelFont);
+        }
+        var points = new List<(double, double)> { (start, ys), (stemEnd[l], ys) };
+        var data = new System.Text.StringBuilder($"M{F(start)} {F(ys)}H{F(stemEnd[l])}");
+        foreach (var (target, port) in s.Feeds)
+        {
+            double x1 = stemEnd[l], x2 = columnX[l + 1], yt = y(target);
+            double xEnd = x2;
+            if (target.Node is { } t)
+            {
+                if (t.Inputs.Count == 2) yt += port == 0 ? -7 : 7;
+                xEnd = columnX[l + 1] + (nodeWidth[l + 1] - NodeWidth(t)) / 2;
+            }
+            data.Append($"M{F(x1)} {F(ys)}C{F(x1 + Gap / 2)} {F(ys)} {F(x2 - Gap / 2)} {F(yt)} {F(x2)} {F(yt)}");
+            if (xEnd > x2) data.Append($"H{F(xEnd)}");
+            for (int i = 1; i <= 16; i++) points.Add(Bezier(i / 16.0, x1, ys, x2, yt));
+            points.Add((xEnd, yt));
+        }
+        Paths.Add(new ScenePath(data.ToString(), points, wire));
+    }
+
+    // a cubic with horizontal tangents at both ends, control points half the gap in
+    private static (double, double) Bezier(double t, double x1, double y1, double x2, double y2)
+    {
+        double u = 1 - t, a = u * u * u, b = 3 * u * u * t, c = 3 * u * t * t, d = t * t * t;
+        return (a * x1 + b * (x1 + Gap / 2) + c * (x2 - Gap / 2) + d * x2, a * y1 + b * y1 + c * y2 + d * y2);
+    }
+
+    private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font)
+    {
+        double w = TextWidth(text.Length, font);
+        double left = anchor switch { "end" => x - w, "middle" => x - w / 2, _ => x };
+        Texts.Add(new SceneText(x, baseline, text, cls, wire, anchor, new Box(left, baseline - 0.8 * font, w, font)));
+    }
+
+    private static double NodeWidth(LayoutNode node) => node.Kind is NodeKind.Input or NodeKind.Stub
+        ? TextWidth(node.Label.Length, NodeFont) + 8
+        : Math.Max(NodeHeight + 4, TextWidth(node.Label.Length, NodeFont) + 16);
+
+    private static double TextWidth(int chars, double font) => chars * font * CharWidth;
+
+    /// <summary>A coordinate with at most one decimal, culture-invariant.</summary>
+    public static string F(double v) => Math.Round(v, 1).ToString("0.#", CultureInfo.InvariantCulture);
+}
