@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Backprop.Tests.Packaging;
+
+public class PackagingTests
+{
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Backprop.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("the repository root (Backprop.slnx) is not above the test binaries");
+    }
+
+    [Fact]
+    public void PackagesInstallAndRunOutsideTheSolution()
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "tools", "pack-smoke.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), "pack-smoke.sh did not finish in 8 minutes");
+        Assert.True(process.ExitCode == 0, $"pack-smoke.sh failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
+        Assert.Contains("\"gradients\":{\"x\":3,\"y\":2}", stdout);
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Packs Backprop, then uses the packages the way a user would, from outside the solution:
+# a new console project installs Backprop and runs the README example; the tool installs and answers a gradient.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet pack "$root/src/Backprop/Backprop.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
+dotnet pack "$root/src/Backprop.Cli/Backprop.Cli.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
+version=$(tr -d '[:space:]' < "$root/VERSION")
+
+mkdir "$work/app"
+cat > "$work/app/nuget.config" <<XML
+<configuration><packageSources><add key="local" value="$work/out" /></packageSources></configuration>
+XML
+cat > "$work/app/app.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+  <ItemGroup><PackageReference Include="Backprop" Version="$version" /></ItemGroup>
+</Project>
+XML
+cat > "$work/app/Program.cs" <<'CS'
+using Backprop;
+
+var x = new Value(-2, "x"); var y = new Value(5, "y"); var z = new Value(-4, "z");
+var f = (x + y) * z;
+f.Backward();
+Console.WriteLine($"{f.Data} {x.Grad} {y.Grad} {z.Grad}");
+CS
+got=$(cd "$work/app" && dotnet run 2>&1 | tail -1)
+[[ "$got" == "-12 -4 -4 3" ]] || { echo "pack-smoke: the README example printed '$got', expected '-12 -4 -4 3'" >&2; exit 1; }
+
+dotnet tool install --tool-path "$work/t" --add-source "$work/out" --version "$version" Backprop.Tool >/dev/null
+json=$("$work/t/backprop" grad "x*y" --at x=2,y=3 --json)
+[[ "$json" == '{"value":6,"gradients":{"x":3,"y":2}}' ]] || { echo "pack-smoke: the tool printed '$json'" >&2; exit 1; }
+echo "pack-smoke: the Backprop package ran the README example, and the backprop tool printed $json"
