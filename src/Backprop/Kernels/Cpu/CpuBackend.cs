@@ -1,0 +1,180 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// Tensors in managed arrays; each method checks the dtype once and runs a kernel specialized for the element
+/// type over spans (<see cref="CpuKernels"/>).
+/// </summary>
+internal sealed class CpuBackend : IBackend
+{
+    public static readonly CpuBackend Instance = new();
+
+    internal static T[] Data<T>(Tensor t) where T : unmanaged => ((CpuStorage<T>)t.storage).Data;
+
+    public Storage Allocate(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => new CpuStorage<float>(new float[length]),
+        DType.Float64 => new CpuStorage<double>(new double[length]),
+        _ => new CpuStorage<long>(new long[length]),
+    };
+
+    public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged => new CpuStorage<T>(data.ToArray());
+
+    public T[] ToArray<T>(Tensor x) where T : unmanaged
+    {
+        var src = Data<T>(x);
+        int n = x.Numel;
+        if (x.IsContiguous) return src.AsSpan(x.offset, n).ToArray();
+        var result = new T[n];
+        CpuKernels.Copy(src, x.offset, x.strides, result, 0, Shapes.ContiguousStrides(x.shape), x.shape);
+        return result;
+    }
+
+    public void Fill(Tensor y, double value)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: Data<float>(y).AsSpan(y.offset, y.Numel).Fill((float)value); break;
+            case DType.Float64: Data<double>(y).AsSpan(y.offset, y.Numel).Fill(value); break;
+            default: Data<long>(y).AsSpan(y.offset, y.Numel).Fill((long)value); break;
+        }
+    }
+
+    public void Copy(Tensor src, Tensor dst)
+    {
+        switch (src.DType)
+        {
+            case DType.Float32: CpuKernels.Copy(Data<float>(src), src.offset, src.strides, Data<float>(dst), dst.offset, dst.strides, dst.shape); break;
+            case DType.Float64: CpuKernels.Copy(Data<double>(src), src.offset, src.strides, Data<double>(dst), dst.offset, dst.strides, dst.shape); break;
+            default: CpuKernels.Copy(Data<long>(src), src.offset, src.strides, Data<long>(dst), dst.offset, dst.strides, dst.shape); break;
+        }
+    }
+
+    public void Convert(Tensor src, Tensor dst)
+    {
+        switch (src.DType)
+        {
+            case DType.Float32: ConvertFrom(ToArray<float>(src), dst); break;
+            case DType.Float64: ConvertFrom(ToArray<double>(src), dst); break;
+            default: ConvertFrom(ToArray<long>(src), dst); break;
+        }
+    }
+
+    private static void ConvertFrom<TFrom>(TFrom[] src, Tensor dst) where TFrom : unmanaged, INumber<TFrom>
+    {
+        switch (dst.DType)
+        {
+            case DType.Float32: TensorPrimitives.ConvertTruncating<TFrom, float>(src, Data<float>(dst).AsSpan(dst.offset)); break;
+            case DType.Float64: TensorPrimitives.ConvertTruncating<TFrom, double>(src, Data<double>(dst).AsSpan(dst.offset)); break;
+            default: TensorPrimitives.ConvertTruncating<TFrom, long>(src, Data<long>(dst).AsSpan(dst.offset)); break;
+        }
+    }
+
+    public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.Unary(k, Contiguous<float>(x), Data<float>(y), (float)p, (float)q); break;
+            case DType.Float64: CpuKernels.Unary(k, Contiguous<double>(x), Data<double>(y), p, q); break;
+            default: CpuKernels.UnaryInt(k, Contiguous<long>(x), Data<long>(y), (long)p, (long)q); break;
+        }
+    }
+
+    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.Binary(k, Operand<float>(a, y), Operand<float>(b, y), Data<float>(y), y.shape); break;
+            case DType.Float64: CpuKernels.Binary(k, Operand<double>(a, y), Operand<double>(b, y), Data<double>(y), y.shape); break;
+            default: CpuKernels.BinaryInt(k, Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape); break;
+        }
+    }
+
+    public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.Where(Operand<float>(cond, y), Operand<float>(a, y), Operand<float>(b, y), Data<float>(y), y.shape); break;
+            case DType.Float64: CpuKernels.Where(Operand<double>(cond, y), Operand<double>(a, y), Operand<double>(b, y), Data<double>(y), y.shape); break;
+            default: CpuKernels.Where(Operand<long>(cond, y), Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape); break;
+        }
+    }
+
+    public void Reduce(ReduceKernel k, Tensor x, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.Reduce(k, Contiguous<float>(x), Data<float>(y)); break;
+            case DType.Float64: CpuKernels.Reduce(k, Contiguous<double>(x), Data<double>(y)); break;
+            default: CpuKernels.Reduce(k, Contiguous<long>(x), Data<long>(y)); break;
+        }
+    }
+
+    public void ArgReduce(bool max, Tensor x, Tensor y)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: CpuKernels.ArgReduce(max, Contiguous<float>(x), Data<long>(y)); break;
+            case DType.Float64: CpuKernels.ArgReduce(max, Contiguous<double>(x), Data<long>(y)); break;
+            default: CpuKernels.ArgReduce(max, Contiguous<long>(x), Data<long>(y)); break;
+        }
+    }
+
+    public void MatMul(Tensor a, Tensor b, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuMatMul.Run<float>(a, b, y);
+        else CpuMatMul.Run<double>(a, b, y);
+    }
+
+    public void Gather(Tensor x, int dim, Tensor index, Tensor y)
+    {
+        var idx = Operand<long>(index, index);
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.Gather(Operand<float>(x, x), dim, idx, Data<float>(y), index.shape); break;
+            case DType.Float64: CpuKernels.Gather(Operand<double>(x, x), dim, idx, Data<double>(y), index.shape); break;
+            default: CpuKernels.Gather(Operand<long>(x, x), dim, idx, Data<long>(y), index.shape); break;
+        }
+    }
+
+    public void ScatterAdd(Tensor y, int dim, Tensor index, Tensor src)
+    {
+        var idx = Operand<long>(index, index);
+        switch (y.DType)
+        {
+            case DType.Float32: CpuKernels.ScatterAdd(Operand<float>(y, y), dim, idx, Operand<float>(src, src), index.shape); break;
+            case DType.Float64: CpuKernels.ScatterAdd(Operand<double>(y, y), dim, idx, Operand<double>(src, src), index.shape); break;
+            default: CpuKernels.ScatterAdd(Operand<long>(y, y), dim, idx, Operand<long>(src, src), index.shape); break;
+        }
+    }
+
+    public long? FindOutOfRange(Tensor index, int size)
+    {
+        foreach (long i in ToArray<long>(index)) if (i < 0 || i >= size) return i;
+        return null;
+    }
+
+    public bool AllFinite(Tensor x)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: foreach (float v in ToArray<float>(x)) if (!float.IsFinite(v)) return false; return true;
+            case DType.Float64: foreach (double v in ToArray<double>(x)) if (!double.IsFinite(v)) return false; return true;
+            default: return true;
+        }
+    }
+
+    /// <summary>The elements of x in row-major order: its own array when already contiguous, else a copy.</summary>
+    private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged =>
+        x.IsContiguous ? Data<T>(x).AsSpan(x.offset, x.Numel) : ToArray<T>(x);
+
+    /// <summary>x's array, offset and strides as seen when broadcast to <paramref name="target"/>'s shape.</summary>
+    private static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>
+        new(Data<T>(x), x.offset, ReferenceEquals(x, target) || Shapes.Equal(x.shape, target.shape)
+            ? x.strides : Shapes.BroadcastStrides(x.shape, x.strides, target.shape));
+}
+
+/// <summary>An array viewed through an offset and strides.</summary>
+internal readonly record struct Strided<T>(T[] Data, int Offset, int[] Strides) where T : unmanaged;

@@ -1,0 +1,182 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>Span kernels for the CPU backend, specialized per element type and operator struct.</summary>
+internal static class CpuKernels
+{
+    public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] shape) where T : unmanaged
+    {
+        var walk = new Walk(shape, [srcOffset, dstOffset], srcStrides, dstStrides);
+        int n = walk.Inner, ss = walk.InnerStrides[0], ds = walk.InnerStrides[1];
+        for (int r = 0; r < walk.Rows; r++, walk.Next())
+        {
+            int s = walk.Offsets[0], d = walk.Offsets[1];
+            if (ss == 1 && ds == 1) src.AsSpan(s, n).CopyTo(dst.AsSpan(d, n));
+            else for (int i = 0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
+        }
+    }
+
+    public static void Unary<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (k)
+        {
+            case UnaryKernel.Neg: Map<T, NegOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Abs: Map<T, AbsOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Sign: Map<T, SignOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Exp: Map<T, ExpOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Log: Map<T, LogOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Sqrt: Map<T, SqrtOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Tanh: Map<T, TanhOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Sigmoid: Map<T, SigmoidOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Relu: Map<T, ReluOp<T>>(x, y, p, q); break;
+            case UnaryKernel.LeakyRelu: Map<T, LeakyReluOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Gelu: Map<T, GeluOp<T>>(x, y, p, q); break;
+            case UnaryKernel.GeluTanh: Map<T, GeluTanhOp<T>>(x, y, p, q); break;
+            case UnaryKernel.NormalCdf: Map<T, NormalCdfOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Silu: Map<T, SiluOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Softplus: Map<T, SoftplusOp<T>>(x, y, p, q); break;
+            case UnaryKernel.AddScalar: Map<T, AddScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.MulScalar: Map<T, MulScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.RSubScalar: Map<T, RSubScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.RDivScalar: Map<T, RDivScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.PowScalar: Map<T, PowScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
+            case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
+            default: throw new NotSupportedException($"unary kernel {k}");
+        }
+    }
+
+    public static void UnaryInt<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q) where T : unmanaged, INumber<T>
+    {
+        switch (k)
+        {
+            case UnaryKernel.Neg: Map<T, NegOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Abs: Map<T, AbsOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Sign: Map<T, SignOp<T>>(x, y, p, q); break;
+            case UnaryKernel.AddScalar: Map<T, AddScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.MulScalar: Map<T, MulScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.RSubScalar: Map<T, RSubScalarOp<T>>(x, y, p, q); break;
+            case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
+            case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
+            default: throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+        }
+    }
+
+    private static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    {
+        if (TOp.TryApply(x, y, p, q)) return;
+        for (int i = 0; i < x.Length; i++) y[i] = TOp.Apply(x[i], p, q);
+    }
+
+    public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (k == BinaryKernel.Pow) Zip<T, PowOp<T>>(a, b, y, shape);
+        else BinaryInt(k, a, b, y, shape);
+    }
+
+    public static void BinaryInt<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, INumber<T>
+    {
+        switch (k)
+        {
+            case BinaryKernel.Add: Zip<T, AddOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Sub: Zip<T, SubOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Mul: Zip<T, MulOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Div: Zip<T, DivOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Maximum: Zip<T, MaximumOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Minimum: Zip<T, MinimumOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Gt: Zip<T, GtOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Ge: Zip<T, GeOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Lt: Zip<T, LtOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Le: Zip<T, LeOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Eq: Zip<T, EqOp<T>>(a, b, y, shape); break;
+            default: throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+        }
+    }
+
+    /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
+    private static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
+    {
+        var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
+        int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
+        T[] ad = a.Data, bd = b.Data;
+        for (int r = 0, iy = 0; r < walk.Rows; r++, iy += n, walk.Next())
+        {
+            int ia = walk.Offsets[0], ib = walk.Offsets[1];
+            var dst = y.AsSpan(iy, n);
+            if (sa == 1 && sb == 1 && TOp.TryApply(ad.AsSpan(ia, n), bd.AsSpan(ib, n), dst)) continue;
+            if (sa == 1 && sb == 0 && TOp.TryApply(ad.AsSpan(ia, n), bd[ib], dst)) continue;
+            if (sa == 0 && sb == 1 && TOp.TryApply(ad[ia], bd.AsSpan(ib, n), dst)) continue;
+            for (int i = 0; i < n; i++, ia += sa, ib += sb) dst[i] = TOp.Apply(ad[ia], bd[ib]);
+        }
+    }
+
+    public static void Where<T>(Strided<T> cond, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, INumber<T>
+    {
+        var walk = new Walk(shape, [cond.Offset, a.Offset, b.Offset], cond.Strides, a.Strides, b.Strides);
+        int n = walk.Inner, sc = walk.InnerStrides[0], sa = walk.InnerStrides[1], sb = walk.InnerStrides[2];
+        for (int r = 0, iy = 0; r < walk.Rows; r++, walk.Next())
+        {
+            int ic = walk.Offsets[0], ia = walk.Offsets[1], ib = walk.Offsets[2];
+            for (int i = 0; i < n; i++, ic += sc, ia += sa, ib += sb) y[iy++] = cond.Data[ic] != T.Zero ? a.Data[ia] : b.Data[ib];
+        }
+    }
+
+    public static void Reduce<T>(ReduceKernel k, ReadOnlySpan<T> x, T[] y) where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    {
+        if (y.Length == 0) return;
+        int row = x.Length / y.Length;
+        for (int r = 0; r < y.Length; r++)
+        {
+            var s = x.Slice(r * row, row);
+            y[r] = k switch
+            {
+                ReduceKernel.Sum => TensorPrimitives.Sum(s),
+                ReduceKernel.Max => TensorPrimitives.Max(s),
+                _ => TensorPrimitives.Min(s),
+            };
+        }
+    }
+
+    public static void ArgReduce<T>(bool max, ReadOnlySpan<T> x, long[] y) where T : unmanaged, INumber<T>
+    {
+        if (y.Length == 0) return;
+        int row = x.Length / y.Length;
+        for (int r = 0; r < y.Length; r++)
+        {
+            var s = x.Slice(r * row, row);
+            y[r] = max ? TensorPrimitives.IndexOfMax(s) : TensorPrimitives.IndexOfMin(s);
+        }
+    }
+
+    /// <summary>y[i] = x[i with dim replaced by index[i]] for every position i of the index.</summary>
+    public static void Gather<T>(Strided<T> x, int dim, Strided<long> index, T[] y, int[] indexShape) where T : unmanaged
+    {
+        int dimStride = x.Strides[dim];
+        var xStrides = (int[])x.Strides.Clone();
+        xStrides[dim] = 0;
+        var walk = new Walk(indexShape, [x.Offset, index.Offset], xStrides, index.Strides);
+        int n = walk.Inner, sx = walk.InnerStrides[0], si = walk.InnerStrides[1];
+        for (int r = 0, iy = 0; r < walk.Rows; r++, walk.Next())
+        {
+            int ix = walk.Offsets[0], ii = walk.Offsets[1];
+            for (int i = 0; i < n; i++, ix += sx, ii += si) y[iy++] = x.Data[ix + (int)index.Data[ii] * dimStride];
+        }
+    }
+
+    /// <summary>y[i with dim replaced by index[i]] += src[i] for every position i of the index.</summary>
+    public static void ScatterAdd<T>(Strided<T> y, int dim, Strided<long> index, Strided<T> src, int[] indexShape) where T : unmanaged, INumber<T>
+    {
+        int dimStride = y.Strides[dim];
+        var yStrides = (int[])y.Strides.Clone();
+        yStrides[dim] = 0;
+        var walk = new Walk(indexShape, [y.Offset, index.Offset, src.Offset], yStrides, index.Strides, src.Strides);
+        int n = walk.Inner, sy = walk.InnerStrides[0], si = walk.InnerStrides[1], ss = walk.InnerStrides[2];
+        for (int r = 0; r < walk.Rows; r++, walk.Next())
+        {
+            int iy = walk.Offsets[0], ii = walk.Offsets[1], isrc = walk.Offsets[2];
+            for (int i = 0; i < n; i++, iy += sy, ii += si, isrc += ss) y.Data[iy + (int)index.Data[ii] * dimStride] += src.Data[isrc];
+        }
+    }
+}

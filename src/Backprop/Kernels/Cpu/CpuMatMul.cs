@@ -1,0 +1,47 @@
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>Batched matrix products on the CPU: one <see cref="Gemm"/> call per batch element, no copies for transposed views.</summary>
+internal static class CpuMatMul
+{
+    public static void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged
+    {
+        int r = y.shape.Length, m = y.shape[r - 2], n = y.shape[r - 1], k = a.shape[r - 1];
+        if (!Layout(a, out bool transA, out int lda)) { a = Copy(a); Layout(a, out transA, out lda); }
+        if (!Layout(b, out bool transB, out int ldb)) { b = Copy(b); Layout(b, out transB, out ldb); }
+        var batchShape = y.shape[..(r - 2)];
+        var walk = new Walk(batchShape.Length == 0 ? [1] : batchShape, [a.offset, b.offset],
+            batchShape.Length == 0 ? [0] : a.strides[..(r - 2)], batchShape.Length == 0 ? [0] : b.strides[..(r - 2)]);
+        int matrix = m * n, iy = 0;
+        for (int row = 0; row < walk.Rows; row++, walk.Next())
+        {
+            int ia = walk.Offsets[0], ib = walk.Offsets[1];
+            for (int i = 0; i < walk.Inner; i++, ia += walk.InnerStrides[0], ib += walk.InnerStrides[1], iy += matrix)
+            {
+                if (typeof(T) == typeof(float))
+                    Gemm.Sgemm(transA, transB, m, n, k, CpuBackend.Data<float>(a).AsSpan(ia), lda, CpuBackend.Data<float>(b).AsSpan(ib), ldb,
+                        CpuBackend.Data<float>(y).AsSpan(iy, matrix), n);
+                else
+                    Gemm.Dgemm(transA, transB, m, n, k, CpuBackend.Data<double>(a).AsSpan(ia), lda, CpuBackend.Data<double>(b).AsSpan(ib), ldb,
+                        CpuBackend.Data<double>(y).AsSpan(iy, matrix), n);
+            }
+        }
+    }
+
+    /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>
+    private static bool Layout(Tensor x, out bool transposed, out int ld)
+    {
+        int r = x.shape.Length, rows = x.shape[r - 2], cols = x.shape[r - 1];
+        int rs = x.strides[r - 2], cs = x.strides[r - 1];
+        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols)) { transposed = false; ld = rows == 1 ? cols : rs; return true; }
+        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows)) { transposed = true; ld = cols == 1 ? rows : cs; return true; }
+        transposed = false; ld = 0;
+        return false;
+    }
+
+    private static Tensor Copy(Tensor x)
+    {
+        var c = Tensor.Empty(x.shape, x.DType, x.Device);
+        CpuBackend.Instance.Copy(x, c);
+        return c;
+    }
+}

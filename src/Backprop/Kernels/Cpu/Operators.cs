@@ -1,0 +1,197 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Kernels.Cpu;
+
+// Each kernel is a struct whose static methods the JIT specializes per element type: no virtual call or
+// delegate per element. TryApply runs the whole span through TensorPrimitives where it has the operation.
+
+/// <summary>An elementwise function of one element and the op's parameters p, q.</summary>
+internal interface IUnaryOperator<T> where T : unmanaged
+{
+    static abstract T Apply(T x, T p, T q);
+    static virtual bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) => false;
+}
+
+/// <summary>An elementwise function of two elements.</summary>
+internal interface IBinaryOperator<T> where T : unmanaged
+{
+    static abstract T Apply(T a, T b);
+    static virtual bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => false;
+    static virtual bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) => false;
+    static virtual bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) => false;
+}
+
+internal struct NegOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => -x;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Negate(x, y); return true; }
+}
+internal struct AbsOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => T.Abs(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Abs(x, y); return true; }
+}
+internal struct SignOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x > T.Zero ? T.One : x < T.Zero ? -T.One : x;
+}
+internal struct AddScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x + p;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Add(x, p, y); return true; }
+}
+internal struct MulScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x * p;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Multiply(x, p, y); return true; }
+}
+internal struct RSubScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => p - x;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Subtract(p, x, y); return true; }
+}
+internal struct ClampOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x < p ? p : x > q ? q : x;
+}
+internal struct InRangeOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x >= p && x <= q ? T.One : T.Zero;
+}
+
+internal struct ExpOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Exp(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Exp(x, y); return true; }
+}
+internal struct LogOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Log(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Log(x, y); return true; }
+}
+internal struct SqrtOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Sqrt(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Sqrt(x, y); return true; }
+}
+internal struct TanhOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Tanh(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Tanh(x, y); return true; }
+}
+internal struct SigmoidOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.One / (T.One + T.Exp(-x));
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Sigmoid(x, y); return true; }
+}
+internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
+}
+internal struct LeakyReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => x > T.Zero ? x : p * x;
+}
+internal struct NormalCdfOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(NormalDistribution.Cdf(double.CreateTruncating(x)));
+}
+internal struct GeluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(double.CreateTruncating(x) * NormalDistribution.Cdf(double.CreateTruncating(x)));
+}
+internal struct GeluTanhOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q)
+    {
+        double v = double.CreateTruncating(x);
+        return T.CreateTruncating(0.5 * v * (1 + Math.Tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))));
+    }
+}
+internal struct SiluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => x / (T.One + T.Exp(-x));
+}
+internal struct SoftplusOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly T s_threshold = T.CreateTruncating(20);
+    public static T Apply(T x, T p, T q) => x > s_threshold ? x : Log1p(T.Exp(x));
+
+    // log(1+u) without losing u's digits when u is tiny: the rounding of 1+u is corrected by u/((1+u)-1).
+    private static T Log1p(T u)
+    {
+        T w = T.One + u;
+        return w == T.One ? u : T.Log(w) * u / (w - T.One);
+    }
+}
+internal struct RDivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => p / x;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Divide(p, x, y); return true; }
+}
+internal struct PowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => p == T.CreateTruncating(2) ? x * x : T.Pow(x, p);
+}
+
+internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a + b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Add(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Add(a, b, y); return true; }
+    public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Add(b, a, y); return true; }
+}
+internal struct SubOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a - b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
+    public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
+}
+internal struct MulOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a * b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Multiply(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Multiply(a, b, y); return true; }
+    public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Multiply(b, a, y); return true; }
+}
+internal struct DivOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a / b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
+    public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
+}
+internal struct PowOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => T.Pow(a, b);
+}
+internal struct MaximumOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => T.Max(a, b);
+}
+internal struct MinimumOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => T.Min(a, b);
+}
+internal struct GtOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a > b ? T.One : T.Zero;
+}
+internal struct GeOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a >= b ? T.One : T.Zero;
+}
+internal struct LtOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a < b ? T.One : T.Zero;
+}
+internal struct LeOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a <= b ? T.One : T.Zero;
+}
+internal struct EqOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a == b ? T.One : T.Zero;
+}

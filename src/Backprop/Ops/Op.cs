@@ -1,0 +1,86 @@
+using Backprop.Kernels;
+
+namespace Backprop;
+
+/// <summary>
+/// The shared machinery every op goes through: validate, run the backend kernel, and record a node with the
+/// op's gradient rule when grad mode is on and an input requires grad.
+/// </summary>
+internal static class Op
+{
+    /// <summary>An elementwise one-input op y = k(x; p, q) with its rule dx = backward(g, x, y).</summary>
+    public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, double p = 0, double q = 0, bool intAllowed = false)
+    {
+        if (!intAllowed) RequireFloat(name, x);
+        var y = Tensor.Empty(x.shape, x.DType, x.Device);
+        x.Backend.Unary(k, x, y, p, q);
+        if (backward is not null && Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryNode(name, x, y, backward));
+        return y;
+    }
+
+    /// <summary>
+    /// An elementwise two-input op with broadcasting. Each rule returns the gradient at the broadcast shape;
+    /// summing it back to the input's shape happens in <see cref="BinaryNode"/>.
+    /// </summary>
+    public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k, BinaryRule? gradA, BinaryRule? gradB, bool intAllowed = true)
+    {
+        RequireSame(name, a, b);
+        if (!intAllowed) RequireFloat(name, a);
+        var y = Tensor.Empty(Shapes.Broadcast(name, a.shape, b.shape), a.DType, a.Device);
+        a.Backend.Binary(k, a, b, y);
+        return RecordBinary(name, a, b, y, gradA, gradB);
+    }
+
+    /// <summary>Records a two-input op whose gradients may need summing back over broadcast dims.</summary>
+    public static Tensor RecordBinary(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, BinaryRule? gradB)
+    {
+        if ((gradA is not null || gradB is not null) && Autograd.ShouldRecord(a, b))
+            y.SetGradFn(new BinaryNode(name, a, b, y, gradA, gradB));
+        return y;
+    }
+
+    /// <summary>Records a one-input op computed elsewhere (views, reductions, indexing).</summary>
+    public static Tensor Record(string name, Tensor y, Tensor x, Func<Tensor, Tensor> backward)
+    {
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new LambdaNode(name, [x], g => [backward(g)]));
+        return y;
+    }
+
+    /// <summary>Records an op of several inputs computed elsewhere; the rule returns one gradient per input.</summary>
+    public static Tensor Record(string name, Tensor y, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!Autograd.IsGradEnabled) return y;
+        foreach (var x in inputs)
+            if (x.RequiresGrad) { y.SetGradFn(new LambdaNode(name, inputs, backward)); break; }
+        return y;
+    }
+
+    /// <summary>Sums a gradient computed at a broadcast shape back to the shape of the input it belongs to.</summary>
+    public static Tensor SumTo(Tensor g, int[] shape)
+    {
+        if (Shapes.Equal(g.shape, shape)) return g;
+        int lead = g.shape.Length - shape.Length;
+        var dims = new List<int>();
+        for (int i = 0; i < g.shape.Length; i++)
+            if (i < lead || (shape[i - lead] == 1 && g.shape[i] != 1)) dims.Add(i);
+        var summed = dims.Count == 0 ? g : g.Sum(dims.ToArray(), keepDim: true);
+        return Shapes.Equal(summed.shape, shape) ? summed : summed.Reshape(shape);
+    }
+
+    /// <summary>A 0-dim constant with <paramref name="like"/>'s dtype and device.</summary>
+    public static Tensor Scalar(double value, Tensor like) => Tensor.Full(Shapes.Scalar, value, like.DType, like.Device);
+
+    public static void RequireFloat(string name, Tensor x)
+    {
+        if (!x.DType.IsFloatingPoint())
+            throw new ArgumentException($"{name}: needs a floating-point tensor, got {x.DType} with shape {Shapes.Format(x.shape)}");
+    }
+
+    public static void RequireSame(string name, Tensor a, Tensor b)
+    {
+        if (a.DType != b.DType)
+            throw new ArgumentException($"{name}: dtypes differ: {a.DType} {Shapes.Format(a.shape)} and {b.DType} {Shapes.Format(b.shape)} (convert one with To)");
+        if (a.Device != b.Device)
+            throw new ArgumentException($"{name}: tensors are on different devices: {a.Device} and {b.Device}");
+    }
+}

@@ -1,0 +1,172 @@
+using Backprop.Kernels;
+
+namespace Backprop;
+
+// Reductions: the kernel reduces trailing rows; gradients are spread back by expanding over the reduced dims.
+public sealed partial class Tensor
+{
+    /// <summary>Sum of all elements (0-dim).</summary>
+    public Tensor Sum() => Sum(null, false);
+    /// <summary>Sum over one dim.</summary>
+    public Tensor Sum(int dim, bool keepDim = false) => Sum([dim], keepDim);
+
+    /// <summary>Sum over <paramref name="dims"/> (all when null).</summary>
+    public Tensor Sum(int[]? dims, bool keepDim = false)
+    {
+        var plan = ReducePlan.Of("Sum", this, dims, keepDim, allowEmpty: true);
+        var y = plan.Run(ReduceKernel.Sum);
+        return Op.Record("Sum", y, this, g => plan.ExpandBack(g));   // every input element contributed once
+    }
+
+    /// <summary>Mean of all elements.</summary>
+    public Tensor Mean() => Mean(null, false);
+    /// <summary>Mean over one dim.</summary>
+    public Tensor Mean(int dim, bool keepDim = false) => Mean([dim], keepDim);
+
+    /// <summary>Mean over <paramref name="dims"/> (all when null).</summary>
+    public Tensor Mean(int[]? dims, bool keepDim = false)
+    {
+        Op.RequireFloat("Mean", this);
+        var plan = ReducePlan.Of("Mean", this, dims, keepDim, allowEmpty: true);
+        return Sum(dims, keepDim) * (1.0 / plan.Count);
+    }
+
+    /// <summary>Largest element (0-dim); ties share the gradient evenly.</summary>
+    public Tensor Max() => Amax(null);
+    /// <summary>Smallest element (0-dim); ties share the gradient evenly.</summary>
+    public Tensor Min() => Amin(null);
+
+    /// <summary>Largest values over <paramref name="dims"/> (all when null); ties share the gradient evenly.</summary>
+    public Tensor Amax(int[]? dims, bool keepDim = false) => Extreme("Max", ReduceKernel.Max, dims, keepDim);
+    /// <summary>Smallest values over <paramref name="dims"/> (all when null); ties share the gradient evenly.</summary>
+    public Tensor Amin(int[]? dims, bool keepDim = false) => Extreme("Min", ReduceKernel.Min, dims, keepDim);
+
+    private Tensor Extreme(string name, ReduceKernel k, int[]? dims, bool keepDim)
+    {
+        var plan = ReducePlan.Of(name, this, dims, keepDim, allowEmpty: false);
+        var y = plan.Run(k);
+        var x = this;
+        return Op.Record(name, y, this, g =>
+        {
+            var hits = x.Eq(plan.ExpandBack(y.Detach()));
+            return plan.ExpandBack(g) * hits / hits.Sum(plan.Dims, keepDim: true);
+        });
+    }
+
+    /// <summary>Largest values along <paramref name="dim"/> and their first indices; the gradient goes to those indices.</summary>
+    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeAlong("Max", ReduceKernel.Max, dim, keepDim);
+    /// <summary>Smallest values along <paramref name="dim"/> and their first indices.</summary>
+    public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeAlong("Min", ReduceKernel.Min, dim, keepDim);
+
+    private (Tensor, Tensor) ExtremeAlong(string name, ReduceKernel k, int dim, bool keepDim)
+    {
+        var plan = ReducePlan.Of(name, this, [dim], keepDim, allowEmpty: false);
+        var values = plan.Run(k);
+        var indices = plan.RunArg(k == ReduceKernel.Max);
+        var x = this;
+        var keptIndices = keepDim ? indices : indices.Unsqueeze(plan.Dims[0]);
+        Op.Record(name, values, this, g => ScatterAdd(ZerosLike(x), plan.Dims[0], keptIndices, keepDim ? g : g.Unsqueeze(plan.Dims[0])));
+        return (values, indices);
+    }
+
+    /// <summary>Index of the first largest element: of the flattened tensor when <paramref name="dim"/> is null.</summary>
+    public Tensor ArgMax(int? dim = null, bool keepDim = false) =>
+        dim is { } d ? ReducePlan.Of("ArgMax", this, [d], keepDim, false).RunArg(true) : ReducePlan.Of("ArgMax", Reshape(-1), [0], false, false).RunArg(true);
+
+    /// <summary>Index of the first smallest element: of the flattened tensor when <paramref name="dim"/> is null.</summary>
+    public Tensor ArgMin(int? dim = null, bool keepDim = false) =>
+        dim is { } d ? ReducePlan.Of("ArgMin", this, [d], keepDim, false).RunArg(false) : ReducePlan.Of("ArgMin", Reshape(-1), [0], false, false).RunArg(false);
+
+    /// <summary>log Σ exp(x) over <paramref name="dims"/>, computed stably by factoring out the maximum.</summary>
+    public Tensor LogSumExp(int[]? dims, bool keepDim = false)
+    {
+        var plan = ReducePlan.Of("LogSumExp", this, dims, keepDim, allowEmpty: false);
+        var max = plan.Run(ReduceKernel.Max, keepDim: true);
+        // an infinite max would turn x - max into NaN; shifting by 0 there gives the right ±inf result
+        max = Where(max.Abs().Eq(double.PositiveInfinity), Op.Scalar(0, max), max);
+        var result = (this - max).Exp().Sum(plan.Dims, keepDim: true).Log() + max;
+        return keepDim ? result : result.Reshape(plan.OutShape);
+    }
+
+    /// <summary>log Σ exp(x) along one dim.</summary>
+    public Tensor LogSumExp(int dim, bool keepDim = false) => LogSumExp([dim], keepDim);
+
+    /// <summary>Variance over <paramref name="dims"/> (all when null), dividing by N - <paramref name="correction"/> (1: unbiased).</summary>
+    public Tensor Var(int[]? dims = null, double correction = 1, bool keepDim = false)
+    {
+        var plan = ReducePlan.Of("Var", this, dims, keepDim, allowEmpty: true);
+        var centered = this - Mean(plan.Dims, keepDim: true);
+        return (centered * centered).Sum(plan.Dims, keepDim) / Math.Max(0, plan.Count - correction);
+    }
+
+    /// <summary>Standard deviation: the square root of <see cref="Var"/>.</summary>
+    public Tensor Std(int[]? dims = null, double correction = 1, bool keepDim = false) => Var(dims, correction, keepDim).Sqrt();
+}
+
+/// <summary>How a reduction lays out its input: kept dims first, reduced dims last, so the kernel reduces rows.</summary>
+internal sealed class ReducePlan
+{
+    private Tensor _x = null!;
+    public int[] Dims = null!, OutShape = null!, KeptShape = null!;
+    public int Count;
+
+    public static ReducePlan Of(string op, Tensor x, int[]? dims, bool keepDim, bool allowEmpty)
+    {
+        int rank = x.shape.Length;
+        var reduced = new bool[rank];
+        if (dims is null) Array.Fill(reduced, true);
+        else
+            foreach (int d in dims)
+            {
+                int n = Shapes.NormalizeDim(op, d, rank, x.shape);
+                if (rank == 0) continue;
+                if (reduced[n]) throw new ArgumentException($"{op}: dim {d} appears twice in {Shapes.Format(dims)}");
+                reduced[n] = true;
+            }
+        var plan = new ReducePlan { _x = x, Count = 1 };
+        var dimList = new List<int>();
+        var outShape = new List<int>();
+        var kept = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            if (reduced[i]) { dimList.Add(i); plan.Count *= x.shape[i]; kept[i] = 1; if (keepDim) outShape.Add(1); }
+            else { kept[i] = x.shape[i]; outShape.Add(x.shape[i]); }
+        }
+        if (!allowEmpty && plan.Count == 0)
+            throw new ArgumentException($"{op}: cannot reduce over zero elements (shape {Shapes.Format(x.shape)}, dims {Shapes.Format(dimList.ToArray())})");
+        plan.Dims = dimList.ToArray();
+        plan.OutShape = outShape.ToArray();
+        plan.KeptShape = kept;
+        return plan;
+    }
+
+    // the input viewed with kept dims first and reduced dims last
+    private Tensor RowsView()
+    {
+        int rank = _x.shape.Length;
+        var shape = new int[rank];
+        var strides = new int[rank];
+        int j = 0;
+        for (int i = 0; i < rank; i++) if (Array.IndexOf(Dims, i) < 0) { shape[j] = _x.shape[i]; strides[j++] = _x.strides[i]; }
+        foreach (int d in Dims) { shape[j] = _x.shape[d]; strides[j++] = _x.strides[d]; }
+        return new Tensor(_x.storage, shape, strides, _x.offset);
+    }
+
+    public Tensor Run(ReduceKernel k, bool? keepDim = null)
+    {
+        var y = Tensor.Empty(keepDim == true ? KeptShape : OutShape, _x.DType, _x.Device);
+        _x.Backend.Reduce(k, RowsView(), y);
+        return y;
+    }
+
+    public Tensor RunArg(bool max)
+    {
+        var y = Tensor.Empty(OutShape, DType.Int64, _x.Device);
+        _x.Backend.ArgReduce(max, RowsView(), y);
+        return y;
+    }
+
+    /// <summary>A gradient at the output's shape, broadcast back over the reduced dims to the input's shape.</summary>
+    public Tensor ExpandBack(Tensor g) =>
+        (Shapes.Equal(g.shape, KeptShape) ? g : g.Reshape(KeptShape)).Expand(_x.shape);
+}

@@ -1,0 +1,138 @@
+using Backprop.Kernels;
+
+namespace Backprop;
+
+/// <summary>
+/// An n-dimensional array of Float32, Float64 or Int64 elements: a shape, strides and an offset over
+/// storage that its views share. Floating-point tensors can record the ops applied to them so that
+/// <see cref="Backward(Tensor?, bool, bool)"/> computes gradients by the chain rule.
+/// </summary>
+public sealed partial class Tensor
+{
+    internal readonly Storage storage;
+    internal readonly int[] shape;    // never mutated after construction, so tensors may share it
+    internal readonly int[] strides;
+    internal readonly int offset;
+    internal Node? gradFn;
+    private bool _requiresGrad;
+    private Tensor? _grad;
+    internal List<Func<Tensor, Tensor?>>? leafHooks;
+    internal Tensor? pendingGrad;    // the backward engine's running sum for this leaf
+
+    internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
+    {
+        this.storage = storage;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+    }
+
+    /// <summary>A new contiguous, zero-filled tensor.</summary>
+    internal static Tensor Empty(int[] shape, DType dtype, Device device) =>
+        new(device.Backend.Allocate(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
+
+    /// <summary>The sizes of the dimensions (a copy).</summary>
+    public int[] Shape => (int[])shape.Clone();
+
+    /// <summary>The step in elements between neighbours along each dimension (a copy).</summary>
+    public int[] Strides => (int[])strides.Clone();
+
+    /// <summary>Index of the first element in the storage.</summary>
+    public int Offset => offset;
+
+    /// <summary>Number of dimensions (0 for a scalar tensor).</summary>
+    public int NDim => shape.Length;
+
+    /// <summary>Number of elements.</summary>
+    public int Numel => Shapes.Numel(shape);
+
+    /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => shape[Shapes.NormalizeDim("Size", dim, shape.Length, shape)];
+
+    /// <summary>The element type.</summary>
+    public DType DType => storage.DType;
+
+    /// <summary>Where the storage lives.</summary>
+    public Device Device => storage.Device;
+
+    /// <summary>The storage shared with this tensor's views.</summary>
+    public Storage Storage => storage;
+
+    /// <summary>True when the elements are laid out row-major without gaps.</summary>
+    public bool IsContiguous => Shapes.IsContiguous(shape, strides);
+
+    internal IBackend Backend => storage.Device.Backend;
+
+    /// <summary>The node that computed this tensor, or null for a leaf.</summary>
+    public Node? GradFn => gradFn;
+
+    /// <summary>True for a tensor that no recorded op produced (user-created, or detached).</summary>
+    public bool IsLeaf => gradFn is null;
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Settable on leaves only; Int64 tensors refuse it.
+    /// Results of ops on tensors that require grad require grad themselves.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (value == _requiresGrad) return;
+            if (gradFn is not null)
+                throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one was produced by {gradFn.Name} (use Detach())");
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require grad; this tensor is {DType} with shape {Shapes.Format(shape)}");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>
+    /// The gradient accumulated by backward passes into this leaf (null until the first one).
+    /// Set it to null to clear it.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null && (!Shapes.Equal(value.shape, shape) || value.DType != DType))
+                throw new ArgumentException($"Grad: a gradient of shape {Shapes.Format(value.shape)} ({value.DType}) does not fit a tensor of shape {Shapes.Format(shape)} ({DType})");
+            _grad = value;
+        }
+    }
+
+    internal void SetGradFn(Node node)
+    {
+        gradFn = node;
+        _requiresGrad = true;
+    }
+
+    /// <summary>A tensor sharing this one's storage with no history: gradients do not flow through it.</summary>
+    public Tensor Detach() => new(storage, shape, strides, offset);
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining.</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> (float, double or long).</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        if (DTypeExtensions.Of<T>() == DType) return Backend.ToArray<T>(this);
+        return Backend.ToArray<T>(To(DTypeExtensions.Of<T>()).Detach());
+    }
+
+    /// <summary>The single element of a one-element tensor.</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        if (Numel != 1)
+            throw new InvalidOperationException($"Item: the tensor has shape {Shapes.Format(shape)} ({Numel} elements); Item needs exactly one");
+        return ToArray<T>()[0];
+    }
+
+    /// <summary>The single element of a one-element tensor as a double.</summary>
+    public double Item() => Item<double>();
+}

@@ -1,0 +1,126 @@
+namespace Backprop.Tests.Tensors;
+
+/// <summary>Every differentiable op against centered differences in Float64, on three shapes each.</summary>
+public class OpGradientTests
+{
+    private enum Domain { Any, Positive }
+
+    private sealed record Case(Func<Tensor[], Tensor> F, int[][][] Shapes, Domain Domain = Domain.Any);
+
+    // unary ops: a matrix, a size-1 dim in the middle, and a 0-dim tensor
+    private static readonly int[][][] UnaryShapes = [[[3, 4]], [[2, 1, 3]], [[]]];
+    // binary ops: equal shapes, broadcasting against size-1 dims, and a single-element operand
+    private static readonly int[][][] BinaryShapes = [[[3, 4], [3, 4]], [[2, 3, 1], [1, 4]], [[], [2, 3]]];
+    private static readonly int[][][] ReduceShapes = [[[3, 4]], [[2, 3, 5]], [[1, 4]]];
+
+    private static readonly Dictionary<string, Case> Cases = new()
+    {
+        ["Add"] = new(x => x[0] + x[1], BinaryShapes),
+        ["Sub"] = new(x => x[0] - x[1], BinaryShapes),
+        ["Mul"] = new(x => x[0] * x[1], BinaryShapes),
+        ["Div"] = new(x => x[0] / x[1], BinaryShapes, Domain.Positive),
+        ["PowTensor"] = new(x => x[0].Pow(x[1]), BinaryShapes, Domain.Positive),
+        ["Maximum"] = new(x => x[0].Maximum(x[1]), BinaryShapes),
+        ["Minimum"] = new(x => x[0].Minimum(x[1]), BinaryShapes),
+        ["Where"] = new(x => Tensor.Where(x[0].Gt(0), x[0] * 2, x[1]), BinaryShapes),
+        ["ScalarArithmetic"] = new(x => (3 - x[0]) * 2 / 5 + 1 - x[0] / 4, UnaryShapes),
+        ["RDiv"] = new(x => 2 / x[0], UnaryShapes, Domain.Positive),
+        ["Neg"] = new(x => -x[0], UnaryShapes),
+        ["PowScalar"] = new(x => x[0].Pow(3) + x[0].Pow(0.5), UnaryShapes, Domain.Positive),
+        ["Exp"] = new(x => x[0].Exp(), UnaryShapes),
+        ["Log"] = new(x => x[0].Log(), UnaryShapes, Domain.Positive),
+        ["Sqrt"] = new(x => x[0].Sqrt(), UnaryShapes, Domain.Positive),
+        ["Abs"] = new(x => x[0].Abs(), UnaryShapes),
+        ["Tanh"] = new(x => x[0].Tanh(), UnaryShapes),
+        ["Sigmoid"] = new(x => x[0].Sigmoid(), UnaryShapes),
+        ["Relu"] = new(x => x[0].Relu(), UnaryShapes),
+        ["LeakyRelu"] = new(x => F.LeakyRelu(x[0], 0.1), UnaryShapes),
+        ["Gelu"] = new(x => F.Gelu(x[0]), UnaryShapes),
+        ["GeluTanh"] = new(x => F.Gelu(x[0], tanhApproximation: true), UnaryShapes),
+        ["Silu"] = new(x => F.Silu(x[0]), UnaryShapes),
+        ["Softplus"] = new(x => F.Softplus(x[0]), UnaryShapes),
+        ["Clamp"] = new(x => x[0].Clamp(-0.5, 0.5), UnaryShapes),
+        ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
+        ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
+        ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
+        ["MaxAll"] = new(x => x[0].Max(), ReduceShapes),
+        ["MaxDim"] = new(x => x[0].Max(1).Values, ReduceShapes),
+        ["MinDim"] = new(x => x[0].Min(0, keepDim: true).Values, ReduceShapes),
+        ["Amax"] = new(x => x[0].Amax([-1]), ReduceShapes),
+        ["LogSumExp"] = new(x => x[0].LogSumExp(-1), ReduceShapes),
+        ["Var"] = new(x => x[0].Var([1]), ReduceShapes),
+        ["Std"] = new(x => x[0].Std(correction: 0), ReduceShapes),
+        ["MatMul"] = new(x => x[0].MatMul(x[1]), [[[5, 10], [10, 3]], [[2, 3, 4], [4, 5]], [[1, 3], [3, 1]]]),
+        ["MatMulBatchedBroadcast"] = new(x => x[0].MatMul(x[1]), [[[2, 1, 3, 4], [3, 4, 2]], [[4], [2, 4, 3]], [[2, 3, 4], [4]]]),
+        ["MatMulVectors"] = new(x => x[0].MatMul(x[1]), [[[4], [4]], [[3, 4], [4]], [[1], [1, 5]]]),
+        ["MatMulTransposed"] = new(x => x[0].T.MatMul(x[1].T), [[[4, 3], [5, 4]], [[1, 2], [3, 1]], [[6, 6], [6, 6]]]),
+        ["Reshape"] = new(x => x[0].Reshape(-1) * Tensor.Arange(x[0].Numel, DType.Float64), ReduceShapes),
+        ["TransposeContiguous"] = new(x => x[0].Transpose(0, 1).Contiguous().Exp(), ReduceShapes),
+        ["Permute"] = new(x => x[0].Unsqueeze(0).Permute(2, 0, 1).Tanh(), [[[3, 4]], [[2, 5]], [[1, 1]]]),
+        ["Expand"] = new(x => x[0].Expand(2, 3, 4) * x[0].Sum(), [[[3, 1]], [[1, 4]], [[3, 4]]]),
+        ["SqueezeFlatten"] = new(x => x[0].Unsqueeze(1).Squeeze().Flatten().Sigmoid(), ReduceShapes),
+        ["Slice"] = new(x => x[0].Slice(-1, 0, 4, 2) * 3, [[[3, 4]], [[2, 3, 5]], [[1, 6]]]),
+        ["Indexer"] = new(x => x[0][1, 1..].Sum() + x[0][^1], [[[3, 4]], [[2, 3]], [[2, 2, 2]]]),
+        ["Cat"] = new(x => Tensor.Cat([x[0], x[1] * 2], dim: 0).Tanh(), [[[2, 3], [4, 3]], [[1, 2], [1, 2]], [[3, 1, 2], [1, 1, 2]]]),
+        ["Stack"] = new(x => Tensor.Stack([x[0], x[1].Exp()], dim: -1), [[[2, 3], [2, 3]], [[4], [4]], [[], []]]),
+        ["SplitChunk"] = new(x => x[0].Split(2, 0)[^1] * 2 + x[0].Chunk(2, 0)[0].Sum(), [[[4, 3]], [[5, 2]], [[3]]]),
+        ["IndexSelect"] = new(x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 0, 2, 0 })), [[[3, 4]], [[3]], [[4, 1, 2]]]),
+        ["Gather"] = new(x => x[0].Gather(1, Tensor.FromArray(new long[] { 0, 1, 1, 0, 1, 1 }, [3, 2])), [[[3, 2]], [[3, 4]], [[4, 3]]]),
+        ["ScatterAdd"] = new(x => Tensor.ScatterAdd(x[0], 0, Tensor.FromArray(new long[] { 1, 0, 1 }, [1, 3]), x[1]), [[[2, 3], [1, 3]], [[3, 3], [1, 3]], [[2, 4], [1, 3]]]),
+        ["Embedding"] = new(x => F.Embedding(Tensor.FromArray(new long[] { 2, 0, 2, 1 }, [2, 2]), x[0]), [[[3, 4]], [[3, 1]], [[5, 2]]]),
+    };
+
+    public static TheoryData<string> Names => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Op_passes_gradcheck_on_three_shapes(string name)
+    {
+        var c = Cases[name];
+        var gen = new Generator(7);
+        foreach (var shapes in c.Shapes)
+        {
+            var inputs = Array.ConvertAll(shapes, s => RandomInput(s, c.Domain, gen));
+            var result = GradCheck.Check(c.F, inputs);
+            Assert.True(result.Passed, $"{name} on {string.Join(" ", Array.ConvertAll(shapes, s => "[" + string.Join(",", s) + "]"))}: {result}");
+        }
+    }
+
+    private static Tensor RandomInput(int[] shape, Domain domain, Generator gen)
+    {
+        var x = domain == Domain.Positive
+            ? Tensor.Rand(shape, DType.Float64, gen) + 0.5
+            : Tensor.Randn(shape, DType.Float64, gen);
+        return x.RequiresGrad_();
+    }
+
+    [Fact]
+    public void Gradcheck_catches_a_wrong_rule()
+    {
+        var wrong = new WrongSquare();
+        var x = Tensor.Randn([3], DType.Float64, new Generator(1), requiresGrad: true);
+        var result = GradCheck.Check(xs => wrong.Apply(xs[0]), [x]);
+        Assert.False(result.Passed);
+        Assert.InRange(result.Inputs[0].MaxRelativeError, 0.3, 0.4);  // 3x vs 2x: |3-2|/3
+    }
+
+    private sealed class WrongSquare : Function
+    {
+        protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs) { ctx.SaveForBackward(inputs[0]); return inputs[0] * inputs[0]; }
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor g) => [g * 3 * ctx.SavedTensors[0]];
+    }
+
+    public static TheoryData<string> SecondOrderNames => new("Mul", "Div", "Exp", "Log", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu", "Softplus",
+        "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
+
+    [Theory]
+    [MemberData(nameof(SecondOrderNames))]
+    public void Op_passes_gradgradcheck(string name)
+    {
+        var c = Cases[name];
+        var gen = new Generator(11);
+        var inputs = Array.ConvertAll(c.Shapes[0], s => RandomInput(s, c.Domain, gen));
+        var result = GradCheck.GradGradCheck(c.F, inputs);
+        Assert.True(result.Passed, $"{name}: {result}");
+    }
+}
