@@ -88,8 +88,11 @@ public partial class StagedCodeTests
             for (int i = 0; i < built.Count; i++)
             {
                 var (output, inputs) = built[i];
-                var run = Roslyn.Run(assembly, $"StagedCircuit{i}", inputs.Values.Select(v => v.Data).ToArray());
-                double[] engine = [output.Data, .. inputs.Values.Select(v => v.Grad)];
+                // the method takes the inputs in order of first use in the circuit: pass each by its name
+                var parameters = assembly.GetType($"StagedCircuit{i}")!.GetMethod("Run")!.GetParameters().Select(p => inputs[p.Name!]).ToList();
+                Assert.Equal(inputs.Count, parameters.Count);
+                var run = Roslyn.Run(assembly, $"StagedCircuit{i}", parameters.Select(v => v.Data).ToArray());
+                double[] engine = [output.Data, .. parameters.Select(v => v.Grad)];
                 Assert.True(engine.Length == run.Length && engine.Zip(run).All(p => p.First.Equals(p.Second) || p.First == p.Second),
                     $"{texts[i]} at x={x}, y={y}, z={z}: engine [{string.Join(", ", engine)}], staged code [{string.Join(", ", run)}]\n{sources[i]}");
             }
