@@ -94,7 +94,8 @@ public static class Gates
     public static readonly Gate Relu = new("relu", "relu", 1, (a, _, _) => a > 0 ? a : 0, (a, _, _, _) => (a > 0 ? 1 : 0, 0), null,
         "({a} > 0 ? {a} : 0)", (a, _, _, _) => ($"({a} > 0 ? 1 : 0)", ""));
 
-    /// <summary>|x|: local gradient sign(x), 0 at 0.</summary>
-    public static readonly Gate Abs = new("abs", "abs", 1, (a, _, _) => Math.Abs(a), (a, _, _, _) => (Math.Sign(a), 0), null,
-        "Math.Abs({a})", (a, _, _, _) => ($"Math.Sign({a})", ""));
+    /// <summary>|x|: local gradient sign(x), 0 at 0, NaN at NaN (Math.Sign would throw there).</summary>
+    public static readonly Gate Abs = new("abs", "abs", 1, (a, _, _) => Math.Abs(a),
+        (a, _, _, _) => (a > 0 ? 1 : a < 0 ? -1 : a == 0 ? 0 : double.NaN, 0), null,
+        "Math.Abs({a})", (a, _, _, _) => ($"({a} > 0 ? 1 : {a} < 0 ? -1 : {a} == 0 ? 0 : double.NaN)", ""));
 }

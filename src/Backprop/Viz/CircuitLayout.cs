@@ -62,8 +62,8 @@ internal sealed class Slot(LayoutNode source, LayoutNode? node, int layer)
 }
 
 /// <summary>
-/// The layered left-to-right layout every renderer shares: inputs in layer 0, each gate one layer right of its
-/// latest input, the output last; a wire that skips layers passes through each one in a slot of its own, so no
+/// The layered left-to-right layout every renderer shares: inputs in layer 0, the output last, each gate in the
+/// last layer before its first consumer; a wire that skips layers passes through each one in a slot of its own, so no
 /// wire crosses a node and the labels on a node's outgoing wire have its row to themselves.
 /// </summary>
 internal sealed class CircuitLayout
@@ -167,6 +167,11 @@ internal sealed class CircuitLayout
             n.Layer = n.Inputs.Count == 0 ? 0 : 1 + n.Inputs.Max(i => i.Layer);
             for (int p = 0; p < n.Inputs.Count; p++) consumers[n.Inputs[p]].Add((n, p));
         }
+        // each gate then moves as far right as its consumers allow, so a side chain that runs ahead of the main path
+        // (a recurrent state updated by one gate a step while the other takes four) does not trail wires across the page
+        for (int i = nodes.Count - 1; i >= 0; i--)
+            if (nodes[i].Inputs.Count > 0 && consumers[nodes[i]].Count > 0)
+                nodes[i].Layer = consumers[nodes[i]].Min(c => c.node.Layer) - 1;
         var layers = Enumerable.Range(0, output.Layer + 1).Select(_ => new List<Slot>()).ToList();
         foreach (var n in nodes)
         {

@@ -30,12 +30,11 @@ internal sealed partial class WireNames
     }
 
     /// <summary>
-    /// True for a leaf that stands for a number rather than an input: unlabelled, or labelled with its own value
+    /// True for a leaf that stands for a number rather than an input: unlabelled, or labelled with a number
     /// (as the expression parser labels a number used where a wire is needed).
     /// </summary>
     public static bool IsConstant(Value v) => v.IsLeaf && (v.Label is null ||
-        (double.TryParse(v.Label, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double x)
-         && x.Equals(v.Data)));
+        double.TryParse(v.Label, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _));
 
     /// <summary>The name of a wire of the circuit.</summary>
     public string this[Value wire] => _names[wire];

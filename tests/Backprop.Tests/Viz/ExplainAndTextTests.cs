@@ -1,0 +1,62 @@
+namespace Backprop.Tests.Viz;
+
+public class ExplainAndTextTests
+{
+    [Fact]
+    public void Explain_tells_the_notes_patterns_with_their_numbers()
+    {
+        var lines = Explain.Describe(NotesExamples.Patterns().Output).TrimEnd().Split('\n');
+        // backward order: the *2 gate, then add, then max and mul
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("#(4) f = s * 2: scale multiplied its gradient by the constant: ds += 2 × 1 = 2", lines[0]);
+        Assert.Equal("#(3) s = xy + m: add distributed its gradient 2 unchanged to xy and m", lines[1]);
+        Assert.Equal("#(2) m = max(z, w): max routed its gradient 2 to z, the larger input (2 vs -1); w gets 0", lines[2]);
+        Assert.Equal("#(1) xy = x * y: mul scaled its gradient by the other input's value: dx += -4 × 2 = -8, dy += 3 × 2 = 6", lines[3]);
+    }
+
+    [Fact]
+    public void Explain_describes_other_gates_by_their_local_gradient()
+    {
+        var x = new Value(0, "x");
+        var f = x.Sigmoid();
+        f.Backward();
+        Assert.Equal("#(1) f = σ(x): sigmoid multiplied its gradient by its local gradient: dx += 0.25 × 1 = 0.25\n", Explain.Describe(f));
+        var tie = Value.Max(new Value(1, "p"), new Value(1, "q"));
+        tie.Backward();
+        Assert.Contains("split its gradient 1 evenly between p and q", Explain.Describe(tie));
+    }
+
+    [Theory]
+    [InlineData("staged")]
+    [InlineData("neuron")]
+    [InlineData("patterns")]
+    public void The_text_diagram_writes_each_value_above_its_wire_and_each_gradient_below(string name)
+    {
+        var circuit = NotesExamples.All().Single(c => c.Name == name);
+        var lines = Backprop.Viz.Text(circuit.Output).Split('\n');
+        foreach (var wire in circuit.Wires)
+        {
+            string value = Format.Number(wire.Data, 4), grad = Format.Number(wire.Grad, 4);
+            // some line holds the value with a wire (─) right under it and the gradient right under that
+            bool found = Enumerable.Range(0, lines.Length - 2).Any(i =>
+                Occurrences(lines[i], value).Any(c => c + value.Length / 2 < lines[i + 1].Length && lines[i + 1][c + value.Length / 2] == '─'
+                    && lines[i + 2].IndexOf(grad, Math.Max(0, c - grad.Length), StringComparison.Ordinal) is >= 0 and var g && g <= c + value.Length));
+            Assert.True(found, $"wire {wire.Label}: value {value} over gradient {grad} not found in\n{string.Join('\n', lines)}");
+        }
+        foreach (var input in circuit.Inputs) Assert.Contains(lines, l => l.TrimStart().StartsWith(input.Label + "─", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Ansi_colours_paint_values_green_and_gradients_red()
+    {
+        string text = Backprop.Viz.Text(NotesExamples.Multiply().Output, ansiColors: true);
+        Assert.Contains("\u001b[32m-\u001b[0m\u001b[32m1", text);   // -12 in green
+        Assert.Contains("\u001b[31m-\u001b[0m\u001b[31m3", text);   // -3 in red
+    }
+
+    private static IEnumerable<int> Occurrences(string line, string s)
+    {
+        for (int i = line.IndexOf(s, StringComparison.Ordinal); i >= 0; i = line.IndexOf(s, i + 1, StringComparison.Ordinal))
+            yield return i;
+    }
+}
