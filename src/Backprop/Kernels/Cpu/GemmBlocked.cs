@@ -93,7 +93,8 @@ internal static unsafe class GemmBlocked
                 for (int ic = i0; ic < i1; ic += blockM)
                 {
                     int mc = Math.Min(blockM, i1 - ic);
-                    GemmPacking.PackA(job.A + ic * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc, kc, packedA);
+                    GemmPacking.PackA(job.A + ic * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc, kc, packedA,
+                        out nint packedRow, out nint packedStep);
                     for (int jr = 0; jr < nc; jr += width)
                     {
                         int columns = Math.Min(width, nc - jr);
@@ -103,9 +104,9 @@ internal static unsafe class GemmBlocked
                             int rows = Math.Min(R, mc - ir);
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
                             if (rows == R && columns == width)
-                                GemmMicroKernel.Tile(kc, packedA + ir * kc, 1, R, bPanel, width, cTile, job.Ldc, job.Alpha, beta);
+                                GemmMicroKernel.Tile(kc, packedA + ir * kc, packedRow, packedStep, bPanel, width, cTile, job.Ldc, job.Alpha, beta);
                             else
-                                GemmMicroKernel.EdgeTile(rows, columns, kc, packedA + ir * kc, 1, R, bPanel, width,
+                                GemmMicroKernel.EdgeTile(rows, columns, kc, packedA + ir * kc, packedRow, packedStep, bPanel, width,
                                     cTile, job.Ldc, job.Alpha, beta);
                         }
                     }
@@ -138,10 +139,11 @@ internal static unsafe class GemmBlocked
             GemmPacking.PackB(job.B + fullColumns, job.BRow, 1, k, n - fullColumns, packedB);
         }
         T* lastRows = null;
+        nint lastRow = 0, lastStep = 0;
         if (fullRows < m)
         {
             lastRows = PackBuffers<T>.A(R * k);
-            GemmPacking.PackA(job.A + fullRows * job.ARow, job.ARow, job.AStep, m - fullRows, k, lastRows);
+            GemmPacking.PackA(job.A + fullRows * job.ARow, job.ARow, job.AStep, m - fullRows, k, lastRows, out lastRow, out lastStep);
         }
         for (int j0 = 0; j0 < n; j0 += width)
         {
@@ -158,7 +160,7 @@ internal static unsafe class GemmBlocked
                     GemmMicroKernel.EdgeTile(rows, columns, k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep,
                         cTile, job.Ldc, job.Alpha, job.Beta);
                 else
-                    GemmMicroKernel.EdgeTile(rows, columns, k, lastRows, 1, R, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
+                    GemmMicroKernel.EdgeTile(rows, columns, k, lastRows, lastRow, lastStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
             }
         }
     }
