@@ -101,13 +101,9 @@ internal static unsafe class GemmBlocked
                         T* bPanel = packedB + jr * kc;
                         for (int ir = 0; ir < mc; ir += R)
                         {
-                            int rows = Math.Min(R, mc - ir);
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
-                            if (rows == R && columns == width)
-                                GemmMicroKernel.Tile(kc, packedA + ir * kc, packedRow, packedStep, bPanel, width, cTile, job.Ldc, job.Alpha, beta);
-                            else
-                                GemmMicroKernel.EdgeTile(rows, columns, kc, packedA + ir * kc, packedRow, packedStep, bPanel, width,
-                                    cTile, job.Ldc, job.Alpha, beta);
+                            GemmMicroKernel.Tile(kc, packedA + ir * kc, packedRow, packedStep, bPanel, width, cTile, job.Ldc,
+                                job.Alpha, beta, Math.Min(R, mc - ir), columns);
                         }
                     }
                 }
@@ -154,13 +150,11 @@ internal static unsafe class GemmBlocked
             {
                 int rows = Math.Min(R, m - i0);
                 T* cTile = job.C + i0 * job.Ldc + j0;
-                if (rows == R && columns == width)
-                    GemmMicroKernel.Tile(k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
-                else if (rows == R)
-                    GemmMicroKernel.EdgeTile(rows, columns, k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep,
-                        cTile, job.Ldc, job.Alpha, job.Beta);
+                if (rows == R)
+                    GemmMicroKernel.Tile(k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep, cTile, job.Ldc,
+                        job.Alpha, job.Beta, rows, columns);
                 else
-                    GemmMicroKernel.EdgeTile(rows, columns, k, lastRows, lastRow, lastStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
+                    GemmMicroKernel.Tile(k, lastRows, lastRow, lastStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta, rows, columns);
             }
         }
     }
