@@ -93,8 +93,7 @@ internal static unsafe class GemmBlocked
                 for (int ic = i0; ic < i1; ic += blockM)
                 {
                     int mc = Math.Min(blockM, i1 - ic);
-                    GemmPacking.PackA(job.A + ic * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc, kc, packedA,
-                        out nint packedRow, out nint packedStep);
+                    GemmPacking.PackA(job.A + ic * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc, kc, packedA);
                     for (int jr = 0; jr < nc; jr += width)
                     {
                         int columns = Math.Min(width, nc - jr);
@@ -102,7 +101,7 @@ internal static unsafe class GemmBlocked
                         for (int ir = 0; ir < mc; ir += R)
                         {
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
-                            GemmMicroKernel.Tile(kc, packedA + ir * kc, packedRow, packedStep, bPanel, width, cTile, job.Ldc,
+                            GemmMicroKernel.Tile(kc, packedA + ir * kc, 1, R, bPanel, width, cTile, job.Ldc,
                                 job.Alpha, beta, Math.Min(R, mc - ir), columns);
                         }
                     }
@@ -135,11 +134,10 @@ internal static unsafe class GemmBlocked
             GemmPacking.PackB(job.B + fullColumns, job.BRow, 1, k, n - fullColumns, packedB);
         }
         T* lastRows = null;
-        nint lastRow = 0, lastStep = 0;
         if (fullRows < m)
         {
             lastRows = PackBuffers<T>.A(R * k);
-            GemmPacking.PackA(job.A + fullRows * job.ARow, job.ARow, job.AStep, m - fullRows, k, lastRows, out lastRow, out lastStep);
+            GemmPacking.PackA(job.A + fullRows * job.ARow, job.ARow, job.AStep, m - fullRows, k, lastRows);
         }
         for (int j0 = 0; j0 < n; j0 += width)
         {
@@ -154,7 +152,7 @@ internal static unsafe class GemmBlocked
                     GemmMicroKernel.Tile(k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep, cTile, job.Ldc,
                         job.Alpha, job.Beta, rows, columns);
                 else
-                    GemmMicroKernel.Tile(k, lastRows, lastRow, lastStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta, rows, columns);
+                    GemmMicroKernel.Tile(k, lastRows, 1, R, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta, rows, columns);
             }
         }
     }

@@ -11,26 +11,24 @@ namespace Backprop.Kernels.Cpu;
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// Packs the mc × kc block of A whose element (i, p) is at <c>a[i·aRow + p·aStep]</c> into panels of 6 rows,
-    /// panel t at <c>dst + t·6·kc</c>, rows past mc filled with zeros. Element (r, p) of a panel lands at
-    /// <c>r·packedRow + p·packedStep</c>: when A's rows are contiguous each row is copied whole (packedRow = kc,
-    /// packedStep = 1), a vector copy; when its columns are (A transposed) each column's 6 elements are copied
-    /// together (packedRow = 1, packedStep = 6). The micro-kernel reads either layout.
+    /// Packs the mc × kc block of A whose element (i, p) is at <c>a[i·aRow + p·aStep]</c> into panels of 6 rows:
+    /// panel t holds (r, p) at <c>t·6·kc + p·6 + r</c>, with zeros for rows past mc. The kernel then reads one
+    /// stream per panel rather than six row streams.
     /// </summary>
-    public static void PackA<T>(T* a, nint aRow, nint aStep, int mc, int kc, T* dst, out nint packedRow, out nint packedStep)
-        where T : unmanaged
+    public static void PackA<T>(T* a, nint aRow, nint aStep, int mc, int kc, T* dst) where T : unmanaged
     {
         const int R = GemmMicroKernel.Rows;
-        bool rowsContiguous = aStep == 1;
-        packedRow = rowsContiguous ? kc : 1;
-        packedStep = rowsContiguous ? 1 : R;
         for (int i0 = 0; i0 < mc; i0 += R, a += R * aRow, dst += R * kc)
         {
             int rows = Math.Min(R, mc - i0);
-            if (rowsContiguous)
+            if (rows == R && aStep == 1)
             {
-                for (int r = 0; r < rows; r++) new ReadOnlySpan<T>(a + r * aRow, kc).CopyTo(new Span<T>(dst + r * kc, kc));
-                new Span<T>(dst + rows * kc, (R - rows) * kc).Clear();
+                T* r0 = a, r1 = a + aRow, r2 = a + 2 * aRow, r3 = a + 3 * aRow, r4 = a + 4 * aRow, r5 = a + 5 * aRow;
+                T* d = dst;
+                for (int p = 0; p < kc; p++, d += R)
+                {
+                    d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+                }
             }
             else
             {
