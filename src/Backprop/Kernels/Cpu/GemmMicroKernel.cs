@@ -89,6 +89,26 @@ internal static unsafe class GemmMicroKernel
         if (rows > 5) StoreRowMasked(c + 5 * ldc, va, vb, readC, c50, c51, lowMask, highMask);
     }
 
+    /// <summary>
+    /// <see cref="Tile{T}"/> for a tile of Cᵀ: element (r, j) of the tile goes to <c>c[j·ldc + r]</c>. The sums
+    /// pass through a stack buffer and are combined with C one by one, with the same single-rounding
+    /// multiply-add as the vector path.
+    /// </summary>
+    public static void TileTransposed<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta,
+        int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Columns<T>();
+        T* sums = stackalloc T[Rows * 2 * Vector256<T>.Count];
+        Tile(k, a, aRow, aStep, b, bStep, sums, width, T.One, T.Zero, Rows, width);
+        bool readC = beta != T.Zero;
+        for (int j = 0; j < columns; j++)
+        {
+            T* cRow = c + j * ldc;
+            for (int r = 0; r < rows; r++)
+                cRow[r] = readC ? T.FusedMultiplyAdd(alpha, sums[r * width + j], beta * cRow[r]) : alpha * sums[r * width + j];
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high)
         where T : unmanaged
