@@ -15,9 +15,10 @@ public sealed class TorchGemmWorkload : IWorkload
         foreach (var c in GemmCases.All)
         {
             torch.set_num_threads(c.Threads);
+            using var scope = torch.NewDisposeScope();
             var type = c.IsDouble ? ScalarType.Float64 : ScalarType.Float32;
-            using var a = torch.rand([c.Size, c.Size], type) * 2 - 1;
-            using var b = torch.rand([c.Size, c.Size], type) * 2 - 1;
+            var a = torch.rand([c.Size, c.Size], type) * 2 - 1;
+            var b = torch.rand([c.Size, c.Size], type) * 2 - 1;
             var samples = Harness.Time(() =>
             {
                 using var product = torch.matmul(a, b);
