@@ -1,21 +1,11 @@
+using System.Numerics;
 using Backprop.Kernels.Cpu;
 
 namespace Backprop.Bench;
 
-/// <summary>
-/// Square matrix products in GFLOP/s (2·n³ floating-point operations each): SGEMM 1024 on 2 threads,
-/// SGEMM 256 on 1 thread, DGEMM 1024 on 2 threads.
-/// </summary>
+/// <summary>Square matrix products through <see cref="Gemm"/>, in GFLOP/s (see <see cref="GemmCases"/>).</summary>
 public sealed class GemmWorkload : IWorkload
 {
-    /// <summary>The shapes and thread counts measured here and by the TorchSharp baseline; targets as in docs/benchmarks.md.</summary>
-    public static readonly (string Name, int Size, int Threads, bool Double, string? Target)[] Cases =
-    [
-        ("sgemm 1024x1024x1024", 1024, 2, false, ">= 150"),
-        ("sgemm 256x256x256", 256, 1, false, ">= 80"),
-        ("dgemm 1024x1024x1024", 1024, 2, true, null),
-    ];
-
     /// <inheritdoc/>
     public string Name => "gemm";
 
@@ -25,12 +15,11 @@ public sealed class GemmWorkload : IWorkload
         int saved = Threads.Count;
         try
         {
-            foreach (var (name, size, threads, isDouble, target) in Cases)
+            foreach (var c in GemmCases.All)
             {
-                Threads.Count = threads;
-                var samples = isDouble ? TimeDgemm(size) : TimeSgemm(size);
-                double flops = 2.0 * size * size * size;
-                report.Add(Harness.Summarize($"{name} {threads}T", "Backprop", "GFLOP/s", samples, s => flops / s / 1e9, "GFLOP/s", target));
+                Threads.Count = c.Threads;
+                var samples = c.IsDouble ? TimeDgemm(c) : TimeSgemm(c);
+                report.Add(Harness.Summarize(c.Name, "Backprop", "GFLOP/s", samples, s => GemmCases.Flops(c) / s / 1e9, "GFLOP/s", c.Target));
             }
         }
         finally
@@ -39,22 +28,21 @@ public sealed class GemmWorkload : IWorkload
         }
     }
 
-    private static double[] TimeSgemm(int size)
+    private static double[] TimeSgemm(GemmCases.Case c)
     {
-        var (a, b, c) = (Random<float>(size * size, 1), Random<float>(size * size, 2), new float[size * size]);
-        return Harness.Time(() => Gemm.Sgemm(false, false, size, size, size, a, size, b, size, c, size), samples: 21, inner: InnerCalls(size));
+        int n = c.Size;
+        var (a, b, product) = (Random<float>(n * n, 1), Random<float>(n * n, 2), new float[n * n]);
+        return Harness.Time(() => Gemm.Sgemm(false, false, n, n, n, a, n, b, n, product, n), GemmCases.Samples, GemmCases.InnerCalls(c));
     }
 
-    private static double[] TimeDgemm(int size)
+    private static double[] TimeDgemm(GemmCases.Case c)
     {
-        var (a, b, c) = (Random<double>(size * size, 1), Random<double>(size * size, 2), new double[size * size]);
-        return Harness.Time(() => Gemm.Dgemm(false, false, size, size, size, a, size, b, size, c, size), samples: 21, inner: InnerCalls(size));
+        int n = c.Size;
+        var (a, b, product) = (Random<double>(n * n, 1), Random<double>(n * n, 2), new double[n * n]);
+        return Harness.Time(() => Gemm.Dgemm(false, false, n, n, n, a, n, b, n, product, n), GemmCases.Samples, GemmCases.InnerCalls(c));
     }
 
-    /// <summary>Enough calls per sample that one sample lasts a few milliseconds or more.</summary>
-    public static int InnerCalls(int size) => Math.Max(1, (1 << 27) / size / size / size);
-
-    private static T[] Random<T>(int length, int seed) where T : System.Numerics.IFloatingPoint<T>
+    private static T[] Random<T>(int length, int seed) where T : IFloatingPoint<T>
     {
         var random = new Random(seed);
         var values = new T[length];

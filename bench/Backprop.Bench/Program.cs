@@ -1,6 +1,12 @@
 using Backprop.Bench;
 
 // usage: dotnet run -c Release --project bench/Backprop.Bench -- [workload ...] [--json FILE]
+//        dotnet run -c Release --project bench/Backprop.Bench -- --compare OUT.json ROWS.json ...   (see bench/run.sh)
+if (args is ["--compare", var comparisonPath, .. var rowFiles] && rowFiles.Length > 0)
+{
+    Comparison.Run(comparisonPath, rowFiles);
+    return 0;
+}
 var names = new List<string>();
 string? jsonPath = null;
 for (int i = 0; i < args.Length; i++)

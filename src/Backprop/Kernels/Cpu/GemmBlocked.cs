@@ -30,13 +30,17 @@ internal static unsafe class GemmBlocked
             C = c, Ldc = ldc, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
         };
         long work = (long)m * n * k;
+        int rowTiles = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        int columnTiles = (n + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
         if (work <= SmallWork)
         {
+            // A narrow C (few columns, many rows) wastes most vector lanes; when op(A)ᵀ has contiguous rows
+            // (A stored transposed), computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead fills them.
+            int swappedTiles = (n + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows * ((m + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>());
+            if (transA && 3 * swappedTiles < 2 * rowTiles * columnTiles) job = job.Transposed();
             Small(ref job);
             return;
         }
-        int rowTiles = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
-        int columnTiles = (n + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
         // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.
         job.SplitRows = rowTiles >= columnTiles;
         job.Tiles = job.SplitRows ? rowTiles : columnTiles;
@@ -55,7 +59,18 @@ internal static unsafe class GemmBlocked
         public nint ARow, AStep, BRow, BColumn, Ldc;
         public int M, N, K, Tiles, Parts;
         public bool SplitRows;
+
+        /// <summary>Whether this job computes Cᵀ: C's element (i, j) of the job lives at <c>C[j·Ldc + i]</c>.</summary>
+        public bool TransposedC;
         public T Alpha, Beta;
+
+        /// <summary>The same product as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands trade places and C is written transposed.</summary>
+        public readonly Job<T> Transposed() => this with
+        {
+            A = B, ARow = BColumn, AStep = BRow,
+            B = A, BRow = AStep, BColumn = ARow,
+            M = N, N = M, TransposedC = !TransposedC,
+        };
 
         public readonly void Invoke(int part)
         {
@@ -100,13 +115,9 @@ internal static unsafe class GemmBlocked
                         T* bPanel = packedB + jr * kc;
                         for (int ir = 0; ir < mc; ir += R)
                         {
-                            int rows = Math.Min(R, mc - ir);
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
-                            if (rows == R && columns == width)
-                                GemmMicroKernel.Tile(kc, packedA + ir * kc, 1, R, bPanel, width, cTile, job.Ldc, job.Alpha, beta);
-                            else
-                                GemmMicroKernel.EdgeTile(rows, columns, kc, packedA + ir * kc, 1, R, bPanel, width,
-                                    cTile, job.Ldc, job.Alpha, beta);
+                            GemmMicroKernel.Tile(kc, packedA + ir * kc, 1, R, bPanel, width, cTile, job.Ldc,
+                                job.Alpha, beta, Math.Min(R, mc - ir), columns);
                         }
                     }
                 }
@@ -151,14 +162,14 @@ internal static unsafe class GemmBlocked
             for (int i0 = 0; i0 < m; i0 += R)
             {
                 int rows = Math.Min(R, m - i0);
-                T* cTile = job.C + i0 * job.Ldc + j0;
-                if (rows == R && columns == width)
-                    GemmMicroKernel.Tile(k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
-                else if (rows == R)
-                    GemmMicroKernel.EdgeTile(rows, columns, k, job.A + i0 * job.ARow, job.ARow, job.AStep, bPanel, bStep,
-                        cTile, job.Ldc, job.Alpha, job.Beta);
+                T* aPanel = rows == R ? job.A + i0 * job.ARow : lastRows;
+                nint aRow = rows == R ? job.ARow : 1, aStep = rows == R ? job.AStep : R;
+                if (job.TransposedC)
+                    GemmMicroKernel.TileTransposed(k, aPanel, aRow, aStep, bPanel, bStep, job.C + j0 * job.Ldc + i0, job.Ldc,
+                        job.Alpha, job.Beta, rows, columns);
                 else
-                    GemmMicroKernel.EdgeTile(rows, columns, k, lastRows, 1, R, bPanel, bStep, cTile, job.Ldc, job.Alpha, job.Beta);
+                    GemmMicroKernel.Tile(k, aPanel, aRow, aStep, bPanel, bStep, job.C + i0 * job.Ldc + j0, job.Ldc,
+                        job.Alpha, job.Beta, rows, columns);
             }
         }
     }

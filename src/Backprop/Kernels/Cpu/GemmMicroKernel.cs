@@ -22,15 +22,28 @@ internal static unsafe class GemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// Computes a full tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] (C is not read when beta is 0).
-    /// A(r, p) is at <c>a[r·aRow + p·aStep]</c>; row p of B starts at <c>b + p·bStep</c> and has
-    /// <see cref="Columns{T}"/> contiguous elements.
+    /// Computes one tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] for r &lt; <paramref name="rows"/> (≤ 6) and
+    /// j &lt; <paramref name="columns"/> (≤ two vectors); C is not read when beta is 0. A(r, p) is at
+    /// <c>a[r·aRow + p·aStep]</c>; row p of B starts at <c>b + p·bStep</c>. A and B must be readable for the whole
+    /// 6 × (two vectors) tile (packing pads them with zeros); only the part inside C is stored, with masked
+    /// stores at a ragged edge, and with the same arithmetic everywhere, so an element's bits never depend on
+    /// which tile it fell in.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Tile<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta,
+        int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
+        if (k >= 32)
+        {
+            // C is touched once per slice of k, after a long stretch of arithmetic: ask for its lines now so the
+            // final loads and stores do not wait on memory.
+            for (int r = 0; r < rows; r++)
+            {
+                Sse.Prefetch0(c + r * ldc);
+                Sse.Prefetch0(c + r * ldc + 2 * w - 1);
+            }
+        }
         nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -56,33 +69,43 @@ internal static unsafe class GemmMicroKernel
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool readC = beta != T.Zero;
-        StoreRow(c, va, vb, readC, c00, c01); c += ldc;
-        StoreRow(c, va, vb, readC, c10, c11); c += ldc;
-        StoreRow(c, va, vb, readC, c20, c21); c += ldc;
-        StoreRow(c, va, vb, readC, c30, c31); c += ldc;
-        StoreRow(c, va, vb, readC, c40, c41); c += ldc;
-        StoreRow(c, va, vb, readC, c50, c51);
+        if (rows == Rows && columns == 2 * w)
+        {
+            StoreRow(c, va, vb, readC, c00, c01); c += ldc;
+            StoreRow(c, va, vb, readC, c10, c11); c += ldc;
+            StoreRow(c, va, vb, readC, c20, c21); c += ldc;
+            StoreRow(c, va, vb, readC, c30, c31); c += ldc;
+            StoreRow(c, va, vb, readC, c40, c41); c += ldc;
+            StoreRow(c, va, vb, readC, c50, c51);
+            return;
+        }
+        var lowMask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(columns)));
+        var highMask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(columns - w)));
+        StoreRowMasked(c, va, vb, readC, c00, c01, lowMask, highMask);
+        if (rows > 1) StoreRowMasked(c + ldc, va, vb, readC, c10, c11, lowMask, highMask);
+        if (rows > 2) StoreRowMasked(c + 2 * ldc, va, vb, readC, c20, c21, lowMask, highMask);
+        if (rows > 3) StoreRowMasked(c + 3 * ldc, va, vb, readC, c30, c31, lowMask, highMask);
+        if (rows > 4) StoreRowMasked(c + 4 * ldc, va, vb, readC, c40, c41, lowMask, highMask);
+        if (rows > 5) StoreRowMasked(c + 5 * ldc, va, vb, readC, c50, c51, lowMask, highMask);
     }
 
     /// <summary>
-    /// Computes a tile that sticks out of C (<paramref name="rows"/> ≤ 6, <paramref name="columns"/> ≤ 2 vectors):
-    /// the full tile goes to a stack buffer (A and B are padded with zeros, or readable, past the edge), then the
-    /// part inside C is combined with exactly the arithmetic a full tile uses, so an element's bits never depend
-    /// on which tile it fell in.
+    /// <see cref="Tile{T}"/> for a tile of Cᵀ: element (r, j) of the tile goes to <c>c[j·ldc + r]</c>. The sums
+    /// pass through a stack buffer and are combined with C one by one, with the same single-rounding
+    /// multiply-add as the vector path.
     /// </summary>
-    public static void EdgeTile<T>(int rows, int columns, int k, T* a, nint aRow, nint aStep, T* b, nint bStep,
-        T* c, nint ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void TileTransposed<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta,
+        int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Columns<T>();
         T* sums = stackalloc T[Rows * 2 * Vector256<T>.Count];
-        Tile(k, a, aRow, aStep, b, bStep, sums, width, T.One, T.Zero);
+        Tile(k, a, aRow, aStep, b, bStep, sums, width, T.One, T.Zero, Rows, width);
         bool readC = beta != T.Zero;
-        for (int r = 0; r < rows; r++)
+        for (int j = 0; j < columns; j++)
         {
-            T* cRow = c + r * ldc;
-            T* sumRow = sums + r * width;
-            for (int j = 0; j < columns; j++)
-                cRow[j] = readC ? T.FusedMultiplyAdd(alpha, sumRow[j], beta * cRow[j]) : alpha * sumRow[j];
+            T* cRow = c + j * ldc;
+            for (int r = 0; r < rows; r++)
+                cRow[r] = readC ? T.FusedMultiplyAdd(alpha, sums[r * width + j], beta * cRow[r]) : alpha * sums[r * width + j];
         }
     }
 
@@ -101,6 +124,35 @@ internal static unsafe class GemmMicroKernel
             (alpha * low).Store(c);
             (alpha * high).Store(c + w);
         }
+    }
+
+    /// <summary>A row cut short at the right edge of C: lanes outside the masks are neither read nor written.</summary>
+    private static void StoreRowMasked<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high,
+        Vector256<T> lowMask, Vector256<T> highMask) where T : unmanaged
+    {
+        int w = Vector256<T>.Count;
+        if (readC)
+        {
+            MaskStore(c, lowMask, MulAdd(alpha, low, beta * MaskLoad(c, lowMask)));
+            MaskStore(c + w, highMask, MulAdd(alpha, high, beta * MaskLoad(c + w, highMask)));
+        }
+        else
+        {
+            MaskStore(c, lowMask, alpha * low);
+            MaskStore(c + w, highMask, alpha * high);
+        }
+    }
+
+    private static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Avx.MaskLoad((float*)address, mask.AsSingle()).As<float, T>();
+        return Avx.MaskLoad((double*)address, mask.AsDouble()).As<double, T>();
+    }
+
+    private static void MaskStore<T>(T* address, Vector256<T> mask, Vector256<T> value) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Avx.MaskStore((float*)address, mask.AsSingle(), value.AsSingle());
+        else Avx.MaskStore((double*)address, mask.AsDouble(), value.AsDouble());
     }
 
     /// <summary>x·y + z with one rounding (the JIT keeps only the branch for T).</summary>
