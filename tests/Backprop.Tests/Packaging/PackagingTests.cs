@@ -12,7 +12,7 @@ public class PackagingTests
     }
 
     [Fact]
-    public void PackagesInstallAndRunOutsideTheSolution()
+    public async Task PackagesInstallAndRunOutsideTheSolution()
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "tools", "pack-smoke.sh")])
         {
@@ -21,9 +21,10 @@ public class PackagingTests
         };
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), "pack-smoke.sh did not finish in 8 minutes");
-        Assert.True(process.ExitCode == 0, $"pack-smoke.sh failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
+        string stdout = await process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"pack-smoke.sh failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
         Assert.Contains("\"gradients\":{\"x\":3,\"y\":2}", stdout);
     }
 }

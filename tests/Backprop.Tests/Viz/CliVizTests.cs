@@ -11,7 +11,7 @@ public sealed class CliVizTests : IDisposable
     private static (int code, string stdout, string stderr) Run(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        int code = Cli.Cli.Run(args, stdout, stderr);
+        int code = Backprop.Cli.Cli.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
