@@ -22,6 +22,44 @@ public sealed class ScalarWorkload : IWorkload
         report.Add(Harness.Summarize("scalar circuit 1M gates, forward+backward", "Backprop", "time", both, ns, "ns/gate", "<= 200"));
         var ratio = backward.Zip(forward, (b, f) => b / f).ToArray();
         report.Add(Harness.Summarize("scalar circuit, backward / forward", "Backprop", "ratio", ratio, r => r, "x", "<= 3"));
+        CompiledVersusHandWritten(report);
+    }
+
+    // The notes' staged example: value and gradient by a compiled circuit, against its value alone in plain C#.
+    private static void CompiledVersusHandWritten(Report report)
+    {
+        const int points = 100_000;
+        var xs = new double[points];
+        var ys = new double[points];
+        var rng = new Random(2);
+        for (int i = 0; i < points; i++) { xs[i] = rng.NextDouble() * 6 - 3; ys[i] = rng.NextDouble() * 6 - 3; }
+        var (f, inputs) = Expression.Parse("(x + sigmoid(y)) / (sigmoid(x) + (x + y)^2)")
+            .Build(new Dictionary<string, double> { ["x"] = 3, ["y"] = -4 });
+        var run = Value.Compile(f, inputs["x"], inputs["y"]);
+        double sink = 0;
+        var args = new double[2];
+        var grads = new double[2];
+        var handWritten = Harness.Time(() => { for (int i = 0; i < points; i++) sink += Staged(xs[i], ys[i]); }, samples: 15);
+        var compiled = Harness.Time(() =>
+        {
+            for (int i = 0; i < points; i++) { args[0] = xs[i]; args[1] = ys[i]; sink += run(args, grads) + grads[0]; }
+        }, samples: 15);
+        GC.KeepAlive(sink);
+        double ns(double s) => s * 1e9 / points;
+        report.Add(Harness.Summarize("staged example, hand-written C# value", "C#", "time", handWritten, ns, "ns/eval"));
+        report.Add(Harness.Summarize("staged example, compiled value + gradient", "Backprop", "time", compiled, ns, "ns/eval"));
+        var ratio = compiled.Zip(handWritten, (c, h) => c / h).ToArray();
+        report.Add(Harness.Summarize("staged example, compiled gradient / hand-written", "Backprop", "ratio", ratio, r => r, "x", "<= 4"));
+    }
+
+    private static double Staged(double x, double y)
+    {
+        double sigy = 1 / (1 + Math.Exp(-y));
+        double num = x + sigy;
+        double sigx = 1 / (1 + Math.Exp(-x));
+        double xpy = x + y;
+        double den = sigx + xpy * xpy;
+        return num / den;
     }
 
     /// <summary>A random circuit: each gate takes one or two of the last few wires, so the graph forks and joins.</summary>

@@ -5,7 +5,7 @@ namespace Backprop;
 /// its gradient <see cref="Grad"/>, the sensitivity of the circuit's output to this wire.
 /// Built from numbers with operators and gate methods; every intermediate wire keeps its gradient.
 /// </summary>
-public sealed class Value
+public sealed partial class Value
 {
     private readonly Value? _a, _b;
     private double _upstream; // the gradient arriving during the current backward sweep

@@ -50,7 +50,7 @@ public static class StagedCode
             lines.Add(($"// backprop {names[v]} = {Forward(v, names)}", ""));
             var a = v.Inputs[0];
             var b = v.Inputs.Count > 1 ? v.Inputs[1] : null;
-            var (da, db) = v.Op!.LocalGradientCode!(names[a], b is null ? "" : names[b], v.Constant, names[v]);
+            var (da, db) = v.Op!.LocalGradientCode(names[a], b is null ? "" : names[b], v.Constant, names[v]);
             lines.Add((Chain(a, da, v, names, declared), $"#({k + 1})"));
             if (b is not null) lines.Add((Chain(b, db, v, names, declared), $"#({k + 1})"));
         }
