@@ -21,15 +21,16 @@ public sealed class ParameterState
 public abstract class Optimizer
 {
     private readonly Dictionary<Tensor, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Tensor> _parameters;
     private double _learningRate;
 
     /// <summary>Takes the parameters to update (leaves that require grad, contiguous, on the CPU).</summary>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate, string[] bufferNames)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        Parameters = parameters.ToList();
-        if (Parameters.Count == 0) throw new ArgumentException($"{GetType().Name}: got an empty parameter list");
-        foreach (var p in Parameters)
+        _parameters = parameters.ToList();
+        if (_parameters.Count == 0) throw new ArgumentException($"{GetType().Name}: got an empty parameter list");
+        foreach (var p in _parameters)
         {
             if (!p.IsLeaf || !p.RequiresGrad || !p.IsContiguous)
                 throw new ArgumentException($"{GetType().Name}: can only update contiguous leaf tensors that require grad; got one of shape {Shapes.Format(p.shape)}");
@@ -43,7 +44,7 @@ public abstract class Optimizer
     }
 
     /// <summary>The parameters this optimizer updates.</summary>
-    public IReadOnlyList<Tensor> Parameters { get; }
+    public IReadOnlyList<Tensor> Parameters => _parameters;
 
     /// <summary>The step size; schedulers change it between epochs.</summary>
     public double LearningRate
@@ -62,17 +63,19 @@ public abstract class Optimizer
     /// <summary>Clears every parameter's gradient (sets it to null).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) p.Grad = null;
+        foreach (var p in _parameters) p.Grad = null;
     }
 
     /// <summary>Updates every parameter that has a gradient; parameters without one are skipped, as in PyTorch.</summary>
     public void Step()
     {
-        using var _ = Autograd.NoGrad();
-        foreach (var p in Parameters)
+        // Writes go straight to the spans, so no graph can record them; an index loop keeps the step allocation-free.
+        for (int i = 0; i < _parameters.Count; i++)
         {
+            var p = _parameters[i];
             if (p.Grad is not { } grad) continue;
-            if (!grad.IsContiguous) grad = grad.Contiguous();
+            if (!grad.IsContiguous)
+                using (Autograd.NoGrad()) grad = grad.Contiguous();
             var state = _state[p];
             state.Step++;
             if (p.DType == DType.Float32) Update(p.AsSpan<float>(), grad.AsSpan<float>(), state);
