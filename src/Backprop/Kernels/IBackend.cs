@@ -142,6 +142,48 @@ public interface IBackend
 
     /// <summary>True when no element is NaN or infinite.</summary>
     bool AllFinite(Tensor x);
+
+    /// <summary>
+    /// Softmax cross-entropy of each row of the contiguous <paramref name="logits"/> [N, C] against the Int64
+    /// <paramref name="target"/> [N] (already validated): loss[i] = lse[i] − logits[i, target[i]], with the
+    /// row's log-sum-exp computed stably and written to <paramref name="logSumExp"/> for the backward pass.
+    /// </summary>
+    void CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp);
+
+    /// <summary>dLogits[i, j] = g[i]·(e^(logits[i, j] − lse[i]) − [j = target[i]]): the softmax-minus-one-hot gradient.</summary>
+    void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits);
+
+    /// <summary>
+    /// Unfolds the contiguous x [N, C, H, W] into columns [C·KH·KW, N·OutH·OutW]: row (c, ki, kj) holds, for every
+    /// sample and output position, the input under that kernel tap (0 in the padding).
+    /// </summary>
+    void Im2Col(Tensor x, Window2d window, Tensor columns);
+
+    /// <summary>The transpose of <see cref="Im2Col"/>: adds each column entry back into the zero-filled dx [N, C, H, W].</summary>
+    void Col2Im(Tensor columns, Window2d window, Tensor dx);
+
+    /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
+    void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
+
+    /// <summary>Mean over each window of the contiguous x, padding counted in the divisor (PyTorch's count_include_pad).</summary>
+    void AvgPool2d(Tensor x, Window2d window, Tensor y);
+
+    /// <summary>The transpose of <see cref="AvgPool2d"/>: spreads each contiguous g entry evenly over its window into the zero-filled dx.</summary>
+    void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx);
+}
+
+/// <summary>
+/// The geometry of a sliding 2-D window over an [N, C, H, W] input: kernel size, stride, zero padding and
+/// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.
+/// </summary>
+public readonly record struct Window2d(int N, int C, int H, int W, int KernelH, int KernelW,
+    int StrideH, int StrideW, int PadH, int PadW, int DilationH = 1, int DilationW = 1)
+{
+    /// <summary>Output height.</summary>
+    public int OutH => (H + 2 * PadH - DilationH * (KernelH - 1) - 1) / StrideH + 1;
+
+    /// <summary>Output width.</summary>
+    public int OutW => (W + 2 * PadW - DilationW * (KernelW - 1) - 1) / StrideW + 1;
 }
 
 /// <summary>Backends for devices other than the CPU, registered by the assemblies that provide them.</summary>

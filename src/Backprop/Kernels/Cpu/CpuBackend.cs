@@ -166,6 +166,52 @@ internal sealed class CpuBackend : IBackend
         }
     }
 
+    public void CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp)
+    {
+        int classes = logits.shape[1];
+        if (logits.DType == DType.Float32) LossKernels.CrossEntropy(Contiguous<float>(logits), Contiguous<long>(target), classes, Data<float>(loss), Data<float>(logSumExp));
+        else LossKernels.CrossEntropy(Contiguous<double>(logits), Contiguous<long>(target), classes, Data<double>(loss), Data<double>(logSumExp));
+    }
+
+    public void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits)
+    {
+        int classes = logits.shape[1];
+        if (logits.DType == DType.Float32)
+            LossKernels.CrossEntropyBackward(Contiguous<float>(logits), Contiguous<long>(target), Contiguous<float>(logSumExp), Contiguous<float>(g), classes, Data<float>(dLogits));
+        else
+            LossKernels.CrossEntropyBackward(Contiguous<double>(logits), Contiguous<long>(target), Contiguous<double>(logSumExp), Contiguous<double>(g), classes, Data<double>(dLogits));
+    }
+
+    public void Im2Col(Tensor x, Window2d window, Tensor columns)
+    {
+        if (x.DType == DType.Float32) WindowKernels.Im2Col(Contiguous<float>(x), window, Data<float>(columns));
+        else WindowKernels.Im2Col(Contiguous<double>(x), window, Data<double>(columns));
+    }
+
+    public void Col2Im(Tensor columns, Window2d window, Tensor dx)
+    {
+        if (dx.DType == DType.Float32) WindowKernels.Col2Im(Contiguous<float>(columns), window, Data<float>(dx));
+        else WindowKernels.Col2Im(Contiguous<double>(columns), window, Data<double>(dx));
+    }
+
+    public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
+    {
+        if (x.DType == DType.Float32) WindowKernels.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));
+        else WindowKernels.MaxPool(Contiguous<double>(x), window, Data<double>(y), Data<long>(indices));
+    }
+
+    public void AvgPool2d(Tensor x, Window2d window, Tensor y)
+    {
+        if (x.DType == DType.Float32) WindowKernels.AvgPool(Contiguous<float>(x), window, Data<float>(y));
+        else WindowKernels.AvgPool(Contiguous<double>(x), window, Data<double>(y));
+    }
+
+    public void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx)
+    {
+        if (dx.DType == DType.Float32) WindowKernels.AvgPoolBackward(Contiguous<float>(g), window, Data<float>(dx));
+        else WindowKernels.AvgPoolBackward(Contiguous<double>(g), window, Data<double>(dx));
+    }
+
     /// <summary>The elements of x in row-major order: its own array when already contiguous, else a copy.</summary>
     private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged =>
         x.IsContiguous ? Data<T>(x).AsSpan(x.offset, x.Numel) : ToArray<T>(x);

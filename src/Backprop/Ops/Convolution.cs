@@ -1,0 +1,68 @@
+using Backprop.Kernels;
+
+namespace Backprop;
+
+// 2-D convolution as im2col + one matrix product per group, with the whole batch folded into the columns. The
+// unfolding and its transpose are each other's gradient, and the product is MatMul, so second derivatives work.
+public static partial class F
+{
+    /// <summary>
+    /// Cross-correlation of <paramref name="x"/> [N, C, H, W] with <paramref name="weight"/> [O, C/groups, kH, kW]
+    /// plus <paramref name="bias"/> [O], as torch.nn.functional.conv2d; the result is [N, O, outH, outW].
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    {
+        const string op = "Conv2d";
+        Op.RequireSame(op, x, weight);
+        Op.RequireFloat(op, x);
+        if (x.NDim != 4) throw new ArgumentException($"Conv2d: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
+        if (weight.NDim != 4) throw new ArgumentException($"Conv2d: weight must be [O, C/groups, kH, kW], got {Shapes.Format(weight.shape)}");
+        if (groups < 1) throw new ArgumentException($"Conv2d: groups must be at least 1, got {groups}");
+        int n = x.shape[0], c = x.shape[1], o = weight.shape[0];
+        if (c != weight.shape[1] * groups)
+            throw new ArgumentException($"Conv2d: input {Shapes.Format(x.shape)} has {c} channels but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
+        if (o % groups != 0)
+            throw new ArgumentException($"Conv2d: weight {Shapes.Format(weight.shape)} has {o} output channels, not divisible by groups={groups}");
+        if (bias is not null)
+        {
+            Op.RequireSame(op, x, bias);
+            if (bias.NDim != 1 || bias.shape[0] != o)
+                throw new ArgumentException($"Conv2d: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{o}]");
+        }
+        var window = Window(op, x, weight.shape[2], weight.shape[3], stride, padding, dilation);
+        int outH = window.OutH, outW = window.OutW, perGroup = weight.shape[1] * weight.shape[2] * weight.shape[3];
+        var columns = Im2Col(x.Contiguous(), window).Reshape(groups, perGroup, n * outH * outW);
+        var products = weight.Reshape(groups, o / groups, perGroup).MatMul(columns);      // [groups, O/groups, N·outH·outW]
+        var y = products.Reshape(o, n, outH, outW).Permute(1, 0, 2, 3);
+        return bias is null ? y.Contiguous() : y + bias.Reshape(1, o, 1, 1);
+    }
+
+    /// <summary>Checks a window's parameters against the input and returns its geometry.</summary>
+    internal static Window2d Window(string op, Tensor x, int kernelH, int kernelW, int stride, int padding, int dilation)
+    {
+        if (kernelH < 1 || kernelW < 1) throw new ArgumentException($"{op}: kernel size must be positive, got {kernelH}×{kernelW}");
+        if (stride < 1) throw new ArgumentException($"{op}: stride must be positive, got {stride}");
+        if (padding < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {padding}");
+        if (dilation < 1) throw new ArgumentException($"{op}: dilation must be positive, got {dilation}");
+        var w = new Window2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], kernelH, kernelW, stride, stride, padding, padding, dilation, dilation);
+        int spanH = dilation * (kernelH - 1) + 1, spanW = dilation * (kernelW - 1) + 1;
+        if (spanH > w.H + 2 * padding || spanW > w.W + 2 * padding)
+            throw new ArgumentException($"{op}: a {kernelH}×{kernelW} kernel (dilation {dilation}) does not fit input {Shapes.Format(x.shape)} with padding {padding}");
+        return w;
+    }
+
+    // columns [C·kH·kW, N·outH·outW] of the contiguous x; its gradient folds back with Col2Im
+    private static Tensor Im2Col(Tensor x, Window2d window)
+    {
+        var columns = Tensor.Empty([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW], x.DType, x.Device);
+        x.Backend.Im2Col(x, window, columns);
+        return Op.Record("Im2Col", columns, x, g => Col2Im(g.Contiguous(), window));
+    }
+
+    private static Tensor Col2Im(Tensor columns, Window2d window)
+    {
+        var dx = Tensor.Empty([window.N, window.C, window.H, window.W], columns.DType, columns.Device);
+        columns.Backend.Col2Im(columns, window, dx);
+        return Op.Record("Col2Im", dx, columns, g => Im2Col(g.Contiguous(), window));
+    }
+}

@@ -1,0 +1,58 @@
+using Backprop.Kernels;
+
+namespace Backprop;
+
+// 2-D pooling in one pass over each contiguous plane. Max pooling records the winners and routes the gradient to
+// them with ScatterAdd; average pooling and its transpose are each other's gradient.
+public static partial class F
+{
+    /// <summary>
+    /// Max over kernelSize×kernelSize windows of <paramref name="x"/> [N, C, H, W], as torch.nn.functional.max_pool2d
+    /// (stride defaults to the kernel size; padding counts as −∞).
+    /// </summary>
+    public static Tensor MaxPool2d(Tensor x, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+    {
+        var window = PoolWindow("MaxPool2d", x, kernelSize, stride, padding, dilation);
+        var input = x.Contiguous();
+        int planes = window.N * window.C, outH = window.OutH, outW = window.OutW;
+        var y = Tensor.Empty([window.N, window.C, outH, outW], x.DType, x.Device);
+        var winners = Tensor.Empty([planes, outH * outW], DType.Int64, x.Device);
+        x.Backend.MaxPool2d(input, window, y, winners);
+        return Op.Record("MaxPool2d", y, input, g =>
+            Tensor.ScatterAdd(Tensor.ZerosLike(input).Reshape(planes, window.H * window.W), 1, winners, g.Reshape(planes, outH * outW))
+                .Reshape(input.shape));
+    }
+
+    /// <summary>
+    /// Mean over kernelSize×kernelSize windows of <paramref name="x"/> [N, C, H, W], as torch.nn.functional.avg_pool2d
+    /// with its defaults (stride = kernel size, zero padding counted in the divisor).
+    /// </summary>
+    public static Tensor AvgPool2d(Tensor x, int kernelSize, int? stride = null, int padding = 0)
+    {
+        var window = PoolWindow("AvgPool2d", x, kernelSize, stride, padding, 1);
+        return AvgPool(x.Contiguous(), window);
+    }
+
+    private static Tensor AvgPool(Tensor x, Window2d window)
+    {
+        var y = Tensor.Empty([window.N, window.C, window.OutH, window.OutW], x.DType, x.Device);
+        x.Backend.AvgPool2d(x, window, y);
+        return Op.Record("AvgPool2d", y, x, g => AvgPoolBackward(g.Contiguous(), window));
+    }
+
+    private static Tensor AvgPoolBackward(Tensor g, Window2d window)
+    {
+        var dx = Tensor.Empty([window.N, window.C, window.H, window.W], g.DType, g.Device);
+        g.Backend.AvgPool2dBackward(g, window, dx);
+        return Op.Record("AvgPool2dBackward", dx, g, gg => AvgPool(gg.Contiguous(), window));
+    }
+
+    private static Window2d PoolWindow(string op, Tensor x, int kernelSize, int? stride, int padding, int dilation)
+    {
+        Op.RequireFloat(op, x);
+        if (x.NDim != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
+        if (padding * 2 > kernelSize)
+            throw new ArgumentException($"{op}: padding {padding} must be at most half the kernel size {kernelSize}");
+        return Window(op, x, kernelSize, kernelSize, stride ?? kernelSize, padding, dilation);
+    }
+}
