@@ -22,6 +22,8 @@ public static class TrainCommand
         bool json = options.Has("--json");
         if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--plot: '{plotPath}' must name a .png file");
+        foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
+            if (output is not null) RequireFolder(output);
 
         var (train, test) = recipe.LoadData();
         var model = recipe.BuildModel(train.FeatureCount, train.Classes);
@@ -40,7 +42,7 @@ public static class TrainCommand
         if (json) WriteJson(stdout, recipe, result, seconds, train.Count, test.Count, model);
         else
             stdout.WriteLine(FormattableString.Invariant(
-                $"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s, loss {result.FinalLoss:0.0000}, train accuracy {result.TrainAccuracy:P1} ({train.Count}), test accuracy {result.TestAccuracy:P1} ({test.Count})"));
+                $"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s, loss {result.FinalLoss:0.0000}, train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count}), test accuracy {100 * result.TestAccuracy:0.0}% ({test.Count})"));
         return 0;
     }
 
@@ -94,13 +96,15 @@ public static class TrainCommand
         }
     }
 
-    private static void Save(Module model, string path, TrainingRecipe recipe)
+    // Output folders are checked before training, so a typo costs no training time.
+    private static void RequireFolder(string path)
     {
-        string full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { } dir && !Directory.Exists(dir))
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
             throw new IOException($"cannot write '{path}': the folder '{dir}' does not exist");
-        model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
     }
+
+    private static void Save(Module model, string path, TrainingRecipe recipe) =>
+        model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
 
     private static void WriteJson(TextWriter stdout, TrainingRecipe recipe, TrainingResult result, double seconds, int trainCount, int testCount, Module model)
     {

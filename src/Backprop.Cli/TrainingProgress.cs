@@ -15,8 +15,8 @@ internal sealed class TrainingProgress(int epochs, TextWriter? output, bool inte
     public void Report(EpochRecord record)
     {
         if (output is null) return;
-        string test = double.IsNaN(record.TestAccuracy) ? "" : FormattableString.Invariant($"  test accuracy {record.TestAccuracy:P1}");
-        string line = FormattableString.Invariant($"epoch {record.Epoch}/{epochs}  loss {record.Loss:0.0000}  train accuracy {record.TrainAccuracy:P1}{test}");
+        string test = double.IsNaN(record.TestAccuracy) ? "" : FormattableString.Invariant($"  test accuracy {100 * record.TestAccuracy:0.0}%");
+        string line = FormattableString.Invariant($"epoch {record.Epoch}/{epochs}  loss {record.Loss:0.0000}  train accuracy {100 * record.TrainAccuracy:0.0}%{test}");
         if (interactive)
         {
             if (_sinceDraw.ElapsedMilliseconds < 100 && record.Epoch != epochs) return;
