@@ -2,7 +2,8 @@
 
 Run with a Python that has torch and numpy (Debian: apt-get install python3-torch python3-numpy):
     python3 tools/golden/make_golden.py
-Writes tests/Backprop.Tests/Golden/tensor_ops.json. Each case has its inputs, an upstream gradient for the
+Writes tests/Backprop.Tests/Golden/tensor_ops.json (tensor ops) and nn_ops.json (the functional neural-network
+ops: layers, losses, normalization). Each case has its inputs, an upstream gradient for the
 output, the output, and the gradient of every input; the C# test replays the same op by name.
 """
 import json
@@ -75,14 +76,54 @@ CASES = {
 }
 
 
+TARGET4 = [1, 0, 4, 2]
+RUNNING_MEAN = [0.1, -0.2, 0.3]
+RUNNING_VAR = [0.5, 1.5, 1.0]
+
+
+def uniform(*shape):
+    return rng.uniform(0.0, 1.0, shape)
+
+
+def batch_norm_train(x, w, b):
+    return F.batch_norm(x, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64), w, b, training=True)
+
+
+def nn_cases():
+    # built after the tensor cases have drawn their numbers, so tensor_ops.json stays as it was
+    return {
+        "linear": (lambda x, w, b: F.linear(x, w, b), [normal(4, 3), normal(5, 3), normal(5)]),
+        "softmax": (lambda a: F.softmax(a, dim=1), [normal(3, 5) * 3]),
+        "log_softmax": (lambda a: F.log_softmax(a, dim=0), [normal(4, 3) * 3]),
+        "cross_entropy": (lambda a: F.cross_entropy(a, torch.tensor(TARGET4)), [normal(4, 5) * 2]),
+        "cross_entropy_sum": (lambda a: F.cross_entropy(a, torch.tensor(TARGET4), reduction="sum"), [normal(4, 5) * 2]),
+        "cross_entropy_none": (lambda a: F.cross_entropy(a, torch.tensor(TARGET4), reduction="none"), [normal(4, 5) * 2]),
+        "nll_loss": (lambda a: F.nll_loss(F.log_softmax(a, dim=1), torch.tensor(TARGET4)), [normal(4, 5)]),
+        "multi_margin": (lambda a: F.multi_margin_loss(a, torch.tensor(TARGET4)), [normal(4, 5)]),
+        "multi_margin_sum": (lambda a: F.multi_margin_loss(a, torch.tensor(TARGET4), margin=0.5, reduction="sum"), [normal(4, 5)]),
+        "mse": (lambda a, b: F.mse_loss(a, b), [normal(3, 4), normal(3, 4)]),
+        "bce_logits": (lambda a, b: F.binary_cross_entropy_with_logits(a, b), [normal(3, 4) * 3, uniform(3, 4)]),
+        "conv2d": (lambda x, w, b: F.conv2d(x, w, b, padding=1), [normal(2, 3, 5, 5), normal(4, 3, 3, 3), normal(4)]),
+        "conv2d_groups": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
+                          [normal(1, 4, 6, 7), normal(4, 2, 3, 2), normal(4)]),
+        "max_pool2d": (lambda a: F.max_pool2d(a, 3, stride=2, padding=1), [normal(2, 2, 5, 5)]),
+        "avg_pool2d": (lambda a: F.avg_pool2d(a, 3, stride=2, padding=1), [normal(2, 2, 5, 5)]),
+        "batch_norm_train": (batch_norm_train, [normal(4, 3, 2, 2), normal(3), normal(3)]),
+        "batch_norm_eval": (lambda x, w, b: F.batch_norm(x, torch.tensor(RUNNING_MEAN, dtype=torch.float64),
+                                                         torch.tensor(RUNNING_VAR, dtype=torch.float64), w, b),
+                            [normal(4, 3), normal(3), normal(3)]),
+        "layer_norm": (lambda x, w, b: F.layer_norm(x, (3, 4), w, b), [normal(2, 3, 4), normal(3, 4), normal(3, 4)]),
+    }
+
+
 def encode(t):
     t = torch.as_tensor(t, dtype=torch.float64)
     return {"shape": list(t.shape), "data": [float(v) for v in t.flatten()]}
 
 
-def main():
+def write(case_table, file_name):
     cases = []
-    for name, (fn, arrays) in CASES.items():
+    for name, (fn, arrays) in case_table.items():
         inputs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
         out = fn(*inputs)
         grad_out = torch.tensor(rng.standard_normal(tuple(out.shape)), dtype=torch.float64)
@@ -94,9 +135,14 @@ def main():
             "output": encode(out.detach()),
             "grads": [encode(g) for g in grads],
         })
-    path = pathlib.Path(__file__).resolve().parents[2] / "tests" / "Backprop.Tests" / "Golden" / "tensor_ops.json"
+    path = pathlib.Path(__file__).resolve().parents[2] / "tests" / "Backprop.Tests" / "Golden" / file_name
     path.write_text(json.dumps({"generator": f"torch {torch.__version__}", "cases": cases}, separators=(",", ":")))
     print(f"wrote {len(cases)} cases to {path.relative_to(path.parents[3])} ({path.stat().st_size} bytes)")
+
+
+def main():
+    write(CASES, "tensor_ops.json")
+    write(nn_cases(), "nn_ops.json")
 
 
 if __name__ == "__main__":

@@ -58,11 +58,14 @@ public class GoldenTests
         ["slice"] = x => x[0][1.., ..].Slice(1, 0, 5, 2),
     };
 
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() =>
+    private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => Load("tensor_ops.json"));
+
+    /// <summary>The cases of a golden file, by name.</summary>
+    internal static Dictionary<string, JsonElement> Load(string fileName)
     {
-        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "tensor_ops.json")));
+        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", fileName)));
         return doc.RootElement.GetProperty("cases").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
-    });
+    }
 
     public static TheoryData<string> Names => new(Ops.Keys);
 
@@ -80,11 +83,13 @@ public class GoldenTests
     [MemberData(nameof(Names))]
     public void Float32_matches_PyTorch_to_1e_5(string name) => Compare(name, DType.Float32, 1e-5);
 
-    private static void Compare(string name, DType dtype, double tol)
+    private static void Compare(string name, DType dtype, double tol) => Compare(name, Cases.Value[name], Ops[name], dtype, tol);
+
+    /// <summary>Replays one case in <paramref name="dtype"/> and compares the output and every input gradient.</summary>
+    internal static void Compare(string name, JsonElement c, Func<Tensor[], Tensor> op, DType dtype, double tol)
     {
-        var c = Cases.Value[name];
         var inputs = c.GetProperty("inputs").EnumerateArray().Select(e => Read(e, dtype).RequiresGrad_()).ToArray();
-        var y = Ops[name](inputs);
+        var y = op(inputs);
         AssertClose($"{name} output", c.GetProperty("output"), y, tol, dtype);
         y.Backward(Read(c.GetProperty("grad_output"), dtype));
         var grads = c.GetProperty("grads").EnumerateArray().ToArray();

@@ -184,32 +184,32 @@ internal sealed class CpuBackend : IBackend
 
     public void Im2Col(Tensor x, Window2d window, Tensor columns)
     {
-        if (x.DType == DType.Float32) WindowKernels.Im2Col(Contiguous<float>(x), window, Data<float>(columns));
-        else WindowKernels.Im2Col(Contiguous<double>(x), window, Data<double>(columns));
+        if (x.DType == DType.Float32) WindowParallel.Im2Col(Contiguous<float>(x), window, Data<float>(columns));
+        else WindowParallel.Im2Col(Contiguous<double>(x), window, Data<double>(columns));
     }
 
     public void Col2Im(Tensor columns, Window2d window, Tensor dx)
     {
-        if (dx.DType == DType.Float32) WindowKernels.Col2Im(Contiguous<float>(columns), window, Data<float>(dx));
-        else WindowKernels.Col2Im(Contiguous<double>(columns), window, Data<double>(dx));
+        if (dx.DType == DType.Float32) WindowParallel.Col2Im(Contiguous<float>(columns), window, Data<float>(dx));
+        else WindowParallel.Col2Im(Contiguous<double>(columns), window, Data<double>(dx));
     }
 
     public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
     {
-        if (x.DType == DType.Float32) WindowKernels.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));
-        else WindowKernels.MaxPool(Contiguous<double>(x), window, Data<double>(y), Data<long>(indices));
+        if (x.DType == DType.Float32) WindowParallel.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));
+        else WindowParallel.MaxPool(Contiguous<double>(x), window, Data<double>(y), Data<long>(indices));
     }
 
     public void AvgPool2d(Tensor x, Window2d window, Tensor y)
     {
-        if (x.DType == DType.Float32) WindowKernels.AvgPool(Contiguous<float>(x), window, Data<float>(y));
-        else WindowKernels.AvgPool(Contiguous<double>(x), window, Data<double>(y));
+        if (x.DType == DType.Float32) WindowParallel.AvgPool(Contiguous<float>(x), window, Data<float>(y));
+        else WindowParallel.AvgPool(Contiguous<double>(x), window, Data<double>(y));
     }
 
     public void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx)
     {
-        if (dx.DType == DType.Float32) WindowKernels.AvgPoolBackward(Contiguous<float>(g), window, Data<float>(dx));
-        else WindowKernels.AvgPoolBackward(Contiguous<double>(g), window, Data<double>(dx));
+        if (dx.DType == DType.Float32) WindowParallel.AvgPoolBackward(Contiguous<float>(g), window, Data<float>(dx));
+        else WindowParallel.AvgPoolBackward(Contiguous<double>(g), window, Data<double>(dx));
     }
 
     /// <summary>The elements of x in row-major order: its own array when already contiguous, else a copy.</summary>

@@ -5,14 +5,15 @@ namespace Backprop.Kernels.Cpu;
 /// <summary>
 /// Sliding-window kernels over contiguous [N, C, H, W] planes: im2col and its transpose for convolution, and
 /// max and average pooling. Each walks output rows and, per kernel tap, only the output columns whose input
-/// lies inside the image, so the inner loops carry no bounds tests.
+/// lies inside the image, so the inner loops carry no bounds tests. Each call covers a range of channels (im2col,
+/// col2im) or of planes (pooling), so that parts of one call write disjoint memory and can run in parallel.
 /// </summary>
 internal static class WindowKernels
 {
-    public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns) where T : unmanaged, INumber<T>
+    public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns, int c0, int c1) where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
-        for (int c = 0; c < w.C; c++)
+        for (int c = c0; c < c1; c++)
             for (int ki = 0; ki < w.KernelH; ki++)
                 for (int kj = 0; kj < w.KernelW; kj++)
                 {
@@ -37,10 +38,10 @@ internal static class WindowKernels
                 }
     }
 
-    public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx) where T : unmanaged, INumber<T>
+    public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx, int c0, int c1) where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
-        for (int c = 0; c < w.C; c++)
+        for (int c = c0; c < c1; c++)
             for (int ki = 0; ki < w.KernelH; ki++)
                 for (int kj = 0; kj < w.KernelW; kj++)
                 {
@@ -73,10 +74,10 @@ internal static class WindowKernels
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 
-    public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = 0;
-        for (int p = 0; p < w.N * w.C; p++)
+        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
+        for (int p = p0; p < p1; p++)
         {
             var image = x.Slice(p * plane, plane);
             for (int oy = 0; oy < outH; oy++)
@@ -103,10 +104,10 @@ internal static class WindowKernels
         }
     }
 
-    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = 0;
-        for (int p = 0; p < w.N * w.C; p++)
+        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
+        for (int p = p0; p < p1; p++)
         {
             var image = x.Slice(p * plane, plane);
             for (int oy = 0; oy < outH; oy++)
@@ -121,10 +122,10 @@ internal static class WindowKernels
         }
     }
 
-    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = 0;
-        for (int p = 0; p < w.N * w.C; p++)
+        int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
+        for (int p = p0; p < p1; p++)
         {
             var image = dx.Slice(p * plane, plane);
             for (int oy = 0; oy < outH; oy++)
