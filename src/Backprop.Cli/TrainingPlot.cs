@@ -33,6 +33,7 @@ internal static class TrainingPlot
         var plot = new Plot();
         var line = plot.Add.ScatterLine(Epochs(result), result.History.Select(r => r.Loss).ToArray());
         line.LegendText = "training loss";
+        plot.ShowLegend(Alignment.UpperRight);  // the curve ends low on the right
         plot.Title("Loss");
         plot.XLabel("epoch");
         plot.YLabel("loss (with L2 penalty)");
