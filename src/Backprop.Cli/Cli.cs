@@ -18,6 +18,14 @@ public static class Cli
                         [--code]                       the staged forward and backward pass as C#
                         [--explain]                    what each gate did to the gradient
                         [--digits N]                   significant digits on the diagram (default 4)
+          backprop train <spiral|moons|circles|digits>  train a classifier, report loss and accuracy
+                        [--model NAME]                 softmax, svm, mlp (default for digits), convnet (digits)
+                        [--epochs N] [--lr X]          epochs (steps for full-batch sets), learning rate
+                        [--batch-size N] [--seed S]    examples per step, seed of data, split and weights
+                        [--json]                       one JSON object
+                        [--save FILE.safetensors]      write the trained weights
+                        [--load FILE.safetensors]      start from saved weights (--epochs 0: evaluate only)
+                        [--plot FILE.png]              loss and accuracy curves, decision regions of 2-D sets
           backprop --help | --version
 
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and
@@ -45,7 +53,8 @@ public static class Cli
             {
                 "grad" => GradCommand.Run(rest, stdout, stderr),
                 "demo" => DemoCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}' (known: demo, grad; run 'backprop --help')"),
+                "train" => TrainCommand.Run(rest, stdout, stderr),
+                _ => throw new UsageException($"unknown command '{args[0]}' (known: demo, grad, train; run 'backprop --help')"),
             };
         }
         catch (Exception e) when (e is UsageException or ExpressionException or IOException or UnauthorizedAccessException)

@@ -4,7 +4,12 @@ namespace Backprop.Cli;
 public static class Files
 {
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAtomically(string path, string text)
+    public static void WriteAtomically(string path, string text) => WriteAtomically(path, temp => File.WriteAllText(temp, text));
+
+    /// <summary>Writes <paramref name="bytes"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
+    public static void WriteAtomically(string path, byte[] bytes) => WriteAtomically(path, temp => File.WriteAllBytes(temp, bytes));
+
+    private static void WriteAtomically(string path, Action<string> write)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
@@ -12,7 +17,7 @@ public static class Files
         string temp = full + $".{Environment.ProcessId}.tmp";
         try
         {
-            File.WriteAllText(temp, text);
+            write(temp);
             File.Move(temp, full, overwrite: true);
         }
         finally

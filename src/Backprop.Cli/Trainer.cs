@@ -1,0 +1,106 @@
+using Backprop.Data;
+using Backprop.Nn;
+using Backprop.Optim;
+
+namespace Backprop.Cli;
+
+/// <summary>One recorded point of the learning curves.</summary>
+internal readonly record struct EpochRecord(int Epoch, double Loss, double TrainAccuracy, double TestAccuracy);
+
+/// <summary>The figures of a finished run.</summary>
+internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy, IReadOnlyList<EpochRecord> History);
+
+/// <summary>Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch.</summary>
+internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train, Dataset test)
+{
+    private const int MaxCurvePoints = 200;
+
+    /// <summary>Called after each epoch with its record (test accuracy NaN where not measured).</summary>
+    public Action<EpochRecord>? EpochEnded { get; init; }
+
+    public TrainingResult Run()
+    {
+        var history = new List<EpochRecord>();
+        double lastLoss = double.NaN;
+        if (recipe.Epochs > 0)
+        {
+            var optimizer = recipe.Optimizer == "adam"
+                ? (Optimizer)new Adam(model.Parameters(), recipe.LearningRate)
+                : new SGD(model.Parameters(), recipe.LearningRate);
+            bool fullBatch = recipe.BatchSize >= train.Count;
+            var loader = new DataLoader(train, Math.Min(recipe.BatchSize, train.Count), shuffle: !fullBatch, seed: recipe.Seed);
+            var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
+            int curveStride = (recipe.Epochs + MaxCurvePoints - 1) / MaxCurvePoints;
+            for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
+            {
+                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights);
+                lastLoss = loss;
+                bool onCurve = epoch % curveStride == 0 || epoch == recipe.Epochs || epoch == 1;
+                var record = new EpochRecord(epoch, loss, accuracy, onCurve ? Evaluate(test).Accuracy : double.NaN);
+                if (onCurve) history.Add(record);
+                EpochEnded?.Invoke(record);
+            }
+        }
+        var trainFigures = Evaluate(train);
+        return new TrainingResult(recipe.Epochs > 0 ? lastLoss : trainFigures.Loss, trainFigures.Accuracy, Evaluate(test).Accuracy, history);
+    }
+
+    // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.
+    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights)
+    {
+        model.Train();
+        double lossSum = 0;
+        int correct = 0, seen = 0;
+        foreach (var (features, labels) in loader)
+        {
+            var scores = model.Forward(recipe.Input(features));
+            var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+            int n = labels.Numel;
+            lossSum += loss.Item() * n;
+            correct += Correct(scores, labels);
+            seen += n;
+        }
+        return (lossSum / seen, (double)correct / seen);
+    }
+
+    // The course's L2 regularization on weights only: 0.5·reg·Σ W², whose gradient is reg·W.
+    private Tensor Penalty(List<Tensor> weights)
+    {
+        Tensor? sum = null;
+        foreach (var w in weights) sum = sum is null ? (w * w).Sum() : sum + (w * w).Sum();
+        return sum! * (0.5 * recipe.Regularization);
+    }
+
+    /// <summary>Loss (data loss plus penalty) and accuracy of the model in evaluation mode on a whole set.</summary>
+    public (double Loss, double Accuracy) Evaluate(Dataset data)
+    {
+        model.Eval();
+        using var _ = Autograd.NoGrad();
+        var (features, labels) = data.ToTensors();
+        var scores = model.Forward(recipe.Input(features));
+        var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
+        double loss = (recipe.DataLoss(scores, labels) + Penalty(weights)).Item();
+        return (loss, (double)Correct(scores, labels) / data.Count);
+    }
+
+    private static int Correct(Tensor scores, Tensor labels)
+    {
+        var predicted = scores.Detach().ArgMax(1).ToArray<long>();
+        var truth = labels.ToArray<long>();
+        int correct = 0;
+        for (int i = 0; i < truth.Length; i++) if (predicted[i] == truth[i]) correct++;
+        return correct;
+    }
+
+    /// <summary>The predicted class of each row of <paramref name="features"/> [n, FeatureCount].</summary>
+    public long[] Predict(float[] features, int rows)
+    {
+        model.Eval();
+        using var _ = Autograd.NoGrad();
+        var x = Tensor.FromArray(features, [rows, features.Length / rows]);
+        return model.Forward(recipe.Input(x)).ArgMax(1).ToArray<long>();
+    }
+}

@@ -1,0 +1,142 @@
+namespace Backprop.Nn;
+
+/// <summary>
+/// Batch normalization over the channel dim (torch.nn.BatchNorm1d/2d): in training the batch statistics normalize
+/// and update the running mean and variance buffers; in evaluation those buffers normalize. Buffers
+/// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> are saved in the state dict, as in PyTorch.
+/// </summary>
+public abstract class BatchNorm : Module
+{
+    private readonly int[] _acceptedDims;
+
+    /// <summary>Creates the layer for inputs of the given ranks.</summary>
+    protected BatchNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats, DType dtype, int[] acceptedDims)
+    {
+        if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, $"{GetType().Name}: the feature count must be positive");
+        if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{GetType().Name}: momentum must be in [0, 1]");
+        (NumFeatures, Eps, Momentum, _acceptedDims) = (numFeatures, eps, momentum, acceptedDims);
+        if (affine)
+        {
+            Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
+            Bias = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype));
+        }
+        if (trackRunningStats)
+        {
+            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype));
+            RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype));
+            NumBatchesTracked = RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64));
+        }
+    }
+
+    /// <summary>Channels normalized.</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>Added to the variance.</summary>
+    public double Eps { get; }
+
+    /// <summary>Weight of the new batch in the running statistics.</summary>
+    public double Momentum { get; }
+
+    /// <summary>γ, [NumFeatures], or null when not affine.</summary>
+    public Tensor? Weight { get; }
+
+    /// <summary>β, [NumFeatures], or null when not affine.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>The running mean, or null when not tracked.</summary>
+    public Tensor? RunningMean { get; }
+
+    /// <summary>The running (unbiased) variance, or null when not tracked.</summary>
+    public Tensor? RunningVar { get; }
+
+    /// <summary>How many training batches updated the running statistics (0-dim Int64), or null when not tracked.</summary>
+    public Tensor? NumBatchesTracked { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (!_acceptedDims.Contains(input.NDim))
+            throw new ArgumentException($"{GetType().Name}: expected an input of {string.Join(" or ", _acceptedDims)} dims, got {Shapes.Format(input.shape)}");
+        bool useBatchStatistics = Training || RunningMean is null;
+        var y = F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
+        if (Training && NumBatchesTracked is not null) NumBatchesTracked.AsSpan<long>()[0]++;
+        return y;
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}";
+}
+
+/// <summary>Batch normalization of [N, C] or [N, C, L] inputs (torch.nn.BatchNorm1d).</summary>
+public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
+    DType dtype = DType.Float32) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [2, 3]);
+
+/// <summary>Batch normalization of [N, C, H, W] inputs (torch.nn.BatchNorm2d).</summary>
+public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
+    DType dtype = DType.Float32) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [4]);
+
+/// <summary>Layer normalization over the trailing <see cref="NormalizedShape"/> dims (torch.nn.LayerNorm), weight ones and bias zeros.</summary>
+public sealed class LayerNorm : Module
+{
+    private readonly int[] _normalizedShape;
+
+    /// <summary>Creates the layer.</summary>
+    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        if (normalizedShape.Length == 0 || normalizedShape.Any(d => d <= 0))
+            throw new ArgumentException($"LayerNorm: the normalized shape must be non-empty with positive sizes, got {Shapes.Format(normalizedShape)}");
+        _normalizedShape = (int[])normalizedShape.Clone();
+        Eps = eps;
+        if (elementwiseAffine)
+        {
+            Weight = RegisterParameter("weight", Tensor.Ones(normalizedShape, dtype));
+            Bias = RegisterParameter("bias", Tensor.Zeros(normalizedShape, dtype));
+        }
+    }
+
+    /// <summary>The trailing dims normalized (a copy).</summary>
+    public int[] NormalizedShape => (int[])_normalizedShape.Clone();
+
+    /// <summary>Added to the variance.</summary>
+    public double Eps { get; }
+
+    /// <summary>γ of the normalized shape, or null.</summary>
+    public Tensor? Weight { get; }
+
+    /// <summary>β of the normalized shape, or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => F.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => $"({string.Join(", ", _normalizedShape)},), eps={Eps}, elementwise_affine={(Weight is null ? "False" : "True")}";
+}
+
+/// <summary>
+/// Zeroes each element with probability <see cref="P"/> in training and scales the rest by 1/(1 − p)
+/// (torch.nn.Dropout); the identity in evaluation. The generator seeds the masks (the thread's default when null).
+/// </summary>
+public sealed class Dropout : Module
+{
+    private readonly Generator? _generator;
+
+    /// <summary>Creates the layer.</summary>
+    public Dropout(double p = 0.5, Generator? generator = null)
+    {
+        if (!(p is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, $"Dropout: the probability must be in [0, 1], got {p}");
+        P = p;
+        _generator = generator;
+    }
+
+    /// <summary>The probability of zeroing an element.</summary>
+    public double P { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => F.Dropout(input, P, Training, _generator);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => $"p={P}";
+}

@@ -1,0 +1,55 @@
+using Backprop.Kernels.Cpu;
+
+namespace Backprop;
+
+// In-place writes, for optimizers and loading weights: they change storage that views and graphs may share,
+// so they are refused wherever they could silently corrupt a recorded gradient.
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Copies the values of <paramref name="source"/> (same shape; converted when its dtype differs) into this
+    /// tensor's storage and returns this tensor. On a leaf that requires grad it must run inside
+    /// <see cref="Autograd.NoGrad"/>, as in PyTorch; a tensor produced by a recorded op is refused.
+    /// </summary>
+    public Tensor Copy_(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        RequireWritable("Copy_");
+        if (!Shapes.Equal(source.shape, shape))
+            throw new ArgumentException($"Copy_: a source of shape {Shapes.Format(source.shape)} does not fit a tensor of shape {Shapes.Format(shape)}");
+        if (source.Device != Device)
+            throw new ArgumentException($"Copy_: the source is on {source.Device} but this tensor is on {Device}");
+        var converted = source.DType == DType ? source : source.Detach().To(DType);
+        Backend.Copy(converted, this);
+        return this;
+    }
+
+    /// <summary>Sets every element to zero in place and returns this tensor (same rules as <see cref="Copy_"/>).</summary>
+    public Tensor Zero_()
+    {
+        RequireWritable("Zero_");
+        if (IsContiguous) Backend.Fill(this, 0);
+        else Backend.Copy(ZerosLike(this), this);
+        return this;
+    }
+
+    private void RequireWritable(string op)
+    {
+        if (gradFn is not null)
+            throw new InvalidOperationException($"{op}: this tensor (shape {Shapes.Format(shape)}) was produced by {gradFn.Name}; writing into it would corrupt the recorded graph (Detach() it first)");
+        if (RequiresGrad && Autograd.IsGradEnabled)
+            throw new InvalidOperationException($"{op}: a leaf tensor that requires grad (shape {Shapes.Format(shape)}) can be written in place only inside Autograd.NoGrad()");
+    }
+
+    /// <summary>
+    /// The elements of a contiguous CPU tensor as a writable span over its storage: the fused loops of optimizers
+    /// and loaders work on it directly, with no graph and no allocation.
+    /// </summary>
+    internal Span<T> AsSpan<T>() where T : unmanaged
+    {
+        if (Device != Device.Cpu) throw new NotSupportedException($"AsSpan: the tensor is on {Device}; span access needs a CPU tensor");
+        if (!IsContiguous) throw new InvalidOperationException($"AsSpan: the tensor of shape {Shapes.Format(shape)} with strides {Shapes.Format(strides)} is not contiguous");
+        if (DTypeExtensions.Of<T>() != DType) throw new InvalidOperationException($"AsSpan: the tensor is {DType}, not {typeof(T).Name}");
+        return CpuBackend.Data<T>(this).AsSpan(offset, Numel);
+    }
+}
