@@ -25,5 +25,23 @@ public sealed class TorchGemmWorkload : IWorkload
             }, GemmCases.Samples, GemmCases.InnerCalls(c));
             report.Add(Harness.Summarize(c.Name, "TorchSharp", "GFLOP/s", samples, s => GemmCases.Flops(c) / s / 1e9, "GFLOP/s"));
         }
+        report.Add(Harness.Summarize(GemmCases.TinyStepName, "TorchSharp", "time", TimeTinyStep(), s => s * 1e6, "µs"));
+    }
+
+    private static double[] TimeTinyStep()
+    {
+        torch.set_num_threads(1);
+        using var scope = torch.NewDisposeScope();
+        // Operands are stored as the library would hold them; a transposed one is a view, as Tensor.T gives.
+        var operands = GemmCases.TinyStep.Select(p => (
+            A: p.TransA ? torch.rand(p.K, p.M).t() : torch.rand(p.M, p.K),
+            B: p.TransB ? torch.rand(p.N, p.K).t() : torch.rand(p.K, p.N))).ToArray();
+        return Harness.Time(() =>
+        {
+            foreach (var (a, b) in operands)
+            {
+                using var product = torch.matmul(a, b);
+            }
+        }, samples: 31, inner: 200);
     }
 }

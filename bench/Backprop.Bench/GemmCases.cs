@@ -17,6 +17,22 @@ public static class GemmCases
         new("dgemm 1024x1024x1024 2T", 1024, 2, true, null),
     ];
 
+    /// <summary>One small product: C (m×n) = op(A)·op(B) with A stored k×m when transposed, B stored n×k when transposed.</summary>
+    public sealed record Small(int M, int N, int K, bool TransA, bool TransB);
+
+    /// <summary>
+    /// The five float products of one training step of a 2-100-3 network on 300 points: forward X·W1 and H·W2,
+    /// backward Hᵀ·dS, dS·W2ᵀ and Xᵀ·dH. The row times all five, one after another, on 1 thread.
+    /// </summary>
+    public static readonly Small[] TinyStep =
+    [
+        new(300, 100, 2, false, false), new(300, 3, 100, false, false), new(100, 3, 300, true, false),
+        new(300, 100, 3, false, true), new(2, 100, 300, true, false),
+    ];
+
+    /// <summary>The row name of <see cref="TinyStep"/>.</summary>
+    public const string TinyStepName = "tiny-step matmuls (5) 1T";
+
     /// <summary>Floating-point operations in one product: a multiply and an add per term.</summary>
     public static double Flops(Case c) => 2.0 * c.Size * c.Size * c.Size;
 

@@ -21,6 +21,8 @@ public sealed class GemmWorkload : IWorkload
                 var samples = c.IsDouble ? TimeDgemm(c) : TimeSgemm(c);
                 report.Add(Harness.Summarize(c.Name, "Backprop", "GFLOP/s", samples, s => GemmCases.Flops(c) / s / 1e9, "GFLOP/s", c.Target));
             }
+            Threads.Count = 1;
+            report.Add(Harness.Summarize(GemmCases.TinyStepName, "Backprop", "time", TimeTinyStep(), s => s * 1e6, "µs"));
         }
         finally
         {
@@ -40,6 +42,16 @@ public sealed class GemmWorkload : IWorkload
         int n = c.Size;
         var (a, b, product) = (Random<double>(n * n, 1), Random<double>(n * n, 2), new double[n * n]);
         return Harness.Time(() => Gemm.Dgemm(false, false, n, n, n, a, n, b, n, product, n), GemmCases.Samples, GemmCases.InnerCalls(c));
+    }
+
+    private static double[] TimeTinyStep()
+    {
+        var operands = GemmCases.TinyStep.Select(p => (p, A: Random<float>(p.M * p.K, 1), B: Random<float>(p.K * p.N, 2), C: new float[p.M * p.N])).ToArray();
+        return Harness.Time(() =>
+        {
+            foreach (var (p, a, b, c) in operands)
+                Gemm.Sgemm(p.TransA, p.TransB, p.M, p.N, p.K, a, p.TransA ? p.M : p.K, b, p.TransB ? p.K : p.N, c, p.N);
+        }, samples: 31, inner: 200);
     }
 
     private static T[] Random<T>(int length, int seed) where T : IFloatingPoint<T>

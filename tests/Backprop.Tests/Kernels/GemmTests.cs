@@ -122,6 +122,19 @@ public class GemmTests
     }
 
     [Fact]
+    public void Repeated_products_allocate_nothing_once_the_packing_buffers_exist()
+    {
+        foreach (var (m, n, k) in new[] { (7, 9, 11), (150, 70, 300) })
+        {
+            var (a, b, c) = Operands<float>(new Case(m, n, k, false, true), seed: 13);
+            Gemm.Multiply(false, true, m, n, k, a, k, b, k, c, n, 1f, 0f, threads: 1);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) Gemm.Multiply(false, true, m, n, k, a, k, b, k, c, n, 1f, 0f, threads: 1);
+            Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+
+    [Fact]
     public void The_reference_fallback_matches_the_triple_loop()
     {
         var test = new Case(13, 17, 19, true, true, Alpha: 2, Beta: 0.5, Padding: 2);

@@ -79,14 +79,15 @@ internal static unsafe class GemmMicroKernel
             StoreRow(c, va, vb, readC, c50, c51);
             return;
         }
-        var lowMask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(columns)));
-        var highMask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(columns - w)));
-        StoreRowMasked(c, va, vb, readC, c00, c01, lowMask, highMask);
-        if (rows > 1) StoreRowMasked(c + ldc, va, vb, readC, c10, c11, lowMask, highMask);
-        if (rows > 2) StoreRowMasked(c + 2 * ldc, va, vb, readC, c20, c21, lowMask, highMask);
-        if (rows > 3) StoreRowMasked(c + 3 * ldc, va, vb, readC, c30, c31, lowMask, highMask);
-        if (rows > 4) StoreRowMasked(c + 4 * ldc, va, vb, readC, c40, c41, lowMask, highMask);
-        if (rows > 5) StoreRowMasked(c + 5 * ldc, va, vb, readC, c50, c51, lowMask, highMask);
+        // Only the vector that straddles the edge is masked: masked stores are slow on some processors.
+        int lowCount = Math.Min(columns, w), highCount = columns - lowCount;
+        var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(columns % w)));
+        StoreRowPart(c, va, vb, readC, c00, c01, lowCount, highCount, mask);
+        if (rows > 1) StoreRowPart(c + ldc, va, vb, readC, c10, c11, lowCount, highCount, mask);
+        if (rows > 2) StoreRowPart(c + 2 * ldc, va, vb, readC, c20, c21, lowCount, highCount, mask);
+        if (rows > 3) StoreRowPart(c + 3 * ldc, va, vb, readC, c30, c31, lowCount, highCount, mask);
+        if (rows > 4) StoreRowPart(c + 4 * ldc, va, vb, readC, c40, c41, lowCount, highCount, mask);
+        if (rows > 5) StoreRowPart(c + 5 * ldc, va, vb, readC, c50, c51, lowCount, highCount, mask);
     }
 
     /// <summary>
@@ -126,21 +127,26 @@ internal static unsafe class GemmMicroKernel
         }
     }
 
-    /// <summary>A row cut short at the right edge of C: lanes outside the masks are neither read nor written.</summary>
-    private static void StoreRowMasked<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high,
-        Vector256<T> lowMask, Vector256<T> highMask) where T : unmanaged
+    /// <summary>
+    /// The first <paramref name="lowCount"/> + <paramref name="highCount"/> elements of a row at the edge of C;
+    /// a vector with fewer than all its lanes inside C is stored through <paramref name="mask"/>, and lanes outside
+    /// are neither read nor written.
+    /// </summary>
+    private static void StoreRowPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high,
+        int lowCount, int highCount, Vector256<T> mask) where T : unmanaged
     {
         int w = Vector256<T>.Count;
-        if (readC)
-        {
-            MaskStore(c, lowMask, MulAdd(alpha, low, beta * MaskLoad(c, lowMask)));
-            MaskStore(c + w, highMask, MulAdd(alpha, high, beta * MaskLoad(c + w, highMask)));
-        }
+        StoreVectorPart(c, alpha, beta, readC, low, lowCount, mask);
+        if (highCount > 0) StoreVectorPart(c + w, alpha, beta, readC, high, highCount, mask);
+    }
+
+    private static void StoreVectorPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> sum, int count,
+        Vector256<T> mask) where T : unmanaged
+    {
+        if (count == Vector256<T>.Count)
+            (readC ? MulAdd(alpha, sum, beta * Vector256.Load(c)) : alpha * sum).Store(c);
         else
-        {
-            MaskStore(c, lowMask, alpha * low);
-            MaskStore(c + w, highMask, alpha * high);
-        }
+            MaskStore(c, mask, readC ? MulAdd(alpha, sum, beta * MaskLoad(c, mask)) : alpha * sum);
     }
 
     private static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
