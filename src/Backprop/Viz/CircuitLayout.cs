@@ -171,7 +171,11 @@ internal sealed class CircuitLayout
         return nodes.Select(n => kept.Contains(n) ? n : stubs.GetValueOrDefault(n)).OfType<LayoutNode>().ToList();
     }
 
-    internal static List<List<Slot>> Arrange(List<LayoutNode> nodes, LayoutNode output)
+    /// <summary>
+    /// Places nodes in layers and wires in slots. Inputs stay in layer 0 (as the notes draw circuits) unless
+    /// <paramref name="inputsNearUse"/>, which moves each just before its first gate (a layer's parameters beside it).
+    /// </summary>
+    internal static List<List<Slot>> Arrange(List<LayoutNode> nodes, LayoutNode output, bool inputsNearUse = false)
     {
         var consumers = nodes.ToDictionary(n => n, _ => new List<(LayoutNode node, int port)>());
         foreach (var n in nodes)
@@ -182,7 +186,7 @@ internal sealed class CircuitLayout
         // each gate then moves as far right as its consumers allow, so a side chain that runs ahead of the main path
         // (a recurrent state updated by one gate a step while the other takes four) does not trail wires across the page
         for (int i = nodes.Count - 1; i >= 0; i--)
-            if (nodes[i].Inputs.Count > 0 && consumers[nodes[i]].Count > 0)
+            if ((nodes[i].Inputs.Count > 0 || inputsNearUse) && consumers[nodes[i]].Count > 0)
                 nodes[i].Layer = consumers[nodes[i]].Min(c => c.node.Layer) - 1;
         var layers = Enumerable.Range(0, output.Layer + 1).Select(_ => new List<Slot>()).ToList();
         foreach (var n in nodes)

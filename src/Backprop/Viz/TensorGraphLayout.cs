@@ -62,7 +62,7 @@ internal static class TensorGraphLayout
 
     private static CircuitLayout Finish(List<LayoutNode> nodes, LayoutNode output, int totalOps, int drawnOps) => new()
     {
-        Output = output, Nodes = nodes, Layers = CircuitLayout.Arrange(nodes, output), TotalGates = totalOps,
+        Output = output, Nodes = nodes, Layers = CircuitLayout.Arrange(nodes, output, inputsNearUse: true), TotalGates = totalOps,
         DrawnGates = drawnOps, Unit = "ops", CollapseNote = CollapseNote,
     };
 

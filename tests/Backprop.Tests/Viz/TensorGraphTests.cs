@@ -171,4 +171,18 @@ public class TensorGraphTests
         Assert.Contains("out param", texts);
         Assert.Throws<ArgumentNullException>(() => Backprop.Viz.Svg((Tensor)null!));
     }
+
+    [Fact]
+    public void The_demo_draws_the_matmul_gate_and_the_two_layer_net()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, Backprop.Cli.Cli.Run(["demo"], stdout, new StringWriter()));
+        string text = stdout.ToString();
+        Assert.Contains("├MatMul [5,3]", text);
+        Assert.Contains("W param", text);
+        Assert.Contains("dW equals dD·Xᵀ computed directly: yes.", text);
+        Assert.Contains("CrossEntropy [4]", text);
+        Assert.True(text.IndexOf("Patterns in backward flow", StringComparison.Ordinal) < text.IndexOf("matmul gate", StringComparison.Ordinal),
+            "the tensor examples come after the scalar ones");
+    }
 }
