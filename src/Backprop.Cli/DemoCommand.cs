@@ -60,6 +60,8 @@ public static class DemoCommand
         stdout.WriteLine($"  max: routed its gradient {N(w["m"].Grad)} to z = {N(w["z"].Data)}, the larger input; w gets {N(w["w"].Grad)}.");
         stdout.WriteLine($"  mul: scaled by the other input: dx = y * dxy = {N(w["y"].Data)} * {N(w["xy"].Grad)} = {N(w["x"].Grad)}, " +
                          $"dy = x * dxy = {N(w["x"].Data)} * {N(w["xy"].Grad)} = {N(w["y"].Grad)}.");
+
+        TensorDemo.Run(stdout, outDir, color);
         stdout.WriteLine();
         stdout.WriteLine("Try your own: backprop grad \"(x + sigmoid(y)) / (sigmoid(x) + (x + y)^2)\" --at x=3,y=-4");
         return 0;

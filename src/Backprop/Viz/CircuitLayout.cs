@@ -13,18 +13,24 @@ internal enum NodeKind
     Stub,
 }
 
+/// <summary>What is written about one wire: its name, and the text above (value) and below (gradient) it.</summary>
+internal sealed record WireText(string Name, string Value, string Grad);
+
 /// <summary>A node of the drawn circuit: an input, a gate, or (when collapsed) a chain of gates or a cut wire.</summary>
-internal sealed class LayoutNode(NodeKind kind, Value wire, string label)
+internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
 {
     public NodeKind Kind { get; set; } = kind;
 
     /// <summary>The wire this node puts out (for a chain, the last gate's output).</summary>
-    public Value Wire { get; set; } = wire;
+    public WireText Wire { get; set; } = wire;
+
+    /// <summary>True for an input that is a trained parameter (tensor graphs), drawn with a bold frame.</summary>
+    public bool IsParameter { get; init; }
 
     /// <summary>The text drawn on the node: an input's name, or the gate's symbol (as in <c>*</c>, <c>σ</c>, <c>+1</c>).</summary>
     public string Label { get; set; } = label;
 
-    /// <summary>The gates this node draws, first to last (one for a gate, several for a chain, none for inputs).</summary>
+    /// <summary>The scalar gates this node draws, first to last (one for a gate, several for a chain; none for inputs or tensor ops).</summary>
     public List<Value> Gates { get; } = [];
 
     /// <summary>The nodes feeding this one, one per input port.</summary>
@@ -68,7 +74,6 @@ internal sealed class Slot(LayoutNode source, LayoutNode? node, int layer)
 /// </summary>
 internal sealed class CircuitLayout
 {
-    public required WireNames Names { get; init; }
     public required LayoutNode Output { get; init; }
     public required List<LayoutNode> Nodes { get; init; }
     public required List<List<Slot>> Layers { get; init; }
@@ -77,6 +82,12 @@ internal sealed class CircuitLayout
     public int TotalGates { get; init; }
     public int DrawnGates { get; init; }
     public bool Collapsed => TotalGates != DrawnGates || Nodes.Any(n => n.Kind == NodeKind.Chain);
+
+    /// <summary>What the drawing counts ("gates" for scalar circuits, "ops" for tensor graphs).</summary>
+    public string Unit { get; init; } = "gates";
+
+    /// <summary>How a collapsed drawing was collapsed, written after "showing N of M gates".</summary>
+    public string CollapseNote { get; init; } = "chains of one-input gates drawn as one node, ⋯ marks wires from gates not drawn";
 
     public int Rows => Layers.Max(l => l.Count == 0 ? 0 : l[^1].Row + 1);
 
@@ -91,11 +102,12 @@ internal sealed class CircuitLayout
 
         var uses = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
         foreach (var v in order) foreach (var i in v.Inputs) uses[i] = uses.GetValueOrDefault(i) + 1;
+        WireText Text(Value v) => new(names[v], Format.Number(v.Data, options.Digits), Format.Number(v.Grad, options.Digits));
         var nodeOf = new Dictionary<Value, LayoutNode>(ReferenceEqualityComparer.Instance);
         var nodes = new List<LayoutNode>();
         foreach (var v in order)
         {
-            if (v.IsLeaf) { nodes.Add(nodeOf[v] = new LayoutNode(NodeKind.Input, v, names[v])); continue; }
+            if (v.IsLeaf) { nodes.Add(nodeOf[v] = new LayoutNode(NodeKind.Input, Text(v), names[v])); continue; }
             var first = v.Inputs[0];
             // collapse rule 1: a single-input gate whose input comes only from another single-input gate joins its chain
             if (collapse && v.Op!.Arity == 1 && first.Op is { Arity: 1 } && uses[first] == 1 && !ReferenceEquals(first, output))
@@ -103,23 +115,23 @@ internal sealed class CircuitLayout
                 var chain = nodeOf[first];
                 chain.Kind = NodeKind.Chain;
                 chain.Gates.Add(v);
-                chain.Wire = v;
+                chain.Wire = Text(v);
                 chain.Label = ChainLabel(chain.Gates);
                 nodeOf[v] = chain;
                 continue;
             }
-            var node = new LayoutNode(NodeKind.Gate, v, v.Op!.Describe(v.Constant));
+            var node = new LayoutNode(NodeKind.Gate, Text(v), v.Op!.Describe(v.Constant));
             node.Gates.Add(v);
             node.Inputs.AddRange(v.Inputs.Select(i => nodeOf[i]));
             nodes.Add(nodeOf[v] = node);
         }
         var outputNode = nodeOf[output];
-        if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove, names);
+        if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
 
         var layers = Arrange(nodes, outputNode);
         return new CircuitLayout
         {
-            Names = names, Output = outputNode, Nodes = nodes, Layers = layers, TotalGates = totalGates,
+            Output = outputNode, Nodes = nodes, Layers = layers, TotalGates = totalGates,
             DrawnGates = nodes.Sum(n => n.Gates.Count),
         };
     }
@@ -133,7 +145,7 @@ internal sealed class CircuitLayout
 
     // Collapse rule 2: breadth-first from the output, keep at most `limit` gate nodes; a wire from a gate beyond
     // that is drawn as a stub input named after the wire, so every drawn gate still shows all its input wires.
-    private static List<LayoutNode> KeepNearestOutput(List<LayoutNode> nodes, LayoutNode output, int limit, WireNames names)
+    internal static List<LayoutNode> KeepNearestOutput(List<LayoutNode> nodes, LayoutNode output, int limit)
     {
         var kept = new HashSet<LayoutNode> { output };
         var stubs = new Dictionary<LayoutNode, LayoutNode>();
@@ -152,14 +164,18 @@ internal sealed class CircuitLayout
                     continue;
                 }
                 if (!stubs.TryGetValue(input, out var stub))
-                    stubs[input] = stub = new LayoutNode(NodeKind.Stub, input.Wire, "⋯" + names[input.Wire]);
+                    stubs[input] = stub = new LayoutNode(NodeKind.Stub, input.Wire, "⋯" + input.Wire.Name);
                 node.Inputs[p] = stub;
             }
         }
         return nodes.Select(n => kept.Contains(n) ? n : stubs.GetValueOrDefault(n)).OfType<LayoutNode>().ToList();
     }
 
-    private static List<List<Slot>> Arrange(List<LayoutNode> nodes, LayoutNode output)
+    /// <summary>
+    /// Places nodes in layers and wires in slots. Inputs stay in layer 0 (as the notes draw circuits) unless
+    /// <paramref name="inputsNearUse"/>, which moves each just before its first gate (a layer's parameters beside it).
+    /// </summary>
+    internal static List<List<Slot>> Arrange(List<LayoutNode> nodes, LayoutNode output, bool inputsNearUse = false)
     {
         var consumers = nodes.ToDictionary(n => n, _ => new List<(LayoutNode node, int port)>());
         foreach (var n in nodes)
@@ -170,7 +186,7 @@ internal sealed class CircuitLayout
         // each gate then moves as far right as its consumers allow, so a side chain that runs ahead of the main path
         // (a recurrent state updated by one gate a step while the other takes four) does not trail wires across the page
         for (int i = nodes.Count - 1; i >= 0; i--)
-            if (nodes[i].Inputs.Count > 0 && consumers[nodes[i]].Count > 0)
+            if ((nodes[i].Inputs.Count > 0 || inputsNearUse) && consumers[nodes[i]].Count > 0)
                 nodes[i].Layer = consumers[nodes[i]].Min(c => c.node.Layer) - 1;
         var layers = Enumerable.Range(0, output.Layer + 1).Select(_ => new List<Slot>()).ToList();
         foreach (var n in nodes)

@@ -15,7 +15,7 @@ internal static class Dot
         dot.Append("  node [fontname=\"DejaVu Sans Mono\", fontsize=13];\n  edge [fontname=\"DejaVu Sans Mono\", fontsize=11, arrowsize=0.6];\n");
         var notes = new List<string>();
         if (options.Title is not null) notes.Add(options.Title);
-        if (layout.Collapsed) notes.Add($"showing {layout.DrawnGates} of {layout.TotalGates} gates");
+        if (layout.Collapsed) notes.Add($"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit}");
         if (notes.Count > 0) dot.Append($"  labelloc=t;\n  label=\"{Quote(string.Join(" / ", notes))}\";\n");
         // inputs share the leftmost rank, as in the notes' diagrams
         var inputs = layout.Nodes.Where(n => n.Kind is NodeKind.Input or NodeKind.Stub).Select(n => ids[n]);
@@ -24,6 +24,7 @@ internal static class Dot
         {
             string attributes = n.Kind switch
             {
+                NodeKind.Input when n.IsParameter => "shape=box, style=\"bold,rounded\", penwidth=2.5, fontname=\"DejaVu Sans Mono Bold\"",
                 NodeKind.Input => "shape=plaintext, fontname=\"DejaVu Sans Mono Bold\"",
                 NodeKind.Stub => "shape=plaintext, fontcolor=\"#777777\"",
                 NodeKind.Chain => "shape=box, style=\"rounded,dashed\"",
@@ -33,18 +34,18 @@ internal static class Dot
         }
         foreach (var n in layout.Nodes)
             for (int p = 0; p < n.Inputs.Count; p++)
-                dot.Append($"  {ids[n.Inputs[p]]} -> {ids[n]} [label={Label(n.Inputs[p].Wire, options)}];\n");
+                dot.Append($"  {ids[n.Inputs[p]]} -> {ids[n]} [label={Label(n.Inputs[p].Wire)}];\n");
         var output = layout.Output;
-        dot.Append($"  out [label=\"{Quote(layout.Names[output.Wire])}\", shape=plaintext];\n");
-        dot.Append($"  {ids[output]} -> out [label={Label(output.Wire, options)}];\n");
+        dot.Append($"  out [label=\"{Quote(output.Wire.Name)}\", shape=plaintext];\n");
+        dot.Append($"  {ids[output]} -> out [label={Label(output.Wire)}];\n");
         dot.Append("}\n");
         return dot.ToString();
     }
 
-    // an HTML-like label: the forward value in green over the gradient in red
-    private static string Label(Value wire, VizOptions options) =>
-        $"<<font color=\"#1a7f37\">{Svg.Escape(Format.Number(wire.Data, options.Digits))}</font><br/>" +
-        $"<font color=\"#c62828\">{Svg.Escape(Format.Number(wire.Grad, options.Digits))}</font>>";
+    // an HTML-like label: the forward value in green over the gradient in red (Graphviz rejects an empty font element)
+    private static string Label(WireText wire) => wire.Grad.Length == 0
+        ? $"<<font color=\"#1a7f37\">{Svg.Escape(wire.Value)}</font>>"
+        : $"<<font color=\"#1a7f37\">{Svg.Escape(wire.Value)}</font><br/><font color=\"#c62828\">{Svg.Escape(wire.Grad)}</font>>";
 
     private static string Quote(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
 }

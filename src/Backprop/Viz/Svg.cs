@@ -16,6 +16,7 @@ internal static class Svg
         svg.Append("<style>")
            .Append(".wire{fill:none;stroke:#555;stroke-width:1.4}")
            .Append(".node{fill:#fff;stroke:#333;stroke-width:1.4}.chain{fill:#f2f2f2;stroke:#333;stroke-dasharray:4 2}")
+           .Append(".param{fill:#fff8e1;stroke:#111;stroke-width:2.6}")
            .Append($".value{{fill:#1a7f37;font-size:{SvgScene.LabelFont}px}}.grad{{fill:#c62828;font-size:{SvgScene.LabelFont}px}}")
            .Append($".gate,.name{{fill:#111;font-size:{SvgScene.NodeFont}px}}.name{{font-weight:bold}}")
            .Append($".stub{{fill:#777;font-size:{SvgScene.NodeFont}px;font-style:italic}}")
@@ -29,6 +30,8 @@ internal static class Svg
             svg.Append($"<rect class=\"{(n.Kind == NodeKind.Gate ? "node" : "node chain")}\" x=\"{SvgScene.F(b.X)}\" y=\"{SvgScene.F(b.Y)}\" " +
                        $"width=\"{SvgScene.F(b.Width)}\" height=\"{SvgScene.F(b.Height)}\" rx=\"{SvgScene.F(b.Height / 2)}\"/>\n");
         }
+        foreach (var b in scene.Nodes.Where(n => n.IsParameter).Select(n => n.Box))
+            svg.Append($"<rect class=\"param\" x=\"{SvgScene.F(b.X)}\" y=\"{SvgScene.F(b.Y)}\" width=\"{SvgScene.F(b.Width)}\" height=\"{SvgScene.F(b.Height)}\" rx=\"4\"/>\n");
         foreach (var t in scene.Texts)
         {
             string wire = t.Wire.Length > 0 ? $" data-wire=\"{Escape(t.Wire)}\"" : "";

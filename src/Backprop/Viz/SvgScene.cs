@@ -15,8 +15,8 @@ internal sealed record SceneText(double X, double Y, string Text, string Class, 
 /// <summary>A wire's drawn path (SVG path data) and points along it, for checking what it crosses.</summary>
 internal sealed record ScenePath(string Data, List<(double X, double Y)> Points, string Wire);
 
-/// <summary>A drawn gate or input node.</summary>
-internal sealed record SceneNode(Box Box, NodeKind Kind, string Wire);
+/// <summary>A drawn gate or input node; a parameter input gets a bold frame.</summary>
+internal sealed record SceneNode(Box Box, NodeKind Kind, string Wire, bool IsParameter);
 
 /// <summary>
 /// The geometry of a circuit diagram, computed from <see cref="CircuitLayout"/>: each layer is a column with a node
@@ -38,12 +38,11 @@ internal sealed class SvgScene
     public static SvgScene Build(CircuitLayout layout, VizOptions options)
     {
         var scene = new SvgScene();
-        string N(double x) => Format.Number(x, options.Digits);
         double top = Margin;
         if (options.Title is not null) scene.AddText(Margin, top + 14, options.Title, "title", "", "start", 14);
         top += options.Title is null ? 0 : LineHeight + 4;
         string legend = layout.Collapsed
-            ? $"showing {layout.DrawnGates} of {layout.TotalGates} gates: chains of one-input gates drawn as one node, ⋯ marks wires from gates not drawn"
+            ? $"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit}: {layout.CollapseNote}"
             : "";
         if (legend.Length > 0) { scene.AddText(Margin, top + 12, legend, "note", "", "start", LabelFont); top += LineHeight; }
 
@@ -55,7 +54,7 @@ internal sealed class SvgScene
             {
                 nodeWidth[s.Layer] = Math.Max(nodeWidth[s.Layer], NodeWidth(s.Node!));
                 var w = s.Node!.Wire;
-                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(Math.Max(N(w.Data).Length, N(w.Grad).Length), LabelFont) + 12);
+                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(Math.Max(w.Value.Length, w.Grad.Length), LabelFont) + 12);
             }
         var columnX = new double[layerCount];
         var stemEnd = new double[layerCount];
@@ -70,9 +69,9 @@ internal sealed class SvgScene
 
         foreach (var layer in layout.Layers)
             foreach (var s in layer)
-                scene.AddSlot(layout, s, columnX, nodeWidth, stemEnd, Y, N);
+                scene.AddSlot(s, columnX, nodeWidth, stemEnd, Y);
 
-        var outputName = layout.Names[layout.Output.Wire];
+        var outputName = layout.Output.Wire.Name;
         double outX = stemEnd[^1] + 6, outY = Y(layout.Output.Slot);
         scene.AddText(outX, outY + 4.5, outputName, "name", outputName, "start", NodeFont);
         scene.Width = Math.Ceiling(Math.Max(outX + TextWidth(outputName.Length, NodeFont),
@@ -81,12 +80,11 @@ internal sealed class SvgScene
         return scene;
     }
 
-    private void AddSlot(CircuitLayout layout, Slot s, double[] columnX, double[] nodeWidth, double[] stemEnd, Func<Slot, double> y,
-        Func<double, string> n)
+    private void AddSlot(Slot s, double[] columnX, double[] nodeWidth, double[] stemEnd, Func<Slot, double> y)
     {
         double ys = y(s);
         int l = s.Layer;
-        string wire = layout.Names[s.Source.Wire];
+        string wire = s.Source.Wire.Name;
         double start = columnX[l];
         if (s.Node is { } node)
         {
@@ -95,19 +93,19 @@ internal sealed class SvgScene
             {
                 double right = columnX[l] + nodeWidth[l];
                 AddText(right - 4, ys + 4.5, node.Label, node.Kind == NodeKind.Input ? "name" : "stub", wire, "end", NodeFont);
-                Nodes.Add(new SceneNode(new Box(right - w, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire));
+                Nodes.Add(new SceneNode(new Box(right - w, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire, node.IsParameter));
                 start = right;
             }
             else
             {
                 double left = columnX[l] + (nodeWidth[l] - w) / 2;
-                Nodes.Add(new SceneNode(new Box(left, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire));
+                Nodes.Add(new SceneNode(new Box(left, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire, false));
                 AddText(left + w / 2, ys + 4.5, node.Label, "gate", wire, "middle", NodeFont);
                 start = left + w;
             }
             double labelCenter = (columnX[l] + nodeWidth[l] + stemEnd[l]) / 2;
-            AddText(labelCenter, ys - 5, n(node.Wire.Data), "value", wire, "middle", LabelFont);
-            AddText(labelCenter, ys + 4 + LabelFont * 0.8, n(node.Wire.Grad), "grad", wire, "middle", LabelFont);
+            AddText(labelCenter, ys - 5, node.Wire.Value, "value", wire, "middle", LabelFont);
+            AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.Wire.Grad, "grad", wire, "middle", LabelFont);
         }
         var points = new List<(double, double)> { (start, ys), (stemEnd[l], ys) };
         var data = new System.Text.StringBuilder($"M{F(start)} {F(ys)}H{F(stemEnd[l])}");

@@ -14,7 +14,6 @@ internal static class TextDiagram
 
     public static string Write(CircuitLayout layout, VizOptions options, bool ansiColors)
     {
-        string N(double x) => Format.Number(x, options.Digits);
         int layers = layout.Layers.Count;
         var port = new int[layers];       // the column where input wires join a gate
         var nodeWidth = new int[layers];
@@ -25,14 +24,14 @@ internal static class TextDiagram
         {
             var nodes = layout.Layers[l].Where(s => s.Node is not null).Select(s => s.Node!).ToList();
             nodeWidth[l] = nodes.Select(n => n.Label.Length).DefaultIfEmpty(1).Max();
-            int labels = nodes.Select(n => Math.Max(N(n.Wire.Data).Length, N(n.Wire.Grad).Length)).DefaultIfEmpty(1).Max();
+            int labels = nodes.Select(n => Math.Max(n.Wire.Value.Length, n.Wire.Grad.Length)).DefaultIfEmpty(1).Max();
             port[l] = x;
             stemStart[l] = x + 1 + nodeWidth[l] + 1;
             stemEnd[l] = stemStart[l] + labels + 2;
             int lanes = layout.Layers[l].Count(s => s.Feeds.Count > 0);
             x = stemEnd[l] + 2 * lanes + 1;
         }
-        string outputName = layout.Names[layout.Output.Wire];
+        string outputName = layout.Output.Wire.Name;
         var grid = new Grid(layout.Rows * LinesPerRow, stemEnd[^1] + 1 + outputName.Length);
 
         for (int l = 0; l < layers; l++)
@@ -55,7 +54,7 @@ internal static class TextDiagram
                         grid.Text(wireLine, port[l] + 1, node.Label, null);
                         start = port[l] + 1 + node.Label.Length;
                     }
-                    string value = N(node.Wire.Data), grad = N(node.Wire.Grad);
+                    string value = node.Wire.Value, grad = node.Wire.Grad;
                     int zone = stemEnd[l] - stemStart[l];
                     grid.Text(wireLine - 1, stemStart[l] + (zone - value.Length) / 2, value, ansiColors ? Green : null);
                     grid.Text(wireLine + 1, stemStart[l] + (zone - grad.Length) / 2, grad, ansiColors ? Red : null);
@@ -70,7 +69,7 @@ internal static class TextDiagram
         var text = new StringBuilder();
         if (options.Title is not null) text.Append(options.Title).Append('\n');
         if (layout.Collapsed)
-            text.Append($"showing {layout.DrawnGates} of {layout.TotalGates} gates (chains of one-input gates as one node; ⋯ marks wires from gates not drawn)\n");
+            text.Append($"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit} ({layout.CollapseNote})\n");
         text.Append(grid.Render());
         return text.ToString();
     }

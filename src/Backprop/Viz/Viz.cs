@@ -1,16 +1,25 @@
 namespace Backprop;
 
 /// <summary>
-/// Circuit diagrams of scalar circuits, as the notes draw them: inputs on the left, the output on the right, gates as
-/// labelled nodes, and on every wire its forward value (green, above) and its gradient (red, below). Run
-/// <see cref="Value.Backward"/> first for the gradients to mean something.
+/// Circuit diagrams, as the notes draw them: inputs on the left, the output on the right, gates as labelled nodes,
+/// and on every wire its forward value (green, above) and its gradient (red, below). Scalar circuits
+/// (<see cref="Value"/>) show the numbers; tensor graphs (<see cref="Tensor"/>) show a node per op with its output
+/// shape, and on each wire its shape, ‖v‖ and range, and ‖g‖. Run the backward pass first for the gradients.
 /// </summary>
 /// <remarks>
-/// Collapse rule for large circuits: with more than <see cref="VizOptions.CollapseAbove"/> gates, (1) a chain of
-/// single-input gates, each feeding only the next, is drawn as one node listing its gates, and (2) only the
+/// <para>Collapse rule for large scalar circuits: with more than <see cref="VizOptions.CollapseAbove"/> gates, (1) a
+/// chain of single-input gates, each feeding only the next, is drawn as one node listing its gates, and (2) only the
 /// <see cref="VizOptions.CollapseAbove"/> gate nodes nearest the output (breadth-first) are drawn; a wire into
 /// them from a gate not drawn appears as an input marked ⋯ with its value and gradient. The drawing says how
-/// many of the gates it shows.
+/// many of the gates it shows.</para>
+/// <para>Collapse rule for tensor graphs: (1) always, a run of 3 or more identical consecutive blocks of up to 6 ops
+/// along the path from the output (a deep MLP's MatMul→Add→Relu layers) is drawn as one node "MatMul→Add→Relu ×98"
+/// without the parameters feeding it, when no tensor made inside the run is used outside it; (2) then, as for
+/// scalar circuits, at most <see cref="VizOptions.CollapseAbove"/> op nodes nearest the output are drawn. The
+/// drawing says how many of the ops it shows ("showing 13 of 401 ops").</para>
+/// <para>A tensor graph does not keep its intermediate tensors, so without a trace only the output's value and the
+/// leaves' values and gradients are known; open <see cref="Trace"/> around the forward and backward passes to have
+/// every wire's value and gradient summarized.</para>
 /// </remarks>
 public static class Viz
 {
@@ -34,4 +43,36 @@ public static class Viz
         options ??= new VizOptions();
         return TextDiagram.Write(CircuitLayout.Build(output, options), options, ansiColors);
     }
+
+    /// <summary>
+    /// The autograd graph ending at <paramref name="output"/> as a self-contained SVG document. <paramref name="names"/>
+    /// names tensors of the graph (parameters, or op outputs such as the loss); others get names made from their op.
+    /// </summary>
+    public static string Svg(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null)
+    {
+        options ??= new VizOptions();
+        return Backprop.Svg.Write(SvgScene.Build(TensorGraphLayout.Build(output, options, names), options));
+    }
+
+    /// <summary>The autograd graph as a Graphviz DOT digraph (render with <c>dot -Tsvg</c>).</summary>
+    public static string Dot(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null)
+    {
+        options ??= new VizOptions();
+        return Backprop.Dot.Write(TensorGraphLayout.Build(output, options, names), options);
+    }
+
+    /// <summary>The autograd graph as a text diagram for a terminal, with ANSI colours when <paramref name="ansiColors"/> is set.</summary>
+    public static string Text(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null, bool ansiColors = false)
+    {
+        options ??= new VizOptions();
+        return TextDiagram.Write(TensorGraphLayout.Build(output, options, names), options, ansiColors);
+    }
+
+    /// <summary>
+    /// A scope (for this thread) in which every recorded op keeps a summary of its output (norm, min, max) and of
+    /// the gradient that reaches it in backward passes (the last one), so diagrams can label every wire:
+    /// <c>using (Viz.Trace()) { var loss = ...; loss.Backward(); }</c> then <c>Viz.Svg(loss)</c>. Only the
+    /// summaries are kept, never the tensors; they live as long as the graph's nodes.
+    /// </summary>
+    public static IDisposable Trace() => TensorTrace.Open();
 }

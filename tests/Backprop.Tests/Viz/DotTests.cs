@@ -34,13 +34,13 @@ public class DotTests
         Assert.Equal(circuit.Wires.Count, dot.Split('\n').Count(l => l.Contains("->")));
     }
 
-    private static bool DotIsInstalled()
+    internal static bool DotIsInstalled()
     {
         try { return RunDot("digraph { a -> b }").code == 0; }
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
-    private static (int code, string stdout, string stderr) RunDot(string input)
+    internal static (int code, string stdout, string stderr) RunDot(string input)
     {
         var start = new ProcessStartInfo("dot", "-Tsvg") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
