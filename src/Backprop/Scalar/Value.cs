@@ -1,7 +1,7 @@
 namespace Backprop;
 
 /// <summary>
-/// A wire in a real-valued circuit: its forward value <see cref="Data"/>, and after <see cref="Backward"/>
+/// A wire in a real-valued circuit: its forward value <see cref="Data"/>, and after <see cref="Backward()"/>
 /// its gradient <see cref="Grad"/>, the sensitivity of the circuit's output to this wire.
 /// Built from numbers with operators and gate methods; every intermediate wire keeps its gradient.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed partial class Value
     /// <summary>The forward value on this wire.</summary>
     public double Data { get; set; }
 
-    /// <summary>∂output/∂this wire, accumulated by <see cref="Backward"/>.</summary>
+    /// <summary>∂output/∂this wire, accumulated by <see cref="Backward()"/>.</summary>
     public double Grad { get; set; }
 
     /// <summary>An optional name shown in diagrams, staged code and errors.</summary>
@@ -88,35 +88,57 @@ public sealed partial class Value
         return (a, b) => Apply(gate, a, b);
     }
 
+    /// <summary>A number used where a wire is expected becomes an input wire (a leaf) holding it.</summary>
     public static implicit operator Value(double data) => new(data);
 
+    /// <summary>The add gate a + b.</summary>
     public static Value operator +(Value a, Value b) => Apply(Gates.Add, a, b);
+    /// <summary>The notes' translate gate a + c (constant c).</summary>
     public static Value operator +(Value a, double c) => Apply(Gates.AddConstant, a, c);
+    /// <summary>The notes' translate gate c + a (constant c).</summary>
     public static Value operator +(double c, Value a) => Apply(Gates.AddConstant, a, c);
+    /// <summary>The subtract gate a - b.</summary>
     public static Value operator -(Value a, Value b) => Apply(Gates.Sub, a, b);
+    /// <summary>a - c, a translate gate by -c.</summary>
     public static Value operator -(Value a, double c) => Apply(Gates.AddConstant, a, -c);
+    /// <summary>c - a (constant c): local gradient -1.</summary>
     public static Value operator -(double c, Value a) => Apply(Gates.SubtractFromConstant, a, c);
+    /// <summary>The multiply gate a · b.</summary>
     public static Value operator *(Value a, Value b) => Apply(Gates.Mul, a, b);
+    /// <summary>The notes' scale gate a · c (constant c).</summary>
     public static Value operator *(Value a, double c) => Apply(Gates.Scale, a, c);
+    /// <summary>The notes' scale gate c · a (constant c).</summary>
     public static Value operator *(double c, Value a) => Apply(Gates.Scale, a, c);
+    /// <summary>The divide gate a / b.</summary>
     public static Value operator /(Value a, Value b) => Apply(Gates.Div, a, b);
+    /// <summary>a / c, a scale gate by 1/c.</summary>
     public static Value operator /(Value a, double c) => Apply(Gates.Scale, a, 1 / c);
+    /// <summary>c / a: the 1/x gate, scaled by c unless c is 1.</summary>
     public static Value operator /(double c, Value a) => c == 1 ? a.Reciprocal() : Apply(Gates.Scale, a.Reciprocal(), c);
+    /// <summary>The negate gate -a.</summary>
     public static Value operator -(Value a) => Apply(Gates.Neg, a);
 
     /// <summary>this^k for a constant exponent.</summary>
     public Value Pow(double k) => Apply(Gates.Pow, this, k);
     /// <summary>this^e with the exponent a wire, so it gets a gradient too.</summary>
     public Value Pow(Value e) => Apply(Gates.PowWire, this, e);
+    /// <summary>e^x; its local gradient is its own output.</summary>
     public Value Exp() => Apply(Gates.Exp, this);
+    /// <summary>ln x; local gradient 1/x.</summary>
     public Value Log() => Apply(Gates.Log, this);
+    /// <summary>√x; local gradient 1/(2√x).</summary>
     public Value Sqrt() => Apply(Gates.Sqrt, this);
+    /// <summary>sin x; local gradient cos x.</summary>
     public Value Sin() => Apply(Gates.Sin, this);
+    /// <summary>cos x; local gradient -sin x.</summary>
     public Value Cos() => Apply(Gates.Cos, this);
+    /// <summary>tanh x; local gradient 1 - tanh² x.</summary>
     public Value Tanh() => Apply(Gates.Tanh, this);
     /// <summary>The fused sigmoid gate σ(x) = 1/(1+e^-x) with local gradient (1-σ)σ.</summary>
     public Value Sigmoid() => Apply(Gates.Sigmoid, this);
+    /// <summary>max(0, x); passes the gradient where x &gt; 0.</summary>
     public Value Relu() => Apply(Gates.Relu, this);
+    /// <summary>|x|; local gradient sign(x), 0 at 0.</summary>
     public Value Abs() => Apply(Gates.Abs, this);
     /// <summary>1/x, with local gradient -1/x².</summary>
     public Value Reciprocal() => Apply(Gates.Reciprocal, this);

@@ -9,7 +9,7 @@ namespace Backprop;
 /// </summary>
 public static class Explain
 {
-    /// <summary>Describes each gate's effect on the gradient, with the numbers (run <see cref="Value.Backward"/> first).</summary>
+    /// <summary>Describes each gate's effect on the gradient, with the numbers (run <see cref="Value.Backward()"/> first).</summary>
     public static string Describe(Value output, int digits = 4)
     {
         ArgumentNullException.ThrowIfNull(output);

@@ -34,6 +34,7 @@ public sealed class TrainCommandTests : IDisposable
         foreach (var field in new[] { "dataset", "model", "epochs", "final_loss", "train_accuracy", "test_accuracy", "seconds" })
             Assert.True(result.TryGetProperty(field, out _), field);
         Assert.Equal("softmax", result.GetProperty("model").GetString());
+        Assert.Equal(300, result.GetProperty("train_examples").GetInt32()); // the whole spiral, as the course trains
         // a linear classifier cannot separate the spiral: about half the points, as in the course
         Assert.InRange(result.GetProperty("train_accuracy").GetDouble(), 0.45, 0.6);
     }
