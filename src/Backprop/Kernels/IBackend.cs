@@ -76,6 +76,8 @@ public enum BinaryKernel
     Le,
     /// <summary>a = b</summary>
     Eq,
+    /// <summary>a where b &gt; 0, else 0: the gradient a of ReLU at its input b</summary>
+    PassIfPositive,
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>
@@ -130,6 +132,12 @@ public interface IBackend
 
     /// <summary>Batched matrix product: a [..., m, k] and b [..., k, n] already expanded to y's batch dims; y [..., m, n].</summary>
     void MatMul(Tensor a, Tensor b, Tensor y);
+
+    /// <summary>
+    /// The affine map of a linear layer: y = x·weightᵀ + bias for every row of x [..., in], with weight [out, in]
+    /// (possibly a transposed view), the optional bias [out] and y [..., out].
+    /// </summary>
+    void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y);
 
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);

@@ -104,6 +104,13 @@ internal sealed class CpuBackend : IBackend
 
     public void Reduce(ReduceKernel k, Tensor x, Tensor y)
     {
+        if (!x.IsContiguous && y.DType switch
+            {
+                DType.Float32 => StridedReduce.TryReduce(k, Data<float>(x), x.offset, x.shape, x.strides, Data<float>(y)),
+                DType.Float64 => StridedReduce.TryReduce(k, Data<double>(x), x.offset, x.shape, x.strides, Data<double>(y)),
+                _ => StridedReduce.TryReduce(k, Data<long>(x), x.offset, x.shape, x.strides, Data<long>(y)),
+            })
+            return;
         switch (y.DType)
         {
             case DType.Float32: CpuKernels.Reduce(k, Contiguous<float>(x), Data<float>(y)); break;
@@ -126,6 +133,12 @@ internal sealed class CpuBackend : IBackend
     {
         if (y.DType == DType.Float32) CpuMatMul.Run<float>(a, b, y);
         else CpuMatMul.Run<double>(a, b, y);
+    }
+
+    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y);
+        else CpuMatMul.Linear<double>(x, weight, bias, y);
     }
 
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
