@@ -170,6 +170,19 @@ public interface IBackend
     /// <summary>The transpose of <see cref="Im2Col"/>: adds each column entry back into the zero-filled dx [N, C, H, W].</summary>
     void Col2Im(Tensor columns, Window2d window, Tensor dx);
 
+    /// <summary>
+    /// The product of a convolution with one group: y[n] = weight · columns[:, sample n] + bias for each sample, with the
+    /// contiguous <paramref name="columns"/> [C·kH·kW, N·OutH·OutW] from <see cref="Im2Col"/>, the contiguous weight
+    /// [O, C·kH·kW], the optional bias [O] and y [N, O, OutH, OutW].
+    /// </summary>
+    void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y);
+
+    /// <summary>
+    /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:, n]ᵀ
+    /// and dColumns[:, n] = weightᵀ·g[n]; either output may be null when that gradient is not needed.
+    /// </summary>
+    void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns);
+
     /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
 

@@ -207,6 +207,18 @@ internal sealed class CpuBackend : IBackend
         else WindowParallel.Col2Im(Contiguous<double>(columns), window, Data<double>(dx));
     }
 
+    public void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuConvolution.Forward<float>(columns, weight, bias, window, y);
+        else CpuConvolution.Forward<double>(columns, weight, bias, window, y);
+    }
+
+    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
+    {
+        if (g.DType == DType.Float32) CpuConvolution.Backward<float>(columns, weight, g, window, dWeight, dColumns);
+        else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dColumns);
+    }
+
     public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
     {
         if (x.DType == DType.Float32) WindowParallel.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));
