@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Backprop.Bench;
 
@@ -19,7 +20,7 @@ public static class Comparison
         var rows = rowFiles.SelectMany(f => JsonSerializer.Deserialize<List<Row>>(File.ReadAllText(f)) ?? []).ToList();
         var pairs = Pairs(rows);
         Print(pairs);
-        File.WriteAllText(outputPath, JsonSerializer.Serialize(new { rows, comparison = pairs }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(outputPath, JsonSerializer.Serialize(new { rows, comparison = pairs }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 
     /// <summary>Backprop against every other implementation that measured the same workload and metric.</summary>
@@ -44,9 +45,9 @@ public static class Comparison
     /// <summary>The table: one line per pair.</summary>
     public static void Print(IEnumerable<Pair> pairs)
     {
-        Console.WriteLine($"  {"workload",-30} {"unit",-9} {"Backprop",10} {"baseline",-11} {"median",10} {"ratio",7} {"rounds",6}  target");
+        Console.WriteLine($"  {"workload",-30} {"metric",-20} {"unit",-9} {"Backprop",10} {"baseline",-11} {"median",10} {"ratio",7} {"rounds",6}  target");
         foreach (var p in pairs)
-            Console.WriteLine($"  {p.Workload,-30} {p.Unit,-9} {p.Backprop,10:F1} {p.Baseline,-11} {p.BaselineMedian,10:F1} {p.Ratio,7:F2} {p.Rounds,6}  {p.Target}");
+            Console.WriteLine($"  {p.Workload,-30} {p.Metric,-20} {p.Unit,-9} {p.Backprop,10:F1} {p.Baseline,-11} {p.BaselineMedian,10:F1} {p.Ratio,7:F2} {p.Rounds,6}  {p.Target}");
         Console.WriteLine("  ratio = Backprop / baseline: above 1 is faster for rates (GFLOP/s), slower for times.");
     }
 

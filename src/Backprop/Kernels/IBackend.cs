@@ -76,6 +76,8 @@ public enum BinaryKernel
     Le,
     /// <summary>a = b</summary>
     Eq,
+    /// <summary>a where b &gt; 0, else 0: the gradient a of ReLU at its input b</summary>
+    PassIfPositive,
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>
@@ -131,6 +133,12 @@ public interface IBackend
     /// <summary>Batched matrix product: a [..., m, k] and b [..., k, n] already expanded to y's batch dims; y [..., m, n].</summary>
     void MatMul(Tensor a, Tensor b, Tensor y);
 
+    /// <summary>
+    /// The affine map of a linear layer: y = x·weightᵀ + bias for every row of x [..., in], with weight [out, in]
+    /// (possibly a transposed view), the optional bias [out] and y [..., out].
+    /// </summary>
+    void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y);
+
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 
@@ -161,6 +169,19 @@ public interface IBackend
 
     /// <summary>The transpose of <see cref="Im2Col"/>: adds each column entry back into the zero-filled dx [N, C, H, W].</summary>
     void Col2Im(Tensor columns, Window2d window, Tensor dx);
+
+    /// <summary>
+    /// The product of a convolution with one group: y[n] = weight · columns[:, sample n] + bias for each sample, with the
+    /// contiguous <paramref name="columns"/> [C·kH·kW, N·OutH·OutW] from <see cref="Im2Col"/>, the contiguous weight
+    /// [O, C·kH·kW], the optional bias [O] and y [N, O, OutH, OutW].
+    /// </summary>
+    void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y);
+
+    /// <summary>
+    /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:, n]ᵀ
+    /// and dColumns[:, n] = weightᵀ·g[n]; either output may be null when that gradient is not needed.
+    /// </summary>
+    void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns);
 
     /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);

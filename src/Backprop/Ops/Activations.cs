@@ -16,7 +16,8 @@ public sealed partial class Tensor
     public static Tensor Sigmoid(Tensor x) => Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y));  // (1-σ)σ
 
     /// <summary>max(x, 0); the gradient passes where x &gt; 0.</summary>
-    public static Tensor Relu(Tensor x) => Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) => g * x.Gt(0));
+    public static Tensor Relu(Tensor x) => Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) =>
+        Autograd.IsGradEnabled ? g * x.Gt(0) : Op.Binary("ReluBackward", g, x, BinaryKernel.PassIfPositive, null, null));  // one fused pass unless the rule must differentiate again
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,

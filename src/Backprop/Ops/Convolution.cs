@@ -30,11 +30,50 @@ public static partial class F
                 throw new ArgumentException($"Conv2d: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{o}]");
         }
         var window = Window(op, x, weight.shape[2], weight.shape[3], stride, padding, dilation);
+        if (groups == 1) return ConvolveOneGroup(x, weight, bias, window);
         int outH = window.OutH, outW = window.OutW, perGroup = weight.shape[1] * weight.shape[2] * weight.shape[3];
         var columns = Im2Col(x.Contiguous(), window).Reshape(groups, perGroup, n * outH * outW);
         var products = weight.Reshape(groups, o / groups, perGroup).MatMul(columns);      // [groups, O/groups, N·outH·outW]
         var y = products.Reshape(o, n, outH, outW).Permute(1, 0, 2, 3);
         return bias is null ? y.Contiguous() : y + bias.Reshape(1, o, 1, 1);
+    }
+
+    // the columns and one GEMM per sample straight into [N, O, outH, outW]; the backward pass reuses the columns
+    private static Tensor ConvolveOneGroup(Tensor x, Tensor weight, Tensor? bias, Window2d window)
+    {
+        int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3], width = window.N * window.OutH * window.OutW;
+        var input = x.IsContiguous ? x : x.Detach().Contiguous();
+        var kernel = weight.Detach().Reshape(o, taps).Contiguous();
+        var columns = Tensor.Empty([taps, width], x.DType, x.Device);
+        x.Backend.Im2Col(input, window, columns);
+        var y = Tensor.Empty([window.N, o, window.OutH, window.OutW], x.DType, x.Device);
+        x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Op.Record("Conv2d", y, inputs, g =>
+        {
+            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, bias, window, g);  // grad of grad
+            var dWeight = weight.RequiresGrad ? Tensor.Empty(weight.shape, x.DType, x.Device) : null;
+            var dColumns = x.RequiresGrad ? Tensor.Empty([taps, width], x.DType, x.Device) : null;
+            x.Backend.Conv2dBackward(columns, kernel, g.Contiguous(), window, dWeight, dColumns);
+            Tensor? dx = null;
+            if (dColumns is not null)
+            {
+                dx = Tensor.Empty(x.shape, x.DType, x.Device);
+                x.Backend.Col2Im(dColumns, window, dx);
+            }
+            var dBias = bias is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
+            return bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
+        });
+    }
+
+    // the gradients of a one-group convolution in recorded tensor ops, so that they differentiate again
+    private static Tensor?[] ConvolutionGradients(Tensor x, Tensor weight, Tensor? bias, Window2d window, Tensor g)
+    {
+        int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3];
+        var rows = g.Permute(1, 0, 2, 3).Reshape(o, window.N * window.OutH * window.OutW);
+        var dx = x.RequiresGrad ? Col2Im(weight.Reshape(o, taps).MT.MatMul(rows).Contiguous(), window) : null;
+        var dWeight = weight.RequiresGrad ? rows.MatMul(Im2Col(x.Contiguous(), window).MT).Reshape(weight.shape) : null;
+        return bias is null ? [dx, dWeight] : [dx, dWeight, bias.RequiresGrad ? g.Sum([0, 2, 3]) : null];
     }
 
     /// <summary>Checks a window's parameters against the input and returns its geometry.</summary>

@@ -1,6 +1,6 @@
 namespace Backprop;
 
-// The affine layer y = x·Wᵀ + b, built from MatMul and Add so its gradients differentiate again.
+// The affine layer y = x·Wᵀ + b: one fused kernel forward, a gradient rule in tensor ops (so it differentiates again).
 public static partial class F
 {
     /// <summary>
@@ -15,11 +15,24 @@ public static partial class F
             throw new ArgumentException($"Linear: weight must be [out, in], got {Shapes.Format(weight.shape)}");
         if (x.NDim == 0 || x.shape[^1] != weight.shape[1])
             throw new ArgumentException($"Linear: input {Shapes.Format(x.shape)} has {(x.NDim == 0 ? 0 : x.shape[^1])} features but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}");
-        var y = x.MatMul(weight.MT);
-        if (bias is null) return y;
-        Op.RequireSame("Linear", x, bias);
-        if (bias.NDim != 1 || bias.shape[0] != weight.shape[0])
-            throw new ArgumentException($"Linear: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{weight.shape[0]}]");
-        return y + bias;
+        if (bias is not null)
+        {
+            Op.RequireSame("Linear", x, bias);
+            if (bias.NDim != 1 || bias.shape[0] != weight.shape[0])
+                throw new ArgumentException($"Linear: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{weight.shape[0]}]");
+        }
+        int inFeatures = weight.shape[1], outFeatures = weight.shape[0], rowCount = Shapes.Numel(x.shape[..^1]);
+        int[] outShape = [.. x.shape[..^1], outFeatures];
+        var y = Tensor.Empty(outShape, x.DType, x.Device);
+        x.Backend.Linear(x, weight, bias, y);   // one GEMM onto the bias rows: no transposed copy, no broadcast add
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Op.Record("Linear", y, inputs, g =>
+        {
+            // written in tensor ops, so the rule differentiates again; dW = gᵀ·x and db = Σ rows of g
+            var rows = g.Reshape(rowCount, outFeatures);
+            var dx = x.RequiresGrad ? g.MatMul(weight) : null;
+            var dw = weight.RequiresGrad ? rows.MT.MatMul(x.Reshape(rowCount, inFeatures)) : null;
+            return bias is null ? [dx, dw] : [dx, dw, bias.RequiresGrad ? rows.Sum(0) : null];
+        });
     }
 }

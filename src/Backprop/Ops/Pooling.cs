@@ -19,8 +19,14 @@ public static partial class F
         var winners = Tensor.Empty([planes, outH * outW], DType.Int64, x.Device);
         x.Backend.MaxPool2d(input, window, y, winners);
         return Op.Record("MaxPool2d", y, input, g =>
-            Tensor.ScatterAdd(Tensor.ZerosLike(input).Reshape(planes, window.H * window.W), 1, winners, g.Reshape(planes, outH * outW))
-                .Reshape(input.shape));
+        {
+            if (Autograd.IsGradEnabled)   // recorded, so the rule differentiates again
+                return Tensor.ScatterAdd(Tensor.ZerosLike(input).Reshape(planes, window.H * window.W), 1, winners, g.Reshape(planes, outH * outW))
+                    .Reshape(input.shape);
+            var dx = Tensor.Empty([planes, window.H * window.W], x.DType, x.Device);
+            x.Backend.ScatterAdd(dx, 1, winners, g.Contiguous().Reshape(planes, outH * outW));   // the winners are in range by construction
+            return dx.Reshape(input.shape);
+        });
     }
 
     /// <summary>

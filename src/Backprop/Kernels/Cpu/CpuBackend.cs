@@ -104,6 +104,13 @@ internal sealed class CpuBackend : IBackend
 
     public void Reduce(ReduceKernel k, Tensor x, Tensor y)
     {
+        if (!x.IsContiguous && y.DType switch
+            {
+                DType.Float32 => StridedReduce.TryReduce(k, Data<float>(x), x.offset, x.shape, x.strides, Data<float>(y)),
+                DType.Float64 => StridedReduce.TryReduce(k, Data<double>(x), x.offset, x.shape, x.strides, Data<double>(y)),
+                _ => StridedReduce.TryReduce(k, Data<long>(x), x.offset, x.shape, x.strides, Data<long>(y)),
+            })
+            return;
         switch (y.DType)
         {
             case DType.Float32: CpuKernels.Reduce(k, Contiguous<float>(x), Data<float>(y)); break;
@@ -126,6 +133,12 @@ internal sealed class CpuBackend : IBackend
     {
         if (y.DType == DType.Float32) CpuMatMul.Run<float>(a, b, y);
         else CpuMatMul.Run<double>(a, b, y);
+    }
+
+    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y);
+        else CpuMatMul.Linear<double>(x, weight, bias, y);
     }
 
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
@@ -192,6 +205,18 @@ internal sealed class CpuBackend : IBackend
     {
         if (dx.DType == DType.Float32) WindowParallel.Col2Im(Contiguous<float>(columns), window, Data<float>(dx));
         else WindowParallel.Col2Im(Contiguous<double>(columns), window, Data<double>(dx));
+    }
+
+    public void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuConvolution.Forward<float>(columns, weight, bias, window, y);
+        else CpuConvolution.Forward<double>(columns, weight, bias, window, y);
+    }
+
+    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
+    {
+        if (g.DType == DType.Float32) CpuConvolution.Backward<float>(columns, weight, g, window, dWeight, dColumns);
+        else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dColumns);
     }
 
     public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)

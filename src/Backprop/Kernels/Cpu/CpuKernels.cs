@@ -8,6 +8,12 @@ internal static class CpuKernels
 {
     public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] shape) where T : unmanaged
     {
+        if (Shapes.IsContiguous(shape, srcStrides) && Shapes.IsContiguous(shape, dstStrides))
+        {
+            int count = Shapes.Numel(shape);
+            src.AsSpan(srcOffset, count).CopyTo(dst.AsSpan(dstOffset, count));
+            return;
+        }
         var walk = new Walk(shape, [srcOffset, dstOffset], srcStrides, dstStrides);
         int n = walk.Inner, ss = walk.InnerStrides[0], ds = walk.InnerStrides[1];
         for (int r = 0; r < walk.Rows; r++, walk.Next())
@@ -73,6 +79,7 @@ internal static class CpuKernels
     public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (k == BinaryKernel.Pow) Zip<T, PowOp<T>>(a, b, y, shape);
+        else if (k == BinaryKernel.PassIfPositive) Zip<T, PassIfPositiveOp<T>>(a, b, y, shape);
         else BinaryInt(k, a, b, y, shape);
     }
 
@@ -98,6 +105,15 @@ internal static class CpuKernels
     /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
     private static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
     {
+        if (Shapes.IsContiguous(shape, a.Strides) && Shapes.IsContiguous(shape, b.Strides))
+        {
+            // one span each: skips the walk's setup, which dominates on small tensors
+            int count = Shapes.Numel(shape);
+            var ys = y.AsSpan(0, count);
+            if (TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data.AsSpan(b.Offset, count), ys)) return;
+            for (int i = 0; i < count; i++) ys[i] = TOp.Apply(a.Data[a.Offset + i], b.Data[b.Offset + i]);
+            return;
+        }
         var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
         int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
         T[] ad = a.Data, bd = b.Data;

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>Batched matrix products on the CPU: one <see cref="Gemm"/> call per batch element, no copies for transposed views.</summary>
@@ -25,6 +27,25 @@ internal static class CpuMatMul
                         CpuBackend.Data<double>(y).AsSpan(iy, matrix), n);
             }
         }
+    }
+
+    /// <summary>y = x·wᵀ + b over the rows of x: y starts as copies of the bias and one GEMM adds the product to it.</summary>
+    public static void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = y.Numel / Math.Max(outFeatures, 1);
+        if (!x.IsContiguous) x = Copy(x);
+        if (!Layout(w, out bool wTransposed, out int ldw)) { w = Copy(w); Layout(w, out wTransposed, out ldw); }
+        var output = CpuBackend.Data<T>(y).AsSpan(0, y.Numel);
+        T beta = T.Zero;
+        if (bias is not null && rows > 0)
+        {
+            ReadOnlySpan<T> b = bias.IsContiguous ? CpuBackend.Data<T>(bias).AsSpan(bias.offset, outFeatures) : Copy(bias).ToArray<T>();
+            for (int r = 0; r < rows; r++) b.CopyTo(output.Slice(r * outFeatures, outFeatures));
+            beta = T.One;
+        }
+        // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix)
+        Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
+            CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, beta, Threads.Count);
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>

@@ -88,6 +88,24 @@ internal struct SigmoidOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingP
 internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T x, T p, T q) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
+    // Max propagates NaN and ranks +0 above −0, exactly as Apply
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Max(x, T.Zero, y); return true; }
+}
+internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => b > T.Zero ? a : T.Zero;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var mask = Vector.GreaterThan(new Vector<T>(b.Slice(i)), Vector<T>.Zero);
+                Vector.ConditionalSelect(mask, new Vector<T>(a.Slice(i)), Vector<T>.Zero).CopyTo(y.Slice(i));
+            }
+        for (; i < a.Length; i++) y[i] = Apply(a[i], b[i]);
+        return true;
+    }
 }
 internal struct LeakyReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

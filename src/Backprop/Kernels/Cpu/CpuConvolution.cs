@@ -1,0 +1,51 @@
+using System.Numerics;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// The matrix products of a 2-D convolution over im2col columns [C·kH·kW, N·outH·outW], one GEMM per sample that
+/// reads its slice of the columns through the row stride, so outputs land in [N, O, outH, outW] order and the
+/// gradient never needs a permuted copy. Samples run in order, so sums over them are deterministic.
+/// </summary>
+internal static class CpuConvolution
+{
+    /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n.</summary>
+    public static void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
+        var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
+        var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
+        var output = CpuBackend.Data<T>(y).AsSpan(0, y.Numel);
+        T beta = T.Zero;
+        if (bias is not null)
+        {
+            var b = CpuBackend.Data<T>(bias).AsSpan(bias.offset, o);
+            for (int n = 0; n < w.N; n++)
+                for (int c = 0; c < o; c++) output.Slice((n * o + c) * positions, positions).Fill(b[c]);
+            beta = T.One;
+        }
+        for (int n = 0; n < w.N; n++)
+            Gemm.Multiply(false, false, o, positions, taps, kernel, taps, cols.Slice(n * positions), width,
+                output.Slice(n * o * positions, o * positions), positions, T.One, beta, Threads.Count);
+    }
+
+    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked for.</summary>
+    public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight, Tensor? dColumns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
+        var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
+        var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
+        var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
+        for (int n = 0; n < w.N; n++)
+        {
+            var gn = grad.Slice(n * o * positions, o * positions);
+            if (dWeight is not null)
+                Gemm.Multiply(false, true, o, taps, positions, gn, positions, cols.Slice(n * positions), width,
+                    CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, T.One, n == 0 ? T.Zero : T.One, Threads.Count);
+            if (dColumns is not null)
+                Gemm.Multiply(true, false, taps, positions, o, kernel, taps, gn, positions,
+                    CpuBackend.Data<T>(dColumns).AsSpan(n * positions), width, T.One, T.Zero, Threads.Count);
+        }
+    }
+}
