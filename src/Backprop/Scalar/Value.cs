@@ -151,7 +151,10 @@ public sealed partial class Value
     /// Every wire this one depends on, inputs before the gates that use them, each once, ending with this wire.
     /// Iterative, so a chain of millions of gates needs no deep stack.
     /// </summary>
-    public List<Value> Topological()
+    public List<Value> Topological() => Sort(resetUpstream: false);
+
+    // The backward sweep resets each wire's pass-local gradient as the sort reaches it, saving a pass over the graph.
+    private List<Value> Sort(bool resetUpstream)
     {
         int mark = Interlocked.Increment(ref s_sweeps);
         var order = new List<Value>();
@@ -160,7 +163,12 @@ public sealed partial class Value
         while (stack.Count > 0)
         {
             var (v, inputsDone) = stack.Pop();
-            if (inputsDone) { order.Add(v); continue; }
+            if (inputsDone)
+            {
+                if (resetUpstream) v._upstream = 0;
+                order.Add(v);
+                continue;
+            }
             if (v._visitMark == mark) continue;
             v._visitMark = mark;
             stack.Push((v, true));
@@ -174,11 +182,9 @@ public sealed partial class Value
     /// Backpropagates from this wire with gradient 1: in reverse topological order each gate multiplies its
     /// local gradient by the upstream gradient and adds it into its inputs. Gradients accumulate across calls.
     /// </summary>
-    public void Backward() => Backward(Topological());
-
-    internal void Backward(List<Value> order)
+    public void Backward()
     {
-        foreach (var v in order) v._upstream = 0;
+        var order = Sort(resetUpstream: true);
         _upstream = 1;
         for (int i = order.Count - 1; i >= 0; i--)
         {

@@ -78,7 +78,7 @@ public class TensorGraphTests
     {
         var (loss, names) = TwoLayerNet(trace: true);
         var texts = Texts(Backprop.Viz.Svg(loss, names: names)).Select(t => t.Value).ToList();
-        foreach (var op in new[] { "MatMul [4,5]", "Add [4,5]", "Relu [4,5]", "MatMul [4,2]", "Add [4,2]", "CrossEntropy [4]", "Sum []", "Mul []" })
+        foreach (var op in new[] { "Linear [4,5]", "Relu [4,5]", "Linear [4,2]", "CrossEntropy [4]", "Sum []", "Mul []" })
             Assert.Contains(op, texts);
         foreach (var (name, t) in names.Where(p => p.Key != "loss"))
         {
@@ -131,10 +131,10 @@ public class TensorGraphTests
         var loss = F.CrossEntropy(h, Tensor.FromArray(new long[] { 0, 1 }));
         loss.Backward();
         string svg = Backprop.Viz.Svg(loss);
-        // 100 × (Transpose, MatMul, Add) + 99 Relu + CrossEntropy + its mean (Sum, Mul); the first and last layers
-        // drawn in full, the 98 middle ones as one node standing for one layer's four ops (Transpose off the path)
-        Assert.Contains("showing 14 of 402 ops", svg);
-        Assert.Contains(">MatMul→Add→Relu ×98 [2,4]<", svg);
+        // 100 Linear + 99 Relu + CrossEntropy + its mean (Sum, Mul); the first and last layers drawn in full, the 98
+        // middle ones as one node standing for one layer's two ops
+        Assert.Contains("showing 8 of 202 ops", svg);
+        Assert.Contains(">Linear→Relu ×98 [2,4]<", svg);
         Assert.True(svg.Length < 16 * 1024, $"the SVG has {svg.Length} characters, the documented bound is 16 KiB");
         // only the first and last layers' weights and biases
         Assert.Equal(4, XDocument.Parse(svg).Descendants(Ns + "rect").Count(r => (string?)r.Attribute("class") == "param"));
