@@ -6,6 +6,7 @@ using Microsoft.DotNet.Interactive.Formatting;
 namespace Backprop.Tests.Interactive;
 
 /// <summary>What a notebook cell shows for Backprop's objects once <see cref="BackpropFormatters.Register"/> has run.</summary>
+[Collection("Console")]   // the formatter registry is process-wide, like Console.Out, and the notebook test registers too
 public class FormatterTests
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
