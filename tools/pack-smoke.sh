@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs Backprop, then uses the packages the way a user would, from outside the solution:
-# a new console project installs Backprop and runs the README example; the tool installs and answers a gradient.
+# a new console project installs Backprop and runs the README example; the tool installs and answers a gradient;
+# the notebook package carries the kernel extension that registers its formatters.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -9,7 +10,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet pack "$root/src/Backprop/Backprop.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
 dotnet pack "$root/src/Backprop.Cli/Backprop.Cli.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
+dotnet pack "$root/src/Backprop.Interactive/Backprop.Interactive.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
 version=$(tr -d '[:space:]' < "$root/VERSION")
+unzip -l "$work/out/Backprop.Interactive.$version.nupkg" | grep -q 'interactive-extensions/dotnet/extension.dib' \
+  || { echo "pack-smoke: Backprop.Interactive lacks interactive-extensions/dotnet/extension.dib" >&2; exit 1; }
 
 mkdir "$work/app"
 cat > "$work/app/nuget.config" <<XML
