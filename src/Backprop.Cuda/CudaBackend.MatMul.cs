@@ -60,6 +60,14 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>y = a·b for contiguous 2-D operands straight through cuBLAS, bypassing every check: the benchmark's baseline.</summary>
+    internal void DirectGemm(Tensor a, Tensor b, Tensor y)
+    {
+        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        _cublas!.Gemm(y.DType == DType.Float64, false, false, m, n, k, ((CudaStorage)a.storage).Address(a.offset), k, 0,
+            ((CudaStorage)b.storage).Address(b.offset), n, 0, ((CudaStorage)y.storage).Address(y.offset), 0, 1);
+    }
+
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>
     private static bool Layout(Tensor x, out bool transposed, out int ld)
     {

@@ -69,6 +69,9 @@ public class GoldenTests
 
     public static TheoryData<string> Names => new(Ops.Keys);
 
+    /// <summary>The names of every case.</summary>
+    internal static IEnumerable<string> CaseNames => Ops.Keys;
+
     [Fact]
     public void Every_golden_case_has_an_op()
     {
