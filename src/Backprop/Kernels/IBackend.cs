@@ -222,4 +222,17 @@ public static class Backends
     {
         lock (s_registered) return s_registered.GetValueOrDefault(device);
     }
+
+    /// <summary>
+    /// Registers the backend of a CUDA device on first use by calling Backprop.Cuda's initializer, found by name so
+    /// that this library has no dependency on it; its exception, which says what was probed, reaches the caller.
+    /// </summary>
+    internal static IBackend Load(Device device)
+    {
+        var cuda = device.Type == DeviceType.Cuda ? Type.GetType("Backprop.Cuda.Cuda, Backprop.Cuda") : null;
+        if (cuda is null)
+            throw new NotSupportedException($"no backend is registered for device {device}: reference the Backprop.Cuda package to use CUDA devices");
+        cuda.GetMethod("Initialize")!.Invoke(null, System.Reflection.BindingFlags.DoNotWrapExceptions, null, [device.Index], null);
+        return Get(device) ?? throw new NotSupportedException($"no backend is registered for device {device}");
+    }
 }

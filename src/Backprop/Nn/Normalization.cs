@@ -59,7 +59,11 @@ public abstract class BatchNorm : Module
             throw new ArgumentException($"{GetType().Name}: expected an input of {string.Join(" or ", _acceptedDims)} dims, got {Shapes.Format(input.shape)}");
         bool useBatchStatistics = Training || RunningMean is null;
         var y = F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
-        if (Training && NumBatchesTracked is not null) NumBatchesTracked.AsSpan<long>()[0]++;
+        if (Training && NumBatchesTracked is not null)
+        {
+            if (NumBatchesTracked.Device.Type == DeviceType.Cpu) NumBatchesTracked.AsSpan<long>()[0]++;
+            else NumBatchesTracked.Copy_(NumBatchesTracked + Tensor.OnesLike(NumBatchesTracked));
+        }
         return y;
     }
 

@@ -58,6 +58,20 @@ public class Adam : Optimizer
             w[i] -= stepSize * m[i] / (T.Sqrt(v[i]) / sqrtCorrection2 + eps);
         }
     }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor w, Tensor grad, ParameterState state)
+    {
+        var m = state.Buffers["exp_avg"];
+        var v = state.Buffers["exp_avg_sq"];
+        double stepSize = LearningRate / (1 - Math.Pow(Beta1, state.Step));
+        double sqrtCorrection2 = Math.Sqrt(1 - Math.Pow(Beta2, state.Step));
+        var g = _decoupled || WeightDecay == 0 ? grad : grad + w * WeightDecay;
+        if (_decoupled && WeightDecay != 0) w.Copy_(w * (1 - LearningRate * WeightDecay));
+        m.Copy_(m * Beta1 + g * (1 - Beta1));
+        v.Copy_(v * Beta2 + g * g * (1 - Beta2));
+        w.Copy_(w - m * stepSize / (Tensor.Sqrt(v) / sqrtCorrection2 + Eps));
+    }
 }
 
 /// <summary>

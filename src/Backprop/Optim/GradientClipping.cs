@@ -17,6 +17,11 @@ public static class GradientClipping
         foreach (var p in withGrad)
         {
             var g = p.Grad!.Contiguous();
+            if (g.Device.Type != DeviceType.Cpu)
+            {
+                using (Autograd.NoGrad()) { var d = g.To(DType.Float64); sumOfSquares += (d * d).Sum().Item(); }
+                continue;
+            }
             if (g.DType == DType.Float32) foreach (float x in g.AsSpan<float>()) sumOfSquares += (double)x * x;
             else foreach (double x in g.AsSpan<double>()) sumOfSquares += x * x;
         }

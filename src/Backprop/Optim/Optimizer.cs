@@ -24,7 +24,7 @@ public abstract class Optimizer
     private readonly List<Tensor> _parameters;
     private double _learningRate;
 
-    /// <summary>Takes the parameters to update (leaves that require grad, contiguous, on the CPU).</summary>
+    /// <summary>Takes the parameters to update (leaves that require grad, contiguous).</summary>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate, string[] bufferNames)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -78,6 +78,11 @@ public abstract class Optimizer
                 using (Autograd.NoGrad()) grad = grad.Contiguous();
             var state = _state[p];
             state.Step++;
+            if (p.Device.Type != DeviceType.Cpu)
+            {
+                using (Autograd.NoGrad()) Update(p, grad, state);
+                continue;
+            }
             if (p.DType == DType.Float32) Update(p.AsSpan<float>(), grad.AsSpan<float>(), state);
             else Update(p.AsSpan<double>(), grad.AsSpan<double>(), state);
         }
@@ -86,6 +91,13 @@ public abstract class Optimizer
     /// <summary>One update of <paramref name="parameter"/> in place; <paramref name="state"/>.Step already counts it.</summary>
     protected abstract void Update<T>(Span<T> parameter, ReadOnlySpan<T> grad, ParameterState state)
         where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// The same update for a parameter on another device (a GPU), written with tensor ops that run there, so the step
+    /// moves no data to the host; called under no-grad. Optimizers without one refuse device parameters.
+    /// </summary>
+    protected virtual void Update(Tensor parameter, Tensor grad, ParameterState state) =>
+        throw new NotSupportedException($"{GetType().Name}: updates parameters on the CPU only; this one is on {parameter.Device}");
 
     /// <summary>Throws naming the hyperparameter unless <paramref name="value"/> is finite and ≥ 0.</summary>
     protected double CheckNonNegative(double value, string what) =>

@@ -65,4 +65,27 @@ public sealed class RMSprop : Optimizer
             else w[i] -= lr * scaled;
         }
     }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor w, Tensor grad, ParameterState state)
+    {
+        var g = WeightDecay == 0 ? grad : grad + w * WeightDecay;
+        var s = state.Buffers["square_avg"];
+        s.Copy_(s * Alpha + g * g * (1 - Alpha));
+        var variance = s;
+        if (Centered)
+        {
+            var mean = state.Buffers["grad_avg"];
+            mean.Copy_(mean * Alpha + g * (1 - Alpha));
+            variance = s - mean * mean;
+        }
+        var scaled = g / (Tensor.Sqrt(variance) + Eps);
+        if (Momentum > 0)
+        {
+            var b = state.Buffers["momentum_buffer"];
+            b.Copy_(b * Momentum + scaled);
+            w.Copy_(w - b * LearningRate);
+        }
+        else w.Copy_(w - scaled * LearningRate);
+    }
 }

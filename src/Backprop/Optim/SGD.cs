@@ -51,4 +51,18 @@ public sealed class SGD : Optimizer
             w[i] -= lr * (Nesterov ? g + mu * b[i] : b[i]);
         }
     }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor w, Tensor grad, ParameterState state)
+    {
+        var g = WeightDecay == 0 ? grad : grad + w * WeightDecay;
+        if (Momentum == 0)
+        {
+            w.Copy_(w - g * LearningRate);
+            return;
+        }
+        var b = state.Buffers["momentum_buffer"];
+        b.Copy_(state.Step == 1 ? g : b * Momentum + g * (1 - Dampening));
+        w.Copy_(w - (Nesterov ? g + b * Momentum : b) * LearningRate);
+    }
 }

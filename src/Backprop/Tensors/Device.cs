@@ -18,10 +18,13 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     /// <summary>The CPU.</summary>
     public static Device Cpu => new(DeviceType.Cpu);
 
+    /// <summary>NVIDIA GPU number <paramref name="index"/> (needs the Backprop.Cuda package, loaded on first use).</summary>
+    public static Device Cuda(int index = 0) => new(DeviceType.Cuda, index);
+
     /// <summary>The backend that allocates this device's memory and runs its kernels.</summary>
     internal IBackend Backend => Type == DeviceType.Cpu
         ? CpuBackend.Instance
-        : Backends.Get(this) ?? throw new NotSupportedException($"no backend is registered for device {this}");
+        : Backends.Get(this) ?? Backends.Load(this);
 
     /// <inheritdoc/>
     public override string ToString() => Type == DeviceType.Cpu ? "cpu" : $"cuda:{Index}";

@@ -69,6 +69,9 @@ public class GoldenTests
 
     public static TheoryData<string> Names => new(Ops.Keys);
 
+    /// <summary>The names of every case.</summary>
+    internal static IEnumerable<string> CaseNames => Ops.Keys;
+
     [Fact]
     public void Every_golden_case_has_an_op()
     {
@@ -85,13 +88,17 @@ public class GoldenTests
 
     private static void Compare(string name, DType dtype, double tol) => Compare(name, Cases.Value[name], Ops[name], dtype, tol);
 
+    /// <summary>Replays the named case with its inputs on <paramref name="device"/> (cases whose op makes CPU index tensors excluded by the caller).</summary>
+    internal static void CompareOn(Device device, string name, DType dtype, double tol) => Compare(name, Cases.Value[name], Ops[name], dtype, tol, device);
+
     /// <summary>Replays one case in <paramref name="dtype"/> and compares the output and every input gradient.</summary>
-    internal static void Compare(string name, JsonElement c, Func<Tensor[], Tensor> op, DType dtype, double tol)
+    internal static void Compare(string name, JsonElement c, Func<Tensor[], Tensor> op, DType dtype, double tol, Device? device = null)
     {
-        var inputs = c.GetProperty("inputs").EnumerateArray().Select(e => Read(e, dtype).RequiresGrad_()).ToArray();
+        var on = device ?? Device.Cpu;
+        var inputs = c.GetProperty("inputs").EnumerateArray().Select(e => Read(e, dtype).To(on).RequiresGrad_()).ToArray();
         var y = op(inputs);
         AssertClose($"{name} output", c.GetProperty("output"), y, tol, dtype);
-        y.Backward(Read(c.GetProperty("grad_output"), dtype));
+        y.Backward(Read(c.GetProperty("grad_output"), dtype).To(on));
         var grads = c.GetProperty("grads").EnumerateArray().ToArray();
         for (int i = 0; i < inputs.Length; i++) AssertClose($"{name} grad {i}", grads[i], inputs[i].Grad!, tol, dtype);
     }

@@ -1,0 +1,286 @@
+using System.Runtime.InteropServices;
+using Backprop.Cuda.Kernels;
+using Backprop.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Backprop.Cuda;
+
+/// <summary>
+/// Tensors in device memory of one ILGPU accelerator: a CUDA GPU in real use (matrix products through cuBLAS), or
+/// ILGPU's CPU accelerator in tests (matrix products through a tiled kernel). Every kernel runs on the
+/// accelerator's default stream, in order, so a block freed by one storage can serve the next without waiting;
+/// data reaches the host only in <see cref="ToArray{T}"/>. Each method keeps its tensor arguments alive
+/// (GC.KeepAlive) until its kernels are launched: a storage's block returns to the pool when the storage is finalized,
+/// and without that a storage whose view is being launched could be finalized, and its block reused, mid-call.
+/// </summary>
+public sealed partial class CudaBackend : IBackend
+{
+    private readonly Accelerator _accelerator;
+    private readonly KernelSet<float, FloatArith> _float;
+    private readonly KernelSet<double, DoubleArith> _double;
+    private readonly KernelSet<long, LongArith> _long;
+    private readonly Dictionary<(DType, DType), Delegate> _convert = [];
+    private readonly Lazy<Action<Index1D, ArrayView<long>, Dims, Operand, long, ArrayView<int>>> _findOutOfRange;
+    private readonly Cublas? _cublas;
+
+    internal CudaBackend(Accelerator accelerator, Device device, Cublas? cublas)
+    {
+        _accelerator = accelerator;
+        Device = device;
+        _cublas = cublas;
+        Allocator = new CachingAllocator(accelerator);
+        _float = new(accelerator);
+        _double = new(accelerator);
+        _long = new(accelerator);
+        _findOutOfRange = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, Dims, Operand, long, ArrayView<int>>(ElementKernels.FindOutOfRange));
+    }
+
+    /// <summary>The device this backend serves.</summary>
+    public Device Device { get; }
+
+    /// <summary>The accelerator's name as ILGPU reports it.</summary>
+    public string Name => _accelerator.Name;
+
+    /// <summary>True when matrix products go through cuBLAS (a real GPU), false on ILGPU's CPU accelerator.</summary>
+    public bool UsesCublas => _cublas is not null;
+
+    /// <summary>The caching allocator that holds this device's memory.</summary>
+    public CachingAllocator Allocator { get; }
+
+    /// <summary>Waits until every queued kernel has finished (for timing; results never need it).</summary>
+    public void Synchronize() => _accelerator.Synchronize();
+
+    private KernelSet<T, A> Set<T, A>() where T : unmanaged where A : struct, IArith<T> =>
+        (KernelSet<T, A>)(typeof(T) == typeof(float) ? _float : typeof(T) == typeof(double) ? _double : (object)_long);
+
+    internal static ArrayView<T> View<T>(Tensor t) where T : unmanaged => ((CudaStorage)t.storage).View<T>();
+
+    private CudaStorage NewStorage(DType dtype, int length) => new(Allocator, Device, dtype, length);
+
+    private Tensor NewTensor(int[] shape, DType dtype) => new(NewStorage(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
+
+    /// <inheritdoc/>
+    public Storage Allocate(DType dtype, int length)
+    {
+        var storage = NewStorage(dtype, length);
+        if (length > 0) storage.Bytes.MemSetToZero(_accelerator.DefaultStream);
+        return storage;
+    }
+
+    /// <inheritdoc/>
+    public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var storage = NewStorage(DTypeExtensions.Of<T>(), data.Length);
+        if (data.Length > 0) storage.View<T>().CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        return storage;
+    }
+
+    /// <inheritdoc/>
+    public T[] ToArray<T>(Tensor x) where T : unmanaged
+    {
+        try
+        {
+            var result = new T[x.Numel];
+            if (result.Length == 0) return result;
+            var contiguous = Contiguous(x);
+            View<T>(contiguous).SubView(contiguous.offset, result.Length).CopyToCPU(ref result[0], result.Length);
+            return result;
+        }
+        finally { GC.KeepAlive(x); }
+    }
+
+    /// <summary>x itself when contiguous, else a contiguous copy on the device.</summary>
+    private Tensor Contiguous(Tensor x)
+    {
+        if (x.IsContiguous) return x;
+        var copy = NewTensor(x.shape, x.DType);
+        Copy(x, copy);
+        return copy;
+    }
+
+    private static ArrayView<T> Elements<T>(Tensor contiguous) where T : unmanaged => View<T>(contiguous).SubView(contiguous.offset, contiguous.Numel);
+
+    /// <inheritdoc/>
+    public void Fill(Tensor y, double value)
+    {
+        try
+        {
+            if (y.Numel == 0) return;
+            switch (y.DType)
+            {
+                case DType.Float32: _float.Fill.Value(y.Numel, Elements<float>(y), (float)value); break;
+                case DType.Float64: _double.Fill.Value(y.Numel, Elements<double>(y), value); break;
+                default: _long.Fill.Value(y.Numel, Elements<long>(y), (long)value); break;
+            }
+        }
+        finally { GC.KeepAlive(y); }
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor src, Tensor dst)
+    {
+        try
+        {
+            switch (src.DType)
+            {
+                case DType.Float32: CopyOf(_float, src, dst); break;
+                case DType.Float64: CopyOf(_double, src, dst); break;
+                default: CopyOf(_long, src, dst); break;
+            }
+        }
+        finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
+    }
+
+    private static void CopyOf<T, A>(KernelSet<T, A> k, Tensor src, Tensor dst) where T : unmanaged where A : struct, IArith<T>
+    {
+        if (dst.Numel == 0) return;
+        var (shape, ops) = Layouts.Plan(dst.shape, [src.offset, dst.offset], src.strides, dst.strides);
+        k.Copy.Value(dst.Numel, View<T>(src), View<T>(dst), shape, ops[0], ops[1]);
+    }
+
+    /// <inheritdoc/>
+    public void Convert(Tensor src, Tensor dst)
+    {
+        try
+        {
+            if (dst.Numel == 0) return;
+            var (shape, ops) = Layouts.Plan(dst.shape, [src.offset, dst.offset], src.strides, dst.strides);
+            switch (src.DType)
+            {
+                case DType.Float32: ConvertFrom<float, FloatArith>(src, dst, shape, ops); break;
+                case DType.Float64: ConvertFrom<double, DoubleArith>(src, dst, shape, ops); break;
+                default: ConvertFrom<long, LongArith>(src, dst, shape, ops); break;
+            }
+        }
+        finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
+    }
+
+    private void ConvertFrom<TFrom, AFrom>(Tensor src, Tensor dst, Dims shape, Operand[] ops) where TFrom : unmanaged where AFrom : struct, IArith<TFrom>
+    {
+        switch (dst.DType)
+        {
+            case DType.Float32: ConvertKernel<TFrom, float, AFrom, FloatArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<float>(dst), shape, ops[0], ops[1]); break;
+            case DType.Float64: ConvertKernel<TFrom, double, AFrom, DoubleArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<double>(dst), shape, ops[0], ops[1]); break;
+            default: ConvertKernel<TFrom, long, AFrom, LongArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<long>(dst), shape, ops[0], ops[1]); break;
+        }
+    }
+
+    private Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand> ConvertKernel<TFrom, TTo, AFrom, ATo>(DType from, DType to)
+        where TFrom : unmanaged where TTo : unmanaged where AFrom : struct, IArith<TFrom> where ATo : struct, IArith<TTo>
+    {
+        lock (_convert)
+        {
+            if (!_convert.TryGetValue((from, to), out var kernel))
+                _convert[(from, to)] = kernel = _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand>(
+                    ElementKernels.Convert<TFrom, TTo, AFrom, ATo>);
+            return (Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand>)kernel;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
+    {
+        try
+        {
+            if (y.DType == DType.Int64 && k is not (UnaryKernel.Neg or UnaryKernel.Abs or UnaryKernel.Sign or UnaryKernel.AddScalar
+                or UnaryKernel.MulScalar or UnaryKernel.RSubScalar or UnaryKernel.Clamp or UnaryKernel.InRange))
+                throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+            if (y.Numel == 0) return;
+            var (shape, ops) = Layouts.Plan(y.shape, [x.offset], x.strides);
+            switch (y.DType)
+            {
+                case DType.Float32: _float.Unary.Value(y.Numel, View<float>(x), View<float>(y), shape, ops[0], (int)k, (float)p, (float)q); break;
+                case DType.Float64: _double.Unary.Value(y.Numel, View<double>(x), View<double>(y), shape, ops[0], (int)k, p, q); break;
+                default: _long.Unary.Value(y.Numel, View<long>(x), View<long>(y), shape, ops[0], (int)k, (long)p, (long)q); break;
+            }
+        }
+        finally { GC.KeepAlive(x); GC.KeepAlive(y); }
+    }
+
+    /// <inheritdoc/>
+    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
+    {
+        try
+        {
+            if (y.DType == DType.Int64 && k == BinaryKernel.Pow)
+                throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+            if (y.Numel == 0) return;
+            var (shape, ops) = Layouts.Plan(y.shape, [a.offset, b.offset], Broadcast(a, y), Broadcast(b, y));
+            switch (y.DType)
+            {
+                case DType.Float32: _float.Binary.Value(y.Numel, View<float>(a), View<float>(b), View<float>(y), shape, ops[0], ops[1], (int)k); break;
+                case DType.Float64: _double.Binary.Value(y.Numel, View<double>(a), View<double>(b), View<double>(y), shape, ops[0], ops[1], (int)k); break;
+                default: _long.Binary.Value(y.Numel, View<long>(a), View<long>(b), View<long>(y), shape, ops[0], ops[1], (int)k); break;
+            }
+        }
+        finally { GC.KeepAlive(a); GC.KeepAlive(b); GC.KeepAlive(y); }
+    }
+
+    /// <summary>x's strides as seen when broadcast to target's shape.</summary>
+    private static int[] Broadcast(Tensor x, Tensor target) =>
+        Shapes.Equal(x.shape, target.shape) ? x.strides : Shapes.BroadcastStrides(x.shape, x.strides, target.shape);
+
+    /// <inheritdoc/>
+    public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
+    {
+        try
+        {
+            if (y.Numel == 0) return;
+            var (shape, ops) = Layouts.Plan(y.shape, [cond.offset, a.offset, b.offset], Broadcast(cond, y), Broadcast(a, y), Broadcast(b, y));
+            switch (y.DType)
+            {
+                case DType.Float32: _float.Where.Value(y.Numel, View<float>(cond), View<float>(a), View<float>(b), View<float>(y), shape, ops[0], ops[1], ops[2]); break;
+                case DType.Float64: _double.Where.Value(y.Numel, View<double>(cond), View<double>(a), View<double>(b), View<double>(y), shape, ops[0], ops[1], ops[2]); break;
+                default: _long.Where.Value(y.Numel, View<long>(cond), View<long>(a), View<long>(b), View<long>(y), shape, ops[0], ops[1], ops[2]); break;
+            }
+        }
+        finally { GC.KeepAlive(cond); GC.KeepAlive(a); GC.KeepAlive(b); GC.KeepAlive(y); }
+    }
+
+    /// <inheritdoc/>
+    public void Reduce(ReduceKernel k, Tensor x, Tensor y)
+    {
+        try
+        {
+            if (y.Numel == 0) return;
+            x = Contiguous(x);
+            int length = x.Numel / y.Numel;
+            var config = RowConfig(y.Numel, length);
+            switch (y.DType)
+            {
+                case DType.Float32: _float.Reduce.Value(config, Elements<float>(x), Elements<float>(y), length, (int)k); break;
+                case DType.Float64: _double.Reduce.Value(config, Elements<double>(x), Elements<double>(y), length, (int)k); break;
+                default: _long.Reduce.Value(config, Elements<long>(x), Elements<long>(y), length, (int)k); break;
+            }
+        }
+        finally { GC.KeepAlive(x); GC.KeepAlive(y); }
+    }
+
+    /// <inheritdoc/>
+    public void ArgReduce(bool max, Tensor x, Tensor y)
+    {
+        try
+        {
+            if (y.Numel == 0) return;
+            x = Contiguous(x);
+            int length = x.Numel / y.Numel;
+            var config = RowConfig(y.Numel, length);
+            switch (x.DType)
+            {
+                case DType.Float32: _float.ArgReduce.Value(config, Elements<float>(x), Elements<long>(y), length, max ? 1 : 0); break;
+                case DType.Float64: _double.ArgReduce.Value(config, Elements<double>(x), Elements<long>(y), length, max ? 1 : 0); break;
+                default: _long.ArgReduce.Value(config, Elements<long>(x), Elements<long>(y), length, max ? 1 : 0); break;
+            }
+        }
+        finally { GC.KeepAlive(x); GC.KeepAlive(y); }
+    }
+
+    /// <summary>One group per row, of the power of two that covers the row, at most the kernel's shared-memory size.</summary>
+    private KernelConfig RowConfig(int rows, int length)
+    {
+        int limit = Math.Min(ReduceKernels.MaxGroup, _accelerator.MaxNumThreadsPerGroup), group = 1;
+        while (group < length && group * 2 <= limit) group *= 2;
+        return new KernelConfig(rows, group);
+    }
+}

@@ -1,0 +1,157 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace Backprop.Cuda.Kernels;
+
+/// <summary>
+/// The arithmetic of one element type, as a struct whose methods ILGPU inlines into generic kernels: one kernel
+/// source serves float, double and long. Op codes are the values of <see cref="Backprop.Kernels.UnaryKernel"/>
+/// and <see cref="Backprop.Kernels.BinaryKernel"/>; the host refuses the ones a type lacks before launching.
+/// </summary>
+internal interface IArith<T> where T : unmanaged
+{
+    T Unary(int op, T x, T p, T q);
+    T Binary(int op, T a, T b);
+    T FromDouble(double v);
+    double ToDouble(T v);
+    T Add(T a, T b);
+    /// <summary>True when a should replace the running best b of a max (or min) reduction; NaN wins, as on the CPU.</summary>
+    bool Beats(bool max, T a, T b);
+    T Lowest(bool max);
+    bool IsNonZero(T v);
+    bool IsFinite(T v);
+    void AtomicAdd(ArrayView<T> view, int index, T value);
+}
+
+internal struct FloatArith : IArith<float>
+{
+    public float Unary(int op, float x, float p, float q) => (float)DoubleArith.UnaryFloat(op, x, p, q, single: true);
+    public float Binary(int op, float a, float b) => op switch
+    {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a / b,
+        4 => (float)DeviceMath.Pow(a, b),
+        5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Max(a, b),
+        6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Min(a, b),
+        DoubleArith.PassIfPositive => b > 0 ? a : 0f,
+        _ => DoubleArith.Compare(op, a, b) ? 1f : 0f,
+    };
+    public float FromDouble(double v) => (float)v;
+    public double ToDouble(float v) => v;
+    public float Add(float a, float b) => a + b;
+    public bool Beats(bool max, float a, float b) => !XMath.IsNaN(b) && (XMath.IsNaN(a) || (max ? a > b : a < b));
+    public float Lowest(bool max) => max ? float.NegativeInfinity : float.PositiveInfinity;
+    public bool IsNonZero(float v) => v != 0f;
+    public bool IsFinite(float v) => !XMath.IsNaN(v) && !XMath.IsInfinity(v);
+    public void AtomicAdd(ArrayView<float> view, int index, float value) => Atomic.Add(ref view[index], value);
+}
+
+internal struct DoubleArith : IArith<double>
+{
+    public double Unary(int op, double x, double p, double q) => UnaryFloat(op, x, p, q, single: false);
+    public double Binary(int op, double a, double b) => op switch
+    {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a / b,
+        4 => DeviceMath.Pow(a, b),
+        5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Max(a, b),
+        6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Min(a, b),
+        PassIfPositive => b > 0 ? a : 0.0,
+        _ => Compare(op, a, b) ? 1.0 : 0.0,
+    };
+    public double FromDouble(double v) => v;
+    public double ToDouble(double v) => v;
+    public double Add(double a, double b) => a + b;
+    public bool Beats(bool max, double a, double b) => !XMath.IsNaN(b) && (XMath.IsNaN(a) || (max ? a > b : a < b));
+    public double Lowest(bool max) => max ? double.NegativeInfinity : double.PositiveInfinity;
+    public bool IsNonZero(double v) => v != 0.0;
+    public bool IsFinite(double v) => !XMath.IsNaN(v) && !XMath.IsInfinity(v);
+    public void AtomicAdd(ArrayView<double> view, int index, double value) => Atomic.Add(ref view[index], value);
+
+    /// <summary>Op code of <see cref="Backprop.Kernels.BinaryKernel.PassIfPositive"/>: a where b &gt; 0, else 0 (ReLU's gradient).</summary>
+    public const int PassIfPositive = (int)Backprop.Kernels.BinaryKernel.PassIfPositive;
+
+    /// <summary>Comparison op codes 7..11 (Gt, Ge, Lt, Le, Eq).</summary>
+    public static bool Compare(int op, double a, double b) => op switch
+    {
+        7 => a > b,
+        8 => a >= b,
+        9 => a < b,
+        10 => a <= b,
+        _ => a == b,
+    };
+
+    /// <summary>
+    /// The floating-point unary kernels. Float inputs are computed in float where the CPU backend computes in the
+    /// element type (exp, log, tanh …) and in double where it does (the GELU family), so both round alike.
+    /// </summary>
+    public static double UnaryFloat(int op, double x, double p, double q, bool single)
+    {
+        switch (op)
+        {
+            case 0: return -x;
+            case 1: return XMath.Abs(x);
+            case 2: return x > 0 ? 1 : x < 0 ? -1 : x;
+            case 3: return single ? XMath.Exp((float)x) : XMath.Exp(x);
+            case 4: return single ? XMath.Log((float)x) : XMath.Log(x);
+            case 5: return single ? XMath.Sqrt((float)x) : XMath.Sqrt(x);
+            case 6: return single ? XMath.Tanh((float)x) : XMath.Tanh(x);
+            case 7: return single ? 1f / (1f + XMath.Exp(-(float)x)) : 1 / (1 + XMath.Exp(-x));
+            case 8: return x > 0 || XMath.IsNaN(x) ? x : 0;
+            case 9: return x > 0 ? x : (single ? (float)p * (float)x : p * x);
+            case 10: return x * DeviceMath.NormalCdf(x);
+            case 11: return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+            case 12: return DeviceMath.NormalCdf(x);
+            case 13: return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
+            case 14: return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
+            case 15: return single ? (float)x + (float)p : x + p;
+            case 16: return single ? (float)x * (float)p : x * p;
+            case 17: return single ? (float)p - (float)x : p - x;
+            case 18: return single ? (float)p / (float)x : p / x;
+            case 19: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
+            case 20: return x < p ? p : x > q ? q : x;
+            default: return x >= p && x <= q ? 1 : 0;
+        }
+    }
+}
+
+internal struct LongArith : IArith<long>
+{
+    public long Unary(int op, long x, long p, long q) => op switch
+    {
+        0 => -x,
+        1 => x < 0 ? -x : x,
+        2 => x > 0 ? 1 : x < 0 ? -1 : 0,
+        15 => x + p,
+        16 => x * p,
+        17 => p - x,
+        20 => x < p ? p : x > q ? q : x,
+        _ => x >= p && x <= q ? 1 : 0,
+    };
+    public long Binary(int op, long a, long b) => op switch
+    {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a / b,
+        5 => a > b ? a : b,
+        6 => a < b ? a : b,
+        7 => a > b ? 1 : 0,
+        8 => a >= b ? 1 : 0,
+        9 => a < b ? 1 : 0,
+        10 => a <= b ? 1 : 0,
+        _ => a == b ? 1 : 0,
+    };
+    public long FromDouble(double v) => (long)v;
+    public double ToDouble(long v) => v;
+    public long Add(long a, long b) => a + b;
+    public bool Beats(bool max, long a, long b) => max ? a > b : a < b;
+    public long Lowest(bool max) => max ? long.MinValue : long.MaxValue;
+    public bool IsNonZero(long v) => v != 0;
+    public bool IsFinite(long v) => true;
+    public void AtomicAdd(ArrayView<long> view, int index, long value) => Atomic.Add(ref view[index], value);
+}

@@ -1,0 +1,25 @@
+namespace Backprop;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// This tensor on <paramref name="device"/> (itself when already there): a copy through host memory, the one
+    /// place where host and device exchange data besides <see cref="ToArray{T}"/>. Differentiable: the gradient goes
+    /// back to this tensor's device.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        if (device == Device) return this;
+        var target = device.Backend;
+        var storage = DType switch
+        {
+            DType.Float32 => target.FromArray<float>(Backend.ToArray<float>(this)),
+            DType.Float64 => target.FromArray<double>(Backend.ToArray<double>(this)),
+            _ => target.FromArray<long>(Backend.ToArray<long>(this)),
+        };
+        var y = new Tensor(storage, shape, Shapes.ContiguousStrides(shape), 0);
+        if (!DType.IsFloatingPoint()) return y;
+        var from = Device;
+        return Op.Record("To", y, this, g => g.To(from));
+    }
+}

@@ -1,0 +1,135 @@
+using Backprop.Kernels;
+using static Backprop.Tests.Cuda.Simulated;
+
+namespace Backprop.Tests.Cuda;
+
+/// <summary>Storage, copies and elementwise kernels of the CUDA backend (on ILGPU's CPU accelerator) against the CPU backend.</summary>
+public class ElementwiseKernelTests
+{
+    private static readonly UnaryKernel[] IntUnary = [UnaryKernel.Neg, UnaryKernel.Abs, UnaryKernel.Sign, UnaryKernel.AddScalar,
+        UnaryKernel.MulScalar, UnaryKernel.RSubScalar, UnaryKernel.Clamp, UnaryKernel.InRange];
+
+    public static TheoryData<DType> AllTypes => new(DType.Float32, DType.Float64, DType.Int64);
+    public static TheoryData<DType> FloatTypes => new(DType.Float32, DType.Float64);
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void FromArray_and_ToArray_round_trip_and_Allocate_zero_fills(DType dtype)
+    {
+        var x = Random([3, 7], dtype, 1, -50, 50);
+        Assert.Equal(x.ToArray<double>(), x.To(Gpu).ToArray<double>());
+        Assert.All(Tensor.Zeros([5, 3], dtype, device: Gpu).ToArray<double>(), v => Assert.Equal(0, v));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void Fill_and_strided_Copy_match_the_cpu(DType dtype)
+    {
+        var x = Random([4, 6], dtype, 2, -9, 9);
+        var (yc, yg) = Outputs([3, 4], dtype);
+        Cpu.Copy(x.Slice(1, 1, 4).T, yc);
+        Backend.Copy(x.To(Gpu).Slice(1, 1, 4).T, yg);
+        AssertClose(yc, yg, 0);
+        // into a strided destination: the transposed view of a fresh [4,3]
+        var (dc, dg) = Outputs([4, 3], dtype);
+        Cpu.Copy(yc, dc.T);
+        Backend.Copy(yg, dg.T);
+        AssertClose(dc, dg, 0);
+        Assert.All(Tensor.Full([2, 2], 7, dtype, Gpu).ToArray<double>(), v => Assert.Equal(7, v));
+    }
+
+    [Theory]
+    [InlineData(DType.Float32, DType.Float64)]
+    [InlineData(DType.Float64, DType.Float32)]
+    [InlineData(DType.Float32, DType.Int64)]
+    [InlineData(DType.Float64, DType.Int64)]
+    [InlineData(DType.Int64, DType.Float32)]
+    [InlineData(DType.Int64, DType.Float64)]
+    public void Convert_truncates_and_rounds_as_the_cpu(DType from, DType to)
+    {
+        var x = Random([5, 4], from, 3, -30, 30);
+        AssertClose(x.T.To(to), x.To(Gpu).T.To(to), 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatTypes))]
+    public void Every_unary_kernel_matches_on_a_strided_view(DType dtype)
+    {
+        var x = Random([6, 5], dtype, 4, -3, 3);
+        foreach (var k in Enum.GetValues<UnaryKernel>())
+        {
+            // log and sqrt see positive inputs; the rest see both signs, a zero and a NaN
+            var input = k is UnaryKernel.Log or UnaryKernel.Sqrt or UnaryKernel.RDivScalar ? x.Abs() + 0.1 : x;
+            var (p, q) = k switch { UnaryKernel.Clamp or UnaryKernel.InRange => (-0.5, 1.2), UnaryKernel.PowScalar => (3.0, 0.0), _ => (0.3, 0.0) };
+            var (yc, yg) = Outputs([5, 6], dtype);
+            Cpu.Unary(k, input.T, yc, p, q);
+            Backend.Unary(k, input.To(Gpu).T, yg, p, q);
+            AssertClose(yc, yg, Tolerance(dtype) * 4, k.ToString());
+        }
+    }
+
+    [Fact]
+    public void Int64_unary_kernels_match_and_the_rest_are_refused()
+    {
+        var x = Random([4, 5], DType.Int64, 5, -9, 9);
+        foreach (var k in IntUnary)
+        {
+            var (yc, yg) = Outputs([4, 5], DType.Int64);
+            Cpu.Unary(k, x, yc, -2, 3);
+            Backend.Unary(k, x.To(Gpu), yg, -2, 3);
+            AssertClose(yc, yg, 0, k.ToString());
+        }
+        var e = Assert.Throws<NotSupportedException>(() => Backend.Unary(UnaryKernel.Exp, x.To(Gpu), Tensor.Empty([4, 5], DType.Int64, Gpu), 0, 0));
+        Assert.Contains("Int64", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void Every_binary_kernel_broadcasts_as_the_cpu(DType dtype)
+    {
+        var a = Random([4, 1, 3], dtype, 6, -3, 3);
+        var b = Random([3, 5], dtype, 7, -3, 3).T;   // [5,3] transposed view
+        if (dtype != DType.Int64) a = a.Abs() + 0.5;  // so that Pow is defined
+        else b = b + Tensor.FromArray(Enumerable.Repeat(20L, 15).ToArray(), [5, 3]);  // no division by zero
+        foreach (var k in Enum.GetValues<BinaryKernel>())
+        {
+            if (dtype == DType.Int64 && k is BinaryKernel.Pow or BinaryKernel.PassIfPositive) continue;  // float-only kernels
+            var (yc, yg) = Outputs([4, 5, 3], dtype);
+            Cpu.Binary(k, a, b, yc);
+            Backend.Binary(k, a.To(Gpu), b.To(Gpu), yg);
+            AssertClose(yc, yg, dtype == DType.Int64 ? 0 : Tolerance(dtype) * 4, k.ToString());
+        }
+    }
+
+    [Fact]
+    public void Maximum_and_minimum_propagate_NaN()
+    {
+        var a = Tensor.FromArray(new[] { 1f, float.NaN, 3f });
+        var b = Tensor.FromArray(new[] { float.NaN, 2f, 1f });
+        AssertClose(a.Maximum(b), a.To(Gpu).Maximum(b.To(Gpu)), 0);
+        AssertClose(a.Minimum(b), a.To(Gpu).Minimum(b.To(Gpu)), 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void Where_broadcasts_all_three_operands(DType dtype)
+    {
+        var cond = Random([3, 1], dtype, 8, -1, 1).Gt(0);
+        var a = Random([1, 4], dtype, 9, -5, 5);
+        var b = Random([3, 4], dtype, 10, -5, 5);
+        var (yc, yg) = Outputs([3, 4], dtype);
+        Cpu.Where(cond, a, b, yc);
+        Backend.Where(cond.To(Gpu), a.To(Gpu), b.To(Gpu), yg);
+        AssertClose(yc, yg, 0);
+    }
+
+    [Fact]
+    public void AllFinite_finds_NaN_and_infinity_in_strided_views()
+    {
+        var x = Random([4, 4], DType.Float32, 11).To(Gpu);
+        Assert.True(Backend.AllFinite(x.T));
+        var bad = Tensor.FromArray(new[] { 1.0, 2, double.PositiveInfinity, 4 }, [2, 2]).To(Gpu);
+        Assert.False(Backend.AllFinite(bad.T));
+        Assert.True(Backend.AllFinite(bad.Slice(0, 0, 1)));
+    }
+}
