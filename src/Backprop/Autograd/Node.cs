@@ -25,6 +25,7 @@ public abstract class Node
     internal readonly Edge[] edges;
     internal readonly string? creationTrace;
     internal bool released;
+    internal bool opaque;  // its backward runs user code (a custom Function), which may keep the tensors it sees
     internal List<Func<Tensor, Tensor?>>? hooks;  // hooks registered on the tensor this node produced
     // the backward engine's scratch state, reset after each pass
     internal int deps, mark;
@@ -51,6 +52,13 @@ public abstract class Node
     public override string ToString() => $"<{Name}Backward>";
 
     internal bool NeedsGrad(int i) => !edges[i].IsEmpty;
+
+    private protected static Edge[] EdgesOf(Tensor[] inputs)
+    {
+        var edges = new Edge[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
+        return edges;
+    }
 
     /// <summary>Gradients for each input from the gradient of the output (null where an input needs none).</summary>
     internal abstract Tensor?[] Apply(Tensor grad);
@@ -93,13 +101,6 @@ internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, Bina
 internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule) : Node(name, EdgesOf(inputs))
 {
     private Func<Tensor, Tensor?[]>? _rule = rule;
-
-    private static Edge[] EdgesOf(Tensor[] inputs)
-    {
-        var edges = new Edge[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
-        return edges;
-    }
 
     internal override Tensor?[] Apply(Tensor grad) => _rule!(grad);
 
