@@ -81,6 +81,15 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule)
     internal override void Release() { base.Release(); _x = _y = null; _rule = null; }
 }
 
+/// <summary>
+/// A one-input op whose input gradient is the output's times a constant (x + s, x·s, s − x): it saves no tensor
+/// and needs no closure, which matters most on long chains of small ops.
+/// </summary>
+internal sealed class ScaleNode(string name, Tensor x, double factor) : Node(name, [Edge.To(x)])
+{
+    internal override Tensor?[] Apply(Tensor grad) => [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
+}
+
 /// <summary>A two-input broadcasting op; gradients are summed back to each input's shape here, once for all ops.</summary>
 internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, BinaryRule? gradB)
     : Node(name, [gradA is null ? default : Edge.To(a), gradB is null ? default : Edge.To(b)])
