@@ -5,7 +5,7 @@ namespace Backprop.Bench;
 
 /// <summary>
 /// A training step with plain tensors and <see cref="F"/>: forward, backward, then SGD under
-/// <see cref="Autograd.NoGrad"/>. The update makes new parameter tensors (p − lr·∂p) rather than writing in place.
+/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place over the parameters' spans (as Optim.SGD), then ∂p is dropped.
 /// </summary>
 public abstract class TrainingStepWorkload : IWorkload
 {
@@ -29,8 +29,14 @@ public abstract class TrainingStepWorkload : IWorkload
     {
         Loss(parameters).Backward();
         using (Autograd.NoGrad())
-            for (int i = 0; i < parameters.Length; i++)
-                parameters[i] = (parameters[i] - LearningRate * parameters[i].Grad!).RequiresGrad_();
+            foreach (var p in parameters)
+            {
+                var w = p.AsSpan<float>();
+                ReadOnlySpan<float> g = p.Grad!.AsSpan<float>();
+                float lr = LearningRate;
+                for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
+                p.Grad = null;  // set to none, as zero_grad does by default: the next backward assigns a fresh gradient
+            }
     }
 
     /// <inheritdoc/>

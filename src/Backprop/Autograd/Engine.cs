@@ -4,10 +4,20 @@ namespace Backprop;
 /// The backward pass: finds every node reachable from the outputs (iteratively, no recursion), counts how many
 /// consumers each one has, then runs nodes in topological order so that each sees its full gradient once.
 /// Leaves receive their gradients only after every node ran, so an error leaves all Grad properties unchanged.
+/// Without createGraph, the pass counts how many of its gradient slots hold each storage it allocated; one that
+/// no slot holds any more, and that no hook, caller or custom function saw, is recycled (<see cref="Storage.Recycle"/>).
 /// </summary>
 internal static class Engine
 {
     [ThreadStatic] private static int t_pass;
+    [ThreadStatic] private static long t_recycling;
+    private static long s_recyclingPasses;  // process-wide, so a storage tagged on one thread never matches another's pass
+
+    /// <summary>Turns recycling off on this thread, so tests can compare results with and without it.</summary>
+    [ThreadStatic] internal static bool RecyclingOff;
+
+    /// <summary>The pass whose new storages may be recycled on this thread (0: none).</summary>
+    internal static long RecyclingPass => t_recycling;
 
     /// <summary>
     /// Backpropagates <paramref name="rootGrads"/> from <paramref name="roots"/>. With <paramref name="inputs"/>,
@@ -19,6 +29,9 @@ internal static class Engine
         var visited = new List<Node>();
         var touchedLeaves = new List<Tensor>();
         using var mode = Autograd.SetGradEnabled(createGraph);
+        long outerRecycling = t_recycling;
+        // with createGraph the gradients join a graph the caller keeps; Viz.Trace summarizes them as they pass
+        t_recycling = createGraph || TensorTrace.IsActive || RecyclingOff ? 0 : Interlocked.Increment(ref s_recyclingPasses);
         try
         {
             Discover(roots, pass, visited);
@@ -30,7 +43,7 @@ internal static class Engine
             {
                 if (roots[i].gradFn is { } n)
                 {
-                    n.gradSum = n.gradSum is null ? rootGrads[i] : n.gradSum + rootGrads[i];
+                    n.gradSum = Accumulate(n.gradSum, rootGrads[i]);
                     if (n.deps == 0) { n.deps = -1; ready.Push(n); }  // -1: queued once even if it is a root twice
                 }
                 else AddToLeaf(roots[i], rootGrads[i], touchedLeaves);
@@ -38,7 +51,7 @@ internal static class Engine
             while (ready.Count > 0) RunNode(ready.Pop(), ready, touchedLeaves);
 
             foreach (var leaf in touchedLeaves)
-                if (leaf.leafHooks is not null) leaf.pendingGrad = RunHooks(leaf.leafHooks, leaf.pendingGrad!);
+                if (leaf.leafHooks is not null) leaf.pendingGrad = Escape(RunHooks(leaf.leafHooks, Escape(leaf.pendingGrad!)));
 
             Tensor?[]? results = null;
             if (inputs is not null)
@@ -61,6 +74,7 @@ internal static class Engine
         }
         finally
         {
+            t_recycling = outerRecycling;
             foreach (var n in visited) { n.gradSum = n.captured = null; n.deps = 0; n.capture = false; }
             foreach (var leaf in touchedLeaves) leaf.pendingGrad = null;
         }
@@ -94,10 +108,13 @@ internal static class Engine
         Tensor?[]? grads = null;
         if (g is not null)
         {
-            if (n.hooks is not null) g = RunHooks(n.hooks, g);
-            if (n.capture) n.captured = g;
+            if (n.hooks is not null) g = Escape(RunHooks(n.hooks, Escape(g)));
+            if (n.capture) n.captured = Escape(g);
+            if (n.opaque) Escape(g);
             grads = n.Apply(g);
             Validate(n, grads);
+            if (n.opaque) foreach (var gi in grads) if (gi is not null) Escape(gi);  // user code may have kept them
+            foreach (var gi in grads) if (gi is not null) Hold(gi);  // so an output aliasing another is not freed mid-loop
         }
         for (int i = 0; i < n.edges.Length; i++)
         {
@@ -105,17 +122,49 @@ internal static class Engine
             var gi = grads?[i];
             if (e.Node is { } c)
             {
-                if (gi is not null) c.gradSum = c.gradSum is null ? gi : c.gradSum + gi;
+                if (gi is not null) c.gradSum = Accumulate(c.gradSum, gi);
                 if (--c.deps == 0) ready.Push(c);
             }
             else if (e.Leaf is { } leaf && gi is not null) AddToLeaf(leaf, gi, touchedLeaves);
         }
+        if (grads is not null) foreach (var gi in grads) if (gi is not null) Drop(gi);
+        if (g is not null) Drop(g);
     }
 
     private static void AddToLeaf(Tensor leaf, Tensor g, List<Tensor> touchedLeaves)
     {
-        if (leaf.pendingGrad is null) { touchedLeaves.Add(leaf); leaf.pendingGrad = g; }
-        else leaf.pendingGrad = leaf.pendingGrad + g;
+        if (leaf.pendingGrad is null) touchedLeaves.Add(leaf);
+        leaf.pendingGrad = Accumulate(leaf.pendingGrad, g);  // a leaf's slot is never dropped: it becomes Grad
+    }
+
+    // puts g into a gradient slot that held sum (or nothing), counting the slot's hold on the storage
+    private static Tensor Accumulate(Tensor? sum, Tensor g)
+    {
+        if (sum is null) { Hold(g); return g; }
+        var total = sum + g;
+        Hold(total);
+        Drop(sum);
+        return total;
+    }
+
+    private static void Hold(Tensor t)
+    {
+        if (t_recycling != 0 && t.storage.pass == t_recycling) t.storage.engineRefs++;
+    }
+
+    private static void Drop(Tensor t)
+    {
+        var s = t.storage;
+        if (t_recycling == 0 || s.pass != t_recycling || --s.engineRefs > 0) return;
+        s.pass = 0;  // recycled once only
+        s.Recycle();
+    }
+
+    // a tensor that code outside the engine saw may be kept there, so it is never recycled
+    private static Tensor Escape(Tensor t)
+    {
+        t.storage.pass = 0;
+        return t;
     }
 
     private static void Validate(Node n, Tensor?[] grads)

@@ -25,6 +25,7 @@ public abstract class Node
     internal readonly Edge[] edges;
     internal readonly string? creationTrace;
     internal bool released;
+    internal bool opaque;  // its backward runs user code (a custom Function), which may keep the tensors it sees
     internal List<Func<Tensor, Tensor?>>? hooks;  // hooks registered on the tensor this node produced
     // the backward engine's scratch state, reset after each pass
     internal int deps, mark;
@@ -52,6 +53,13 @@ public abstract class Node
 
     internal bool NeedsGrad(int i) => !edges[i].IsEmpty;
 
+    private protected static Edge[] EdgesOf(Tensor[] inputs)
+    {
+        var edges = new Edge[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
+        return edges;
+    }
+
     /// <summary>Gradients for each input from the gradient of the output (null where an input needs none).</summary>
     internal abstract Tensor?[] Apply(Tensor grad);
 
@@ -71,6 +79,15 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule)
     internal override Tensor?[] Apply(Tensor grad) => [_rule!(grad, _x!, _y!)];
 
     internal override void Release() { base.Release(); _x = _y = null; _rule = null; }
+}
+
+/// <summary>
+/// A one-input op whose input gradient is the output's times a constant (x + s, x·s, s − x): it saves no tensor
+/// and needs no closure, which matters most on long chains of small ops.
+/// </summary>
+internal sealed class ScaleNode(string name, Tensor x, double factor) : Node(name, [Edge.To(x)])
+{
+    internal override Tensor?[] Apply(Tensor grad) => [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
 }
 
 /// <summary>A two-input broadcasting op; gradients are summed back to each input's shape here, once for all ops.</summary>
@@ -93,13 +110,6 @@ internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, Bina
 internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule) : Node(name, EdgesOf(inputs))
 {
     private Func<Tensor, Tensor?[]>? _rule = rule;
-
-    private static Edge[] EdgesOf(Tensor[] inputs)
-    {
-        var edges = new Edge[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
-        return edges;
-    }
 
     internal override Tensor?[] Apply(Tensor grad) => _rule!(grad);
 

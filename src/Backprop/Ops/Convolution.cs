@@ -48,22 +48,42 @@ public static partial class F
         x.Backend.Im2Col(input, window, columns);
         var y = Tensor.Empty([window.N, o, window.OutH, window.OutW], x.DType, x.Device);
         x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
-        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Op.Record("Conv2d", y, inputs, g =>
+        if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
+            y.SetGradFn(new Conv2dNode(x, weight, bias, kernel, columns, window));
+        else columns.storage.Recycle();  // nothing will read the columns again
+        return y;
+    }
+
+    /// <summary>A one-group convolution's node: its backward reuses the forward's columns and recycles them once released.</summary>
+    private sealed class Conv2dNode(Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window)
+        : Node("Conv2d", EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+    {
+        private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns;
+
+        internal override Tensor?[] Apply(Tensor g)
         {
-            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, bias, window, g);  // grad of grad
+            Tensor x = _x!, weight = _weight!, columns = _columns!;
+            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, g);  // grad of grad
             var dWeight = weight.RequiresGrad ? Tensor.Empty(weight.shape, x.DType, x.Device) : null;
-            var dColumns = x.RequiresGrad ? Tensor.Empty([taps, width], x.DType, x.Device) : null;
-            x.Backend.Conv2dBackward(columns, kernel, g.Contiguous(), window, dWeight, dColumns);
+            var dColumns = x.RequiresGrad ? Tensor.Empty(columns.shape, x.DType, x.Device) : null;
+            x.Backend.Conv2dBackward(columns, _kernel!, g.Contiguous(), window, dWeight, dColumns);
             Tensor? dx = null;
             if (dColumns is not null)
             {
                 dx = Tensor.Empty(x.shape, x.DType, x.Device);
                 x.Backend.Col2Im(dColumns, window, dx);
+                dColumns.storage.Recycle();  // scratch of this call only
             }
-            var dBias = bias is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
-            return bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
-        });
+            var dBias = _bias is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
+            return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
+        }
+
+        internal override void Release()
+        {
+            base.Release();
+            _columns?.storage.Recycle();
+            _x = _weight = _bias = _kernel = _columns = null;
+        }
     }
 
     // the gradients of a one-group convolution in recorded tensor ops, so that they differentiate again

@@ -39,13 +39,13 @@ public sealed partial class Tensor
     private static Tensor WinnerShare(Tensor a, Tensor b) => a.Gt(b) + 0.5 * a.Eq(b);
 
     /// <summary>x + s.</summary>
-    public static Tensor Add(Tensor x, double s) => Op.Unary("Add", x, UnaryKernel.AddScalar, (g, x, y) => g, s, intAllowed: true);
+    public static Tensor Add(Tensor x, double s) => Op.Scaled("Add", x, UnaryKernel.AddScalar, s, 1);
 
     /// <summary>x · s.</summary>
-    public static Tensor Mul(Tensor x, double s) => Op.Unary("Mul", x, UnaryKernel.MulScalar, (g, x, y) => g * s, s, intAllowed: true);
+    public static Tensor Mul(Tensor x, double s) => Op.Scaled("Mul", x, UnaryKernel.MulScalar, s, s);
 
     /// <summary>s - x.</summary>
-    public static Tensor Sub(double s, Tensor x) => Op.Unary("Sub", x, UnaryKernel.RSubScalar, (g, x, y) => -g, s, intAllowed: true);
+    public static Tensor Sub(double s, Tensor x) => Op.Scaled("Sub", x, UnaryKernel.RSubScalar, s, -1);
 
     /// <summary>s / x.</summary>
     public static Tensor Div(double s, Tensor x) => Op.Unary("Div", x, UnaryKernel.RDivScalar, (g, x, y) => -g * y / x, s);

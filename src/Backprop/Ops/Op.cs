@@ -18,6 +18,15 @@ internal static class Op
         return y;
     }
 
+    /// <summary>An elementwise op with a scalar, y = k(x; p), whose gradient is g·<paramref name="factor"/>.</summary>
+    public static Tensor Scaled(string name, Tensor x, UnaryKernel k, double p, double factor)
+    {
+        var y = Tensor.Empty(x.shape, x.DType, x.Device);
+        x.Backend.Unary(k, x, y, p, 0);
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new ScaleNode(name, x, factor));
+        return y;
+    }
+
     /// <summary>
     /// An elementwise two-input op with broadcasting. Each rule returns the gradient at the broadcast shape;
     /// summing it back to the input's shape happens in <see cref="BinaryNode"/>.

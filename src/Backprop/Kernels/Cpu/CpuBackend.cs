@@ -13,12 +13,17 @@ internal sealed class CpuBackend : IBackend
 
     internal static T[] Data<T>(Tensor t) where T : unmanaged => ((CpuStorage<T>)t.storage).Data;
 
-    public Storage Allocate(DType dtype, int length) => dtype switch
+    public Storage Allocate(DType dtype, int length)
     {
-        DType.Float32 => new CpuStorage<float>(new float[length]),
-        DType.Float64 => new CpuStorage<double>(new double[length]),
-        _ => new CpuStorage<long>(new long[length]),
-    };
+        Storage storage = dtype switch
+        {
+            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length)),
+            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length)),
+            _ => new CpuStorage<long>(new long[length]),
+        };
+        storage.pass = Engine.RecyclingPass;
+        return storage;
+    }
 
     public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged => new CpuStorage<T>(data.ToArray());
 
