@@ -61,17 +61,7 @@ internal static class Layouts
     public static (Dims Shape, Operand[] Operands) Plan(int[] shape, int[] offsets, params int[][] strides)
     {
         int k = strides.Length;
-        var dims = new List<int>(shape.Length);
-        var kept = new List<int[]>(shape.Length);
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (shape[d] == 1) continue;
-            var s = new int[k];
-            for (int o = 0; o < k; o++) s[o] = strides[o][d];
-            int last = dims.Count - 1;
-            if (last >= 0 && Mergeable(kept[last], s, shape[d])) { dims[last] *= shape[d]; kept[last] = s; }
-            else { dims.Add(shape[d]); kept.Add(s); }
-        }
+        var (dims, kept) = Backprop.Kernels.Cpu.Walk.MergeDims(shape, strides);
         if (dims.Count > Dims.MaxRank)
             throw new NotSupportedException($"cuda: a strided layout of shape {Shapes.Format(shape)} has {dims.Count} dims that cannot be merged; at most {Dims.MaxRank} are supported (make the tensor contiguous first)");
         var result = new Dims { Rank = dims.Count };
@@ -93,11 +83,5 @@ internal static class Layouts
             operands[o] = op;
         }
         return (result, operands);
-    }
-
-    private static bool Mergeable(int[] outer, int[] inner, int innerSize)
-    {
-        for (int o = 0; o < outer.Length; o++) if (outer[o] != inner[o] * innerSize) return false;
-        return true;
     }
 }

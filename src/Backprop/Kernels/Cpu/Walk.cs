@@ -20,21 +20,7 @@ internal sealed class Walk
     public Walk(int[] shape, int[] offsets, params int[][] strides)
     {
         int k = strides.Length;
-        var dims = new List<int>(shape.Length);
-        var kept = new List<int[]>(shape.Length);
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (shape[d] == 1) continue;
-            var s = new int[k];
-            for (int o = 0; o < k; o++) s[o] = strides[o][d];
-            int last = dims.Count - 1;
-            if (last >= 0 && Mergeable(kept[last], s, shape[d]))
-            {
-                dims[last] *= shape[d];
-                kept[last] = s;
-            }
-            else { dims.Add(shape[d]); kept.Add(s); }
-        }
+        var (dims, kept) = MergeDims(shape, strides);
         Offsets = (int[])offsets.Clone();
         InnerStrides = new int[k];
         if (dims.Count == 0) { Rows = 1; Inner = 1; _shape = []; _strides = new int[k][]; _index = []; for (int o = 0; o < k; o++) _strides[o] = []; return; }
@@ -53,6 +39,31 @@ internal sealed class Walk
             for (int o = 0; o < k; o++) _strides[o][d] = kept[d][o];
         }
         foreach (int n in shape) if (n == 0) Rows = 0;
+    }
+
+    /// <summary>
+    /// The dims of <paramref name="shape"/> with size-1 dims dropped and neighbours merged wherever they are contiguous
+    /// with each other in every operand, and each merged dim's stride per operand. Shared with the CUDA backend's layouts.
+    /// </summary>
+    internal static (List<int> Dims, List<int[]> Strides) MergeDims(int[] shape, int[][] strides)
+    {
+        int k = strides.Length;
+        var dims = new List<int>(shape.Length);
+        var kept = new List<int[]>(shape.Length);
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
+            var s = new int[k];
+            for (int o = 0; o < k; o++) s[o] = strides[o][d];
+            int last = dims.Count - 1;
+            if (last >= 0 && Mergeable(kept[last], s, shape[d]))
+            {
+                dims[last] *= shape[d];
+                kept[last] = s;
+            }
+            else { dims.Add(shape[d]); kept.Add(s); }
+        }
+        return (dims, kept);
     }
 
     // dim with strides `outer` followed by a dim of `innerSize` elements with strides `inner` form one dim when
