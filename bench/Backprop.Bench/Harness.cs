@@ -60,6 +60,38 @@ public static class Harness
         return new Row(workload, implementation, metric, median, values[0], values[^1], unit, values.Length, target);
     }
 
+    /// <summary>
+    /// Runs the workloads named in <paramref name="args"/> (all when none is named), printing <paramref name="banner"/>
+    /// first; <c>--json FILE</c> writes the rows. Returns the exit code (2 for an unknown workload). Both bench programs
+    /// share this, so they take the same command line.
+    /// </summary>
+    public static int RunFromCommandLine(string[] args, string banner)
+    {
+        var names = new List<string>();
+        string? jsonPath = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--json" && i + 1 < args.Length) jsonPath = args[++i];
+            else names.Add(args[i]);
+        }
+        var all = Workloads();
+        var unknown = names.Where(n => all.All(w => w.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown workload(s): {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(w => w.Name))}");
+            return 2;
+        }
+        var report = new Report();
+        Console.WriteLine(banner);
+        foreach (var w in all.Where(w => names.Count == 0 || names.Contains(w.Name)))
+        {
+            Console.WriteLine($"{w.Name}:");
+            w.Run(report);
+        }
+        if (jsonPath is not null) report.WriteJson(jsonPath);
+        return 0;
+    }
+
     /// <summary>Every workload in this assembly.</summary>
     public static IReadOnlyList<IWorkload> Workloads() =>
         Assembly.GetExecutingAssembly().GetTypes()
