@@ -33,31 +33,29 @@ public static class Datasets
     }
 
     /// <summary>Two interleaving half circles, with Gaussian noise.</summary>
-    public static Dataset Moons(int points = 300, double noise = 0.1, int seed = 0)
-    {
-        Positive(points, nameof(points));
-        var rng = new Random(seed);
-        var x = new float[points * 2];
-        var y = new long[points];
-        int outer = points / 2 + points % 2;
-        for (int i = 0; i < points; i++)
+    public static Dataset Moons(int points = 300, double noise = 0.1, int seed = 0) =>
+        TwoCurves("moons", points, noise, seed, (isOuter, k, n) =>
         {
-            bool isOuter = i < outer;
-            int k = isOuter ? i : i - outer, n = isOuter ? outer : points - outer;
             double t = Math.PI * (n == 1 ? 0 : (double)k / (n - 1));
-            double px = isOuter ? Math.Cos(t) : 1 - Math.Cos(t), py = isOuter ? Math.Sin(t) : 0.5 - Math.Sin(t);
-            x[2 * i] = (float)(px + Gaussian(rng) * noise);
-            x[2 * i + 1] = (float)(py + Gaussian(rng) * noise);
-            y[i] = isOuter ? 0 : 1;
-        }
-        return new Dataset("moons", x, 2, y, 2);
-    }
+            return isOuter ? (Math.Cos(t), Math.Sin(t)) : (1 - Math.Cos(t), 0.5 - Math.Sin(t));
+        });
 
     /// <summary>A circle of radius 1 around a circle of radius <paramref name="factor"/>, with Gaussian noise.</summary>
     public static Dataset Circles(int points = 300, double noise = 0.05, double factor = 0.5, int seed = 0)
     {
-        Positive(points, nameof(points));
         if (factor is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(factor), factor, "the inner circle's radius must be between 0 and 1");
+        return TwoCurves("circles", points, noise, seed, (isOuter, k, n) =>
+        {
+            double t = 2 * Math.PI * k / n, r = isOuter ? 1 : factor;
+            return (r * Math.Cos(t), r * Math.Sin(t));
+        });
+    }
+
+    // Two classes of points along two curves: the first half (class 0) on the outer curve, the rest (class 1) on the
+    // inner one; point(isOuter, k, n) places the k-th of the curve's n points, then Gaussian noise is added.
+    private static Dataset TwoCurves(string name, int points, double noise, int seed, Func<bool, int, int, (double x, double y)> point)
+    {
+        Positive(points, nameof(points));
         var rng = new Random(seed);
         var x = new float[points * 2];
         var y = new long[points];
@@ -65,13 +63,12 @@ public static class Datasets
         for (int i = 0; i < points; i++)
         {
             bool isOuter = i < outer;
-            int k = isOuter ? i : i - outer, n = isOuter ? outer : points - outer;
-            double t = 2 * Math.PI * k / n, r = isOuter ? 1 : factor;
-            x[2 * i] = (float)(r * Math.Cos(t) + Gaussian(rng) * noise);
-            x[2 * i + 1] = (float)(r * Math.Sin(t) + Gaussian(rng) * noise);
+            var (px, py) = isOuter ? point(true, i, outer) : point(false, i - outer, points - outer);
+            x[2 * i] = (float)(px + Gaussian(rng) * noise);
+            x[2 * i + 1] = (float)(py + Gaussian(rng) * noise);
             y[i] = isOuter ? 0 : 1;
         }
-        return new Dataset("circles", x, 2, y, 2);
+        return new Dataset(name, x, 2, y, 2);
     }
 
     /// <summary>Isotropic Gaussian blobs around centres drawn uniformly in [-10, 10]².</summary>
