@@ -5,7 +5,7 @@ namespace Backprop.Bench;
 
 /// <summary>
 /// A training step with plain tensors and <see cref="F"/>: forward, backward, then SGD under
-/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place over the parameters' spans (as Optim.SGD), then ∂p is dropped.
+/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place over the parameters' spans (as Optim.SGD), then ∂p ← 0.
 /// </summary>
 public abstract class TrainingStepWorkload : IWorkload
 {
@@ -24,18 +24,23 @@ public abstract class TrainingStepWorkload : IWorkload
     /// <summary>Learning rate of the update.</summary>
     protected virtual float LearningRate => TrainingCases.LearningRate;
 
-    /// <summary>One step: forward, backward, update.</summary>
+    /// <summary>
+    /// One step: forward, backward, update, inside a <see cref="TensorScope"/> so the step's tensors hand their memory
+    /// to the next step. Gradients are zeroed in place (as the TorchSharp program's <c>zero_</c>), and the next
+    /// backward pass adds into them.
+    /// </summary>
     public void Step(Tensor[] parameters)
     {
+        using var scope = new TensorScope();
         Loss(parameters).Backward();
         using (Autograd.NoGrad())
             foreach (var p in parameters)
             {
                 var w = p.AsSpan<float>();
-                ReadOnlySpan<float> g = p.Grad!.AsSpan<float>();
+                var g = p.Grad!.AsSpan<float>();
                 float lr = LearningRate;
                 for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
-                p.Grad = null;  // set to none, as zero_grad does by default: the next backward assigns a fresh gradient
+                g.Clear();
             }
     }
 

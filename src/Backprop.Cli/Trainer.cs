@@ -53,9 +53,10 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
         int correct = 0, seen = 0;
         foreach (var (features, labels) in loader)
         {
+            using var step = new TensorScope();  // the step's tensors hand their memory to the next step
             var scores = model.Forward(recipe.Input(features));
             var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
-            optimizer.ZeroGrad();
+            optimizer.ZeroGrad(setToNone: false);
             loss.Backward();
             optimizer.Step();
             int n = labels.Numel;

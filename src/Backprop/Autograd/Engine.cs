@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Backprop;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Backprop;
 /// consumers each one has, then runs nodes in topological order so that each sees its full gradient once.
 /// Leaves receive their gradients only after every node ran, so an error leaves all Grad properties unchanged.
 /// Without createGraph, the pass counts how many of its gradient slots hold each storage it allocated; one that
-/// no slot holds any more, and that no hook, caller or custom function saw, is recycled (<see cref="Storage.Recycle"/>).
+/// no slot holds any more, and that no hook, caller or custom function saw, is recycled (<see cref="Storage.Release"/>).
 /// </summary>
 internal static class Engine
 {
@@ -65,8 +67,9 @@ internal static class Engine
                 foreach (var leaf in touchedLeaves)
                 {
                     var g = leaf.pendingGrad!;
-                    if (!createGraph) g = g.Contiguous().Detach();
-                    leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+                    if (createGraph) leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+                    else if (leaf.Grad is { } existing && TryAddInPlace(existing, g)) { }
+                    else leaf.Grad = leaf.Grad is null ? g.Contiguous().Detach() : leaf.Grad + g;
                 }
             }
             if (!retainGraph) foreach (var n in visited) n.Release();
@@ -78,6 +81,21 @@ internal static class Engine
             foreach (var n in visited) { n.gradSum = n.captured = null; n.deps = 0; n.capture = false; }
             foreach (var leaf in touchedLeaves) leaf.pendingGrad = null;
         }
+    }
+
+    // Without createGraph a second backward pass adds into the existing Grad, as PyTorch does, so a loop that
+    // zeroes gradients instead of dropping them reuses their memory every step.
+    private static bool TryAddInPlace(Tensor grad, Tensor g)
+    {
+        if (grad.Device.Type != DeviceType.Cpu || grad.DType != g.DType || grad.gradFn is not null || !grad.IsContiguous || !g.IsContiguous)
+            return false;
+        switch (grad.DType)
+        {
+            case DType.Float32: TensorPrimitives.Add(grad.AsSpan<float>(), g.AsSpan<float>(), grad.AsSpan<float>()); break;
+            case DType.Float64: TensorPrimitives.Add(grad.AsSpan<double>(), g.AsSpan<double>(), grad.AsSpan<double>()); break;
+            default: return false;
+        }
+        return true;
     }
 
     private static void Discover(Tensor[] roots, int pass, List<Node> visited)
@@ -157,7 +175,7 @@ internal static class Engine
         var s = t.storage;
         if (t_recycling == 0 || s.pass != t_recycling || --s.engineRefs > 0) return;
         s.pass = 0;  // recycled once only
-        s.Recycle();
+        s.Release();
     }
 
     // a tensor that code outside the engine saw may be kept there, so it is never recycled

@@ -35,6 +35,7 @@ public abstract class Module
     {
         CheckNewName(name);
         var buffer = value.Detach();
+        TensorScope.Escape(buffer.storage);
         _buffers.Add((name, buffer));
         return buffer;
     }

@@ -50,7 +50,7 @@ public static partial class F
         x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
         if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
             y.SetGradFn(new Conv2dNode(x, weight, bias, kernel, columns, window));
-        else columns.storage.Recycle();  // nothing will read the columns again
+        else columns.storage.Release();  // nothing will read the columns again
         return y;
     }
 
@@ -72,7 +72,7 @@ public static partial class F
             {
                 dx = Tensor.Empty(x.shape, x.DType, x.Device);
                 x.Backend.Col2Im(dColumns, window, dx);
-                dColumns.storage.Recycle();  // scratch of this call only
+                dColumns.storage.Release();  // scratch of this call only
             }
             var dBias = _bias is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
             return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
@@ -81,7 +81,7 @@ public static partial class F
         internal override void Release()
         {
             base.Release();
-            _columns?.storage.Recycle();
+            _columns?.storage.Release();
             _x = _weight = _bias = _kernel = _columns = null;
         }
     }

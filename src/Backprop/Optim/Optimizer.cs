@@ -37,6 +37,7 @@ public abstract class Optimizer
             if (_state.ContainsKey(p)) throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.shape)} appears twice");
             var state = new ParameterState();
             foreach (var name in bufferNames) state.Buffers[name] = Tensor.ZerosLike(p);
+            foreach (var buffer in state.Buffers.Values) TensorScope.Escape(buffer.storage);
             _state[p] = state;
         }
         LearningRate = learningRate;
@@ -60,10 +61,17 @@ public abstract class Optimizer
     public ParameterState State(Tensor parameter) => _state.TryGetValue(parameter, out var s) ? s
         : throw new ArgumentException($"{GetType().Name}: the tensor of shape {Shapes.Format(parameter.shape)} is not one of its parameters");
 
-    /// <summary>Clears every parameter's gradient (sets it to null).</summary>
-    public void ZeroGrad()
+    /// <summary>
+    /// Clears every parameter's gradient: sets it to null (PyTorch's default), or with <paramref name="setToNone"/>
+    /// false fills it with zeros, so the next backward pass adds into the same memory instead of allocating.
+    /// </summary>
+    public void ZeroGrad(bool setToNone = true)
     {
-        foreach (var p in _parameters) p.Grad = null;
+        foreach (var p in _parameters)
+        {
+            if (setToNone) p.Grad = null;
+            else p.Grad?.Zero_();
+        }
     }
 
     /// <summary>Updates every parameter that has a gradient; parameters without one are skipped, as in PyTorch.</summary>

@@ -17,21 +17,33 @@ public abstract class Storage
     internal long pass;
     internal int engineRefs;
 
-    /// <summary>Hands the memory back for reuse; called only by the engine on storage it proved unreachable.</summary>
-    internal virtual void Recycle() { }
+    // the TensorScope that releases this storage when it ends (null: none, or something outside it refers to it)
+    internal TensorScope? scope;
+
+    /// <summary>
+    /// Hands the memory back for reuse; called only on storage proven unreachable (by the backward engine) or
+    /// declared so (by the TensorScope that made it). A later use of a released storage throws.
+    /// </summary>
+    internal virtual void Release() { }
 }
 
 /// <summary>Storage in a managed array on the CPU.</summary>
 internal sealed class CpuStorage<T>(T[] data) : Storage where T : unmanaged
 {
     private static readonly DType s_dtype = DTypeExtensions.Of<T>();
+    private readonly int _length = data.Length;
 
-    /// <summary>The elements.</summary>
-    public readonly T[] Data = data;
+    /// <summary>The elements; null once released.</summary>
+    public T[]? Data = data;
 
     public override DType DType => s_dtype;
     public override Device Device => Device.Cpu;
-    public override int Length => Data.Length;
+    public override int Length => _length;
 
-    internal override void Recycle() => Kernels.Cpu.BufferPool<T>.Return(Data);
+    internal override void Release()
+    {
+        if (Data is not { } array) return;
+        Data = null;
+        Kernels.Cpu.BufferPool<T>.Return(array);
+    }
 }

@@ -83,6 +83,7 @@ public sealed partial class Tensor
                 throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one was produced by {gradFn.Name} (use Detach())");
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require grad; this tensor is {DType} with shape {Shapes.Format(shape)}");
+            if (value) TensorScope.Escape(storage);  // a leaf that is trained outlives any step's scope
             _requiresGrad = value;
         }
     }
@@ -98,6 +99,7 @@ public sealed partial class Tensor
         {
             if (value is not null && (!Shapes.Equal(value.shape, shape) || value.DType != DType))
                 throw new ArgumentException($"Grad: a gradient of shape {Shapes.Format(value.shape)} ({value.DType}) does not fit a tensor of shape {Shapes.Format(shape)} ({DType})");
+            if (value is not null) TensorScope.Escape(value.storage);  // gradients are accumulated across steps
             _grad = value;
         }
     }

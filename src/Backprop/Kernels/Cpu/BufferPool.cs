@@ -1,15 +1,15 @@
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// Large CPU arrays that the backward engine proved dead (gradients it made and consumed in one pass), kept by
-/// exact length for the next allocation of that length: a training loop's gradients then stop landing on the
-/// large-object heap every step. Per thread, so it needs no lock; every array is cleared before it is handed out.
+/// CPU arrays proven dead (gradients the backward engine made and consumed, storages of an ended
+/// <see cref="TensorScope"/>), kept by exact length for the next allocation of that length: a training loop then
+/// stops allocating after its first step. Per thread, so it needs no lock; every array is cleared before reuse.
 /// </summary>
 internal static class BufferPool<T> where T : unmanaged
 {
-    // below the large-object threshold a fresh array is a cheap gen0 allocation, so pooling would only cost
-    private const int MinLength = 16 * 1024;
-    private const int PerLength = 8;
+    // a fresh array this small costs less than the lookup
+    private const int MinLength = 256;
+    private const int PerLength = 16;
 
     [ThreadStatic] private static Dictionary<int, Stack<T[]>>? t_free;
 

@@ -11,7 +11,11 @@ internal sealed class CpuBackend : IBackend
 {
     public static readonly CpuBackend Instance = new();
 
-    internal static T[] Data<T>(Tensor t) where T : unmanaged => ((CpuStorage<T>)t.storage).Data;
+    internal static T[] Data<T>(Tensor t) where T : unmanaged => ((CpuStorage<T>)t.storage).Data ?? throw Released(t);
+
+    private static InvalidOperationException Released(Tensor t) => new(
+        $"A tensor of shape {Shapes.Format(t.shape)} was used after the TensorScope that made it ended, so its memory now " +
+        "belongs to other tensors. Read what you need inside the scope, or call scope.Keep(tensor) to exempt it.");
 
     public Storage Allocate(DType dtype, int length)
     {
@@ -19,13 +23,21 @@ internal sealed class CpuBackend : IBackend
         {
             DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length)),
             DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length)),
-            _ => new CpuStorage<long>(new long[length]),
+            _ => new CpuStorage<long>(BufferPool<long>.Rent(length)),
         };
         storage.pass = Engine.RecyclingPass;
+        TensorScope.Adopt(storage);
         return storage;
     }
 
-    public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged => new CpuStorage<T>(data.ToArray());
+    public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var array = BufferPool<T>.Rent(data.Length);
+        data.CopyTo(array);
+        var storage = new CpuStorage<T>(array);
+        TensorScope.Adopt(storage);
+        return storage;
+    }
 
     public T[] ToArray<T>(Tensor x) where T : unmanaged
     {
