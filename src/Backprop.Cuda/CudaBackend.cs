@@ -69,6 +69,9 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public Storage AllocateUninitialized(DType dtype, int length) => NewStorage(dtype, length);
+
+    /// <inheritdoc/>
     public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
         var storage = NewStorage(DTypeExtensions.Of<T>(), data.Length);

@@ -100,6 +100,12 @@ public interface IBackend
     /// <summary>Zero-filled storage of <paramref name="length"/> elements.</summary>
     Storage Allocate(DType dtype, int length);
 
+    /// <summary>
+    /// Storage of <paramref name="length"/> elements with unspecified contents, for an output that a kernel
+    /// overwrites whole (elementwise results, matrix products): it skips clearing memory that is about to be written.
+    /// </summary>
+    Storage AllocateUninitialized(DType dtype, int length) => Allocate(dtype, length);
+
     /// <summary>Storage holding a copy of <paramref name="data"/>.</summary>
     Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged;
 

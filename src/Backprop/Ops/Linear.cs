@@ -23,7 +23,7 @@ public static partial class F
         }
         int inFeatures = weight.shape[1], outFeatures = weight.shape[0], rowCount = Shapes.Numel(x.shape[..^1]);
         int[] outShape = [.. x.shape[..^1], outFeatures];
-        var y = Tensor.Empty(outShape, x.DType, x.Device);
+        var y = Tensor.Uninitialized(outShape, x.DType, x.Device);
         x.Backend.Linear(x, weight, bias, y);   // one GEMM onto the bias rows: no transposed copy, no broadcast add
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Op.Record("Linear", y, inputs, g =>

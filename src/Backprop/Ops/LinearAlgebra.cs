@@ -34,7 +34,7 @@ public sealed partial class Tensor
     {
         int m = a.shape[^2], k = a.shape[^1], n = b.shape[^1];
         int[] aShape = [.. batch, m, k], bShape = [.. batch, k, n];
-        var y = Empty([.. batch, m, n], a.DType, a.Device);
+        var y = Uninitialized([.. batch, m, n], a.DType, a.Device);
         a.Backend.MatMul(a.BroadcastView(aShape), b.BroadcastView(bShape), y);
         return Op.RecordBinary("MatMul", a, b, y,
             (g, a, b, y) => MatMul(g, b.MT), (g, a, b, y) => MatMul(a.MT, g));  // dW = dD·Xᵀ, dX = Wᵀ·dD

@@ -12,7 +12,7 @@ internal static class Op
     public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, double p = 0, double q = 0, bool intAllowed = false)
     {
         if (!intAllowed) RequireFloat(name, x);
-        var y = Tensor.Empty(x.shape, x.DType, x.Device);
+        var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
         x.Backend.Unary(k, x, y, p, q);
         if (backward is not null && Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryNode(name, x, y, backward));
         return y;
@@ -21,7 +21,7 @@ internal static class Op
     /// <summary>An elementwise op with a scalar, y = k(x; p), whose gradient is g·<paramref name="factor"/>.</summary>
     public static Tensor Scaled(string name, Tensor x, UnaryKernel k, double p, double factor)
     {
-        var y = Tensor.Empty(x.shape, x.DType, x.Device);
+        var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
         x.Backend.Unary(k, x, y, p, 0);
         if (Autograd.ShouldRecord(x)) y.SetGradFn(new ScaleNode(name, x, factor));
         return y;
@@ -35,7 +35,7 @@ internal static class Op
     {
         RequireSame(name, a, b);
         if (!intAllowed) RequireFloat(name, a);
-        var y = Tensor.Empty(Shapes.Broadcast(name, a.shape, b.shape), a.DType, a.Device);
+        var y = Tensor.Uninitialized(Shapes.Broadcast(name, a.shape, b.shape), a.DType, a.Device);
         a.Backend.Binary(k, a, b, y);
         return RecordBinary(name, a, b, y, gradA, gradB);
     }

@@ -31,6 +31,10 @@ public sealed partial class Tensor
     internal static Tensor Empty(int[] shape, DType dtype, Device device) =>
         new(device.Backend.Allocate(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
 
+    /// <summary>A new contiguous tensor with unspecified contents, for an output its kernel writes whole.</summary>
+    internal static Tensor Uninitialized(int[] shape, DType dtype, Device device) =>
+        new(device.Backend.AllocateUninitialized(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
+
     /// <summary>The sizes of the dimensions (a copy).</summary>
     public int[] Shape => (int[])shape.Clone();
 

@@ -18,11 +18,13 @@ public class GemmTests
     }
 
     // 1, primes, both sides of the 6-row and 8/16-column tiles, the small-product cutoff, several k blocks,
-    // row splits and column splits across threads.
+    // row splits and column splits across threads; thin products for the dot-product and few-row kernels
+    // (columns below one tile with k beyond a vector and a ragged tail, one to three rows with ragged column blocks).
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (1, 7, 3), (5, 1, 2), (6, 16, 1), (7, 17, 5), (5, 15, 31), (12, 32, 8), (13, 33, 64),
         (2, 100, 300), (300, 3, 100), (300, 100, 2), (37, 41, 600), (150, 70, 300), (7, 500, 700), (300, 257, 129),
+        (3, 100, 300), (1, 65, 9), (128, 10, 515), (33, 15, 1000),
     ];
 
     public static TheoryData<int, int, int, bool, bool> ShapesAndLayouts()

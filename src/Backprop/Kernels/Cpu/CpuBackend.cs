@@ -17,13 +17,17 @@ internal sealed class CpuBackend : IBackend
         $"A tensor of shape {Shapes.Format(t.shape)} was used after the TensorScope that made it ended, so its memory now " +
         "belongs to other tensors. Read what you need inside the scope, or call scope.Keep(tensor) to exempt it.");
 
-    public Storage Allocate(DType dtype, int length)
+    public Storage Allocate(DType dtype, int length) => Allocate(dtype, length, zeroed: true);
+
+    public Storage AllocateUninitialized(DType dtype, int length) => Allocate(dtype, length, zeroed: false);
+
+    private static Storage Allocate(DType dtype, int length, bool zeroed)
     {
         Storage storage = dtype switch
         {
-            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length)),
-            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length)),
-            _ => new CpuStorage<long>(BufferPool<long>.Rent(length)),
+            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, zeroed)),
+            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, zeroed)),
+            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, zeroed)),
         };
         storage.pass = Engine.RecyclingPass;
         TensorScope.Adopt(storage);
@@ -32,7 +36,7 @@ internal sealed class CpuBackend : IBackend
 
     public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
-        var array = BufferPool<T>.Rent(data.Length);
+        var array = BufferPool<T>.Rent(data.Length, zeroed: false);
         data.CopyTo(array);
         var storage = new CpuStorage<T>(array);
         TensorScope.Adopt(storage);

@@ -13,6 +13,9 @@ internal static unsafe class GemmBlocked
     /// <summary>Products with at most this many multiply-adds read A and B in place on one thread.</summary>
     public const long SmallWork = 1 << 17;
 
+    /// <summary>Products with at most this many multiply-adds and a thin C run as dot products on one thread.</summary>
+    private const long DotsWork = 1 << 23;
+
     /// <summary>A thread is worth waking only for about this many multiply-adds.</summary>
     private const long WorkPerPart = 1 << 20;
 
@@ -32,13 +35,21 @@ internal static unsafe class GemmBlocked
         long work = (long)m * n * k;
         int rowTiles = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
         int columnTiles = (n + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
+        // fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every lane
+        if (n < GemmMicroKernel.Columns<T>() && job.AStep == 1 && job.BRow == 1 && work <= DotsWork)
+        {
+            GemmSkinnyKernels.Dots(m, n, k, a, job.ARow, b, job.BColumn, c, ldc, transposedC: false, alpha, beta);
+            return;
+        }
         if (work <= SmallWork)
         {
             // A narrow C (few columns, many rows) wastes most vector lanes; when op(A)ᵀ has contiguous rows
             // (A stored transposed), computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead fills them.
             int swappedTiles = (n + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows * ((m + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>());
             if (transA && 3 * swappedTiles < 2 * rowTiles * columnTiles) job = job.Transposed();
-            Small(ref job);
+            if (job.M <= GemmSkinnyKernels.FewRowsLimit && job.BColumn == 1)
+                GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C, job.Ldc, job.TransposedC, alpha, beta);
+            else Small(ref job);
             return;
         }
         // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.

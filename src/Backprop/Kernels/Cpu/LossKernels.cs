@@ -1,39 +1,56 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Backprop.Kernels.Cpu;
 
-/// <summary>Fused softmax cross-entropy over rows of a contiguous [N, C] matrix.</summary>
+/// <summary>
+/// Fused softmax cross-entropy over rows of a contiguous [N, C] matrix. The exponentials of all rows go through
+/// one vectorized call, since rows are often shorter than a vector (three classes, ten digits).
+/// </summary>
 internal static class LossKernels
 {
     /// <summary>loss[i] = lse[i] − logits[i, target[i]], where lse is the row's log Σ e^x computed after subtracting its max.</summary>
     public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, int classes, Span<T> loss, Span<T> logSumExp)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < target.Length; i++)
+        int n = target.Length;
+        var shifted = BufferPool<T>.Rent(n * classes, zeroed: false);
+        var rowMax = loss;  // loss is written last, so it holds each row's max until then
+        for (int i = 0; i < n; i++)
         {
             var row = logits.Slice(i * classes, classes);
             T max = row[0];
             for (int j = 1; j < classes; j++) if (row[j] > max || T.IsNaN(row[j])) max = row[j];
             if (T.IsInfinity(max)) max = T.Zero;   // x − ∞ would be NaN; an unshifted sum gives the right ±∞
-            T sum = T.Zero;
-            for (int j = 0; j < classes; j++) sum += T.Exp(row[j] - max);
-            T lse = max + T.Log(sum);
-            logSumExp[i] = lse;
-            loss[i] = lse - row[(int)target[i]];
+            rowMax[i] = max;
+            TensorPrimitives.Subtract(row, max, shifted.AsSpan(i * classes, classes));
         }
+        var exps = shifted.AsSpan(0, n * classes);
+        TensorPrimitives.Exp(exps, exps);
+        for (int i = 0; i < n; i++) logSumExp[i] = TensorPrimitives.Sum<T>(exps.Slice(i * classes, classes));
+        TensorPrimitives.Log(logSumExp[..n], logSumExp);
+        for (int i = 0; i < n; i++)
+        {
+            logSumExp[i] += rowMax[i];
+            loss[i] = logSumExp[i] - logits[i * classes + (int)target[i]];
+        }
+        BufferPool<T>.Return(shifted);
     }
 
     /// <summary>dLogits[i, j] = g[i]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp.</summary>
     public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, ReadOnlySpan<T> logSumExp,
         ReadOnlySpan<T> g, int classes, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < target.Length; i++)
+        int n = target.Length;
+        for (int i = 0; i < n; i++)
+            TensorPrimitives.Subtract(logits.Slice(i * classes, classes), logSumExp[i], dLogits.Slice(i * classes, classes));
+        var all = dLogits[..(n * classes)];
+        TensorPrimitives.Exp(all, all);
+        for (int i = 0; i < n; i++)
         {
-            var row = logits.Slice(i * classes, classes);
             var drow = dLogits.Slice(i * classes, classes);
-            T gi = g[i], lse = logSumExp[i];
-            for (int j = 0; j < classes; j++) drow[j] = gi * T.Exp(row[j] - lse);
-            drow[(int)target[i]] -= gi;
+            TensorPrimitives.Multiply(drow, g[i], drow);
+            drow[(int)target[i]] -= g[i];
         }
     }
 }
