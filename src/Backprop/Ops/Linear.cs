@@ -1,6 +1,6 @@
 namespace Backprop;
 
-// The affine layer y = x·Wᵀ + b: one fused kernel forward, a gradient rule in tensor ops (so it differentiates again).
+// The affine layer y = x·Wᵀ + b: one fused kernel forward; backward by fused kernels, or in tensor ops under createGraph.
 public static partial class F
 {
     /// <summary>
@@ -28,11 +28,17 @@ public static partial class F
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Op.Record("Linear", y, inputs, g =>
         {
-            // written in tensor ops, so the rule differentiates again; dW = gᵀ·x and db = Σ rows of g
+            bool needBias = bias is { RequiresGrad: true };
+            if (!Autograd.IsGradEnabled)
+            {
+                var (dxFused, dwFused, dbFused) = x.Backend.LinearBackward(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias);
+                return bias is null ? [dxFused, dwFused] : [dxFused, dwFused, dbFused];
+            }
+            // with createGraph, the rule in tensor ops, so it differentiates again; dW = gᵀ·x and db = Σ rows of g
             var rows = g.Reshape(rowCount, outFeatures);
             var dx = x.RequiresGrad ? g.MatMul(weight) : null;
             var dw = weight.RequiresGrad ? rows.MT.MatMul(x.Reshape(rowCount, inFeatures)) : null;
-            return bias is null ? [dx, dw] : [dx, dw, bias.RequiresGrad ? rows.Sum(0) : null];
+            return bias is null ? [dx, dw] : [dx, dw, needBias ? rows.Sum(0) : null];
         });
     }
 }

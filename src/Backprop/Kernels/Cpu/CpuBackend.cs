@@ -162,6 +162,11 @@ internal sealed class CpuBackend : IBackend
         else CpuMatMul.Linear<double>(x, weight, bias, y);
     }
 
+    public (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>
+        x.DType == DType.Float32
+            ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
+            : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
+
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
         var idx = Operand<long>(index, index);

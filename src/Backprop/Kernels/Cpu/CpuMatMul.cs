@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -46,6 +47,37 @@ internal static class CpuMatMul
         // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix)
         Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
             CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, beta, Threads.Count);
+    }
+
+    /// <summary>dx = g·w, dw = gᵀ·x and db = Σ rows of g, each by one kernel call straight into its output.</summary>
+    public static (Tensor?, Tensor?, Tensor?) LinearBackward<T>(Tensor x, Tensor w, Tensor g, bool needDx, bool needDw, bool needDb)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = g.Numel / Math.Max(outFeatures, 1);
+        if (!g.IsContiguous) g = Copy(g);
+        var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
+        Tensor? dx = null, dw = null, db = null;
+        if (needDx)
+        {
+            if (!Layout(w, out bool wTransposed, out int ldw)) { w = Copy(w); Layout(w, out wTransposed, out ldw); }
+            dx = Tensor.Uninitialized(x.shape, x.DType, x.Device);
+            Gemm.Multiply(false, wTransposed, rows, inFeatures, outFeatures, grad, outFeatures, CpuBackend.Data<T>(w).AsSpan(w.offset), ldw,
+                CpuBackend.Data<T>(dx).AsSpan(0, dx.Numel), inFeatures, T.One, T.Zero, Threads.Count);
+        }
+        if (needDw)
+        {
+            if (!x.IsContiguous) x = Copy(x);
+            dw = Tensor.Uninitialized(w.shape, w.DType, w.Device);
+            Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
+                CpuBackend.Data<T>(dw).AsSpan(0, dw.Numel), inFeatures, T.One, T.Zero, Threads.Count);
+        }
+        if (needDb)
+        {
+            db = Tensor.Empty([outFeatures], g.DType, g.Device);
+            var sums = CpuBackend.Data<T>(db).AsSpan(0, outFeatures);
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, grad.Slice(r * outFeatures, outFeatures), sums);
+        }
+        return (dx, dw, db);
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>
