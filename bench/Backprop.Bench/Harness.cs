@@ -37,10 +37,18 @@ public sealed class Report
 /// <summary>Timing helpers: warm up, then time repeated runs and take the median.</summary>
 public static class Harness
 {
-    /// <summary>Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls.</summary>
+    /// <summary>The least time spent warming up before a measurement.</summary>
+    public const double WarmupSeconds = 2;
+
+    /// <summary>
+    /// Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls. The warm-up
+    /// runs at least <paramref name="warmup"/> calls and at least <see cref="WarmupSeconds"/>, so that the JIT has
+    /// replaced the first, unoptimized and instrumented code with its final tier before anything is timed.
+    /// </summary>
     public static double[] Time(Action action, int samples = 15, int inner = 1, int warmup = 3)
     {
-        for (int i = 0; i < warmup; i++) action();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < warmup || Stopwatch.GetElapsedTime(start).TotalSeconds < WarmupSeconds; i++) action();
         var times = new double[samples];
         for (int s = 0; s < samples; s++)
         {
