@@ -151,31 +151,40 @@ public sealed partial class Value
     /// Every wire this one depends on, inputs before the gates that use them, each once, ending with this wire.
     /// Iterative, so a chain of millions of gates needs no deep stack.
     /// </summary>
-    public List<Value> Topological() => Sort(resetUpstream: false);
+    public List<Value> Topological()
+    {
+        var sweep = Sweep.Rent();
+        try
+        {
+            int count = Sort(sweep, resetUpstream: false);
+            return [.. sweep.Order.AsSpan(0, count)];
+        }
+        finally { sweep.Return(); }
+    }
 
     // The backward sweep resets each wire's pass-local gradient as the sort reaches it, saving a pass over the graph.
-    private List<Value> Sort(bool resetUpstream)
+    // Writes the order into sweep.Order and returns its length.
+    private int Sort(Sweep sweep, bool resetUpstream)
     {
         int mark = Interlocked.Increment(ref s_sweeps);
-        var order = new List<Value>();
-        var stack = new Stack<(Value wire, bool inputsDone)>();
-        stack.Push((this, false));
-        while (stack.Count > 0)
+        int count = 0, top = 0;
+        sweep.Push(ref top, this, false);
+        while (top > 0)
         {
-            var (v, inputsDone) = stack.Pop();
+            var (v, inputsDone) = sweep.Stack[--top];
             if (inputsDone)
             {
                 if (resetUpstream) v._upstream = 0;
-                order.Add(v);
+                sweep.Add(ref count, v);
                 continue;
             }
             if (v._visitMark == mark) continue;
             v._visitMark = mark;
-            stack.Push((v, true));
-            if (v._b is not null && v._b._visitMark != mark) stack.Push((v._b, false));
-            if (v._a is not null && v._a._visitMark != mark) stack.Push((v._a, false));
+            sweep.Push(ref top, v, true);
+            if (v._b is not null && v._b._visitMark != mark) sweep.Push(ref top, v._b, false);
+            if (v._a is not null && v._a._visitMark != mark) sweep.Push(ref top, v._a, false);
         }
-        return order;
+        return count;
     }
 
     /// <summary>
@@ -184,17 +193,66 @@ public sealed partial class Value
     /// </summary>
     public void Backward()
     {
-        var order = Sort(resetUpstream: true);
-        _upstream = 1;
-        for (int i = order.Count - 1; i >= 0; i--)
+        var sweep = Sweep.Rent();
+        try
         {
-            var v = order[i];
-            double g = v._upstream;
-            v.Grad += g;
-            if (v.Op is null) continue;
-            var (da, db) = v.Op.LocalGradient(v._a!.Data, v._b?.Data ?? 0, v.Constant, v.Data);
-            v._a._upstream += da * g;
-            if (v._b is not null) v._b._upstream += db * g;
+            int count = Sort(sweep, resetUpstream: true);
+            var order = sweep.Order;
+            _upstream = 1;
+            for (int i = count - 1; i >= 0; i--)
+            {
+                var v = order[i];
+                double g = v._upstream;
+                v.Grad += g;
+                if (v.Op is null) continue;
+                var (da, db) = v.Op.LocalGradient(v._a!.Data, v._b?.Data ?? 0, v.Constant, v.Data);
+                v._a._upstream += da * g;
+                if (v._b is not null) v._b._upstream += db * g;
+            }
+        }
+        finally { sweep.Return(); }
+    }
+
+    /// <summary>
+    /// The arrays of one sort, kept per thread between sweeps: a million-gate sweep would otherwise allocate tens of
+    /// megabytes of large-object heap each time, and every such allocation invites a full collection of the graph.
+    /// </summary>
+    private sealed class Sweep
+    {
+        [ThreadStatic] private static Sweep? t_free;
+
+        public Value[] Order = new Value[64];
+        public (Value Wire, bool InputsDone)[] Stack = new (Value, bool)[64];
+        private int _used, _stackUsed;
+
+        public static Sweep Rent()
+        {
+            var sweep = t_free ?? new Sweep();
+            t_free = null;  // a sweep started inside another (from a user gate) gets its own arrays
+            return sweep;
+        }
+
+        public void Add(ref int count, Value v)
+        {
+            if (count == Order.Length) Array.Resize(ref Order, 2 * count);
+            Order[count++] = v;
+            _used = Math.Max(_used, count);
+        }
+
+        public void Push(ref int top, Value v, bool inputsDone)
+        {
+            if (top == Stack.Length) Array.Resize(ref Stack, 2 * top);
+            Stack[top++] = (v, inputsDone);
+            _stackUsed = Math.Max(_stackUsed, top);
+        }
+
+        // drops the references, so the arrays never keep a graph alive
+        public void Return()
+        {
+            Array.Clear(Order, 0, _used);
+            Array.Clear(Stack, 0, _stackUsed);
+            _used = _stackUsed = 0;
+            t_free = this;
         }
     }
 
