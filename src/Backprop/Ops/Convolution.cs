@@ -1,4 +1,5 @@
 using Backprop.Kernels;
+using Backprop.Kernels.Cpu;
 
 namespace Backprop;
 
@@ -44,9 +45,9 @@ public static partial class F
         int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3], width = window.N * window.OutH * window.OutW;
         var input = x.IsContiguous ? x : x.Detach().Contiguous();
         var kernel = weight.Detach().Reshape(o, taps).Contiguous();
-        var columns = Tensor.Empty([taps, width], x.DType, x.Device);
+        var columns = Unfilled([taps, width], x.DType, x.Device);
         x.Backend.Im2Col(input, window, columns);
-        var y = Tensor.Empty([window.N, o, window.OutH, window.OutW], x.DType, x.Device);
+        var y = Unfilled([window.N, o, window.OutH, window.OutW], x.DType, x.Device);
         x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
         if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
             y.SetGradFn(new Conv2dNode(x, weight, bias, kernel, columns, window));
@@ -64,8 +65,8 @@ public static partial class F
         {
             Tensor x = _x!, weight = _weight!, columns = _columns!;
             if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, g);  // grad of grad
-            var dWeight = weight.RequiresGrad ? Tensor.Empty(weight.shape, x.DType, x.Device) : null;
-            var dColumns = x.RequiresGrad ? Tensor.Empty(columns.shape, x.DType, x.Device) : null;
+            var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
+            var dColumns = x.RequiresGrad ? Unfilled(columns.shape, x.DType, x.Device) : null;
             x.Backend.Conv2dBackward(columns, _kernel!, g.Contiguous(), window, dWeight, dColumns);
             Tensor? dx = null;
             if (dColumns is not null)
@@ -110,10 +111,15 @@ public static partial class F
         return w;
     }
 
+    // a contiguous tensor for a CPU kernel that writes all of it, so its memory is not cleared first (other
+    // backends' window kernels may accumulate into their outputs, so they still get zeros)
+    private static Tensor Unfilled(int[] shape, DType dtype, Device device) =>
+        device.Type == DeviceType.Cpu ? Tensor.Uninitialized(shape, dtype, device) : Tensor.Empty(shape, dtype, device);
+
     // columns [C·kH·kW, N·outH·outW] of the contiguous x; its gradient folds back with Col2Im
     private static Tensor Im2Col(Tensor x, Window2d window)
     {
-        var columns = Tensor.Empty([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW], x.DType, x.Device);
+        var columns = Unfilled([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW], x.DType, x.Device);
         x.Backend.Im2Col(x, window, columns);
         return Op.Record("Im2Col", columns, x, g => Col2Im(g.Contiguous(), window));
     }

@@ -15,8 +15,8 @@ public static partial class F
         var window = PoolWindow("MaxPool2d", x, kernelSize, stride, padding, dilation);
         var input = x.Contiguous();
         int planes = window.N * window.C, outH = window.OutH, outW = window.OutW;
-        var y = Tensor.Empty([window.N, window.C, outH, outW], x.DType, x.Device);
-        var winners = Tensor.Empty([planes, outH * outW], DType.Int64, x.Device);
+        var y = Unfilled([window.N, window.C, outH, outW], x.DType, x.Device);
+        var winners = Unfilled([planes, outH * outW], DType.Int64, x.Device);
         x.Backend.MaxPool2d(input, window, y, winners);
         return Op.Record("MaxPool2d", y, input, g =>
         {

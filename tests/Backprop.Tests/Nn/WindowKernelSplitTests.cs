@@ -22,12 +22,12 @@ public class WindowKernelSplitTests
         var x = Random(w.N * w.C * w.H * w.W);
         int columnsLength = w.C * 9 * w.N * w.OutH * w.OutW;
         float[] serial = new float[columnsLength], split = new float[columnsLength];
-        WindowKernels.Im2Col<float>(x, w, serial, 0, w.C);
+        WindowKernels.Im2Col<float>(x, w, serial, 0, w.C * w.KernelH * w.KernelW);
         WindowParallel.Im2Col<float>(x, w, split);
         Assert.Equal(serial, split);
 
         float[] dxSerial = new float[x.Length], dxSplit = new float[x.Length];
-        WindowKernels.Col2Im<float>(serial, w, dxSerial, 0, w.C);
+        WindowKernels.Col2Im<float>(serial, w, dxSerial, 0, w.N * w.C);
         WindowParallel.Col2Im<float>(serial, w, dxSplit);
         Assert.Equal(dxSerial, dxSplit);
     }

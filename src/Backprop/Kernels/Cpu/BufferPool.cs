@@ -3,7 +3,7 @@ namespace Backprop.Kernels.Cpu;
 /// <summary>
 /// CPU arrays proven dead (gradients the backward engine made and consumed, storages of an ended
 /// <see cref="TensorScope"/>), kept by exact length for the next allocation of that length: a training loop then
-/// stops allocating after its first step. Per thread, so it needs no lock.
+/// stops allocating after its first step. Per thread, so it needs no lock; an array is cleared before reuse unless its taker overwrites it whole.
 /// </summary>
 internal static class BufferPool<T> where T : unmanaged
 {
@@ -13,15 +13,18 @@ internal static class BufferPool<T> where T : unmanaged
 
     [ThreadStatic] private static Dictionary<int, Stack<T[]>>? t_free;
 
-    /// <summary>An array of <paramref name="length"/> elements, reused when one is pooled; cleared when <paramref name="zeroed"/>.</summary>
-    public static T[] Rent(int length, bool zeroed = true)
+    /// <summary>
+    /// An array of <paramref name="length"/> elements, reused when one is pooled: zero-filled, or with
+    /// unspecified contents when <paramref name="clear"/> is false and the caller overwrites all of it.
+    /// </summary>
+    public static T[] Rent(int length, bool clear = true)
     {
         if (length >= MinLength && t_free is { } free && free.TryGetValue(length, out var stack) && stack.TryPop(out var array))
         {
-            if (zeroed) Array.Clear(array);
+            if (clear) Array.Clear(array);
             return array;
         }
-        return zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+        return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
     }
 
     /// <summary>Keeps <paramref name="array"/> for reuse; the caller guarantees nothing can read or write it any more.</summary>

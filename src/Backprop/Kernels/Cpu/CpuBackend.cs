@@ -25,9 +25,9 @@ internal sealed class CpuBackend : IBackend
     {
         Storage storage = dtype switch
         {
-            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, zeroed)),
-            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, zeroed)),
-            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, zeroed)),
+            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, clear: zeroed)),
+            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, clear: zeroed)),
+            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, clear: zeroed)),
         };
         storage.pass = Engine.RecyclingPass;
         TensorScope.Adopt(storage);
@@ -36,7 +36,7 @@ internal sealed class CpuBackend : IBackend
 
     public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
-        var array = BufferPool<T>.Rent(data.Length, zeroed: false);
+        var array = BufferPool<T>.Rent(data.Length, clear: false);
         data.CopyTo(array);
         var storage = new CpuStorage<T>(array);
         TensorScope.Adopt(storage);

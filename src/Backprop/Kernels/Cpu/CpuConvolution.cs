@@ -3,9 +3,10 @@ using System.Numerics;
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// The matrix products of a 2-D convolution over im2col columns [C·kH·kW, N·outH·outW], one GEMM per sample that
-/// reads its slice of the columns through the row stride, so outputs land in [N, O, outH, outW] order and the
-/// gradient never needs a permuted copy. Samples run in order, so sums over them are deterministic.
+/// The matrix products of a 2-D convolution over im2col columns [C·kH·kW, N·outH·outW]: each is one batched
+/// GEMM whose item n reads sample n's slice of the columns through the row stride, so outputs land in
+/// [N, O, outH, outW] order and the gradient never needs a permuted copy. The weight gradient sums the samples
+/// in order, so it is deterministic.
 /// </summary>
 internal static class CpuConvolution
 {
@@ -24,9 +25,8 @@ internal static class CpuConvolution
                 for (int c = 0; c < o; c++) output.Slice((n * o + c) * positions, positions).Fill(b[c]);
             beta = T.One;
         }
-        for (int n = 0; n < w.N; n++)
-            Gemm.Multiply(false, false, o, positions, taps, kernel, taps, cols.Slice(n * positions), width,
-                output.Slice(n * o * positions, o * positions), positions, T.One, beta, Threads.Count);
+        Gemm.MultiplyBatch(false, false, o, positions, taps, kernel, taps, 0, cols, width, positions,
+            output, positions, o * positions, w.N, sumBatch: false, T.One, beta, Threads.Count);
     }
 
     /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked for.</summary>
@@ -37,15 +37,11 @@ internal static class CpuConvolution
         var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
         var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
         var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
-        for (int n = 0; n < w.N; n++)
-        {
-            var gn = grad.Slice(n * o * positions, o * positions);
-            if (dWeight is not null)
-                Gemm.Multiply(false, true, o, taps, positions, gn, positions, cols.Slice(n * positions), width,
-                    CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, T.One, n == 0 ? T.Zero : T.One, Threads.Count);
-            if (dColumns is not null)
-                Gemm.Multiply(true, false, taps, positions, o, kernel, taps, gn, positions,
-                    CpuBackend.Data<T>(dColumns).AsSpan(n * positions), width, T.One, T.Zero, Threads.Count);
-        }
+        if (dWeight is not null)
+            Gemm.MultiplyBatch(false, true, o, taps, positions, grad, positions, o * positions, cols, width, positions,
+                CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, 0, w.N, sumBatch: true, T.One, T.Zero, Threads.Count);
+        if (dColumns is not null)
+            Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
+                CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width), width, positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count);
     }
 }

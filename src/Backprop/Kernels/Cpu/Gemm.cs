@@ -31,12 +31,7 @@ public static class Gemm
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, T alpha, T beta, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        CheckMatrix(transA ? k : m, transA ? m : k, lda, a.Length, nameof(a), nameof(lda));
-        CheckMatrix(transB ? n : k, transB ? k : n, ldb, b.Length, nameof(b), nameof(ldb));
-        CheckMatrix(m, n, ldc, c.Length, nameof(c), nameof(ldc));
+        CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -51,6 +46,55 @@ public static class Gemm
         fixed (T* pa = a, pb = b, pc = c)
             GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads);
     }
+
+    /// <summary>
+    /// A batch of products of one shape: item s reads A from <c>s·aBatch</c> and B from <c>s·bBatch</c> and writes C
+    /// at <c>s·cBatch</c>, or, with <paramref name="sumBatch"/>, all items add into one C (beta scales it once).
+    /// Strides of 0 share an operand. Items never split the sum over k, so the bits do not depend on the thread count.
+    /// </summary>
+    internal static unsafe void MultiplyBatch<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, int aBatch, ReadOnlySpan<T> b, int ldb, int bBatch, Span<T> c, int ldc, int cBatch,
+        int batch, bool sumBatch, T alpha, T beta, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(aBatch);
+        ArgumentOutOfRangeException.ThrowIfNegative(bBatch);
+        ArgumentOutOfRangeException.ThrowIfNegative(cBatch);
+        // the last item reaches furthest into each operand
+        long last = Math.Max(batch - 1, 0);
+        CheckOperands(transA, transB, m, n, k, Remaining(a.Length, last * aBatch), lda, Remaining(b.Length, last * bBatch), ldb,
+            Remaining(c.Length, sumBatch ? 0 : last * cBatch), ldc);
+        if (m == 0 || n == 0 || (batch == 0 && !sumBatch)) return;
+        if (k == 0 || batch == 0)
+        {
+            for (int s = 0; s < (sumBatch ? 1 : batch); s++) ScaleRows(m, n, c[(s * cBatch)..], ldc, beta);
+            return;
+        }
+        if (!GemmMicroKernel.IsSupported)
+        {
+            for (int s = 0; s < batch; s++)
+                GemmReference.Multiply(transA, transB, m, n, k, a[(s * aBatch)..], lda, b[(s * bBatch)..], ldb,
+                    c[(sumBatch ? 0 : s * cBatch)..], ldc, alpha, sumBatch && s > 0 ? T.One : beta);
+            return;
+        }
+        fixed (T* pa = a, pb = b, pc = c)
+            GemmBlocked.MultiplyBatch(transA, transB, m, n, k, pa, lda, aBatch, pb, ldb, bBatch, pc, ldc, sumBatch ? 0 : cBatch,
+                batch, sumBatch, alpha, beta, threads);
+    }
+
+    private static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb,
+        int cLength, int ldc)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix(transA ? k : m, transA ? m : k, lda, aLength, "a", nameof(lda));
+        CheckMatrix(transB ? n : k, transB ? k : n, ldb, bLength, "b", nameof(ldb));
+        CheckMatrix(m, n, ldc, cLength, "c", nameof(ldc));
+    }
+
+    private static int Remaining(int length, long start) => (int)Math.Clamp(length - start, -1, int.MaxValue);
 
     private static void CheckMatrix(int rows, int columns, int stride, int length, string name, string strideName)
     {

@@ -26,50 +26,82 @@ internal static unsafe class GemmBlocked
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
         T* c, int ldc, T alpha, T beta, int threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var job = new Job<T>
+        var job = NewJob(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+        if ((long)m * n * k <= SmallWork || job.FitsDots)
         {
-            A = a, ARow = transA ? 1 : lda, AStep = transA ? lda : 1,
-            B = b, BRow = transB ? 1 : ldb, BColumn = transB ? ldb : 1,
-            C = c, Ldc = ldc, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
-        };
-        long work = (long)m * n * k;
-        int rowTiles = (m + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
-        int columnTiles = (n + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
-        // fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every lane
-        if (n < GemmMicroKernel.Columns<T>() && job.AStep == 1 && job.BRow == 1 && work <= DotsWork)
-        {
-            GemmSkinnyKernels.Dots(m, n, k, a, job.ARow, b, job.BColumn, c, ldc, transposedC: false, alpha, beta);
+            job.Alone();
             return;
         }
-        if (work <= SmallWork)
+        SplitTiles(ref job, threads);
+    }
+
+    /// <summary>
+    /// A batch of products of one shape for m, n, k, batch ≥ 1: item s reads A + s·aBatch and B + s·bBatch and
+    /// writes C + s·cBatch, or, with <paramref name="sumBatch"/>, every item adds into the one C (beta scales it
+    /// once). Separate items go to threads whole, each computed as it would be alone; a summed batch is split
+    /// into slabs of C, each summing the items in order. Either way the result does not depend on the thread count.
+    /// </summary>
+    public static void MultiplyBatch<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, nint aBatch,
+        T* b, int ldb, nint bBatch, T* c, int ldc, nint cBatch, int batch, bool sumBatch, T alpha, T beta, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = NewJob(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+        job.Batch = batch;
+        job.ABatch = aBatch;
+        job.BBatch = bBatch;
+        job.CBatch = sumBatch ? 0 : cBatch;
+        job.SumBatch = sumBatch;
+        if (sumBatch)
         {
-            // A narrow C (few columns, many rows) wastes most vector lanes; when op(A)ᵀ has contiguous rows
-            // (A stored transposed), computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead fills them.
-            int swappedTiles = (n + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows * ((m + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>());
-            if (transA && 3 * swappedTiles < 2 * rowTiles * columnTiles) job = job.Transposed();
-            if (job.M <= GemmSkinnyKernels.FewRowsLimit && job.BColumn == 1)
-                GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C, job.Ldc, job.TransposedC, alpha, beta);
-            else Small(ref job);
+            SplitTiles(ref job, threads);
             return;
         }
-        // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.
+        job.SplitBatch = true;
+        job.Tiles = batch;
+        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(threads, batch));
+        ParallelFor.Run(job.Parts, ref job);
+    }
+
+    private static Job<T> NewJob<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
+        T* c, int ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> => new()
+    {
+        A = a, ARow = transA ? 1 : lda, AStep = transA ? lda : 1,
+        B = b, BRow = transB ? 1 : ldb, BColumn = transB ? ldb : 1,
+        C = c, Ldc = ldc, M = m, N = n, K = k, Alpha = alpha, Beta = beta, Batch = 1,
+    };
+
+    // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.
+    private static void SplitTiles<T>(ref Job<T> job, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rowTiles = (job.M + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
+        int columnTiles = (job.N + GemmMicroKernel.Columns<T>() - 1) / GemmMicroKernel.Columns<T>();
         job.SplitRows = rowTiles >= columnTiles;
         job.Tiles = job.SplitRows ? rowTiles : columnTiles;
+        long work = (long)job.M * job.N * job.K * job.Batch;
         job.Parts = (int)Math.Clamp(work / WorkPerPart, 1, Math.Min(threads, job.Tiles));
         ParallelFor.Run(job.Parts, ref job);
     }
 
-    private static int BlockK<T>() where T : unmanaged => sizeof(T) == 4 ? 256 : 192;
+    /// <summary>
+    /// The depth of a slice of k: at most 320 floats (240 doubles), so a 16-column panel of B stays in L1, and
+    /// k cut into equal slices, so no slice is a short remainder that pays a pass over C for little arithmetic.
+    /// </summary>
+    private static int BlockK<T>(int k) where T : unmanaged
+    {
+        int most = sizeof(T) == 4 ? 320 : 240, slices = (k + most - 1) / most;
+        return (k + slices - 1) / slices;
+    }
+
     private static int BlockM<T>() where T : unmanaged => sizeof(T) == 4 ? 144 : 96;
     private static int BlockN<T>() where T : unmanaged => sizeof(T) == 4 ? 2048 : 1024;
 
-    /// <summary>One product and how it is cut into parts; part p owns a slab of whole tiles of C.</summary>
+    /// <summary>One product (or batch of them) and how it is cut into parts; part p owns whole items or a slab of whole tiles of C.</summary>
     private struct Job<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* A, B, C;
-        public nint ARow, AStep, BRow, BColumn, Ldc;
-        public int M, N, K, Tiles, Parts;
-        public bool SplitRows;
+        public nint ARow, AStep, BRow, BColumn, Ldc, ABatch, BBatch, CBatch;
+        public int M, N, K, Batch, Tiles, Parts;
+        public bool SplitRows, SplitBatch, SumBatch;
 
         /// <summary>Whether this job computes Cᵀ: C's element (i, j) of the job lives at <c>C[j·Ldc + i]</c>.</summary>
         public bool TransposedC;
@@ -83,18 +115,64 @@ internal static unsafe class GemmBlocked
             M = N, N = M, TransposedC = !TransposedC,
         };
 
+        /// <summary>Item s of a batch as a job of its own; after the first item a summed batch adds to C.</summary>
+        public readonly Job<T> Item(int s) => this with
+        {
+            A = A + s * ABatch, B = B + s * BBatch, C = C + s * CBatch, Batch = 1,
+            Beta = SumBatch && s > 0 ? T.One : Beta,
+        };
+
+        /// <summary>The whole product on the calling thread, packed or (when small) read in place.</summary>
+        /// <summary>
+        /// Fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every
+        /// lane (and run on one thread up to <see cref="DotsWork"/>).
+        /// </summary>
+        public readonly bool FitsDots => N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
+
+        public readonly void Alone()
+        {
+            if (FitsDots)
+            {
+                GemmSkinnyKernels.Dots(M, N, K, A, ARow, B, BColumn, C, Ldc, TransposedC, Alpha, Beta);
+                return;
+            }
+            if ((long)M * N * K > SmallWork)
+            {
+                Packed(this, 0, M, 0, N);
+                return;
+            }
+            // A narrow C (few columns, many rows) wastes most vector lanes; when op(A)ᵀ has contiguous rows
+            // (A stored transposed), computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead fills them.
+            const int R = GemmMicroKernel.Rows;
+            int width = GemmMicroKernel.Columns<T>();
+            int tiles = (M + R - 1) / R * ((N + width - 1) / width), swappedTiles = (N + R - 1) / R * ((M + width - 1) / width);
+            var job = ARow == 1 && 3 * swappedTiles < 2 * tiles ? Transposed() : this;
+            if (job.M <= GemmSkinnyKernels.FewRowsLimit && job.BColumn == 1)
+                GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C, job.Ldc, job.TransposedC, Alpha, Beta);
+            else Small(ref job);
+        }
+
         public readonly void Invoke(int part)
         {
             int first = (int)((long)Tiles * part / Parts), last = (int)((long)Tiles * (part + 1) / Parts);
-            if (SplitRows)
+            if (SplitBatch)
             {
-                int rows = GemmMicroKernel.Rows;
-                Packed(this, first * rows, Math.Min(last * rows, M), 0, N);
+                for (int s = first; s < last; s++) Item(s).Alone();
+                return;
             }
-            else
+            for (int s = 0; s < Batch; s++)
             {
-                int columns = GemmMicroKernel.Columns<T>();
-                Packed(this, 0, M, first * columns, Math.Min(last * columns, N));
+                var item = Item(s);
+                if (SplitRows)
+                {
+                    int rows = GemmMicroKernel.Rows;
+                    Packed(item, first * rows, Math.Min(last * rows, M), 0, N);
+                }
+                else
+                {
+                    int columns = GemmMicroKernel.Columns<T>();
+                    Packed(item, 0, M, first * columns, Math.Min(last * columns, N));
+                }
             }
         }
     }
@@ -104,7 +182,7 @@ internal static unsafe class GemmBlocked
     {
         const int R = GemmMicroKernel.Rows;
         int width = GemmMicroKernel.Columns<T>();
-        int blockK = BlockK<T>(), blockM = BlockM<T>(), blockN = BlockN<T>();
+        int blockK = BlockK<T>(job.K), blockM = BlockM<T>(), blockN = BlockN<T>();
         T* packedA = PackBuffers<T>.A(blockM * blockK);
         T* packedB = PackBuffers<T>.B(blockK * RoundUp(Math.Min(blockN, j1 - j0), width));
         for (int jc = j0; jc < j1; jc += blockN)

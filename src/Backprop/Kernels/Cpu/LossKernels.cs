@@ -14,7 +14,7 @@ internal static class LossKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
-        var shifted = BufferPool<T>.Rent(n * classes, zeroed: false);
+        var shifted = BufferPool<T>.Rent(n * classes, clear: false);
         var rowMax = loss;  // loss is written last, so it holds each row's max until then
         for (int i = 0; i < n; i++)
         {

@@ -1,66 +1,91 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
 /// Sliding-window kernels over contiguous [N, C, H, W] planes: im2col and its transpose for convolution, and
 /// max and average pooling. Each walks output rows and, per kernel tap, only the output columns whose input
-/// lies inside the image, so the inner loops carry no bounds tests. Each call covers a range of channels (im2col,
-/// col2im) or of planes (pooling), so that parts of one call write disjoint memory and can run in parallel.
+/// lies inside the image, so the inner loops carry no bounds tests. Each call covers a range of rows of the columns
+/// (im2col) or of [N·C] planes (col2im, pooling), so that parts of one call write disjoint memory and can run in parallel.
 /// </summary>
 internal static class WindowKernels
 {
-    public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns, int c0, int c1) where T : unmanaged, INumber<T>
+    /// <summary>Rows [r0, r1) of the columns, row (c·kH + ki)·kW + kj holding that tap for every sample and output position.</summary>
+    public static unsafe void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns, int r0, int r1) where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
-        for (int c = c0; c < c1; c++)
-            for (int ki = 0; ki < w.KernelH; ki++)
-                for (int kj = 0; kj < w.KernelW; kj++)
+        fixed (T* source = x, target = columns)
+            for (int r = r0; r < r1; r++)
+            {
+                int c = r / (w.KernelH * w.KernelW), ki = r / w.KernelW % w.KernelH, kj = r % w.KernelW;
+                var (lo, hi) = ValidColumns(w, kj, outW);
+                int shift = kj * w.DilationW - w.PadW;
+                for (int n = 0; n < w.N; n++)
                 {
-                    var row = columns.Slice(((c * w.KernelH + ki) * w.KernelW + kj) * width, width);
-                    var (lo, hi) = ValidColumns(w, kj, outW);
-                    int shift = kj * w.DilationW - w.PadW;
-                    for (int n = 0; n < w.N; n++)
+                    T* image = source + (n * w.C + c) * plane;
+                    T* dst = target + (long)r * width + n * positions;
+                    for (int oy = 0; oy < outH; oy++, dst += outW)
                     {
-                        var image = x.Slice((n * w.C + c) * plane, plane);
-                        for (int oy = 0; oy < outH; oy++)
-                        {
-                            var dst = row.Slice(n * positions + oy * outW, outW);
-                            int iy = oy * w.StrideH - w.PadH + ki * w.DilationH;
-                            if (iy < 0 || iy >= w.H || lo >= hi) { dst.Clear(); continue; }
-                            var src = image.Slice(iy * w.W, w.W);
-                            dst[..lo].Clear();
-                            dst[hi..].Clear();
-                            if (w.StrideW == 1) src.Slice(lo + shift, hi - lo).CopyTo(dst[lo..hi]);
-                            else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * w.StrideW + shift];
-                        }
+                        int iy = oy * w.StrideH - w.PadH + ki * w.DilationH;
+                        if (iy < 0 || iy >= w.H || lo >= hi) { Clear(dst, outW); continue; }
+                        T* src = image + iy * w.W;
+                        Clear(dst, lo);
+                        Clear(dst + hi, outW - hi);
+                        if (w.StrideW == 1) Copy(src + lo + shift, dst + lo, hi - lo);
+                        else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * w.StrideW + shift];
                     }
                 }
+            }
     }
 
-    public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx, int c0, int c1) where T : unmanaged, INumber<T>
+    /// <summary>Adds the columns into planes [p0, p1) of dx (plane n·C + c), each tap in order, so every element sums in the same order.</summary>
+    public static unsafe void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx, int p0, int p1) where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
-        for (int c = c0; c < c1; c++)
-            for (int ki = 0; ki < w.KernelH; ki++)
-                for (int kj = 0; kj < w.KernelW; kj++)
-                {
-                    var row = columns.Slice(((c * w.KernelH + ki) * w.KernelW + kj) * width, width);
-                    var (lo, hi) = ValidColumns(w, kj, outW);
-                    int shift = kj * w.DilationW - w.PadW;
-                    for (int n = 0; n < w.N; n++)
+        fixed (T* source = columns, target = dx)
+            for (int p = p0; p < p1; p++)
+            {
+                int n = p / w.C, c = p % w.C;
+                T* image = target + (long)p * plane;
+                for (int ki = 0; ki < w.KernelH; ki++)
+                    for (int kj = 0; kj < w.KernelW; kj++)
                     {
-                        var image = dx.Slice((n * w.C + c) * plane, plane);
-                        for (int oy = 0; oy < outH; oy++)
+                        var (lo, hi) = ValidColumns(w, kj, outW);
+                        int shift = kj * w.DilationW - w.PadW;
+                        T* src = source + (long)((c * w.KernelH + ki) * w.KernelW + kj) * width + n * positions;
+                        for (int oy = 0; oy < outH; oy++, src += outW)
                         {
                             int iy = oy * w.StrideH - w.PadH + ki * w.DilationH;
                             if (iy < 0 || iy >= w.H) continue;
-                            var src = row.Slice(n * positions + oy * outW, outW);
-                            var dst = image.Slice(iy * w.W, w.W);
-                            for (int ox = lo; ox < hi; ox++) dst[ox * w.StrideW + shift] += src[ox];
+                            T* dst = image + iy * w.W;
+                            if (w.StrideW == 1) Add(src + lo, dst + lo + shift, hi - lo);
+                            else for (int ox = lo; ox < hi; ox++) dst[ox * w.StrideW + shift] += src[ox];
                         }
                     }
-                }
+            }
+    }
+
+    // the short runs of a window row, a vector at a time
+    private static unsafe void Copy<T>(T* src, T* dst, int count) where T : unmanaged
+    {
+        int i = 0;
+        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < count; i++) dst[i] = src[i];
+    }
+
+    private static unsafe void Add<T>(T* src, T* dst, int count) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        for (; i < count; i++) dst[i] += src[i];
+    }
+
+    private static unsafe void Clear<T>(T* dst, int count) where T : unmanaged
+    {
+        int i = 0;
+        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Store(Vector256<T>.Zero, dst + i);
+        for (; i < count; i++) dst[i] = default;
     }
 
     // output columns ox with 0 ≤ ox·stride − pad + kj·dilation < W
@@ -74,9 +99,17 @@ internal static class WindowKernels
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 
-    public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
+        if (typeof(T) == typeof(float) && MaxPool2x2.Handles(w))
+        {
+            fixed (T* source = x, target = y)
+            fixed (long* winners = indices)
+                for (int p = p0; p < p1; p++)
+                    MaxPool2x2.Plane((float*)source + (long)p * plane, w, (float*)target + (long)p * outH * outW, winners + (long)p * outH * outW);
+            return;
+        }
         for (int p = p0; p < p1; p++)
         {
             var image = x.Slice(p * plane, plane);

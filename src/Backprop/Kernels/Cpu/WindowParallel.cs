@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// Runs the <see cref="WindowKernels"/> split over channels (im2col, col2im) or [N·C] planes (pooling) on
+/// Runs the <see cref="WindowKernels"/> split over rows of the columns (im2col) or [N·C] planes (col2im, pooling) on
 /// <see cref="Threads.Count"/> threads; every part writes its own rows or planes, so results do not depend on the split.
 /// </summary>
 internal static unsafe class WindowParallel
@@ -14,10 +14,10 @@ internal static unsafe class WindowParallel
     private const int MinParallelWork = 1 << 15;
 
     public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Run(Kind.Im2Col, x, w, columns, default, w.C, columns.Length);
+        Run(Kind.Im2Col, x, w, columns, default, w.C * w.KernelH * w.KernelW, columns.Length);
 
     public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Run(Kind.Col2Im, columns, w, dx, default, w.C, columns.Length);
+        Run(Kind.Col2Im, columns, w, dx, default, w.N * w.C, columns.Length);
 
     public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices) where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.MaxPool, x, w, y, indices, w.N * w.C, x.Length);
