@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using static Backprop.Bench.TrainingCases;
 
 namespace Backprop.Bench;
 
 /// <summary>
 /// A training step with plain tensors and <see cref="F"/>: forward, backward, then SGD under
-/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place over the parameters' spans (as Optim.SGD), then ∂p ← 0.
+/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place, one vectorized pass per parameter (as Optim.SGD), then ∂p ← 0.
 /// </summary>
 public abstract class TrainingStepWorkload : IWorkload
 {
@@ -38,8 +39,7 @@ public abstract class TrainingStepWorkload : IWorkload
             {
                 var w = p.AsSpan<float>();
                 var g = p.Grad!.AsSpan<float>();
-                float lr = LearningRate;
-                for (int i = 0; i < w.Length; i++) w[i] -= lr * g[i];
+                TensorPrimitives.MultiplyAdd(g, -LearningRate, w, w);
                 g.Clear();
             }
     }

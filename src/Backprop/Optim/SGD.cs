@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Backprop.Optim;
 
@@ -37,6 +38,11 @@ public sealed class SGD : Optimizer
     {
         T lr = T.CreateChecked(LearningRate), decay = T.CreateChecked(WeightDecay), mu = T.CreateChecked(Momentum);
         T kept = T.CreateChecked(1 - Dampening);
+        if (Momentum == 0 && WeightDecay == 0)
+        {
+            TensorPrimitives.MultiplyAdd(grad, -lr, w, w);  // w ← w − lr·g in one vectorized pass
+            return;
+        }
         if (Momentum == 0)
         {
             for (int i = 0; i < w.Length; i++) w[i] -= lr * (grad[i] + decay * w[i]);
