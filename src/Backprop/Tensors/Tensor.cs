@@ -93,8 +93,9 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// The gradient accumulated by backward passes into this leaf (null until the first one).
-    /// Set it to null to clear it.
+    /// The gradient accumulated by backward passes into this leaf (null until the first one). Later passes without
+    /// createGraph add into it in place, as PyTorch does, so a copy taken earlier must be cloned. Set it to null to
+    /// clear it, or zero it in place to keep its memory.
     /// </summary>
     public Tensor? Grad
     {
