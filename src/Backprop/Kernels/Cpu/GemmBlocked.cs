@@ -136,6 +136,11 @@ internal static unsafe class GemmBlocked
                 GemmSkinnyKernels.Dots(M, N, K, A, ARow, B, BColumn, C, Ldc, TransposedC, Alpha, Beta);
                 return;
             }
+            if (K <= GemmSkinnyKernels.ShortKLimit && !TransposedC && (long)M * N * K <= SmallWork)
+            {
+                GemmSkinnyKernels.ShortK(M, N, K, A, ARow, AStep, B, BRow, BColumn, C, Ldc, Alpha, Beta);
+                return;
+            }
             if ((long)M * N * K > SmallWork)
             {
                 Packed(this, 0, M, 0, N);

@@ -7,8 +7,8 @@ namespace Backprop.Kernels.Cpu;
 
 /// <summary>
 /// Products whose C is too thin for the 6 × 16 register tile, which would leave most of its lanes or rows idle:
-/// a few columns with both operands contiguous along k (a classifier's x·Wᵀ), and a few rows (a small layer's
-/// weight gradient). Each element of C is summed in the same order wherever it falls, so which tile computes it
+/// a few columns with both operands contiguous along k (a classifier's x·Wᵀ), a few rows (a small layer's
+/// weight gradient), and a short k (a layer on 2-D points), where the tile's cost is all in loading and storing C. Each element of C is summed in the same order wherever it falls, so which tile computes it
 /// never changes its bits.
 /// </summary>
 internal static unsafe class GemmSkinnyKernels
@@ -93,6 +93,13 @@ internal static unsafe class GemmSkinnyKernels
         return Avx.MaskLoad((double*)address, mask.AsDouble()).As<double, T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaskStore<T>(T* address, Vector256<T> mask, Vector256<T> value) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) Avx.MaskStore((float*)address, mask.AsSingle(), value.AsSingle());
+        else Avx.MaskStore((double*)address, mask.AsDouble(), value.AsDouble());
+    }
+
     // the lane sums of four accumulators, by pairwise horizontal adds (fewer steps than four separate sums)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreSums<T>(Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3, T* sums) where T : unmanaged
@@ -171,6 +178,56 @@ internal static unsafe class GemmSkinnyKernels
         c00.Store(sums); c01.Store(sums + w); c02.Store(sums + 2 * w); c03.Store(sums + 3 * w);
         c10.Store(sums + 4 * w); c11.Store(sums + 5 * w); c12.Store(sums + 6 * w); c13.Store(sums + 7 * w);
         c20.Store(sums + 8 * w); c21.Store(sums + 9 * w); c22.Store(sums + 10 * w); c23.Store(sums + 11 * w);
+    }
+
+    /// <summary>The longest k that <see cref="ShortK{T}"/> handles.</summary>
+    public const int ShortKLimit = 4;
+
+    /// <summary>
+    /// C = alpha·A·B + beta·C for k ≤ <see cref="ShortKLimit"/> in one pass over C, row by row, with the k rows of B
+    /// kept in L1 (copied row-major first when B is stored transposed). A(r, p) is <c>a[r·aRow + p·aStep]</c>,
+    /// B(p, j) is <c>b[p·bRow + j·bColumn]</c>. Each element is summed in the register tile's order.
+    /// </summary>
+    public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
+        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (bColumn != 1)
+        {
+            T* rows = PackBuffers<T>.B(k * n);
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) rows[p * n + j] = b[p * bRow + j * bColumn];
+            b = rows;
+            bRow = n;
+        }
+        int w = Vector256<T>.Count;
+        var va = Vector256.Create(alpha);
+        var vb = Vector256.Create(beta);
+        bool readC = beta != T.Zero;
+        T* b1 = b + Math.Min(1, k - 1) * bRow, b2 = b + Math.Min(2, k - 1) * bRow, b3 = b + Math.Min(3, k - 1) * bRow;
+        for (int i = 0; i < m; i++, a += aRow, c += ldc)
+        {
+            Vector256<T> x0 = Vector256.Create(a[0]), x1 = Vector256.Create(a[Math.Min(1, k - 1) * aStep]);
+            Vector256<T> x2 = Vector256.Create(a[Math.Min(2, k - 1) * aStep]), x3 = Vector256.Create(a[Math.Min(3, k - 1) * aStep]);
+            int j = 0;
+            for (; j <= n - w; j += w)
+            {
+                var sum = x0 * Vector256.Load(b + j);
+                if (k > 1) sum = GemmMicroKernel.MulAdd(x1, Vector256.Load(b1 + j), sum);
+                if (k > 2) sum = GemmMicroKernel.MulAdd(x2, Vector256.Load(b2 + j), sum);
+                if (k > 3) sum = GemmMicroKernel.MulAdd(x3, Vector256.Load(b3 + j), sum);
+                (readC ? GemmMicroKernel.MulAdd(va, sum, vb * Vector256.Load(c + j)) : va * sum).Store(c + j);
+            }
+            if (j < n)
+            {
+                // the ragged end of the row through a mask: lanes past it are neither read nor written
+                var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(n - j)));
+                var sum = x0 * MaskLoad(b + j, mask);
+                if (k > 1) sum = GemmMicroKernel.MulAdd(x1, MaskLoad(b1 + j, mask), sum);
+                if (k > 2) sum = GemmMicroKernel.MulAdd(x2, MaskLoad(b2 + j, mask), sum);
+                if (k > 3) sum = GemmMicroKernel.MulAdd(x3, MaskLoad(b3 + j, mask), sum);
+                MaskStore(c + j, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * MaskLoad(c + j, mask)) : va * sum);
+            }
+        }
     }
 
     // Combine on up to four neighbours of a row of C at once, with the same arithmetic; lanes past the edge are
