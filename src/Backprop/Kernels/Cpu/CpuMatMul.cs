@@ -31,12 +31,21 @@ internal static class CpuMatMul
     }
 
     /// <summary>y = x·wᵀ + b over the rows of x: y starts as copies of the bias and one GEMM adds the product to it.</summary>
-    public static void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = y.Numel / Math.Max(outFeatures, 1);
         if (!x.IsContiguous) x = Copy(x);
         if (!Layout(w, out bool wTransposed, out int ldw)) { w = Copy(w); Layout(w, out wTransposed, out ldw); }
         var output = CpuBackend.Data<T>(y).AsSpan(0, y.Numel);
+        if (bias is not null && bias.IsContiguous && rows > 0 && inFeatures is > 0 and <= GemmSkinnyKernels.ShortKLimit)
+        {
+            // few inputs (points in the plane): one pass writes x·wᵀ + b, with no rows of bias written first
+            fixed (T* px = CpuBackend.Data<T>(x).AsSpan(x.offset), pw = CpuBackend.Data<T>(w).AsSpan(w.offset),
+                   pb = CpuBackend.Data<T>(bias).AsSpan(bias.offset), py = output)
+                GemmSkinnyKernels.ShortKWithBias(rows, outFeatures, inFeatures, px, inFeatures, pw,
+                    wTransposed ? ldw : 1, wTransposed ? 1 : ldw, pb, py, outFeatures);
+            return;
+        }
         T beta = T.Zero;
         if (bias is not null && rows > 0)
         {

@@ -189,7 +189,20 @@ internal static unsafe class GemmSkinnyKernels
     /// B(p, j) is <c>b[p·bRow + j·bColumn]</c>. Each element is summed in the register tile's order.
     /// </summary>
     public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
-        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ShortKRows(m, n, k, a, aRow, aStep, b, bRow, bColumn, c, ldc, alpha, beta, null);
+
+    /// <summary>
+    /// <see cref="ShortK{T}"/> that adds
+    /// <paramref name="bias"/>[j] to every row (a linear layer on few inputs), with beta 0: C is written, never read.
+    /// The bits equal a product onto rows prefilled with the bias.
+    /// </summary>
+    public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias, T* c, nint ldc)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ShortKRows(m, n, k, a, lda, 1, b, bRow, bColumn, c, ldc, T.One, T.One, bias);
+
+    private static void ShortKRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
+        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (bColumn != 1)
         {
@@ -215,7 +228,8 @@ internal static unsafe class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, Vector256.Load(b1 + j), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, Vector256.Load(b2 + j), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, Vector256.Load(b3 + j), sum);
-                (readC ? GemmMicroKernel.MulAdd(va, sum, vb * Vector256.Load(c + j)) : va * sum).Store(c + j);
+                var old = bias is null ? (readC ? Vector256.Load(c + j) : default) : Vector256.Load(bias + j);
+                (readC ? GemmMicroKernel.MulAdd(va, sum, vb * old) : va * sum).Store(c + j);
             }
             if (j < n)
             {
@@ -225,7 +239,8 @@ internal static unsafe class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, MaskLoad(b1 + j, mask), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, MaskLoad(b2 + j, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, MaskLoad(b3 + j, mask), sum);
-                MaskStore(c + j, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * MaskLoad(c + j, mask)) : va * sum);
+                var old = bias is null ? (readC ? MaskLoad(c + j, mask) : default) : MaskLoad(bias + j, mask);
+                MaskStore(c + j, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * old) : va * sum);
             }
         }
     }
