@@ -134,11 +134,21 @@ internal static unsafe class GemmSkinnyKernels
             nint step = ldb;
             if (columns < width)
             {
+                // the ragged block through masks (lanes past the edge read as zeros, never touched in B)
                 panel = PackBuffers<T>.B(k * width);
+                int w = Vector256<T>.Count;
+                var lanes = Vector256<T>.Indices;
+                Vector256<T> m0 = Vector256.LessThan(lanes, Vector256.Create(T.CreateTruncating(columns)));
+                Vector256<T> m1 = Vector256.LessThan(lanes, Vector256.Create(T.CreateTruncating(columns - w)));
+                Vector256<T> m2 = Vector256.LessThan(lanes, Vector256.Create(T.CreateTruncating(columns - 2 * w)));
+                Vector256<T> m3 = Vector256.LessThan(lanes, Vector256.Create(T.CreateTruncating(columns - 3 * w)));
                 for (int p = 0; p < k; p++)
                 {
-                    new ReadOnlySpan<T>(b + p * ldb + j0, columns).CopyTo(new Span<T>(panel + p * width, columns));
-                    new Span<T>(panel + p * width + columns, width - columns).Clear();
+                    T* source = b + p * ldb + j0, target = panel + p * width;
+                    MaskLoad(source, m0).Store(target);
+                    MaskLoad(source + w, m1).Store(target + w);
+                    MaskLoad(source + 2 * w, m2).Store(target + 2 * w);
+                    MaskLoad(source + 3 * w, m3).Store(target + 3 * w);
                 }
                 step = width;
             }
