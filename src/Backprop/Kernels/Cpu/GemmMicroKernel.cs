@@ -149,13 +149,15 @@ internal static unsafe class GemmMicroKernel
             MaskStore(c, mask, readC ? MulAdd(alpha, sum, beta * MaskLoad(c, mask)) : alpha * sum);
     }
 
-    private static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
+    /// <summary>Loads the lanes of <paramref name="mask"/> (others read as zero and are never touched in memory).</summary>
+    public static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
     {
         if (typeof(T) == typeof(float)) return Avx.MaskLoad((float*)address, mask.AsSingle()).As<float, T>();
         return Avx.MaskLoad((double*)address, mask.AsDouble()).As<double, T>();
     }
 
-    private static void MaskStore<T>(T* address, Vector256<T> mask, Vector256<T> value) where T : unmanaged
+    /// <summary>Stores the lanes of <paramref name="mask"/>; memory under the other lanes is left alone.</summary>
+    public static void MaskStore<T>(T* address, Vector256<T> mask, Vector256<T> value) where T : unmanaged
     {
         if (typeof(T) == typeof(float)) Avx.MaskStore((float*)address, mask.AsSingle(), value.AsSingle());
         else Avx.MaskStore((double*)address, mask.AsDouble(), value.AsDouble());

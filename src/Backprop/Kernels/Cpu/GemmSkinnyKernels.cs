@@ -71,33 +71,19 @@ internal static unsafe class GemmSkinnyKernels
         {
             // the ragged end of k is read through a mask, as zeros
             var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(k - p)));
-            var x0 = MaskLoad(a0 + p, mask);
-            var x1 = MaskLoad(a1 + p, mask);
-            var y = MaskLoad(b0 + p, mask);
+            var x0 = GemmMicroKernel.MaskLoad(a0 + p, mask);
+            var x1 = GemmMicroKernel.MaskLoad(a1 + p, mask);
+            var y = GemmMicroKernel.MaskLoad(b0 + p, mask);
             s00 = GemmMicroKernel.MulAdd(x0, y, s00); s10 = GemmMicroKernel.MulAdd(x1, y, s10);
-            y = MaskLoad(b1 + p, mask);
+            y = GemmMicroKernel.MaskLoad(b1 + p, mask);
             s01 = GemmMicroKernel.MulAdd(x0, y, s01); s11 = GemmMicroKernel.MulAdd(x1, y, s11);
-            y = MaskLoad(b2 + p, mask);
+            y = GemmMicroKernel.MaskLoad(b2 + p, mask);
             s02 = GemmMicroKernel.MulAdd(x0, y, s02); s12 = GemmMicroKernel.MulAdd(x1, y, s12);
-            y = MaskLoad(b3 + p, mask);
+            y = GemmMicroKernel.MaskLoad(b3 + p, mask);
             s03 = GemmMicroKernel.MulAdd(x0, y, s03); s13 = GemmMicroKernel.MulAdd(x1, y, s13);
         }
         StoreSums(s00, s01, s02, s03, sums);
         StoreSums(s10, s11, s12, s13, sums + 4);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float)) return Avx.MaskLoad((float*)address, mask.AsSingle()).As<float, T>();
-        return Avx.MaskLoad((double*)address, mask.AsDouble()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MaskStore<T>(T* address, Vector256<T> mask, Vector256<T> value) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float)) Avx.MaskStore((float*)address, mask.AsSingle(), value.AsSingle());
-        else Avx.MaskStore((double*)address, mask.AsDouble(), value.AsDouble());
     }
 
     // the lane sums of four accumulators, by pairwise horizontal adds (fewer steps than four separate sums)
@@ -145,10 +131,10 @@ internal static unsafe class GemmSkinnyKernels
                 for (int p = 0; p < k; p++)
                 {
                     T* source = b + p * ldb + j0, target = panel + p * width;
-                    MaskLoad(source, m0).Store(target);
-                    MaskLoad(source + w, m1).Store(target + w);
-                    MaskLoad(source + 2 * w, m2).Store(target + 2 * w);
-                    MaskLoad(source + 3 * w, m3).Store(target + 3 * w);
+                    GemmMicroKernel.MaskLoad(source, m0).Store(target);
+                    GemmMicroKernel.MaskLoad(source + w, m1).Store(target + w);
+                    GemmMicroKernel.MaskLoad(source + 2 * w, m2).Store(target + 2 * w);
+                    GemmMicroKernel.MaskLoad(source + 3 * w, m3).Store(target + 3 * w);
                 }
                 step = width;
             }
@@ -245,12 +231,12 @@ internal static unsafe class GemmSkinnyKernels
             {
                 // the ragged end of the row through a mask: lanes past it are neither read nor written
                 var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(n - j)));
-                var sum = x0 * MaskLoad(b + j, mask);
-                if (k > 1) sum = GemmMicroKernel.MulAdd(x1, MaskLoad(b1 + j, mask), sum);
-                if (k > 2) sum = GemmMicroKernel.MulAdd(x2, MaskLoad(b2 + j, mask), sum);
-                if (k > 3) sum = GemmMicroKernel.MulAdd(x3, MaskLoad(b3 + j, mask), sum);
-                var old = bias is null ? (readC ? MaskLoad(c + j, mask) : default) : MaskLoad(bias + j, mask);
-                MaskStore(c + j, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * old) : va * sum);
+                var sum = x0 * GemmMicroKernel.MaskLoad(b + j, mask);
+                if (k > 1) sum = GemmMicroKernel.MulAdd(x1, GemmMicroKernel.MaskLoad(b1 + j, mask), sum);
+                if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2 + j, mask), sum);
+                if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3 + j, mask), sum);
+                var old = bias is null ? (readC ? GemmMicroKernel.MaskLoad(c + j, mask) : default) : GemmMicroKernel.MaskLoad(bias + j, mask);
+                GemmMicroKernel.MaskStore(c + j, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * old) : va * sum);
             }
         }
     }
