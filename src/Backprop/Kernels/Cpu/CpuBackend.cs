@@ -17,17 +17,17 @@ internal sealed class CpuBackend : IBackend
         $"A tensor of shape {Shapes.Format(t.shape)} was used after the TensorScope that made it ended, so its memory now " +
         "belongs to other tensors. Read what you need inside the scope, or call scope.Keep(tensor) to exempt it.");
 
-    public Storage Allocate(DType dtype, int length) => Allocate(dtype, length, zeroed: true);
+    public Storage Allocate(DType dtype, int length) => Allocate(dtype, length, clear: true);
 
-    public Storage AllocateUninitialized(DType dtype, int length) => Allocate(dtype, length, zeroed: false);
+    public Storage AllocateUninitialized(DType dtype, int length) => Allocate(dtype, length, clear: false);
 
-    private static Storage Allocate(DType dtype, int length, bool zeroed)
+    private static Storage Allocate(DType dtype, int length, bool clear)
     {
         Storage storage = dtype switch
         {
-            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, clear: zeroed)),
-            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, clear: zeroed)),
-            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, clear: zeroed)),
+            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, clear)),
+            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, clear)),
+            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, clear)),
         };
         storage.pass = Engine.RecyclingPass;
         TensorScope.Adopt(storage);
