@@ -6,7 +6,8 @@ namespace Backprop;
 /// same size, so a training loop stops allocating after its first step and the garbage collector stays idle.
 /// Parameters, gradients stored in <see cref="Tensor.Grad"/>, module buffers, optimizer state and tensors passed
 /// to <see cref="Keep"/> are exempt. Using any other tensor made in the scope after it ended throws an error that
-/// says so, instead of reading memory that another tensor now owns.
+/// says so, instead of reading memory that another tensor now owns. Open it with <c>using</c>: a scope never
+/// disposed keeps every CPU tensor made after it on this thread alive.
 /// </summary>
 /// <example><code>
 /// for (int step = 0; step &lt; steps; step++)
