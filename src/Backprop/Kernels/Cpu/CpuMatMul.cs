@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
