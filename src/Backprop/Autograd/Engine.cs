@@ -68,8 +68,8 @@ internal static class Engine
                 {
                     var g = leaf.pendingGrad!;
                     if (createGraph) leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
-                    else if (leaf.Grad is { } existing && TryAddInPlace(existing, g)) { }
-                    else leaf.Grad = leaf.Grad is null ? g.Contiguous().Detach() : leaf.Grad + g;
+                    else if (leaf.Grad is null) leaf.Grad = g.Contiguous().Detach();
+                    else if (!TryAddInPlace(leaf.Grad, g)) leaf.Grad += g;
                 }
             }
             if (!retainGraph) foreach (var n in visited) n.Release();

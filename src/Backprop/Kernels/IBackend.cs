@@ -150,14 +150,8 @@ public interface IBackend
     /// dx = g·weight, dWeight = gᵀ·x over all rows, dBias = the column sums of g; each only when asked for.
     /// A backend without a fused version computes them with tensor ops.
     /// </summary>
-    (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias)
-    {
-        int outFeatures = weight.shape[0], rowCount = g.Numel / Math.Max(outFeatures, 1);
-        var rows = g.Reshape(rowCount, outFeatures);
-        return (needDx ? g.MatMul(weight) : null,
-            needDWeight ? rows.MT.MatMul(x.Reshape(rowCount, weight.shape[1])) : null,
-            needDBias ? rows.Sum(0) : null);
-    }
+    (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>
+        F.LinearGradients(x, weight, g, needDx, needDWeight, needDBias);
 
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);

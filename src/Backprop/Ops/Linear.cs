@@ -21,7 +21,7 @@ public static partial class F
             if (bias.NDim != 1 || bias.shape[0] != weight.shape[0])
                 throw new ArgumentException($"Linear: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{weight.shape[0]}]");
         }
-        int inFeatures = weight.shape[1], outFeatures = weight.shape[0], rowCount = Shapes.Numel(x.shape[..^1]);
+        int outFeatures = weight.shape[0];
         int[] outShape = [.. x.shape[..^1], outFeatures];
         var y = Tensor.Uninitialized(outShape, x.DType, x.Device);
         x.Backend.Linear(x, weight, bias, y);   // one GEMM onto the bias rows: no transposed copy, no broadcast add
@@ -29,16 +29,21 @@ public static partial class F
         return Op.Record("Linear", y, inputs, g =>
         {
             bool needBias = bias is { RequiresGrad: true };
-            if (!Autograd.IsGradEnabled)
-            {
-                var (dxFused, dwFused, dbFused) = x.Backend.LinearBackward(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias);
-                return bias is null ? [dxFused, dwFused] : [dxFused, dwFused, dbFused];
-            }
-            // with createGraph, the rule in tensor ops, so it differentiates again; dW = gᵀ·x and db = Σ rows of g
-            var rows = g.Reshape(rowCount, outFeatures);
-            var dx = x.RequiresGrad ? g.MatMul(weight) : null;
-            var dw = weight.RequiresGrad ? rows.MT.MatMul(x.Reshape(rowCount, inFeatures)) : null;
-            return bias is null ? [dx, dw] : [dx, dw, needBias ? rows.Sum(0) : null];
+            // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
+            var (dx, dw, db) = Autograd.IsGradEnabled
+                ? LinearGradients(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias)
+                : x.Backend.LinearBackward(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias);
+            return bias is null ? [dx, dw] : [dx, dw, db];
         });
+    }
+
+    /// <summary>Linear's gradients in tensor ops: dx = g·W, dW = gᵀ·x and db = Σ rows of g, each only when asked for.</summary>
+    internal static (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearGradients(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias)
+    {
+        int outFeatures = weight.shape[0], rowCount = Shapes.Numel(x.shape[..^1]);
+        var rows = g.Reshape(rowCount, outFeatures);
+        return (needDx ? g.MatMul(weight) : null,
+            needDWeight ? rows.MT.MatMul(x.Reshape(rowCount, weight.shape[1])) : null,
+            needDBias ? rows.Sum(0) : null);
     }
 }

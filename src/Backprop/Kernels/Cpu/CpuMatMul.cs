@@ -30,7 +30,10 @@ internal static class CpuMatMul
         }
     }
 
-    /// <summary>y = x·wᵀ + b over the rows of x: y starts as copies of the bias and one GEMM adds the product to it.</summary>
+    /// <summary>
+    /// y = x·wᵀ + b over the rows of x: y starts as copies of the bias and one GEMM adds the product to it, or, with at
+    /// most four inputs, one pass writes product and bias together.
+    /// </summary>
     public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = y.Numel / Math.Max(outFeatures, 1);

@@ -8,8 +8,8 @@ namespace Backprop.Kernels.Cpu;
 /// <summary>
 /// Products whose C is too thin for the 6 × 16 register tile, which would leave most of its lanes or rows idle:
 /// a few columns with both operands contiguous along k (a classifier's x·Wᵀ), a few rows (a small layer's
-/// weight gradient), and a short k (a layer on 2-D points), where the tile's cost is all in loading and storing C. Each element of C is summed in the same order wherever it falls, so which tile computes it
-/// never changes its bits.
+/// weight gradient), and a short k (a layer on 2-D points), where the tile's cost is all in loading and storing C.
+/// Each element of C is summed in the same order wherever it falls, so which tile computes it never changes its bits.
 /// </summary>
 internal static unsafe class GemmSkinnyKernels
 {
@@ -42,7 +42,7 @@ internal static unsafe class GemmSkinnyKernels
                 for (int r = 0; r < rows; r++)
                     for (int j = 0; j < columns; j++)
                     {
-                        T* target = transposedC ? c + (j0 + j) * ldc + i0 + r : c + (i0 + r) * ldc + j0 + j;
+                        T* target = c + (j0 + j) * ldc + i0 + r;
                         *target = Combine(alpha, sums[r * 4 + j], beta, *target);
                     }
             }
@@ -189,9 +189,8 @@ internal static unsafe class GemmSkinnyKernels
         ShortKRows(m, n, k, a, aRow, aStep, b, bRow, bColumn, c, ldc, alpha, beta, null);
 
     /// <summary>
-    /// <see cref="ShortK{T}"/> that adds
-    /// <paramref name="bias"/>[j] to every row (a linear layer on few inputs), with beta 0: C is written, never read.
-    /// The bits equal a product onto rows prefilled with the bias.
+    /// C = A·B + bias[j] on every row (a linear layer on few inputs), with A row-major: C is written, never read, and
+    /// its bits equal those of <see cref="ShortK{T}"/> onto rows prefilled with the bias.
     /// </summary>
     public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias, T* c, nint ldc)
         where T : unmanaged, IFloatingPointIeee754<T> =>
