@@ -85,6 +85,20 @@ public class GemmTests
                 iter: 300, threads: 1);
 
     [Fact]
+    public void Few_row_tiles_read_b_in_place_only_where_the_read_stays_inside_b() =>
+        Gen.Select(Gen.Int[1, 40], Gen.Int[1, 70], Gen.Int[0, 9], Gen.Int[1, 4]).Sample((k, n, padding, vectors) =>
+        {
+            int ldb = n + padding, width = 8 * vectors, end = (k - 1) * ldb + n;
+            for (int j0 = 0; j0 < n; j0 += 32)
+            {
+                int rows = GemmSkinnyKernels.RowsReadableInPlace(k, n, ldb, j0, width);
+                Assert.InRange(rows, 0, k);
+                if (rows > 0) Assert.True((rows - 1) * ldb + j0 + width <= end, $"row {rows - 1} reads past the end");
+                if (rows < k) Assert.True(rows * ldb + j0 + width > end, $"row {rows} could have been read in place");
+            }
+        }, iter: 500, threads: 1);
+
+    [Fact]
     public void The_same_product_twice_gives_the_same_bits()
     {
         var test = new Case(300, 257, 129, true, false, Beta: 1);

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -88,21 +90,36 @@ internal struct SigmoidOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingP
 internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T x, T p, T q) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
-    // Max propagates NaN and ranks +0 above −0, exactly as Apply
-    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Max(x, T.Zero, y); return true; }
+
+    // x with its lanes at or below zero cleared: NaN compares false, so it passes, as in Apply
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        ref T xs = ref MemoryMarshal.GetReference(x);
+        ref T ys = ref MemoryMarshal.GetReference(y);
+        int w = Vector256<T>.Count, i = 0;
+        for (; i <= x.Length - w; i += w)
+        {
+            var v = Vector256.LoadUnsafe(ref xs, (nuint)i);
+            Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<T>.Zero)).StoreUnsafe(ref ys, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] = Apply(x[i], p, q);
+        return true;
+    }
 }
 internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T a, T b) => b > T.Zero ? a : T.Zero;
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var mask = Vector.GreaterThan(new Vector<T>(b.Slice(i)), Vector<T>.Zero);
-                Vector.ConditionalSelect(mask, new Vector<T>(a.Slice(i)), Vector<T>.Zero).CopyTo(y.Slice(i));
-            }
+        ref T @as = ref MemoryMarshal.GetReference(a);
+        ref T bs = ref MemoryMarshal.GetReference(b);
+        ref T ys = ref MemoryMarshal.GetReference(y);
+        int w = Vector256<T>.Count, i = 0;
+        for (; i <= a.Length - w; i += w)
+        {
+            var positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref bs, (nuint)i), Vector256<T>.Zero);
+            (Vector256.LoadUnsafe(ref @as, (nuint)i) & positive).StoreUnsafe(ref ys, (nuint)i);
+        }
         for (; i < a.Length; i++) y[i] = Apply(a[i], b[i]);
         return true;
     }
