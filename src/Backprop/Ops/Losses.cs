@@ -108,7 +108,8 @@ public static partial class F
             throw new ArgumentException($"{op}: target must hold Int64 class indices, got {target.DType} with shape {Shapes.Format(target.shape)}");
         if (target.NDim != 1 || target.shape[0] != scores.shape[0])
             throw new ArgumentException($"{op}: target {Shapes.Format(target.shape)} does not match input {Shapes.Format(scores.shape)}: expected [{scores.shape[0]}]");
-        var classes = target.ToArray<long>();
+        // read in place on the CPU: this runs every training step
+        ReadOnlySpan<long> classes = target.Device == Device.Cpu && target.IsContiguous ? target.AsSpan<long>() : target.ToArray<long>();
         for (int i = 0; i < classes.Length; i++)
             if (classes[i] < 0 || classes[i] >= scores.shape[1])
                 throw new ArgumentException($"{op}: row {i} has target class index {classes[i]}, out of range for {scores.shape[1]} classes (input {Shapes.Format(scores.shape)})");

@@ -23,9 +23,10 @@ namespace Backprop;
 public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? t_current;
+    [ThreadStatic] private static List<Storage>? t_spareList;   // the last ended scope's list, so a loop's scopes reuse one
 
     private readonly TensorScope? _outer;
-    private readonly List<Storage> _storages = [];
+    private readonly List<Storage> _storages;
     private readonly int _threadId = Environment.CurrentManagedThreadId;
     private bool _ended;
 
@@ -34,6 +35,8 @@ public sealed class TensorScope : IDisposable
     {
         _outer = t_current;
         t_current = this;
+        _storages = t_spareList ?? [];
+        t_spareList = null;
     }
 
     /// <summary>Number of storages this scope will release when it ends.</summary>
@@ -68,6 +71,7 @@ public sealed class TensorScope : IDisposable
         foreach (var s in _storages)
             if (s.scope == this) { s.scope = null; s.Release(); }
         _storages.Clear();
+        t_spareList = _storages;
     }
 
     /// <summary>Puts a new storage in the innermost open scope of this thread, if any.</summary>

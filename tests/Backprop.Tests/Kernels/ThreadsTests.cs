@@ -2,6 +2,12 @@ using Backprop.Kernels.Cpu;
 
 namespace Backprop.Tests.Kernels;
 
+// ParallelFor runs a call on the calling thread alone while another call holds the pool, and these tests check what
+// the pool itself does: they must not share the process with other tests' kernels.
+[CollectionDefinition("Worker pool", DisableParallelization = true)]
+public class WorkerPoolCollection;
+
+[Collection("Worker pool")]
 public class ThreadsTests
 {
     [Theory]

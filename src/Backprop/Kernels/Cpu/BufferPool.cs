@@ -8,7 +8,7 @@ namespace Backprop.Kernels.Cpu;
 internal static class BufferPool<T> where T : unmanaged
 {
     // a fresh array this small costs less than the lookup
-    private const int MinLength = 256;
+    private const int MinLength = 16;
     private const int PerLength = 16;
 
     [ThreadStatic] private static Dictionary<int, Stack<T[]>>? t_free;

@@ -263,9 +263,17 @@ internal sealed class CpuBackend : IBackend
         else WindowParallel.AvgPoolBackward(Contiguous<double>(g), window, Data<double>(dx));
     }
 
-    /// <summary>The elements of x in row-major order: its own array when already contiguous, else a copy.</summary>
-    private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged =>
-        x.IsContiguous ? Data<T>(x).AsSpan(x.offset, x.Numel) : ToArray<T>(x);
+    /// <summary>
+    /// The elements of x in row-major order: its own array when already contiguous, else a copy in a tensor's storage,
+    /// which an open <see cref="TensorScope"/> recycles (a broadcast loss gradient is strided every step).
+    /// </summary>
+    private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged
+    {
+        if (x.IsContiguous) return Data<T>(x).AsSpan(x.offset, x.Numel);
+        var copy = Tensor.Uninitialized(x.shape, x.DType, x.Device);
+        Copy(x, copy);
+        return Data<T>(copy).AsSpan(0, x.Numel);
+    }
 
     /// <summary>x's array, offset and strides as seen when broadcast to <paramref name="target"/>'s shape.</summary>
     private static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>

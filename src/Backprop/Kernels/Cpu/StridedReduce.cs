@@ -25,12 +25,13 @@ internal static class StridedReduce
             FoldRuns(k, x, offset, reducedShape, reducedStrides, y);
             return true;
         }
-        var probe = new Walk(reducedShape, [0], reducedStrides);
-        if (probe.InnerStrides[0] != 1 && probe.Inner > 1) return false;
+        // one walk of the reduced layout serves every kept element: a full pass returns its offset to 0
+        var reducedWalk = new Walk(reducedShape, [0], reducedStrides);
+        if (reducedWalk.InnerStrides[0] != 1 && reducedWalk.Inner > 1) return false;
         var keptWalk = new Walk(keptShape, [offset], keptStrides);
         for (int r = 0, iy = 0; r < keptWalk.Rows; r++, keptWalk.Next())
             for (int i = 0, start = keptWalk.Offsets[0]; i < keptWalk.Inner; i++, start += keptWalk.InnerStrides[0])
-                y[iy++] = ReduceRuns(k, x, start, reducedShape, reducedStrides);
+                y[iy++] = ReduceRuns(k, x, start, reducedWalk);
         return true;
     }
 
@@ -66,14 +67,13 @@ internal static class StridedReduce
     }
 
     // the reduction of the elements at start + the reduced layout, a unit-stride run at a time
-    private static T ReduceRuns<T>(ReduceKernel k, T[] x, int start, int[] reducedShape, int[] reducedStrides)
+    private static T ReduceRuns<T>(ReduceKernel k, T[] x, int start, Walk walk)
         where T : unmanaged, INumber<T>, IMinMaxValue<T>
     {
-        var walk = new Walk(reducedShape, [start], reducedStrides);
         T acc = T.Zero;
         for (int r = 0; r < walk.Rows; r++, walk.Next())
         {
-            var run = x.AsSpan(walk.Offsets[0], walk.Inner);
+            var run = x.AsSpan(start + walk.Offsets[0], walk.Inner);
             T part = k switch
             {
                 ReduceKernel.Sum => TensorPrimitives.Sum(run),
