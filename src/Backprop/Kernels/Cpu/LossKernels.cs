@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -23,11 +24,11 @@ internal static class LossKernels
             for (int j = 1; j < classes; j++) if (row[j] > max || T.IsNaN(row[j])) max = row[j];
             if (T.IsInfinity(max)) max = T.Zero;   // x − ∞ would be NaN; an unshifted sum gives the right ±∞
             rowMax[i] = max;
-            TensorPrimitives.Subtract(row, max, shifted.AsSpan(i * classes, classes));
+            Subtract(row, max, shifted.AsSpan(i * classes, classes));
         }
         var exps = shifted.AsSpan(0, n * classes);
         TensorPrimitives.Exp(exps, exps);
-        for (int i = 0; i < n; i++) logSumExp[i] = TensorPrimitives.Sum<T>(exps.Slice(i * classes, classes));
+        for (int i = 0; i < n; i++) logSumExp[i] = Sum<T>(exps.Slice(i * classes, classes));
         TensorPrimitives.Log(logSumExp[..n], logSumExp);
         for (int i = 0; i < n; i++)
         {
@@ -43,14 +44,36 @@ internal static class LossKernels
     {
         int n = target.Length;
         for (int i = 0; i < n; i++)
-            TensorPrimitives.Subtract(logits.Slice(i * classes, classes), logSumExp[i], dLogits.Slice(i * classes, classes));
+            Subtract(logits.Slice(i * classes, classes), logSumExp[i], dLogits.Slice(i * classes, classes));
         var all = dLogits[..(n * classes)];
         TensorPrimitives.Exp(all, all);
         for (int i = 0; i < n; i++)
         {
             var drow = dLogits.Slice(i * classes, classes);
-            TensorPrimitives.Multiply(drow, g[i], drow);
+            Multiply(drow, g[i], drow);
             drow[(int)target[i]] -= g[i];
         }
+    }
+
+    // Row helpers: a row shorter than a vector (three classes) costs less as a plain loop than as a library call.
+
+    private static void Subtract<T>(ReadOnlySpan<T> x, T value, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length >= Vector256<T>.Count) { TensorPrimitives.Subtract(x, value, y); return; }
+        for (int j = 0; j < x.Length; j++) y[j] = x[j] - value;
+    }
+
+    private static void Multiply<T>(ReadOnlySpan<T> x, T value, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length >= Vector256<T>.Count) { TensorPrimitives.Multiply(x, value, y); return; }
+        for (int j = 0; j < x.Length; j++) y[j] = x[j] * value;
+    }
+
+    private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length >= Vector256<T>.Count) return TensorPrimitives.Sum(x);
+        T sum = T.Zero;
+        foreach (var v in x) sum += v;
+        return sum;
     }
 }
