@@ -21,6 +21,27 @@ internal static class Engine
     /// <summary>The pass whose new storages may be recycled on this thread (0: none).</summary>
     internal static long RecyclingPass => t_recycling;
 
+    [ThreadStatic] private static bool t_addingIntoGrad;   // this pass accumulates into Grad without createGraph
+    [ThreadStatic] private static List<(Tensor X, Tensor G, Tensor Grad)>? t_weightGradients;   // queued; one list per thread
+
+    /// <summary>
+    /// Whether Linear's rule may hand over its weight gradient for <paramref name="leaf"/> as the product gᵀ·x, to be
+    /// added into leaf.Grad by one GEMM (beta 1) once every node has run, instead of as a new tensor the engine then
+    /// adds: true when this pass accumulates into Grad, no hook would see the sum, and Grad is a plain contiguous
+    /// tensor of the leaf's shape. The weight gradient then never exists on its own, which saves a pass over memory.
+    /// </summary>
+    internal static bool AddsIntoGrad(Tensor leaf) =>
+        t_addingIntoGrad && leaf.gradFn is null && leaf.leafHooks is null or { Count: 0 }
+        && leaf.Grad is { gradFn: null, IsContiguous: true } grad && grad.DType == leaf.DType && grad.Device == leaf.Device
+        && Shapes.Equal(grad.shape, leaf.shape);
+
+    /// <summary>Queues Grad += gᵀ·x (see <see cref="AddsIntoGrad"/>); g stays out of recycling until it is added.</summary>
+    internal static void AddWeightGradientLater(Tensor x, Tensor g, Tensor grad)
+    {
+        Hold(g);
+        (t_weightGradients ??= []).Add((x, g, grad));
+    }
+
     /// <summary>
     /// Backpropagates <paramref name="rootGrads"/> from <paramref name="roots"/>. With <paramref name="inputs"/>,
     /// returns the gradients reaching them and leaves Grad untouched; otherwise accumulates into the leaves' Grad.
@@ -32,11 +53,14 @@ internal static class Engine
         var touchedLeaves = new List<Tensor>();
         using var mode = Autograd.SetGradEnabled(createGraph);
         long outerRecycling = t_recycling;
+        bool outerAdding = t_addingIntoGrad;
+        int queuedBefore = t_weightGradients?.Count ?? 0;   // a pass run from a hook queues after its caller's entries
         // with createGraph the gradients join a graph the caller keeps; Viz.Trace summarizes them as they pass
         t_recycling = createGraph || TensorTrace.IsActive || RecyclingOff ? 0 : Interlocked.Increment(ref s_recyclingPasses);
         try
         {
             Discover(roots, pass, visited);
+            t_addingIntoGrad = inputs is null && t_recycling != 0;
             if (inputs is not null)
                 foreach (var t in inputs) if (t.gradFn is { } n) n.capture = true;
 
@@ -64,6 +88,12 @@ internal static class Engine
             }
             else
             {
+                for (int i = queuedBefore; i < (t_weightGradients?.Count ?? 0); i++)
+                {
+                    var (x, g, grad) = t_weightGradients![i];
+                    grad.Backend.AddLinearWeightGradient(x, g, grad);
+                    Drop(g);
+                }
                 foreach (var leaf in touchedLeaves)
                 {
                     var g = leaf.pendingGrad!;
@@ -78,6 +108,9 @@ internal static class Engine
         finally
         {
             t_recycling = outerRecycling;
+            t_addingIntoGrad = outerAdding;
+            // added, or dropped unadded when the pass failed: Grad is then as it was
+            t_weightGradients?.RemoveRange(queuedBefore, t_weightGradients.Count - queuedBefore);
             foreach (var n in visited) { n.gradSum = n.captured = null; n.deps = 0; n.capture = false; }
             foreach (var leaf in touchedLeaves) leaf.pendingGrad = null;
         }

@@ -153,6 +153,16 @@ public interface IBackend
     (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>
         F.LinearGradients(x, weight, g, needDx, needDWeight, needDBias);
 
+    /// <summary>
+    /// weightGrad += gᵀ·x over all rows, in place on the contiguous <paramref name="weightGrad"/> [out, in], outside grad
+    /// mode: Linear's weight gradient added where it accumulates, with no tensor of its own.
+    /// </summary>
+    void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
+    {
+        var (_, dWeight, _) = LinearBackward(x, weightGrad, g, needDx: false, needDWeight: true, needDBias: false);
+        weightGrad.Copy_(weightGrad + dWeight!);
+    }
+
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 

@@ -30,9 +30,15 @@ public static partial class F
         {
             bool needBias = bias is { RequiresGrad: true };
             // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
-            var (dx, dw, db) = Autograd.IsGradEnabled
-                ? LinearGradients(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias)
-                : x.Backend.LinearBackward(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias);
+            if (Autograd.IsGradEnabled)
+            {
+                var (gx, gw, gb) = LinearGradients(x, weight, g, x.RequiresGrad, weight.RequiresGrad, needBias);
+                return bias is null ? [gx, gw] : [gx, gw, gb];
+            }
+            // a weight whose Grad already exists (zeroed in place each step) takes gᵀ·x into it when the pass ends
+            bool intoGrad = weight.RequiresGrad && Engine.AddsIntoGrad(weight);
+            var (dx, dw, db) = x.Backend.LinearBackward(x, weight, g, x.RequiresGrad, weight.RequiresGrad && !intoGrad, needBias);
+            if (intoGrad) Engine.AddWeightGradientLater(x, g, weight.Grad!);
             return bias is null ? [dx, dw] : [dx, dw, db];
         });
     }

@@ -35,5 +35,52 @@ public class LinearKernelTests
         }
     }
 
+    // The weight gradient goes straight into an existing Grad only when nothing else could tell: each case below
+    // must give Grad = what it held + every contribution, and hooks must see the step's gradient alone.
+    [Fact]
+    public void A_weight_gradient_added_into_an_existing_grad_equals_the_sum_in_every_case()
+    {
+        var g = new Generator(5);
+        var x = Tensor.Randn([40, 30], generator: g);
+        var w = Tensor.Randn([20, 30], generator: g, requiresGrad: true);
+        var upstream = Tensor.Randn([40, 20], generator: g);
+        var held = Tensor.Randn([20, 30], generator: g);
+        var step = upstream.T.MatMul(x);
+        void Near(Tensor expected, Tensor actual, string what) =>
+            Assert.True((expected - actual).Abs().Max().Item() < 1e-3, what);
+
+        w.Grad = held.Clone();   // one use: taken straight into Grad
+        F.Linear(x, w).Backward(upstream);
+        Near(held + step, w.Grad, "one use");
+
+        w.Grad = held.Clone();   // two uses in one graph: both contributions, once each
+        (F.Linear(x, w) + F.Linear(x * 2, w)).Backward(upstream);
+        Near(held + 3 * step, w.Grad, "two uses");
+
+        w.Grad = held.Clone();   // a hook sees this step's gradient only, and what it returns is what is added
+        Tensor? seen = null;
+        using (w.RegisterHook(grad => { seen = grad.Clone(); return grad * 0.5; }))
+            F.Linear(x, w).Backward(upstream);
+        Near(step, seen!, "hook input");
+        Near(held + 0.5 * step, w.Grad, "hooked");
+
+        w.Grad = held.Clone();   // Autograd.Grad returns the gradient and leaves Grad alone
+        var returned = Autograd.Grad([F.Linear(x, w)], [w], [upstream])[0]!;
+        Near(step, returned, "returned");
+        Assert.Equal(held.ToArray<float>(), w.Grad.ToArray<float>());
+
+        w.Grad = held.T.Contiguous().T;   // a strided Grad is added to, not written through as if contiguous
+        F.Linear(x, w).Backward(upstream);
+        Near(held + step, w.Grad, "strided grad");
+
+        w.Grad = held.Clone();   // a failure later in the pass leaves Grad as it was
+        var input = Tensor.Randn([40, 30], generator: g, requiresGrad: true);
+        var scaled = input * 2;
+        using (scaled.RegisterHook(_ => throw new InvalidOperationException("hook failed")))
+            Assert.Throws<InvalidOperationException>(() => F.Linear(scaled, w).Backward(upstream));
+        Assert.Equal(held.ToArray<float>(), w.Grad.ToArray<float>());
+        Assert.Null(input.Grad);
+    }
+
     private static double Tolerance(DType dtype) => dtype == DType.Float32 ? 1e-4 : 1e-12;
 }

@@ -167,6 +167,12 @@ internal sealed class CpuBackend : IBackend
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
 
+    public void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
+    {
+        if (x.DType == DType.Float32) CpuMatMul.AddWeightGradient<float>(x, g, weightGrad);
+        else CpuMatMul.AddWeightGradient<double>(x, g, weightGrad);
+    }
+
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
         var idx = Operand<long>(index, index);

@@ -78,10 +78,8 @@ internal static class CpuMatMul
         }
         if (needDw)
         {
-            if (!x.IsContiguous) x = Copy(x);
             dw = Tensor.Uninitialized(w.shape, w.DType, w.Device);
-            Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
-                CpuBackend.Data<T>(dw).AsSpan(0, dw.Numel), inFeatures, T.One, T.Zero, Threads.Count);
+            WeightGradient<T>(x, grad, outFeatures, inFeatures, rows, dw, T.Zero);
         }
         if (needDb)
         {
@@ -90,6 +88,23 @@ internal static class CpuMatMul
                 SumRows(rowsOfG, rows, outFeatures, sums);
         }
         return (dx, dw, db);
+    }
+
+    /// <summary>weightGrad += gᵀ·x by one GEMM onto it (beta 1), for a contiguous weightGrad [out, in].</summary>
+    public static void AddWeightGradient<T>(Tensor x, Tensor g, Tensor weightGrad) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outFeatures = weightGrad.shape[0], inFeatures = weightGrad.shape[1], rows = g.Numel / Math.Max(outFeatures, 1);
+        if (!g.IsContiguous) g = Copy(g);
+        WeightGradient<T>(x, CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel), outFeatures, inFeatures, rows, weightGrad, T.One);
+    }
+
+    // dw = gᵀ·x + beta·dw over all rows, dw contiguous
+    private static void WeightGradient<T>(Tensor x, ReadOnlySpan<T> grad, int outFeatures, int inFeatures, int rows, Tensor dw, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!x.IsContiguous) x = Copy(x);
+        Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
+            CpuBackend.Data<T>(dw).AsSpan(dw.offset, dw.Numel), inFeatures, T.One, beta, Threads.Count);
     }
 
     /// <summary>
