@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
+using Backprop.Optim;
 using static Backprop.Bench.TrainingCases;
 
 namespace Backprop.Bench;
 
 /// <summary>
-/// A training step with plain tensors and <see cref="F"/>: forward, backward, then SGD under
-/// <see cref="Autograd.NoGrad"/>: p ← p − lr·∂p in place, one vectorized pass per parameter (as Optim.SGD), then ∂p ← 0.
+/// A training step with plain tensors and <see cref="F"/>: forward, backward, then the library's SGD (p ← p − lr·∂p in
+/// place, one vectorized pass per parameter, split over the threads when long) and ∂p ← 0 in place.
 /// </summary>
 public abstract class TrainingStepWorkload : IWorkload
 {
@@ -25,23 +25,24 @@ public abstract class TrainingStepWorkload : IWorkload
     /// <summary>Learning rate of the update.</summary>
     protected virtual float LearningRate => TrainingCases.LearningRate;
 
+    /// <summary>Fresh parameters and the plain SGD that updates them.</summary>
+    protected (Tensor[] Parameters, SGD Optimizer) Model()
+    {
+        var parameters = Parameters();
+        return (parameters, new SGD(parameters, LearningRate));
+    }
+
     /// <summary>
     /// One step: forward, backward, update, inside a <see cref="TensorScope"/> so the step's tensors hand their memory
     /// to the next step. Gradients are zeroed in place (as the TorchSharp program's <c>zero_</c>), and the next
     /// backward pass adds into them.
     /// </summary>
-    public void Step(Tensor[] parameters)
+    public void Step((Tensor[] Parameters, SGD Optimizer) model)
     {
         using var scope = new TensorScope();
-        Loss(parameters).Backward();
-        using (Autograd.NoGrad())
-            foreach (var p in parameters)
-            {
-                var w = p.AsSpan<float>();
-                var g = p.Grad!.AsSpan<float>();
-                TensorPrimitives.MultiplyAdd(g, -LearningRate, w, w);
-                g.Clear();
-            }
+        Loss(model.Parameters).Backward();
+        model.Optimizer.Step();
+        model.Optimizer.ZeroGrad(setToNone: false);
     }
 
     /// <inheritdoc/>
@@ -54,13 +55,13 @@ public abstract class TrainingStepWorkload : IWorkload
             foreach (int threads in threadCounts)
             {
                 Threads.Count = threads;
-                var parameters = Parameters();
-                var times = Harness.Time(() => Step(parameters), samples: Samples, inner: Inner, warmup: 3);
+                var model = Model();
+                var times = Harness.Time(() => Step(model), samples: Samples, inner: Inner, warmup: 3);
                 report.Add(Harness.Summarize(Name, "Backprop", threadCounts.Length == 1 ? "per step" : PerStep(threads), times, s => s * scale, unit, target));
             }
-            var p = Parameters();
+            var measured = Model();
             int before = GC.CollectionCount(0);
-            for (int i = 0; i < GcWindowSteps; i++) Step(p);
+            for (int i = 0; i < GcWindowSteps; i++) Step(measured);
             double collections = GC.CollectionCount(0) - before;
             report.Add(new Row(Name, "Backprop", $"gen0 GCs/{GcWindowSteps} steps", collections, collections, collections, "GCs", 1));
         }
@@ -157,8 +158,8 @@ public sealed class MlpMemoryWorkload : MlpStepWorkload
     /// <summary>Runs 200 MLP steps and reports the process's peak working set.</summary>
     public override void Run(Report report)
     {
-        var p = Parameters();
-        for (int i = 0; i < 200; i++) Step(p);
+        var model = Model();
+        for (int i = 0; i < 200; i++) Step(model);
         double mib = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
         report.Add(new Row(Name, "Backprop", "peak working set", mib, mib, mib, "MiB", 1, "<= 150 MiB"));
     }

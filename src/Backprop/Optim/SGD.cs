@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using Backprop.Kernels.Cpu;
 
 namespace Backprop.Optim;
 
@@ -40,7 +40,7 @@ public sealed class SGD : Optimizer
         T kept = T.CreateChecked(1 - Dampening);
         if (Momentum == 0 && WeightDecay == 0)
         {
-            TensorPrimitives.MultiplyAdd(grad, -lr, w, w);  // w ← w − lr·g in one vectorized pass
+            ParallelSpans.MultiplyAdd(grad, -lr, w);  // w ← w − lr·g in one vectorized pass (split over threads when long)
             return;
         }
         if (Momentum == 0)

@@ -55,6 +55,13 @@ internal sealed class CpuBackend : IBackend
 
     public void Fill(Tensor y, double value)
     {
+        if (BitConverter.DoubleToInt64Bits(value) == 0 && y.DType != DType.Int64)
+        {
+            // zeroing gradients in place runs over every parameter each step
+            if (y.DType == DType.Float32) ParallelSpans.Clear(Data<float>(y).AsSpan(y.offset, y.Numel));
+            else ParallelSpans.Clear(Data<double>(y).AsSpan(y.offset, y.Numel));
+            return;
+        }
         switch (y.DType)
         {
             case DType.Float32: Data<float>(y).AsSpan(y.offset, y.Numel).Fill((float)value); break;

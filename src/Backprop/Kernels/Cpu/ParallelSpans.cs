@@ -1,0 +1,57 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// Elementwise passes over long spans split into one contiguous chunk per thread: an optimizer's update and the
+/// zeroing of gradients run over every parameter each step, and one core alone cannot pull memory at the rate
+/// two can. Each element is computed exactly as in the one-thread pass, so results do not depend on the split.
+/// </summary>
+internal static unsafe class ParallelSpans
+{
+    /// <summary>Spans shorter than this stay on the calling thread: waking a worker costs more than it saves.</summary>
+    public const int MinLength = 1 << 16;
+
+    /// <summary>y ← y + a·x.</summary>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, T a, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length);
+        if (parts == 1) { TensorPrimitives.MultiplyAdd(x, a, y, y); return; }
+        fixed (T* px = x, py = y)
+        {
+            var body = new Chunks<T> { X = px, Y = py, A = a, Length = y.Length, Parts = parts };
+            ParallelFor.Run(parts, ref body);
+        }
+    }
+
+    /// <summary>y ← 0.</summary>
+    public static void Clear<T>(Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length);
+        if (parts == 1) { y.Clear(); return; }
+        fixed (T* py = y)
+        {
+            var body = new Chunks<T> { Y = py, Length = y.Length, Parts = parts };
+            ParallelFor.Run(parts, ref body);
+        }
+    }
+
+    private static int Parts(int length) => length < MinLength ? 1 : Math.Min(Threads.Count, length / MinLength);
+
+    /// <summary>Chunk p of a pass: y += a·x, or y cleared when there is no x.</summary>
+    private struct Chunks<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Y;
+        public T A;
+        public int Length, Parts;
+
+        public readonly void Invoke(int part)
+        {
+            int start = (int)((long)Length * part / Parts), end = (int)((long)Length * (part + 1) / Parts);
+            var y = new Span<T>(Y + start, end - start);
+            if (X is null) y.Clear();
+            else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(X + start, end - start), A, y, y);
+        }
+    }
+}
