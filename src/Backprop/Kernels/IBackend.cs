@@ -210,6 +210,17 @@ public interface IBackend
     /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
 
+    /// <summary>
+    /// Max pooling's gradient: dx [N·C, H·W] is zero except that dx[p, winners[p, o]] gains g[p, o] for every output o
+    /// of plane p (g [N·C, outH·outW] contiguous, winners as <see cref="MaxPool2d"/> wrote them). dx's contents on entry
+    /// are unspecified.
+    /// </summary>
+    void MaxPool2dBackward(Tensor g, Tensor winners, Window2d window, Tensor dx)
+    {
+        Fill(dx, 0);
+        ScatterAdd(dx, 1, winners, g);
+    }
+
     /// <summary>Mean over each window of the contiguous x, padding counted in the divisor (PyTorch's count_include_pad).</summary>
     void AvgPool2d(Tensor x, Window2d window, Tensor y);
 

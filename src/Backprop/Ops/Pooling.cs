@@ -23,8 +23,8 @@ public static partial class F
             if (Autograd.IsGradEnabled)   // recorded, so the rule differentiates again
                 return Tensor.ScatterAdd(Tensor.ZerosLike(input).Reshape(planes, window.H * window.W), 1, winners, g.Reshape(planes, outH * outW))
                     .Reshape(input.shape);
-            var dx = Tensor.Empty([planes, window.H * window.W], x.DType, x.Device);
-            x.Backend.ScatterAdd(dx, 1, winners, g.Contiguous().Reshape(planes, outH * outW));   // the winners are in range by construction
+            var dx = Unfilled([planes, window.H * window.W], x.DType, x.Device);
+            x.Backend.MaxPool2dBackward(g.Contiguous().Reshape(planes, outH * outW), winners, window, dx);   // winners in range by construction
             return dx.Reshape(input.shape);
         });
     }

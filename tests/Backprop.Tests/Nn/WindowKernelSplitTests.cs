@@ -52,5 +52,15 @@ public class WindowKernelSplitTests
         WindowKernels.AvgPoolBackward<float>(avgSerial, w, dxSerial, 0, planes);
         WindowParallel.AvgPoolBackward<float>(avgSerial, w, dxSplit);
         Assert.Equal(dxSerial, dxSplit);
+
+        // max pooling's gradient: every output's gradient at its winner, summed where overlapping windows share one;
+        // whatever dx held before is overwritten
+        var g = Random(outLength);
+        var expected = new float[x.Length];
+        int outputs = w.OutH * w.OutW, plane = w.H * w.W;
+        for (int o = 0; o < outLength; o++) expected[o / outputs * plane + (int)winnersSerial[o]] += g[o];
+        var dxMax = Enumerable.Repeat(float.NaN, x.Length).ToArray();
+        WindowParallel.MaxPoolBackward<float>(g, winnersSerial, w, dxMax);
+        Assert.Equal(expected, dxMax);
     }
 }

@@ -264,6 +264,12 @@ internal sealed class CpuBackend : IBackend
         else WindowParallel.MaxPool(Contiguous<double>(x), window, Data<double>(y), Data<long>(indices));
     }
 
+    public void MaxPool2dBackward(Tensor g, Tensor winners, Window2d window, Tensor dx)
+    {
+        if (dx.DType == DType.Float32) WindowParallel.MaxPoolBackward(Contiguous<float>(g), Contiguous<long>(winners), window, Data<float>(dx));
+        else WindowParallel.MaxPoolBackward(Contiguous<double>(g), Contiguous<long>(winners), window, Data<double>(dx));
+    }
+
     public void AvgPool2d(Tensor x, Window2d window, Tensor y)
     {
         if (x.DType == DType.Float32) WindowParallel.AvgPool(Contiguous<float>(x), window, Data<float>(y));

@@ -137,6 +137,19 @@ internal static class WindowKernels
         }
     }
 
+    /// <summary>Planes [p0, p1) of max pooling's gradient: zero, plus each output's gradient at its window's winner.</summary>
+    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, ReadOnlySpan<long> winners, int p0, int p1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outputs = w.OutH * w.OutW, plane = w.H * w.W;
+        for (int p = p0; p < p1; p++)
+        {
+            var image = dx.Slice(p * plane, plane);
+            image.Clear();
+            for (int o = p * outputs, end = o + outputs; o < end; o++) image[(int)winners[o]] += g[o];   // overlapping windows may share a winner
+        }
+    }
+
     public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;

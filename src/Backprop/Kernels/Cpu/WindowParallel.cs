@@ -8,7 +8,7 @@ namespace Backprop.Kernels.Cpu;
 /// </summary>
 internal static unsafe class WindowParallel
 {
-    private enum Kind { Im2Col, Col2Im, MaxPool, AvgPool, AvgPoolBackward }
+    private enum Kind { Im2Col, Col2Im, MaxPool, MaxPoolBackward, AvgPool, AvgPoolBackward }
 
     // below this many output elements a call runs on the calling thread: waking workers would cost more
     private const int MinParallelWork = 1 << 15;
@@ -21,6 +21,12 @@ internal static unsafe class WindowParallel
 
     public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices) where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.MaxPool, x, w, y, indices, w.N * w.C, x.Length);
+
+    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<long> winners, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (long* i = winners)   // read only: the shared body carries one writable indices pointer
+            Run(Kind.MaxPoolBackward, g, w, dx, new Span<long>(i, winners.Length), w.N * w.C, dx.Length);
+    }
 
     public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.AvgPool, x, w, y, default, w.N * w.C, x.Length);
@@ -62,6 +68,7 @@ internal static unsafe class WindowParallel
                 case Kind.Im2Col: WindowKernels.Im2Col(src, Window, dst, lo, hi); break;
                 case Kind.Col2Im: WindowKernels.Col2Im(src, Window, dst, lo, hi); break;
                 case Kind.MaxPool: WindowKernels.MaxPool(src, Window, dst, new Span<long>(Indices, IndicesLength), lo, hi); break;
+                case Kind.MaxPoolBackward: WindowKernels.MaxPoolBackward(src, Window, dst, new ReadOnlySpan<long>(Indices, IndicesLength), lo, hi); break;
                 case Kind.AvgPool: WindowKernels.AvgPool(src, Window, dst, lo, hi); break;
                 default: WindowKernels.AvgPoolBackward(src, Window, dst, lo, hi); break;
             }
