@@ -122,13 +122,13 @@ internal static unsafe class GemmBlocked
             Beta = SumBatch && s > 0 ? T.One : Beta,
         };
 
-        /// <summary>The whole product on the calling thread, packed or (when small) read in place.</summary>
         /// <summary>
         /// Fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every
         /// lane (and run on one thread up to <see cref="DotsWork"/>).
         /// </summary>
         public readonly bool FitsDots => N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
 
+        /// <summary>The whole product on the calling thread, packed or (when small) read in place.</summary>
         public readonly void Alone()
         {
             if (FitsDots)
