@@ -159,6 +159,7 @@ public interface IBackend
     /// </summary>
     void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
     {
+        // for dWeight alone, LinearBackward reads only the weight's shape, which weightGrad shares
         var (_, dWeight, _) = LinearBackward(x, weightGrad, g, needDx: false, needDWeight: true, needDBias: false);
         weightGrad.Copy_(weightGrad + dWeight!);
     }
