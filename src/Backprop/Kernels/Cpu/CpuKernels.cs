@@ -114,6 +114,17 @@ internal static class CpuKernels
             for (int i = 0; i < count; i++) ys[i] = TOp.Apply(a.Data[a.Offset + i], b.Data[b.Offset + i]);
             return;
         }
+        // one side a single element spread over the other (a reduction's gradient, a 0-dim scalar): no walk either
+        if (IsOneElement(a.Strides) && Shapes.IsContiguous(shape, b.Strides))
+        {
+            int count = Shapes.Numel(shape);
+            if (TOp.TryApply(a.Data[a.Offset], b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count))) return;
+        }
+        if (IsOneElement(b.Strides) && Shapes.IsContiguous(shape, a.Strides))
+        {
+            int count = Shapes.Numel(shape);
+            if (TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data[b.Offset], y.AsSpan(0, count))) return;
+        }
         var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
         int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
         T[] ad = a.Data, bd = b.Data;
@@ -126,6 +137,13 @@ internal static class CpuKernels
             if (sa == 0 && sb == 1 && TOp.TryApply(ad[ia], bd.AsSpan(ib, n), dst)) continue;
             for (int i = 0; i < n; i++, ia += sa, ib += sb) dst[i] = TOp.Apply(ad[ia], bd[ib]);
         }
+    }
+
+    // every stride zero: each position reads the same element
+    private static bool IsOneElement(int[] strides)
+    {
+        foreach (int s in strides) if (s != 0) return false;
+        return true;
     }
 
     public static void Where<T>(Strided<T> cond, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, INumber<T>
