@@ -33,4 +33,24 @@ public class ParallelSpansTests
         }
         finally { Threads.Count = saved; }
     }
+
+    [Fact]
+    public void Long_elementwise_ops_give_the_same_bits_on_one_and_two_threads()
+    {
+        int length = 3 * ParallelSpans.MinLength + 5;
+        var g = new Generator(8);
+        var x = Tensor.Randn([length], generator: g);
+        var y = Tensor.Randn([length], generator: g);
+        Tensor[] Run() => [x.Relu(), x.Exp(), x * y, x - y, x.Gt(y)];
+        int saved = Threads.Count;
+        try
+        {
+            Threads.Count = 1;
+            var one = Run().Select(t => t.ToArray<float>()).ToArray();
+            Threads.Count = 2;
+            var two = Run().Select(t => t.ToArray<float>()).ToArray();
+            for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+        }
+        finally { Threads.Count = saved; }
+    }
 }

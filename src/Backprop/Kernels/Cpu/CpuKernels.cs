@@ -70,10 +70,35 @@ internal static class CpuKernels
         }
     }
 
-    private static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    // long spans are split over the threads (ParallelSpans' rule); every element is computed as in one pass
+    private static unsafe void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    {
+        int parts = ParallelSpans.Parts(x.Length);
+        if (parts == 1) { MapSpan<T, TOp>(x, y, p, q); return; }
+        fixed (T* px = x, py = y)
+        {
+            var body = new MapChunks<T, TOp> { X = px, Y = py, P = p, Q = q, Length = x.Length, Parts = parts };
+            ParallelFor.Run(parts, ref body);
+        }
+    }
+
+    private static void MapSpan<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
     {
         if (TOp.TryApply(x, y, p, q)) return;
         for (int i = 0; i < x.Length; i++) y[i] = TOp.Apply(x[i], p, q);
+    }
+
+    private unsafe struct MapChunks<T, TOp> : IPartBody where T : unmanaged where TOp : IUnaryOperator<T>
+    {
+        public T* X, Y;
+        public T P, Q;
+        public int Length, Parts;
+
+        public readonly void Invoke(int part)
+        {
+            int start = ParallelSpans.ChunkStart(Length, part, Parts), count = ParallelSpans.ChunkStart(Length, part + 1, Parts) - start;
+            MapSpan<T, TOp>(new ReadOnlySpan<T>(X + start, count), new Span<T>(Y + start, count), P, Q);
+        }
     }
 
     public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
@@ -109,9 +134,7 @@ internal static class CpuKernels
         {
             // one span each: skips the walk's setup, which dominates on small tensors
             int count = Shapes.Numel(shape);
-            var ys = y.AsSpan(0, count);
-            if (TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data.AsSpan(b.Offset, count), ys)) return;
-            for (int i = 0; i < count; i++) ys[i] = TOp.Apply(a.Data[a.Offset + i], b.Data[b.Offset + i]);
+            ZipSpans<T, TOp>(a.Data.AsSpan(a.Offset, count), b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count));
             return;
         }
         // one side a single element spread over the other (a reduction's gradient, a 0-dim scalar): no walk either
@@ -136,6 +159,36 @@ internal static class CpuKernels
             if (sa == 1 && sb == 0 && TOp.TryApply(ad.AsSpan(ia, n), bd[ib], dst)) continue;
             if (sa == 0 && sb == 1 && TOp.TryApply(ad[ia], bd.AsSpan(ib, n), dst)) continue;
             for (int i = 0; i < n; i++, ia += sa, ib += sb) dst[i] = TOp.Apply(ad[ia], bd[ib]);
+        }
+    }
+
+    // contiguous operands: long spans are split over the threads (ParallelSpans' rule), each element as in one pass
+    private static unsafe void ZipSpans<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged where TOp : IBinaryOperator<T>
+    {
+        int parts = ParallelSpans.Parts(y.Length);
+        if (parts == 1) { ZipSpan<T, TOp>(a, b, y); return; }
+        fixed (T* pa = a, pb = b, py = y)
+        {
+            var body = new ZipChunks<T, TOp> { A = pa, B = pb, Y = py, Length = y.Length, Parts = parts };
+            ParallelFor.Run(parts, ref body);
+        }
+    }
+
+    private static void ZipSpan<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged where TOp : IBinaryOperator<T>
+    {
+        if (TOp.TryApply(a, b, y)) return;
+        for (int i = 0; i < y.Length; i++) y[i] = TOp.Apply(a[i], b[i]);
+    }
+
+    private unsafe struct ZipChunks<T, TOp> : IPartBody where T : unmanaged where TOp : IBinaryOperator<T>
+    {
+        public T* A, B, Y;
+        public int Length, Parts;
+
+        public readonly void Invoke(int part)
+        {
+            int start = ParallelSpans.ChunkStart(Length, part, Parts), count = ParallelSpans.ChunkStart(Length, part + 1, Parts) - start;
+            ZipSpan<T, TOp>(new ReadOnlySpan<T>(A + start, count), new ReadOnlySpan<T>(B + start, count), new Span<T>(Y + start, count));
         }
     }
 

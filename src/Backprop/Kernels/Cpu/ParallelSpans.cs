@@ -4,9 +4,10 @@ using System.Numerics.Tensors;
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// Elementwise passes over long spans split into one contiguous chunk per thread: an optimizer's update and the
-/// zeroing of gradients run over every parameter each step, and one core alone cannot pull memory at the rate
-/// two can. Each element is computed exactly as in the one-thread pass, so results do not depend on the split.
+/// Elementwise passes over long spans split into one contiguous chunk per thread: an optimizer's update, the zeroing
+/// of gradients, and the elementwise kernels' contiguous paths (<see cref="CpuKernels"/>) run over whole activations
+/// and parameters every step, and one core alone cannot pull memory at the rate two can. Each element is computed
+/// exactly as in the one-thread pass, so results do not depend on the split.
 /// </summary>
 internal static unsafe class ParallelSpans
 {
@@ -37,7 +38,11 @@ internal static unsafe class ParallelSpans
         }
     }
 
-    private static int Parts(int length) => length < MinLength ? 1 : Math.Min(Threads.Count, length / MinLength);
+    /// <summary>How many chunks a pass over <paramref name="length"/> elements is split into.</summary>
+    public static int Parts(int length) => length < MinLength ? 1 : Math.Min(Threads.Count, length / MinLength);
+
+    /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over <paramref name="length"/> elements.</summary>
+    public static int ChunkStart(int length, int part, int parts) => (int)((long)length * part / parts);
 
     /// <summary>Chunk p of a pass: y += a·x, or y cleared when there is no x.</summary>
     private struct Chunks<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
@@ -48,7 +53,7 @@ internal static unsafe class ParallelSpans
 
         public readonly void Invoke(int part)
         {
-            int start = (int)((long)Length * part / Parts), end = (int)((long)Length * (part + 1) / Parts);
+            int start = ChunkStart(Length, part, Parts), end = ChunkStart(Length, part + 1, Parts);
             var y = new Span<T>(Y + start, end - start);
             if (X is null) y.Clear();
             else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(X + start, end - start), A, y, y);
