@@ -96,7 +96,7 @@ internal static class CpuKernels
 
         public readonly void Invoke(int part)
         {
-            int start = ParallelSpans.ChunkStart(Length, part, Parts), count = ParallelSpans.ChunkStart(Length, part + 1, Parts) - start;
+            var (start, count) = ParallelSpans.Chunk(Length, part, Parts);
             MapSpan<T, TOp>(new ReadOnlySpan<T>(X + start, count), new Span<T>(Y + start, count), P, Q);
         }
     }
@@ -130,24 +130,17 @@ internal static class CpuKernels
     /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
     private static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
     {
-        if (Shapes.IsContiguous(shape, a.Strides) && Shapes.IsContiguous(shape, b.Strides))
+        int count = Shapes.Numel(shape);
+        bool aRuns = Shapes.IsContiguous(shape, a.Strides), bRuns = Shapes.IsContiguous(shape, b.Strides);
+        if (aRuns && bRuns)
         {
             // one span each: skips the walk's setup, which dominates on small tensors
-            int count = Shapes.Numel(shape);
             ZipSpans<T, TOp>(a.Data.AsSpan(a.Offset, count), b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count));
             return;
         }
         // one side a single element spread over the other (a reduction's gradient, a 0-dim scalar): no walk either
-        if (IsOneElement(a.Strides) && Shapes.IsContiguous(shape, b.Strides))
-        {
-            int count = Shapes.Numel(shape);
-            if (TOp.TryApply(a.Data[a.Offset], b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count))) return;
-        }
-        if (IsOneElement(b.Strides) && Shapes.IsContiguous(shape, a.Strides))
-        {
-            int count = Shapes.Numel(shape);
-            if (TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data[b.Offset], y.AsSpan(0, count))) return;
-        }
+        if (bRuns && IsOneElement(a.Strides) && TOp.TryApply(a.Data[a.Offset], b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count))) return;
+        if (aRuns && IsOneElement(b.Strides) && TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data[b.Offset], y.AsSpan(0, count))) return;
         var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
         int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
         T[] ad = a.Data, bd = b.Data;
@@ -187,7 +180,7 @@ internal static class CpuKernels
 
         public readonly void Invoke(int part)
         {
-            int start = ParallelSpans.ChunkStart(Length, part, Parts), count = ParallelSpans.ChunkStart(Length, part + 1, Parts) - start;
+            var (start, count) = ParallelSpans.Chunk(Length, part, Parts);
             ZipSpan<T, TOp>(new ReadOnlySpan<T>(A + start, count), new ReadOnlySpan<T>(B + start, count), new Span<T>(Y + start, count));
         }
     }

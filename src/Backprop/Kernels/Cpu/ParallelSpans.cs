@@ -41,8 +41,12 @@ internal static unsafe class ParallelSpans
     /// <summary>How many chunks a pass over <paramref name="length"/> elements is split into.</summary>
     public static int Parts(int length) => length < MinLength ? 1 : Math.Min(Threads.Count, length / MinLength);
 
-    /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over <paramref name="length"/> elements.</summary>
-    public static int ChunkStart(int length, int part, int parts) => (int)((long)length * part / parts);
+    /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over <paramref name="length"/> elements, and its length.</summary>
+    public static (int Start, int Count) Chunk(int length, int part, int parts)
+    {
+        int start = (int)((long)length * part / parts);
+        return (start, (int)((long)length * (part + 1) / parts) - start);
+    }
 
     /// <summary>Chunk p of a pass: y += a·x, or y cleared when there is no x.</summary>
     private struct Chunks<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
@@ -53,10 +57,10 @@ internal static unsafe class ParallelSpans
 
         public readonly void Invoke(int part)
         {
-            int start = ChunkStart(Length, part, Parts), end = ChunkStart(Length, part + 1, Parts);
-            var y = new Span<T>(Y + start, end - start);
+            var (start, count) = Chunk(Length, part, Parts);
+            var y = new Span<T>(Y + start, count);
             if (X is null) y.Clear();
-            else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(X + start, end - start), A, y, y);
+            else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(X + start, count), A, y, y);
         }
     }
 }
