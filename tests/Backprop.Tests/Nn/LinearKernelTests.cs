@@ -5,7 +5,8 @@ namespace Backprop.Tests.Nn;
 public class LinearKernelTests
 {
     // in features 1–4 (one pass with the bias), 2 vs 100 outputs (dot products, ragged column blocks), 37 and 70
-    // outputs (bias gradient: four-vector blocks, single vectors and a scalar tail), float and double
+    // outputs (bias gradient: four-vector blocks, single vectors, a last vector overlapping the one before, odd row
+    // counts, and 3 outputs as single columns), float and double
     public static TheoryData<int, int, int, DType> Shapes() => new()
     {
         { 300, 2, 100, DType.Float32 }, { 7, 3, 37, DType.Float64 }, { 5, 1, 70, DType.Float32 }, { 9, 4, 3, DType.Float64 },

@@ -19,6 +19,46 @@ public class NnBehaviourTests
         Assert.Equal(new[] { 1, -1, 0, 1 / 3.0, 1 / 3.0, 1 / 3.0 - 1 }, logits.Grad!.ToArray<double>(), new ToleranceComparer(1e-12));
     }
 
+    // Rows shorter than 32 classes take plain loops, longer ones vectorized calls; both must give log Σ e^x − x_target
+    // and softmax − onehot as worked in double here, and a NaN anywhere in a row must make that row's loss NaN.
+    [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(100)]
+    public void Cross_entropy_matches_log_sum_exp_on_short_and_long_rows(int classes)
+    {
+        const int rows = 5;
+        var values = new float[rows * classes];
+        var random = new Random(classes);
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 40 - 20);
+        values[3 * classes + classes / 2] = float.NaN;
+        var target = Enumerable.Range(0, rows).Select(i => (long)(i * 7 % classes)).ToArray();
+        var logits = Tensor.FromArray(values, [rows, classes], requiresGrad: true);
+        var loss = F.CrossEntropy(logits, Tensor.FromArray(target), "none");
+        loss.Backward(Tensor.FromArray(new float[] { 1, 2, 0.5f, 1, -1 }));
+        var losses = loss.ToArray<float>();
+        var grad = logits.Grad!.ToArray<float>();
+        float[] upstream = [1, 2, 0.5f, 1, -1];
+        for (int i = 0; i < rows; i++)
+        {
+            var row = values.Skip(i * classes).Take(classes).Select(v => (double)v).ToArray();
+            if (i == 3)
+            {
+                Assert.True(float.IsNaN(losses[i]), $"row {i} holds a NaN, loss {losses[i]}");
+                continue;
+            }
+            double max = row.Max(), lse = max + Math.Log(row.Sum(v => Math.Exp(v - max)));
+            Assert.Equal(lse - row[target[i]], losses[i], 1e-4);
+            for (int j = 0; j < classes; j++)
+            {
+                double expected = upstream[i] * (Math.Exp(row[j] - lse) - (j == target[i] ? 1 : 0));
+                Assert.Equal(expected, grad[i * classes + j], 1e-5);
+            }
+        }
+    }
+
     [Fact]
     public void Multi_margin_loss_sums_the_hinges_of_the_wrong_classes_over_the_class_count()
     {

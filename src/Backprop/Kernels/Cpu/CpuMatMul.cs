@@ -108,34 +108,69 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// sums[j] = Σ over the rows of a row-major [count, width] block, each column added in row order, four vectors
-    /// of columns at a time so every row is read once.
+    /// sums[j] = Σ over the rows of a row-major [count, width] block: four vectors of columns per pass over the rows,
+    /// then single vectors, the last one overlapping the vector before it rather than falling back to scalars. Every
+    /// column is summed the same way wherever it falls (even rows and odd rows apart, then added), so an overlapped
+    /// column gets the same bits twice; the two partial sums halve the chain of dependent adds.
     /// </summary>
     private static unsafe void SumRows<T>(T* rows, int count, int width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count, j = 0;
-        for (; j + 4 * w <= width; j += 4 * w)
+        for (; j + 4 * w <= width; j += 4 * w) SumFourVectors(rows + j, count, width, sums + j);
+        if (width < w)
         {
-            Vector256<T> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (T* row = rows + j; row < rows + (nint)count * width; row += width)
-            {
-                s0 += Vector256.Load(row); s1 += Vector256.Load(row + w);
-                s2 += Vector256.Load(row + 2 * w); s3 += Vector256.Load(row + 3 * w);
-            }
-            s0.Store(sums + j); s1.Store(sums + j + w); s2.Store(sums + j + 2 * w); s3.Store(sums + j + 3 * w);
+            for (; j < width; j++) sums[j] = SumColumn(rows + j, count, width);
+            return;
         }
-        for (; j + w <= width; j += w)
+        for (; j + w <= width; j += w) SumVector(rows + j, count, width, sums + j);
+        if (j < width) SumVector(rows + width - w, count, width, sums + width - w);
+    }
+
+    private static unsafe void SumFourVectors<T>(T* column, int count, nint width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count, r = 0;
+        Vector256<T> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
+        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
         {
-            Vector256<T> s0 = default;
-            for (int r = 0; r < count; r++) s0 += Vector256.Load(rows + (nint)r * width + j);
-            s0.Store(sums + j);
+            e0 += Vector256.Load(row); e1 += Vector256.Load(row + w);
+            e2 += Vector256.Load(row + 2 * w); e3 += Vector256.Load(row + 3 * w);
+            T* odd = row + width;
+            o0 += Vector256.Load(odd); o1 += Vector256.Load(odd + w);
+            o2 += Vector256.Load(odd + 2 * w); o3 += Vector256.Load(odd + 3 * w);
         }
-        for (; j < width; j++)
+        if (r < count)
         {
-            T s = T.Zero;
-            for (int r = 0; r < count; r++) s += rows[(nint)r * width + j];
-            sums[j] = s;
+            T* last = column + r * width;
+            e0 += Vector256.Load(last); e1 += Vector256.Load(last + w);
+            e2 += Vector256.Load(last + 2 * w); e3 += Vector256.Load(last + 3 * w);
         }
+        (e0 + o0).Store(sums); (e1 + o1).Store(sums + w); (e2 + o2).Store(sums + 2 * w); (e3 + o3).Store(sums + 3 * w);
+    }
+
+    private static unsafe void SumVector<T>(T* column, int count, nint width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> even = default, odd = default;
+        int r = 0;
+        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
+        {
+            even += Vector256.Load(row);
+            odd += Vector256.Load(row + width);
+        }
+        if (r < count) even += Vector256.Load(column + r * width);
+        (even + odd).Store(sums);
+    }
+
+    private static unsafe T SumColumn<T>(T* column, int count, nint width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T even = T.Zero, odd = T.Zero;
+        int r = 0;
+        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
+        {
+            even += row[0];
+            odd += row[width];
+        }
+        if (r < count) even += column[r * width];
+        return even + odd;
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>

@@ -1,39 +1,44 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// Fused softmax cross-entropy over rows of a contiguous [N, C] matrix. The exponentials of all rows go through
-/// one vectorized call, since rows are often shorter than a vector (three classes, ten digits).
+/// Fused softmax cross-entropy over rows of a contiguous [N, C] matrix. The exponentials and logarithms of all rows
+/// go through one vectorized call each; the per-row work around them is plain loops over pointers, since rows are
+/// often shorter than a vector (three classes, ten digits) and a library call or a span slice per row costs more
+/// than the arithmetic.
 /// </summary>
-internal static class LossKernels
+internal static unsafe class LossKernels
 {
+    /// <summary>Rows at least this long go through the vectorized library calls.</summary>
+    private const int LongRow = 32;
+
     /// <summary>loss[i] = lse[i] − logits[i, target[i]], where lse is the row's log Σ e^x computed after subtracting its max.</summary>
     public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, int classes, Span<T> loss, Span<T> logSumExp)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
         var shifted = BufferPool<T>.Rent(n * classes, clear: false);
-        var rowMax = loss;  // loss is written last, so it holds each row's max until then
-        for (int i = 0; i < n; i++)
-        {
-            var row = logits.Slice(i * classes, classes);
-            T max = row[0];
-            for (int j = 1; j < classes; j++) if (row[j] > max || T.IsNaN(row[j])) max = row[j];
-            if (T.IsInfinity(max)) max = T.Zero;   // x − ∞ would be NaN; an unshifted sum gives the right ±∞
-            rowMax[i] = max;
-            Subtract(row, max, shifted.AsSpan(i * classes, classes));
-        }
         var exps = shifted.AsSpan(0, n * classes);
-        TensorPrimitives.Exp(exps, exps);
-        for (int i = 0; i < n; i++) logSumExp[i] = Sum<T>(exps.Slice(i * classes, classes));
-        TensorPrimitives.Log(logSumExp[..n], logSumExp);
-        for (int i = 0; i < n; i++)
+        fixed (T* x = logits, e = exps, rowMax = loss, lse = logSumExp)   // loss holds each row's max until written last
         {
-            logSumExp[i] += rowMax[i];
-            loss[i] = logSumExp[i] - logits[i * classes + (int)target[i]];
+            for (int i = 0; i < n; i++)
+            {
+                T* row = x + (nint)i * classes;
+                T max = RowMax(row, classes);
+                if (T.IsInfinity(max)) max = T.Zero;   // x − ∞ would be NaN; an unshifted sum gives the right ±∞
+                rowMax[i] = max;
+                SubtractInto(row, max, e + (nint)i * classes, classes);
+            }
+            TensorPrimitives.Exp(exps, exps);
+            for (int i = 0; i < n; i++) lse[i] = RowSum(e + (nint)i * classes, classes);
+            TensorPrimitives.Log(logSumExp[..n], logSumExp);
+            for (int i = 0; i < n; i++)
+            {
+                lse[i] += rowMax[i];
+                rowMax[i] = lse[i] - x[(nint)i * classes + (nint)target[i]];
+            }
         }
         BufferPool<T>.Return(shifted);
     }
@@ -43,37 +48,43 @@ internal static class LossKernels
         ReadOnlySpan<T> g, int classes, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
-        for (int i = 0; i < n; i++)
-            Subtract(logits.Slice(i * classes, classes), logSumExp[i], dLogits.Slice(i * classes, classes));
         var all = dLogits[..(n * classes)];
-        TensorPrimitives.Exp(all, all);
-        for (int i = 0; i < n; i++)
+        fixed (T* x = logits, lse = logSumExp, upstream = g, dx = all)
         {
-            var drow = dLogits.Slice(i * classes, classes);
-            Multiply(drow, g[i], drow);
-            drow[(int)target[i]] -= g[i];
+            for (int i = 0; i < n; i++)
+                SubtractInto(x + (nint)i * classes, lse[i], dx + (nint)i * classes, classes);
+            TensorPrimitives.Exp(all, all);
+            for (int i = 0; i < n; i++)
+            {
+                T* drow = dx + (nint)i * classes;
+                T gi = upstream[i];
+                if (classes >= LongRow) TensorPrimitives.Multiply(new ReadOnlySpan<T>(drow, classes), gi, new Span<T>(drow, classes));
+                else for (int j = 0; j < classes; j++) drow[j] *= gi;
+                drow[(nint)target[i]] -= gi;
+            }
         }
     }
 
-    // Row helpers: a row shorter than a vector (three classes) costs less as a plain loop than as a library call.
-
-    private static void Subtract<T>(ReadOnlySpan<T> x, T value, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    // A NaN in the row need not reach the max: it passes through the shifted sum, so the row's loss is NaN either way.
+    private static T RowMax<T>(T* row, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.Length >= Vector256<T>.Count) { TensorPrimitives.Subtract(x, value, y); return; }
-        for (int j = 0; j < x.Length; j++) y[j] = x[j] - value;
+        if (length >= LongRow) return TensorPrimitives.Max(new ReadOnlySpan<T>(row, length));
+        T max = row[0];
+        for (int j = 1; j < length; j++) if (row[j] > max) max = row[j];
+        return max;
     }
 
-    private static void Multiply<T>(ReadOnlySpan<T> x, T value, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void SubtractInto<T>(T* x, T value, T* y, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.Length >= Vector256<T>.Count) { TensorPrimitives.Multiply(x, value, y); return; }
-        for (int j = 0; j < x.Length; j++) y[j] = x[j] * value;
+        if (length >= LongRow) { TensorPrimitives.Subtract(new ReadOnlySpan<T>(x, length), value, new Span<T>(y, length)); return; }
+        for (int j = 0; j < length; j++) y[j] = x[j] - value;
     }
 
-    private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T RowSum<T>(T* x, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.Length >= Vector256<T>.Count) return TensorPrimitives.Sum(x);
+        if (length >= LongRow) return TensorPrimitives.Sum(new ReadOnlySpan<T>(x, length));
         T sum = T.Zero;
-        foreach (var v in x) sum += v;
+        for (int j = 0; j < length; j++) sum += x[j];
         return sum;
     }
 }
