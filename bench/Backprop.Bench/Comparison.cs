@@ -32,6 +32,9 @@ public static class Comparison
             var ours = group.Where(r => r.Implementation == "Backprop").ToList();
             if (ours.Count == 0) continue;
             double backprop = Median(ours.Select(r => r.Median));
+            // a row only Backprop measures (a variant of its own) is listed with no baseline
+            if (group.All(r => r.Implementation == "Backprop"))
+                pairs.Add(new Pair(group.Key.Workload, group.Key.Metric, ours[0].Unit, backprop, "none", double.NaN, double.NaN, ours.Count, ours[0].Target));
             foreach (var theirs in group.Where(r => r.Implementation != "Backprop").GroupBy(r => r.Implementation))
             {
                 double baseline = Median(theirs.Select(r => r.Median));

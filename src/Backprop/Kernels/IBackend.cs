@@ -164,6 +164,27 @@ public interface IBackend
         weightGrad.Copy_(weightGrad + dWeight!);
     }
 
+    /// <summary>
+    /// y = max(0, x·weightᵀ + bias): <see cref="Linear"/> with the ReLU applied to y as it is written (NaN passes, as
+    /// in Relu). A backend without a fused version applies it in place after the product.
+    /// </summary>
+    void LinearRelu(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        Linear(x, weight, bias, y);
+        Unary(UnaryKernel.Relu, y, y, 0, 0);
+    }
+
+    /// <summary>
+    /// The ReLU's part of a fused layer's backward pass, outside grad mode: dz = g where the layer's output y &gt; 0, else
+    /// 0 (g, y, dz [..., out]); with <paramref name="columnSums"/> [out], also the bias gradient Σ rows of dz, in the
+    /// same pass over g. A backend without a fused version runs the two as separate kernels.
+    /// </summary>
+    void ReluBackwardWithColumnSums(Tensor g, Tensor y, Tensor dz, Tensor? columnSums)
+    {
+        Binary(BinaryKernel.PassIfPositive, g, y, dz);
+        if (columnSums is not null) Copy(dz.Reshape(dz.Numel / columnSums.Numel, columnSums.Numel).Sum(0), columnSums);
+    }
+
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 

@@ -24,11 +24,24 @@ public sealed class Sequential : Module
     /// <summary>How many layers there are.</summary>
     public int Count => _layers.Count;
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Applies the layers in order; a <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one
+    /// <see cref="F.LinearRelu"/> (the same values and gradients, with no pre-activation stored), since nothing outside
+    /// the sequence can see the tensor between them.
+    /// </summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU)
+            {
+                x = F.LinearRelu(x, linear.Weight, linear.Bias);
+                i++;
+                continue;
+            }
+            x = _layers[i].Forward(x);
+        }
         return x;
     }
 }

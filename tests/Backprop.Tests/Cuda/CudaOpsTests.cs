@@ -83,6 +83,24 @@ public class CudaOpsTests
         for (int i = 0; i < cpu.Length; i++) AssertClose(cpu[i], gpu[i], 1e-4, $"parameter {i}");
     }
 
+    // the device has no fused LinearRelu kernels: the backend's defaults (Linear then an in-place ReLU; the mask and
+    // the bias gradient as two kernels) must give what the CPU's fused ones give
+    [Fact]
+    public void A_fused_linear_relu_layer_gives_the_cpu_values_and_gradients()
+    {
+        Tensor[] Run(Device device)
+        {
+            Tensor[] p = [Random([9, 5], DType.Float32, 50), Random([7, 5], DType.Float32, 51), Random([7], DType.Float32, 52)];
+            p = p.Select(t => t.To(device).RequiresGrad_()).ToArray();
+            var y = F.LinearRelu(p[0], p[1], p[2]);
+            (y * Random([9, 7], DType.Float32, 53).To(device)).Sum().Backward();
+            return [y, p[0].Grad!, p[1].Grad!, p[2].Grad!];
+        }
+        var cpu = Run(Device.Cpu);
+        var gpu = Run(Gpu);
+        for (int i = 0; i < cpu.Length; i++) AssertClose(cpu[i], gpu[i], 1e-5, $"output or gradient {i}");
+    }
+
     [Fact]
     public void Freed_storage_is_reused_and_Trim_returns_the_cache()
     {

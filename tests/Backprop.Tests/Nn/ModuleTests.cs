@@ -10,6 +10,28 @@ public class ModuleTests
         return new Sequential(new Linear(4, 8, generator: g), new BatchNorm1d(8), new ReLU(), new Dropout(0.5, g), new Linear(8, 3, generator: g));
     }
 
+    // A Linear then a ReLU inside a Sequential run as one LinearRelu op, with the bits of the two layers applied apart.
+    [Fact]
+    public void Sequential_fuses_a_linear_and_the_relu_after_it_without_changing_a_bit()
+    {
+        var first = new Linear(3, 40, generator: new Generator(1));
+        var second = new Linear(40, 2, generator: new Generator(2));
+        var net = new Sequential(first, new ReLU(), second);
+        var x = Tensor.Randn([16, 3], generator: new Generator(3));
+
+        var fused = net.Forward(x);
+        Assert.Equal("LinearRelu", fused.GradFn!.NextFunction(0)!.Name);
+        fused.Sum().Backward();
+        var fusedGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        net.ZeroGrad();
+
+        var apart = second.Forward(F.Relu(first.Forward(x)));
+        apart.Sum().Backward();
+        Assert.Equal(apart.ToArray<float>(), fused.ToArray<float>());
+        var apartGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        for (int i = 0; i < apartGrads.Length; i++) Assert.Equal(apartGrads[i], fusedGrads[i]);
+    }
+
     [Fact]
     public void NamesAreDottedPathsAsInPyTorch()
     {

@@ -29,6 +29,8 @@ public class NnGradientTests
     {
         ["Linear"] = new(x => F.Linear(x[0], x[1], x[2]), [[[4, 3], [5, 3], [5]], [[2, 3, 3], [1, 3], [1]], [[1, 1], [1, 1], [1]]]),
         ["LinearNoBias"] = new(x => F.Linear(x[0], x[1]), [[[2, 3], [4, 3]], [[3], [2, 3]], [[1, 1], [1, 1]]]),
+        ["LinearRelu"] = new(x => F.LinearRelu(x[0], x[1], x[2]), [[[4, 3], [5, 3], [5]], [[2, 3, 3], [1, 3], [1]], [[1, 1], [1, 1], [1]]]),
+        ["LinearReluNoBias"] = new(x => F.LinearRelu(x[0], x[1]), [[[2, 3], [4, 3]], [[3], [2, 3]], [[1, 1], [1, 1]]]),
         ["Softmax"] = new(x => F.Softmax(x[0], 1), [[[3, 4]], [[2, 1, 3]], [[1, 1]]]),
         ["SoftmaxLastDim"] = new(x => F.Softmax(x[0], -1), [[[2, 3, 4]], [[5]], [[]]]),
         ["LogSoftmax"] = new(x => F.LogSoftmax(x[0], 0), [[[3, 4]], [[1, 2]], [[1]]]),
@@ -75,7 +77,7 @@ public class NnGradientTests
         Assert.True(result.Passed, $"{name} {string.Join(" ", c.Shapes[shapeIndex].Select(s => "[" + string.Join(",", s) + "]"))}\n{result}");
     }
 
-    public static TheoryData<string> SecondOrder => new("Linear", "Softmax", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
+    public static TheoryData<string> SecondOrder => new("Linear", "LinearRelu", "Softmax", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
         "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "AvgPool2dOverlapping", "LayerNorm");
 
     [Theory]

@@ -165,8 +165,21 @@ internal sealed class CpuBackend : IBackend
 
     public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
     {
-        if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y);
-        else CpuMatMul.Linear<double>(x, weight, bias, y);
+        if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y, relu: false);
+        else CpuMatMul.Linear<double>(x, weight, bias, y, relu: false);
+    }
+
+    public void LinearRelu(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y, relu: true);
+        else CpuMatMul.Linear<double>(x, weight, bias, y, relu: true);
+    }
+
+    public void ReluBackwardWithColumnSums(Tensor g, Tensor y, Tensor dz, Tensor? columnSums)
+    {
+        if (columnSums is null) Binary(BinaryKernel.PassIfPositive, g, y, dz);
+        else if (y.DType == DType.Float32) CpuMatMul.ReluBackwardWithColumnSums<float>(g, y, dz, columnSums);
+        else CpuMatMul.ReluBackwardWithColumnSums<double>(g, y, dz, columnSums);
     }
 
     public (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>

@@ -31,10 +31,11 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// y = x·wᵀ + b over the rows of x: y starts as copies of the bias and one GEMM adds the product to it, or, with at
-    /// most four inputs, one pass writes product and bias together.
+    /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: y starts as copies of the bias and
+    /// one GEMM adds the product to it (the ReLU is one pass over y after it), or, with at most four inputs, one pass
+    /// writes product, bias and ReLU together.
     /// </summary>
-    public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = y.Numel / Math.Max(outFeatures, 1);
         if (!x.IsContiguous) x = Copy(x);
@@ -46,7 +47,7 @@ internal static class CpuMatMul
             fixed (T* px = CpuBackend.Data<T>(x).AsSpan(x.offset), pw = CpuBackend.Data<T>(w).AsSpan(w.offset),
                    pb = CpuBackend.Data<T>(bias).AsSpan(bias.offset), py = output)
                 GemmSkinnyKernels.ShortKWithBias(rows, outFeatures, inFeatures, px, inFeatures, pw,
-                    wTransposed ? ldw : 1, wTransposed ? 1 : ldw, pb, py, outFeatures);
+                    wTransposed ? ldw : 1, wTransposed ? 1 : ldw, pb, py, outFeatures, relu);
             return;
         }
         T beta = T.Zero;
@@ -59,6 +60,17 @@ internal static class CpuMatMul
         // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix)
         Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
             CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, beta, Threads.Count);
+        if (relu) CpuKernels.Unary(UnaryKernel.Relu, output, CpuBackend.Data<T>(y), T.Zero, T.Zero);
+    }
+
+    /// <summary>dz = g where y &gt; 0, else 0, and columnSums = Σ rows of dz, in one pass over g (y and dz contiguous).</summary>
+    public static unsafe void ReluBackwardWithColumnSums<T>(Tensor g, Tensor y, Tensor dz, Tensor columnSums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = columnSums.Numel, rows = dz.Numel / Math.Max(width, 1);
+        if (!g.IsContiguous) g = Copy(g);
+        fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), py = CpuBackend.Data<T>(y).AsSpan(y.offset),
+               pz = CpuBackend.Data<T>(dz).AsSpan(dz.offset), sums = CpuBackend.Data<T>(columnSums).AsSpan(columnSums.offset))
+            SumRows(new PassIfPositiveRows<T>(pg, py, pz), rows, width, sums);
     }
 
     /// <summary>dx = g·w, dw = gᵀ·x and db = Σ rows of g, each by one kernel call straight into its output.</summary>
@@ -85,7 +97,7 @@ internal static class CpuMatMul
         {
             db = Tensor.Uninitialized([outFeatures], g.DType, g.Device);
             fixed (T* rowsOfG = grad, sums = CpuBackend.Data<T>(db))
-                SumRows(rowsOfG, rows, outFeatures, sums);
+                SumRows(new PlainRows<T>(rowsOfG), rows, outFeatures, sums);
         }
         return (dx, dw, db);
     }
@@ -108,69 +120,64 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// sums[j] = Σ over the rows of a row-major [count, width] block: four vectors of columns per pass over the rows,
-    /// then single vectors, the last one overlapping the vector before it rather than falling back to scalars. Every
-    /// column is summed the same way wherever it falls (even rows and odd rows apart, then added), so an overlapped
-    /// column gets the same bits twice; the two partial sums halve the chain of dependent adds.
+    /// sums[j] = Σ over the rows of a row-major [count, width] block, read row after row (one stream per row, so the
+    /// block is read once, in order): four rows at a time are added as (r0 + r1) + (r2 + r3) and that onto the sums,
+    /// the rows left over one at a time. Every column, vector lane or not, is summed in that same order.
     /// </summary>
-    private static unsafe void SumRows<T>(T* rows, int count, int width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void SumRows<T, TRows>(TRows rows, int count, int width, T* sums)
+        where T : unmanaged, IFloatingPointIeee754<T> where TRows : struct, IRows<T>
     {
-        int w = Vector256<T>.Count, j = 0;
-        for (; j + 4 * w <= width; j += 4 * w) SumFourVectors(rows + j, count, width, sums + j);
-        if (width < w)
-        {
-            for (; j < width; j++) sums[j] = SumColumn(rows + j, count, width);
-            return;
-        }
-        for (; j + w <= width; j += w) SumVector(rows + j, count, width, sums + j);
-        if (j < width) SumVector(rows + width - w, count, width, sums + width - w);
-    }
-
-    private static unsafe void SumFourVectors<T>(T* column, int count, nint width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int w = Vector256<T>.Count, r = 0;
-        Vector256<T> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
-        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
-        {
-            e0 += Vector256.Load(row); e1 += Vector256.Load(row + w);
-            e2 += Vector256.Load(row + 2 * w); e3 += Vector256.Load(row + 3 * w);
-            T* odd = row + width;
-            o0 += Vector256.Load(odd); o1 += Vector256.Load(odd + w);
-            o2 += Vector256.Load(odd + 2 * w); o3 += Vector256.Load(odd + 3 * w);
-        }
-        if (r < count)
-        {
-            T* last = column + r * width;
-            e0 += Vector256.Load(last); e1 += Vector256.Load(last + w);
-            e2 += Vector256.Load(last + 2 * w); e3 += Vector256.Load(last + 3 * w);
-        }
-        (e0 + o0).Store(sums); (e1 + o1).Store(sums + w); (e2 + o2).Store(sums + 2 * w); (e3 + o3).Store(sums + 3 * w);
-    }
-
-    private static unsafe void SumVector<T>(T* column, int count, nint width, T* sums) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Vector256<T> even = default, odd = default;
+        int w = Vector256<T>.Count, vectorColumns = width - width % w;
+        new Span<T>(sums, width).Clear();
         int r = 0;
-        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
+        for (; r + 4 <= count; r += 4)
         {
-            even += Vector256.Load(row);
-            odd += Vector256.Load(row + width);
+            nint at = (nint)r * width, width2 = 2 * (nint)width, width3 = 3 * (nint)width;
+            for (int j = 0; j < vectorColumns; j += w)
+            {
+                nint o = at + j;
+                var four = (rows.Vector(o) + rows.Vector(o + width)) + (rows.Vector(o + width2) + rows.Vector(o + width3));
+                (Vector256.Load(sums + j) + four).Store(sums + j);
+            }
+            for (int j = vectorColumns; j < width; j++)
+            {
+                nint o = at + j;
+                sums[j] += (rows.Scalar(o) + rows.Scalar(o + width)) + (rows.Scalar(o + width2) + rows.Scalar(o + width3));
+            }
         }
-        if (r < count) even += Vector256.Load(column + r * width);
-        (even + odd).Store(sums);
+        for (; r < count; r++)
+        {
+            nint at = (nint)r * width;
+            for (int j = 0; j < vectorColumns; j += w) (Vector256.Load(sums + j) + rows.Vector(at + j)).Store(sums + j);
+            for (int j = vectorColumns; j < width; j++) sums[j] += rows.Scalar(at + j);
+        }
     }
 
-    private static unsafe T SumColumn<T>(T* column, int count, nint width) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>What <see cref="SumRows{T, TRows}"/> adds up: the element at an offset into a [count, width] block.</summary>
+    private interface IRows<T> where T : unmanaged
     {
-        T even = T.Zero, odd = T.Zero;
-        int r = 0;
-        for (T* row = column; r + 1 < count; r += 2, row += 2 * width)
+        Vector256<T> Vector(nint at);
+        T Scalar(nint at);
+    }
+
+    /// <summary>The block's own elements.</summary>
+    private readonly unsafe struct PlainRows<T>(T* rows) : IRows<T> where T : unmanaged
+    {
+        public Vector256<T> Vector(nint at) => Vector256.Load(rows + at);
+        public T Scalar(nint at) => rows[at];
+    }
+
+    /// <summary>A ReLU's backward rule on the way: g where y &gt; 0, else 0, stored into dz as it is summed.</summary>
+    private readonly unsafe struct PassIfPositiveRows<T>(T* g, T* y, T* dz) : IRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Vector256<T> Vector(nint at)
         {
-            even += row[0];
-            odd += row[width];
+            var passed = Vector256.Load(g + at) & Vector256.GreaterThan(Vector256.Load(y + at), Vector256<T>.Zero);
+            passed.Store(dz + at);
+            return passed;
         }
-        if (r < count) even += column[r * width];
-        return even + odd;
+
+        public T Scalar(nint at) => dz[at] = y[at] > T.Zero ? g[at] : T.Zero;
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>

@@ -18,18 +18,19 @@ internal static unsafe partial class GemmSkinnyKernels
     /// </summary>
     public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
         T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ShortKRows(m, n, k, a, aRow, aStep, b, bRow, bColumn, c, ldc, alpha, beta, null);
+        ShortKRows(m, n, k, a, aRow, aStep, b, bRow, bColumn, c, ldc, alpha, beta, null, relu: false);
 
     /// <summary>
-    /// C = A·B + bias[j] on every row (a linear layer on few inputs), with A row-major: C is written, never read, and
-    /// its bits equal those of <see cref="ShortK{T}"/> onto rows prefilled with the bias.
+    /// C = A·B + bias[j] on every row (a linear layer on few inputs), with A row-major, then max(0, ·) with
+    /// <paramref name="relu"/>: C is written, never read, and its bits equal those of <see cref="ShortK{T}"/> onto rows
+    /// prefilled with the bias (and then of a ReLU over them).
     /// </summary>
-    public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias, T* c, nint ldc)
+    public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias, T* c, nint ldc, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ShortKRows(m, n, k, a, lda, 1, b, bRow, bColumn, c, ldc, T.One, T.One, bias);
+        ShortKRows(m, n, k, a, lda, 1, b, bRow, bColumn, c, ldc, T.One, T.One, bias, relu);
 
     private static void ShortKRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
-        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T>
+        T alpha, T beta, T* bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (bColumn != 1)
         {
@@ -41,15 +42,15 @@ internal static unsafe partial class GemmSkinnyKernels
         }
         switch (k)
         {
-            case 1: ShortKRows<T, One>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            case 2: ShortKRows<T, Two>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            case 3: ShortKRows<T, Three>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            default: ShortKRows<T, Four>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            case 1: ShortKRows<T, One>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
+            case 2: ShortKRows<T, Two>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
+            case 3: ShortKRows<T, Three>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
+            default: ShortKRows<T, Four>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
         }
     }
 
     private static void ShortKRows<T, TDepth>(int m, int n, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
-        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount
+        T alpha, T beta, T* bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount
     {
         int w = Vector256<T>.Count, k = TDepth.Value;
         var va = Vector256.Create(alpha);
@@ -71,18 +72,28 @@ internal static unsafe partial class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, GemmMicroKernel.MaskLoad(b1, mask), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3, mask), sum);
-                GemmMicroKernel.MaskStore(c, mask, readC ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum);
+                var value = readC ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
+                GemmMicroKernel.MaskStore(c, mask, relu ? Relu(value) : value);
                 continue;
             }
             // A ragged row ends with a vector that overlaps the one before it: computed from the old C before any
             // store, stored last, it writes the overlapped lanes with the bits they already got, and needs no mask.
             int last = n - w;
             var end = ShortKVector<T, TDepth>(last, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
+            if (relu) end = Relu(end);
             for (int j = 0; j < last; j += w)
-                ShortKVector<T, TDepth>(j, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added).Store(c + j);
+            {
+                var value = ShortKVector<T, TDepth>(j, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
+                (relu ? Relu(value) : value).Store(c + j);
+            }
             end.Store(c + last);
         }
     }
+
+    // lanes at or below zero cleared; NaN compares false and passes, as in the Relu op
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Relu<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<T>.Zero));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> ShortKVector<T, TDepth>(int j, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2, Vector256<T> x3,
