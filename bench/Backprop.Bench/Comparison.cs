@@ -50,7 +50,11 @@ public static class Comparison
     {
         Console.WriteLine($"  {"workload",-30} {"metric",-20} {"unit",-9} {"Backprop",10} {"baseline",-11} {"median",10} {"ratio",7} {"rounds",6}  target");
         foreach (var p in pairs)
-            Console.WriteLine($"  {p.Workload,-30} {p.Metric,-20} {p.Unit,-9} {p.Backprop,10:F1} {p.Baseline,-11} {p.BaselineMedian,10:F1} {p.Ratio,7:F2} {p.Rounds,6}  {p.Target}");
+        {
+            bool alone = double.IsNaN(p.BaselineMedian);
+            string theirs = alone ? "-" : p.BaselineMedian.ToString("F1"), ratio = alone ? "-" : p.Ratio.ToString("F2");
+            Console.WriteLine($"  {p.Workload,-30} {p.Metric,-20} {p.Unit,-9} {p.Backprop,10:F1} {p.Baseline,-11} {theirs,10} {ratio,7} {p.Rounds,6}  {p.Target}");
+        }
         Console.WriteLine("  ratio = Backprop / baseline: above 1 is faster for rates (GFLOP/s), slower for times.");
     }
 

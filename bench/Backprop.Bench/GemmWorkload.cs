@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Backprop.Kernels.Cpu;
 
 namespace Backprop.Bench;
@@ -15,6 +17,10 @@ public sealed class GemmWorkload : IWorkload
         int saved = Threads.Count;
         try
         {
+            // what the cores deliver right now, the ceiling the GEMM rows are measured against
+            foreach (int threads in new[] { 1, 2 })
+                report.Add(Harness.Summarize($"fp32 FMA peak {threads}T", "Backprop", "GFLOP/s", TimePeak(threads),
+                    s => threads * PeakFlopsPerLoop / s / 1e9, "GFLOP/s"));
             foreach (var c in GemmCases.All)
             {
                 Threads.Count = c.Threads;
@@ -28,6 +34,43 @@ public sealed class GemmWorkload : IWorkload
         {
             Threads.Count = saved;
         }
+    }
+
+    private const int PeakSteps = 200_000;
+    private const double PeakFlopsPerLoop = 2.0 * 12 * 8 * PeakSteps;
+
+    private static float s_peakSink;   // the loops' results land here, so the JIT cannot drop them as dead code
+
+    // the same loop on every thread at once, on the library's worker threads; a sample is the time of the slowest
+    private static double[] TimePeak(int threads)
+    {
+        var parts = new PeakParts();
+        return Harness.Time(() => ParallelFor.Run(threads, ref parts), samples: 15, inner: 1);
+    }
+
+    private struct PeakParts : IPartBody
+    {
+        public readonly void Invoke(int part) => s_peakSink += PeakLoop();
+    }
+
+    /// <summary>
+    /// Twelve independent chains of 8-wide fused multiply-adds (the register tile's shape): enough in flight to keep
+    /// both FMA pipes of a core busy, with no memory traffic.
+    /// </summary>
+    private static float PeakLoop()
+    {
+        var step = Vector256.Create(0.999f);
+        var add = Vector256.Create(0.001f);
+        Vector256<float> a0 = step, a1 = step, a2 = step, a3 = step, a4 = step, a5 = step;
+        Vector256<float> a6 = step, a7 = step, a8 = step, a9 = step, a10 = step, a11 = step;
+        for (int i = 0; i < PeakSteps; i++)
+        {
+            a0 = Fma.MultiplyAdd(a0, step, add); a1 = Fma.MultiplyAdd(a1, step, add); a2 = Fma.MultiplyAdd(a2, step, add);
+            a3 = Fma.MultiplyAdd(a3, step, add); a4 = Fma.MultiplyAdd(a4, step, add); a5 = Fma.MultiplyAdd(a5, step, add);
+            a6 = Fma.MultiplyAdd(a6, step, add); a7 = Fma.MultiplyAdd(a7, step, add); a8 = Fma.MultiplyAdd(a8, step, add);
+            a9 = Fma.MultiplyAdd(a9, step, add); a10 = Fma.MultiplyAdd(a10, step, add); a11 = Fma.MultiplyAdd(a11, step, add);
+        }
+        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 
     private static double[] TimeSgemm(GemmCases.Case c)
