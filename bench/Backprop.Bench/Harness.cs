@@ -38,7 +38,7 @@ public sealed class Report
 public static class Harness
 {
     /// <summary>The least time spent warming up before a measurement.</summary>
-    public const double WarmupSeconds = 2;
+    public const double WarmupSeconds = 4;
 
     /// <summary>
     /// Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls. The warm-up
