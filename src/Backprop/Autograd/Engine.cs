@@ -43,6 +43,14 @@ internal static class Engine
     }
 
     /// <summary>
+    /// Whether a node's rule may overwrite its upstream gradient <paramref name="g"/>: it was made in this pass and only
+    /// the node's own slot holds its storage, which the engine drops once the rule returns; a gradient that a hook,
+    /// a caller or a custom function saw never qualifies.
+    /// </summary>
+    internal static bool MayOverwrite(Tensor g) =>
+        t_recycling != 0 && g.storage.pass == t_recycling && g.storage.engineRefs == 1;
+
+    /// <summary>
     /// Backpropagates <paramref name="rootGrads"/> from <paramref name="roots"/>. With <paramref name="inputs"/>,
     /// returns the gradients reaching them and leaves Grad untouched; otherwise accumulates into the leaves' Grad.
     /// </summary>

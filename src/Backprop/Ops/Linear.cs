@@ -42,7 +42,8 @@ public static partial class F
             Tensor? maskedDb = null;
             if (relu)
             {
-                dz = Tensor.Uninitialized(y.shape, y.DType, y.Device);
+                // masked in place when nothing but this node holds g: one block of memory fewer
+                dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
                 maskedDb = needBias ? Tensor.Uninitialized([outFeatures], y.DType, y.Device) : null;
                 x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
             }
@@ -50,7 +51,7 @@ public static partial class F
             bool intoGrad = weight.RequiresGrad && Engine.AddsIntoGrad(weight);
             var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, x.RequiresGrad, weight.RequiresGrad && !intoGrad, needBias && !relu);
             if (intoGrad) Engine.AddWeightGradientLater(x, dz, weight.Grad!);
-            else if (relu) dz.storage.Release();   // scratch of this call only
+            else if (relu && dz != g) dz.storage.Release();   // scratch of this call only
             return bias is null ? [dx, dw] : [dx, dw, maskedDb ?? db];
         });
     }

@@ -70,6 +70,45 @@ public class LinearKernelTests
         Assert.Equal(0, b.Grad![outFeatures / 2].Item());
     }
 
+    // LinearRelu masks its upstream gradient in place only when nothing else can see that gradient: a caller's
+    // upstream tensor, the gradient a hook was handed (and kept), and one returned by Autograd.Grad stay unmasked.
+    [Fact]
+    public void Linear_relu_never_overwrites_a_gradient_that_anything_else_can_see()
+    {
+        var g = new Generator(9);
+        var x = Tensor.Randn([20, 5], generator: g);
+        var w = Tensor.Randn([30, 5], generator: g, requiresGrad: true);
+        var w2 = Tensor.Randn([4, 30], generator: g, requiresGrad: true);
+        var upstream = Tensor.Randn([20, 30], generator: g);
+        var kept = upstream.Clone();
+        F.LinearRelu(x, w).Backward(upstream);
+        Assert.Equal(kept.ToArray<float>(), upstream.ToArray<float>());
+
+        var outer = Tensor.Randn([20, 4], generator: g);
+        var expected = outer.MatMul(w2).ToArray<float>();   // dL/dh, before any ReLU mask
+        var hidden = F.LinearRelu(x, w);
+        Tensor? seen = null;
+        using (hidden.RegisterHook(grad => { seen = grad; return grad; }))
+            F.Linear(hidden, w2).Backward(outer);
+        Assert.Equal(expected, seen!.ToArray<float>());
+
+        hidden = F.LinearRelu(x, w);
+        var returned = Autograd.Grad([F.Linear(hidden, w2)], [hidden, w], [outer]);
+        Assert.Equal(expected, returned[0]!.ToArray<float>());
+
+        // a sum hands one gradient tensor to both of its inputs: the other branch must get it unmasked, in either order
+        var w3 = Tensor.Randn([30, 5], generator: g, requiresGrad: true);
+        var branch = (2 * upstream).T.MatMul(x).ToArray<float>();
+        foreach (bool reluFirst in new[] { true, false })
+        {
+            w3.Grad = null;
+            var (a, b) = (F.LinearRelu(x, w), F.Linear(x, w3));
+            ((reluFirst ? a + b : b + a) * 2).Backward(upstream);
+            var error = branch.Zip(w3.Grad!.ToArray<float>(), (e, v) => Math.Abs(e - v)).Max();
+            Assert.True(error < 1e-3, $"the other branch's weight gradient is off by {error}");
+        }
+    }
+
     // The weight gradient goes straight into an existing Grad only when nothing else could tell: each case below
     // must give Grad = what it held + every contribution, and hooks must see the step's gradient alone.
     [Fact]
