@@ -23,6 +23,7 @@ internal static class Engine
 
     [ThreadStatic] private static bool t_addingIntoGrad;   // this pass accumulates into Grad without createGraph
     [ThreadStatic] private static List<(Tensor X, Tensor G, Tensor Grad)>? t_weightGradients;   // queued; one list per thread
+    [ThreadStatic] private static PassScratch? t_scratch;
 
     /// <summary>
     /// Whether Linear's rule may hand over its weight gradient for <paramref name="leaf"/> as the product gᵀ·x, to be
@@ -57,8 +58,9 @@ internal static class Engine
     public static Tensor?[]? Run(Tensor[] roots, Tensor[] rootGrads, Tensor[]? inputs, bool retainGraph, bool createGraph)
     {
         int pass = ++t_pass;
-        var visited = new List<Node>();
-        var touchedLeaves = new List<Tensor>();
+        var scratch = t_scratch ?? new PassScratch();
+        t_scratch = null;   // a pass run from a hook during this one makes its own
+        var (visited, touchedLeaves, ready) = (scratch.Visited, scratch.TouchedLeaves, scratch.Ready);
         using var mode = Autograd.SetGradEnabled(createGraph);
         long outerRecycling = t_recycling;
         bool outerAdding = t_addingIntoGrad;
@@ -67,12 +69,11 @@ internal static class Engine
         t_recycling = createGraph || TensorTrace.IsActive || RecyclingOff ? 0 : Interlocked.Increment(ref s_recyclingPasses);
         try
         {
-            Discover(roots, pass, visited);
+            Discover(roots, pass, visited, scratch.Discovering);
             t_addingIntoGrad = inputs is null && t_recycling != 0;
             if (inputs is not null)
                 foreach (var t in inputs) if (t.gradFn is { } n) n.capture = true;
 
-            var ready = new Stack<Node>();
             for (int i = 0; i < roots.Length; i++)
             {
                 if (roots[i].gradFn is { } n)
@@ -121,6 +122,24 @@ internal static class Engine
             t_weightGradients?.RemoveRange(queuedBefore, t_weightGradients.Count - queuedBefore);
             foreach (var n in visited) { n.gradSum = n.captured = null; n.deps = 0; n.capture = false; }
             foreach (var leaf in touchedLeaves) leaf.pendingGrad = null;
+            scratch.Clear();
+            t_scratch = scratch;
+        }
+    }
+
+    /// <summary>The collections a pass works in, kept per thread for the next pass so a step allocates none of them.</summary>
+    private sealed class PassScratch
+    {
+        public readonly List<Node> Visited = [];
+        public readonly List<Tensor> TouchedLeaves = [];
+        public readonly Stack<Node> Ready = new(), Discovering = new();
+
+        public void Clear()
+        {
+            Visited.Clear();
+            TouchedLeaves.Clear();
+            Ready.Clear();
+            Discovering.Clear();
         }
     }
 
@@ -139,9 +158,8 @@ internal static class Engine
         return true;
     }
 
-    private static void Discover(Tensor[] roots, int pass, List<Node> visited)
+    private static void Discover(Tensor[] roots, int pass, List<Node> visited, Stack<Node> stack)
     {
-        var stack = new Stack<Node>();
         foreach (var r in roots)
             if (r.gradFn is { } n && n.mark != pass) { n.mark = pass; n.deps = 0; visited.Add(n); stack.Push(n); }
         while (stack.Count > 0)

@@ -112,9 +112,10 @@ internal sealed class ReducePlan
 
     public static ReducePlan Of(string op, Tensor x, int[]? dims, bool keepDim, bool allowEmpty)
     {
-        int rank = x.shape.Length;
-        var reduced = new bool[rank];
-        if (dims is null) Array.Fill(reduced, true);
+        int rank = x.shape.Length, reducedCount = 0;
+        // a plan is made for every reduction of a training step, so its scratch lives on the stack
+        Span<bool> reduced = rank <= 64 ? stackalloc bool[rank] : new bool[rank];
+        if (dims is null) reduced.Fill(true);
         else
             foreach (int d in dims)
             {
@@ -123,20 +124,25 @@ internal sealed class ReducePlan
                 if (reduced[n]) throw new ArgumentException($"{op}: dim {d} appears twice in {Shapes.Format(dims)}");
                 reduced[n] = true;
             }
-        var plan = new ReducePlan { _x = x, Count = 1 };
-        var dimList = new List<int>();
-        var outShape = new List<int>();
-        var kept = new int[rank];
-        for (int i = 0; i < rank; i++)
+        foreach (bool r in reduced) if (r) reducedCount++;
+        var plan = new ReducePlan
         {
-            if (reduced[i]) { dimList.Add(i); plan.Count *= x.shape[i]; kept[i] = 1; if (keepDim) outShape.Add(1); }
-            else { kept[i] = x.shape[i]; outShape.Add(x.shape[i]); }
+            _x = x, Count = 1, Dims = new int[reducedCount], KeptShape = new int[rank],
+            OutShape = new int[keepDim ? rank : rank - reducedCount],
+        };
+        for (int i = 0, d = 0, o = 0; i < rank; i++)
+        {
+            if (reduced[i])
+            {
+                plan.Dims[d++] = i;
+                plan.Count *= x.shape[i];
+                plan.KeptShape[i] = 1;
+                if (keepDim) plan.OutShape[o++] = 1;
+            }
+            else plan.OutShape[o++] = plan.KeptShape[i] = x.shape[i];
         }
         if (!allowEmpty && plan.Count == 0)
-            throw new ArgumentException($"{op}: cannot reduce over zero elements (shape {Shapes.Format(x.shape)}, dims {Shapes.Format(dimList.ToArray())})");
-        plan.Dims = dimList.ToArray();
-        plan.OutShape = outShape.ToArray();
-        plan.KeptShape = kept;
+            throw new ArgumentException($"{op}: cannot reduce over zero elements (shape {Shapes.Format(x.shape)}, dims {Shapes.Format(plan.Dims)})");
         return plan;
     }
 
