@@ -172,12 +172,12 @@ internal static class CpuMatMul
     {
         public Vector256<T> Vector(nint at)
         {
-            var passed = Vector256.Load(g + at) & Vector256.GreaterThan(Vector256.Load(y + at), Vector256<T>.Zero);
+            var passed = PassIfPositiveOp<T>.Apply(Vector256.Load(g + at), Vector256.Load(y + at));
             passed.Store(dz + at);
             return passed;
         }
 
-        public T Scalar(nint at) => dz[at] = y[at] > T.Zero ? g[at] : T.Zero;
+        public T Scalar(nint at) => dz[at] = PassIfPositiveOp<T>.Apply(g[at], y[at]);
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>

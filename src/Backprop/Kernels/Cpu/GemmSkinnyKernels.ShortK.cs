@@ -73,27 +73,22 @@ internal static unsafe partial class GemmSkinnyKernels
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3, mask), sum);
                 var value = readC ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
-                GemmMicroKernel.MaskStore(c, mask, relu ? Relu(value) : value);
+                GemmMicroKernel.MaskStore(c, mask, relu ? ReluOp<T>.Apply(value) : value);
                 continue;
             }
             // A ragged row ends with a vector that overlaps the one before it: computed from the old C before any
             // store, stored last, it writes the overlapped lanes with the bits they already got, and needs no mask.
             int last = n - w;
             var end = ShortKVector<T, TDepth>(last, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
-            if (relu) end = Relu(end);
+            if (relu) end = ReluOp<T>.Apply(end);
             for (int j = 0; j < last; j += w)
             {
                 var value = ShortKVector<T, TDepth>(j, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
-                (relu ? Relu(value) : value).Store(c + j);
+                (relu ? ReluOp<T>.Apply(value) : value).Store(c + j);
             }
             end.Store(c + last);
         }
     }
-
-    // lanes at or below zero cleared; NaN compares false and passes, as in the Relu op
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Relu<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<T>.Zero));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> ShortKVector<T, TDepth>(int j, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2, Vector256<T> x3,

@@ -91,17 +91,15 @@ internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 {
     public static T Apply(T x, T p, T q) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
 
-    // x with its lanes at or below zero cleared: NaN compares false, so it passes, as in Apply
+    /// <summary>x with its lanes at or below zero cleared: NaN compares false, so it passes, as in the scalar rule.</summary>
+    public static Vector256<T> Apply(Vector256<T> x) => Vector256.AndNot(x, Vector256.LessThanOrEqual(x, Vector256<T>.Zero));
+
     public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
     {
         ref T xs = ref MemoryMarshal.GetReference(x);
         ref T ys = ref MemoryMarshal.GetReference(y);
         int w = Vector256<T>.Count, i = 0;
-        for (; i <= x.Length - w; i += w)
-        {
-            var v = Vector256.LoadUnsafe(ref xs, (nuint)i);
-            Vector256.AndNot(v, Vector256.LessThanOrEqual(v, Vector256<T>.Zero)).StoreUnsafe(ref ys, (nuint)i);
-        }
+        for (; i <= x.Length - w; i += w) Apply(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
         for (; i < x.Length; i++) y[i] = Apply(x[i], p, q);
         return true;
     }
@@ -109,6 +107,10 @@ internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T a, T b) => b > T.Zero ? a : T.Zero;
+
+    /// <summary>The lanes of a where b &gt; 0, else 0, as the scalar rule.</summary>
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a & Vector256.GreaterThan(b, Vector256<T>.Zero);
+
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         ref T @as = ref MemoryMarshal.GetReference(a);
@@ -116,10 +118,7 @@ internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IF
         ref T ys = ref MemoryMarshal.GetReference(y);
         int w = Vector256<T>.Count, i = 0;
         for (; i <= a.Length - w; i += w)
-        {
-            var positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref bs, (nuint)i), Vector256<T>.Zero);
-            (Vector256.LoadUnsafe(ref @as, (nuint)i) & positive).StoreUnsafe(ref ys, (nuint)i);
-        }
+            Apply(Vector256.LoadUnsafe(ref @as, (nuint)i), Vector256.LoadUnsafe(ref bs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
         for (; i < a.Length; i++) y[i] = Apply(a[i], b[i]);
         return true;
     }
