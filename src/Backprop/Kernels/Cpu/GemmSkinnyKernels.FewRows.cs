@@ -113,27 +113,9 @@ internal static unsafe partial class GemmSkinnyKernels
             var y1 = vectors > 1 ? Vector256.Load(b + w) : default;
             var y2 = vectors > 2 ? Vector256.Load(b + 2 * w) : default;
             var y3 = vectors > 3 ? Vector256.Load(b + 3 * w) : default;
-            var x = Vector256.Create(a[offset]);
-            c00 = GemmMicroKernel.MulAdd(x, y0, c00);
-            if (vectors > 1) c01 = GemmMicroKernel.MulAdd(x, y1, c01);
-            if (vectors > 2) c02 = GemmMicroKernel.MulAdd(x, y2, c02);
-            if (vectors > 3) c03 = GemmMicroKernel.MulAdd(x, y3, c03);
-            if (rows > 1)
-            {
-                x = Vector256.Create(a1[offset]);
-                c10 = GemmMicroKernel.MulAdd(x, y0, c10);
-                if (vectors > 1) c11 = GemmMicroKernel.MulAdd(x, y1, c11);
-                if (vectors > 2) c12 = GemmMicroKernel.MulAdd(x, y2, c12);
-                if (vectors > 3) c13 = GemmMicroKernel.MulAdd(x, y3, c13);
-            }
-            if (rows > 2)
-            {
-                x = Vector256.Create(a2[offset]);
-                c20 = GemmMicroKernel.MulAdd(x, y0, c20);
-                if (vectors > 1) c21 = GemmMicroKernel.MulAdd(x, y1, c21);
-                if (vectors > 2) c22 = GemmMicroKernel.MulAdd(x, y2, c22);
-                if (vectors > 3) c23 = GemmMicroKernel.MulAdd(x, y3, c23);
-            }
+            MulAddRow<T, TVectors>(Vector256.Create(a[offset]), y0, y1, y2, y3, ref c00, ref c01, ref c02, ref c03);
+            if (rows > 1) MulAddRow<T, TVectors>(Vector256.Create(a1[offset]), y0, y1, y2, y3, ref c10, ref c11, ref c12, ref c13);
+            if (rows > 2) MulAddRow<T, TVectors>(Vector256.Create(a2[offset]), y0, y1, y2, y3, ref c20, ref c21, ref c22, ref c23);
         }
         c00.Store(sums); c01.Store(sums + w); c02.Store(sums + 2 * w); c03.Store(sums + 3 * w);
         c10.Store(sums + 4 * w); c11.Store(sums + 5 * w); c12.Store(sums + 6 * w); c13.Store(sums + 7 * w);

@@ -61,53 +61,42 @@ internal static unsafe partial class GemmSkinnyKernels
         Vector256<T> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         for (; p <= k - w; p += w)
         {
-            var x0 = Vector256.Load(a0 + p);
-            var x1 = Vector256.Load(a1 + p);
-            var y = Vector256.Load(b0 + p);
-            s00 = GemmMicroKernel.MulAdd(x0, y, s00); s10 = GemmMicroKernel.MulAdd(x1, y, s10);
-            if (columns > 1)
-            {
-                y = Vector256.Load(b1 + p);
-                s01 = GemmMicroKernel.MulAdd(x0, y, s01); s11 = GemmMicroKernel.MulAdd(x1, y, s11);
-            }
-            if (columns > 2)
-            {
-                y = Vector256.Load(b2 + p);
-                s02 = GemmMicroKernel.MulAdd(x0, y, s02); s12 = GemmMicroKernel.MulAdd(x1, y, s12);
-            }
-            if (columns > 3)
-            {
-                y = Vector256.Load(b3 + p);
-                s03 = GemmMicroKernel.MulAdd(x0, y, s03); s13 = GemmMicroKernel.MulAdd(x1, y, s13);
-            }
+            var y0 = Vector256.Load(b0 + p);
+            var y1 = columns > 1 ? Vector256.Load(b1 + p) : default;
+            var y2 = columns > 2 ? Vector256.Load(b2 + p) : default;
+            var y3 = columns > 3 ? Vector256.Load(b3 + p) : default;
+            MulAddRow<T, TColumns>(Vector256.Load(a0 + p), y0, y1, y2, y3, ref s00, ref s01, ref s02, ref s03);
+            MulAddRow<T, TColumns>(Vector256.Load(a1 + p), y0, y1, y2, y3, ref s10, ref s11, ref s12, ref s13);
         }
         if (p < k)
         {
             // the ragged end of k is read through a mask, as zeros
             var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(k - p)));
-            var x0 = GemmMicroKernel.MaskLoad(a0 + p, mask);
-            var x1 = GemmMicroKernel.MaskLoad(a1 + p, mask);
-            var y = GemmMicroKernel.MaskLoad(b0 + p, mask);
-            s00 = GemmMicroKernel.MulAdd(x0, y, s00); s10 = GemmMicroKernel.MulAdd(x1, y, s10);
-            if (columns > 1)
-            {
-                y = GemmMicroKernel.MaskLoad(b1 + p, mask);
-                s01 = GemmMicroKernel.MulAdd(x0, y, s01); s11 = GemmMicroKernel.MulAdd(x1, y, s11);
-            }
-            if (columns > 2)
-            {
-                y = GemmMicroKernel.MaskLoad(b2 + p, mask);
-                s02 = GemmMicroKernel.MulAdd(x0, y, s02); s12 = GemmMicroKernel.MulAdd(x1, y, s12);
-            }
-            if (columns > 3)
-            {
-                y = GemmMicroKernel.MaskLoad(b3 + p, mask);
-                s03 = GemmMicroKernel.MulAdd(x0, y, s03); s13 = GemmMicroKernel.MulAdd(x1, y, s13);
-            }
+            var y0 = GemmMicroKernel.MaskLoad(b0 + p, mask);
+            var y1 = columns > 1 ? GemmMicroKernel.MaskLoad(b1 + p, mask) : default;
+            var y2 = columns > 2 ? GemmMicroKernel.MaskLoad(b2 + p, mask) : default;
+            var y3 = columns > 3 ? GemmMicroKernel.MaskLoad(b3 + p, mask) : default;
+            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a0 + p, mask), y0, y1, y2, y3, ref s00, ref s01, ref s02, ref s03);
+            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a1 + p, mask), y0, y1, y2, y3, ref s10, ref s11, ref s12, ref s13);
         }
         // each column's lane sum depends on its own accumulator only, so the unused ones (zero) change no bits
         StoreSums(s00, s01, s02, s03, sums);
         StoreSums(s10, s11, s12, s13, sums + 4);
+    }
+
+    /// <summary>
+    /// One row's accumulators s_j += x·y_j for the first <typeparamref name="TVectors"/> of four vectors (the others are
+    /// left alone): the step shared by the dot-product tile (x a run of a row of A) and the few-row tile (x a broadcast
+    /// element of A), each accumulator always in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulAddRow<T, TVectors>(Vector256<T> x, Vector256<T> y0, Vector256<T> y1, Vector256<T> y2, Vector256<T> y3,
+        ref Vector256<T> s0, ref Vector256<T> s1, ref Vector256<T> s2, ref Vector256<T> s3) where T : unmanaged where TVectors : ICount
+    {
+        s0 = GemmMicroKernel.MulAdd(x, y0, s0);
+        if (TVectors.Value > 1) s1 = GemmMicroKernel.MulAdd(x, y1, s1);
+        if (TVectors.Value > 2) s2 = GemmMicroKernel.MulAdd(x, y2, s2);
+        if (TVectors.Value > 3) s3 = GemmMicroKernel.MulAdd(x, y3, s3);
     }
 
     // the lane sums of four accumulators, by pairwise horizontal adds (fewer steps than four separate sums)
