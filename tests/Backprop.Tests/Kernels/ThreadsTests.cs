@@ -74,6 +74,29 @@ public class ThreadsTests
         }
     }
 
+    // Workers watch for the next call for a while, then block: calls that come back to back, and calls after a pause
+    // long enough for every worker to have gone to sleep, must each wake the workers and run every part on them once.
+    [Fact]
+    public void Workers_pick_up_calls_that_come_at_once_and_calls_after_they_went_to_sleep()
+    {
+        const int parts = 3;
+        var run = Task.Run(() =>
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                if (round % 4 == 3) Thread.Sleep(5);
+                Array.Clear(Runs);
+                var body = new CountParts(0);
+                ParallelFor.Run(parts, ref body);
+                Assert.Equal([1, 1, 1], Runs[..parts]);
+                Assert.NotEqual(RanOn[0], RanOn[1]);
+                Assert.NotEqual(RanOn[0], RanOn[2]);
+            }
+        });
+        Assert.True(run.Wait(TimeSpan.FromSeconds(30)), "a call waited for a worker that was never woken");
+        run.GetAwaiter().GetResult();
+    }
+
     private readonly struct ThrowOnPart(int failing) : IPartBody
     {
         public void Invoke(int part)

@@ -31,9 +31,9 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: y starts as copies of the bias and
-    /// one GEMM adds the product to it (the ReLU is one pass over y after it), or, with at most four inputs, one pass
-    /// writes product, bias and ReLU together.
+    /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: one GEMM whose epilogue adds the
+    /// bias and applies the ReLU to each finished tile, or, with at most four inputs, one pass that writes product, bias
+    /// and ReLU together.
     /// </summary>
     public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -50,17 +50,14 @@ internal static class CpuMatMul
                     wTransposed ? ldw : 1, wTransposed ? 1 : ldw, pb, py, outFeatures, relu);
             return;
         }
-        T beta = T.Zero;
-        if (bias is not null && rows > 0)
-        {
-            ReadOnlySpan<T> b = bias.IsContiguous ? CpuBackend.Data<T>(bias).AsSpan(bias.offset, outFeatures) : Copy(bias).ToArray<T>();
-            for (int r = 0; r < rows; r++) b.CopyTo(output.Slice(r * outFeatures, outFeatures));
-            beta = T.One;
-        }
-        // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix)
-        Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
-            CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, beta, Threads.Count);
-        if (relu) CpuKernels.Unary(UnaryKernel.Relu, output, CpuBackend.Data<T>(y), T.Zero, T.Zero);
+        // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix);
+        // the bias and the ReLU are applied to each tile of y as its sum is finished
+        ReadOnlySpan<T> b = bias is null ? default
+            : bias.IsContiguous ? CpuBackend.Data<T>(bias).AsSpan(bias.offset, outFeatures) : Copy(bias).ToArray<T>();
+        fixed (T* pb = b)
+            Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
+                CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, T.Zero, Threads.Count,
+                new GemmEpilogue<T>(pb, biasPerRow: false, relu));
     }
 
     /// <summary>dz = g where y &gt; 0, else 0, and columnSums = Σ rows of dz, in one pass over g (y and dz contiguous).</summary>

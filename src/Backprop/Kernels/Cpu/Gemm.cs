@@ -26,35 +26,39 @@ public static class Gemm
         double alpha = 1, double beta = 0) =>
         Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta, Threads.Count);
 
-    /// <summary>The product on at most <paramref name="threads"/> threads (the public entry points pass <see cref="Threads.Count"/>).</summary>
+    /// <summary>
+    /// The product on at most <paramref name="threads"/> threads (the public entry points pass <see cref="Threads.Count"/>),
+    /// with <paramref name="epilogue"/> applied to C's elements once they are whole.
+    /// </summary>
     internal static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, T alpha, T beta, int threads)
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, T alpha, T beta, int threads,
+        GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckOperands(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (m == 0 || n == 0) return;
-        if (k == 0)
-        {
-            ScaleRows(m, n, c, ldc, beta);
-            return;
-        }
-        if (!GemmMicroKernel.IsSupported)
-        {
-            GemmReference.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
-            return;
-        }
         fixed (T* pa = a, pb = b, pc = c)
-            GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads);
+        {
+            if (k > 0 && GemmMicroKernel.IsSupported)
+            {
+                GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads, epilogue);
+                return;
+            }
+            if (k == 0) ScaleRows(m, n, c, ldc, beta);
+            else GemmReference.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+            if (!epilogue.IsNone) epilogue.Apply(pc, ldc, 0, m, 0, n);
+        }
     }
 
     /// <summary>
     /// A batch of products of one shape: item s reads A from <c>s·aBatch</c> and B from <c>s·bBatch</c> and writes C
     /// at <c>s·cBatch</c>, or, with <paramref name="sumBatch"/>, all items add into one C (beta scales it once).
     /// Strides of 0 share an operand. Items never split the sum over k, so the bits do not depend on the thread count.
+    /// <paramref name="epilogue"/> finishes each item's C (the one C of a summed batch, after its last item).
     /// </summary>
     internal static unsafe void MultiplyBatch<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, int aBatch, ReadOnlySpan<T> b, int ldb, int bBatch, Span<T> c, int ldc, int cBatch,
-        int batch, bool sumBatch, T alpha, T beta, int threads)
+        int batch, bool sumBatch, T alpha, T beta, int threads, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
@@ -66,21 +70,24 @@ public static class Gemm
         CheckOperands(transA, transB, m, n, k, Remaining(a.Length, last * aBatch), lda, Remaining(b.Length, last * bBatch), ldb,
             Remaining(c.Length, sumBatch ? 0 : last * cBatch), ldc);
         if (m == 0 || n == 0 || (batch == 0 && !sumBatch)) return;
-        if (k == 0 || batch == 0)
-        {
-            for (int s = 0; s < (sumBatch ? 1 : batch); s++) ScaleRows(m, n, c[(s * cBatch)..], ldc, beta);
-            return;
-        }
-        if (!GemmMicroKernel.IsSupported)
-        {
-            for (int s = 0; s < batch; s++)
-                GemmReference.Multiply(transA, transB, m, n, k, a[(s * aBatch)..], lda, b[(s * bBatch)..], ldb,
-                    c[(sumBatch ? 0 : s * cBatch)..], ldc, alpha, sumBatch && s > 0 ? T.One : beta);
-            return;
-        }
         fixed (T* pa = a, pb = b, pc = c)
-            GemmBlocked.MultiplyBatch(transA, transB, m, n, k, pa, lda, aBatch, pb, ldb, bBatch, pc, ldc, sumBatch ? 0 : cBatch,
-                batch, sumBatch, alpha, beta, threads);
+        {
+            if (k > 0 && batch > 0 && GemmMicroKernel.IsSupported)
+            {
+                GemmBlocked.MultiplyBatch(transA, transB, m, n, k, pa, lda, aBatch, pb, ldb, bBatch, pc, ldc, sumBatch ? 0 : cBatch,
+                    batch, sumBatch, alpha, beta, threads, epilogue);
+                return;
+            }
+            int outputs = sumBatch ? 1 : batch;
+            if (k == 0 || batch == 0)
+                for (int s = 0; s < outputs; s++) ScaleRows(m, n, c[(s * cBatch)..], ldc, beta);
+            else
+                for (int s = 0; s < batch; s++)
+                    GemmReference.Multiply(transA, transB, m, n, k, a[(s * aBatch)..], lda, b[(s * bBatch)..], ldb,
+                        c[(sumBatch ? 0 : s * cBatch)..], ldc, alpha, sumBatch && s > 0 ? T.One : beta);
+            if (!epilogue.IsNone)
+                for (int s = 0; s < outputs; s++) epilogue.Apply(pc + (nint)s * cBatch, ldc, 0, m, 0, n);
+        }
     }
 
     private static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb,

@@ -24,9 +24,10 @@ internal static unsafe class GemmBlocked
     /// <paramref name="threads"/> threads.
     /// </summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
-        T* c, int ldc, T alpha, T beta, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+        T* c, int ldc, T alpha, T beta, int threads, GemmEpilogue<T> epilogue = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = NewJob(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+        job.Epilogue = epilogue;
         if ((long)m * n * k <= SmallWork || job.FitsDots)
         {
             job.Alone();
@@ -42,10 +43,11 @@ internal static unsafe class GemmBlocked
     /// into slabs of C, each summing the items in order. Either way the result does not depend on the thread count.
     /// </summary>
     public static void MultiplyBatch<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, nint aBatch,
-        T* b, int ldb, nint bBatch, T* c, int ldc, nint cBatch, int batch, bool sumBatch, T alpha, T beta, int threads)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        T* b, int ldb, nint bBatch, T* c, int ldc, nint cBatch, int batch, bool sumBatch, T alpha, T beta, int threads,
+        GemmEpilogue<T> epilogue = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = NewJob(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
+        job.Epilogue = epilogue;
         job.Batch = batch;
         job.ABatch = aBatch;
         job.BBatch = bBatch;
@@ -107,6 +109,9 @@ internal static unsafe class GemmBlocked
         public bool TransposedC;
         public T Alpha, Beta;
 
+        /// <summary>Applied to each element of C once its sum is whole (after a summed batch's last item).</summary>
+        public GemmEpilogue<T> Epilogue;
+
         /// <summary>The same product as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands trade places and C is written transposed.</summary>
         public readonly Job<T> Transposed() => this with
         {
@@ -115,11 +120,12 @@ internal static unsafe class GemmBlocked
             M = N, N = M, TransposedC = !TransposedC,
         };
 
-        /// <summary>Item s of a batch as a job of its own; after the first item a summed batch adds to C.</summary>
+        /// <summary>Item s of a batch as a job of its own; after the first item a summed batch adds to C, and only its last item finishes C.</summary>
         public readonly Job<T> Item(int s) => this with
         {
             A = A + s * ABatch, B = B + s * BBatch, C = C + s * CBatch, Batch = 1,
             Beta = SumBatch && s > 0 ? T.One : Beta,
+            Epilogue = SumBatch && s < Batch - 1 ? default : Epilogue,
         };
 
         /// <summary>
@@ -128,8 +134,20 @@ internal static unsafe class GemmBlocked
         /// </summary>
         public readonly bool FitsDots => N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
 
-        /// <summary>The whole product on the calling thread, packed or (when small) read in place.</summary>
+        /// <summary>The whole product on the calling thread, packed or (when small) read in place, then finished.</summary>
         public readonly void Alone()
+        {
+            if ((long)M * N * K > SmallWork && !FitsDots)
+            {
+                Packed(this, 0, M, 0, N);  // finishes each tile itself
+                return;
+            }
+            Unfinished();
+            if (!Epilogue.IsNone) Epilogue.Apply(C, Ldc, 0, M, 0, N);
+        }
+
+        // the small paths, which leave the epilogue to Alone
+        private readonly void Unfinished()
         {
             if (FitsDots)
             {
@@ -139,11 +157,6 @@ internal static unsafe class GemmBlocked
             if (K <= GemmSkinnyKernels.ShortKLimit && !TransposedC && (long)M * N * K <= SmallWork)
             {
                 GemmSkinnyKernels.ShortK(M, N, K, A, ARow, AStep, B, BRow, BColumn, C, Ldc, Alpha, Beta);
-                return;
-            }
-            if ((long)M * N * K > SmallWork)
-            {
-                Packed(this, 0, M, 0, N);
                 return;
             }
             // A narrow C (few columns, many rows) wastes most vector lanes; when op(A)ᵀ has contiguous rows
@@ -201,8 +214,9 @@ internal static unsafe class GemmBlocked
             {
                 int kc = Math.Min(blockK, job.K - pc);
                 GemmPacking.PackB(job.B + pc * job.BRow + jc * job.BColumn, job.BRow, job.BColumn, kc, nc, packedB);
-                // beta scales C once, with the first slice of k; later slices add to it.
+                // beta scales C once, with the first slice of k; later slices add to it, and the last finishes it.
                 T beta = pc == 0 ? job.Beta : T.One;
+                bool finish = pc + kc == job.K && !job.Epilogue.IsNone;
                 for (int ic = i0; ic < i1; ic += blockM)
                 {
                     int mc = Math.Min(blockM, i1 - ic);
@@ -216,12 +230,14 @@ internal static unsafe class GemmBlocked
                         for (int ir = 0; ir < mc; ir += R)
                         {
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
+                            int rows = Math.Min(R, mc - ir);
                             if (ir < inPlace)
                                 GemmMicroKernel.Tile(kc, job.A + (ic + ir) * job.ARow + pc, job.ARow, 1, bPanel, width, cTile, job.Ldc,
                                     job.Alpha, beta, R, columns);
                             else
                                 GemmMicroKernel.Tile(kc, packedA + (ir - inPlace) * kc, 1, R, bPanel, width, cTile, job.Ldc,
-                                    job.Alpha, beta, Math.Min(R, mc - ir), columns);
+                                    job.Alpha, beta, rows, columns);
+                            if (finish) job.Epilogue.Apply(cTile, job.Ldc, ic + ir, rows, jc + jr, columns);
                         }
                     }
                 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>A piece of work split into numbered parts; each part must touch only its own slice of the output.</summary>
@@ -77,11 +79,18 @@ internal static unsafe class ParallelFor
         }
     }
 
+    /// <summary>
+    /// A pool thread. After a part it keeps watching for the next one for <see cref="SpinMicroseconds"/> before it
+    /// blocks: a training step calls parallel kernels with short serial stretches between them, and waking a blocked
+    /// thread costs tens of microseconds (hundreds when the machine is busy), which the caller would wait out.
+    /// </summary>
     private sealed class Worker
     {
-        // Spinning briefly before blocking keeps back-to-back kernel calls from paying a full thread wake-up.
+        private const int SpinMicroseconds = 200;
+        private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
         private readonly SemaphoreSlim _signal = new(0);
-        private int _part;
+        private int _part, _started, _sleeping;
 
         public Worker(int index)
         {
@@ -92,14 +101,31 @@ internal static unsafe class ParallelFor
         public void Start(int part)
         {
             _part = part;
-            _signal.Release();
+            Interlocked.Increment(ref _started);
+            // a worker that went to sleep needs the signal; one still watching sees _started change
+            if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1) _signal.Release();
         }
 
         private void Loop()
         {
+            int done = 0;
             while (true)
             {
-                _signal.Wait();
+                long since = Stopwatch.GetTimestamp();
+                while (Volatile.Read(ref _started) == done)
+                {
+                    if (Stopwatch.GetTimestamp() - since < SpinTicks)
+                    {
+                        Thread.SpinWait(20);
+                        continue;
+                    }
+                    Interlocked.Exchange(ref _sleeping, 1);
+                    // the caller may have started a part between the last look and the flag: look once more
+                    if (Volatile.Read(ref _started) == done) _signal.Wait();
+                    else if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 0) _signal.Wait();  // its signal is on the way
+                    since = Stopwatch.GetTimestamp();
+                }
+                done++;
                 try { s_invoke(s_body, _part); }
                 catch (Exception e) { Interlocked.CompareExchange(ref s_error, e, null); }
                 Interlocked.Decrement(ref s_pending);
