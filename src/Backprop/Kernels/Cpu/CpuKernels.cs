@@ -78,7 +78,7 @@ internal static class CpuKernels
         fixed (T* px = x, py = y)
         {
             var body = new MapChunks<T, TOp> { X = px, Y = py, P = p, Q = q, Length = x.Length, Parts = parts };
-            ParallelFor.Run(parts, ref body);
+            ParallelFor.Run(parts, ref body, Threads.Count);
         }
     }
 
@@ -163,7 +163,7 @@ internal static class CpuKernels
         fixed (T* pa = a, pb = b, py = y)
         {
             var body = new ZipChunks<T, TOp> { A = pa, B = pb, Y = py, Length = y.Length, Parts = parts };
-            ParallelFor.Run(parts, ref body);
+            ParallelFor.Run(parts, ref body, Threads.Count);
         }
     }
 

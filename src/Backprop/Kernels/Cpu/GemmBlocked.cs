@@ -61,7 +61,7 @@ internal static unsafe class GemmBlocked
         job.SplitBatch = true;
         job.Tiles = batch;
         job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(threads, batch));
-        ParallelFor.Run(job.Parts, ref job);
+        ParallelFor.Run(job.Parts, ref job, threads);
     }
 
     private static Job<T> NewJob<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
@@ -72,7 +72,9 @@ internal static unsafe class GemmBlocked
         C = c, Ldc = ldc, M = m, N = n, K = k, Alpha = alpha, Beta = beta, Batch = 1,
     };
 
-    // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A.
+    // Split the side with more tiles; splitting rows also means each thread packs only its own rows of A. Slabs of
+    // columns over an A read in place cost nothing extra when there are more of them than threads (each packs only
+    // its own columns of B), so they are cut four per thread: a thread slowed by another process takes fewer.
     private static void SplitTiles<T>(ref Job<T> job, int threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rowTiles = (job.M + GemmMicroKernel.Rows - 1) / GemmMicroKernel.Rows;
@@ -80,8 +82,9 @@ internal static unsafe class GemmBlocked
         job.SplitRows = rowTiles >= columnTiles;
         job.Tiles = job.SplitRows ? rowTiles : columnTiles;
         long work = (long)job.M * job.N * job.K * job.Batch;
-        job.Parts = (int)Math.Clamp(work / WorkPerPart, 1, Math.Min(threads, job.Tiles));
-        ParallelFor.Run(job.Parts, ref job);
+        int slabs = !job.SplitRows && job.ReadsAInPlace && threads > 1 ? 4 * threads : threads;
+        job.Parts = (int)Math.Clamp(work / WorkPerPart, 1, Math.Min(slabs, job.Tiles));
+        ParallelFor.Run(job.Parts, ref job, threads);
     }
 
     /// <summary>
@@ -127,6 +130,14 @@ internal static unsafe class GemmBlocked
             Beta = SumBatch && s > 0 ? T.One : Beta,
             Epilogue = SumBatch && s < Batch - 1 ? default : Epilogue,
         };
+
+        /// <summary>
+        /// Whether the packed path reads A's whole six-row panels where they are (rows contiguous along k), instead of
+        /// packing them: packing costs a copy of A per block, and the tile reads six row streams as fast as one packed
+        /// stream, unless the rows are a multiple of 4 KB apart: then all six fall in one set of the L1 cache with the
+        /// B panel's lines, and evict each other.
+        /// </summary>
+        public readonly bool ReadsAInPlace => AStep == 1 && ARow * sizeof(T) % 4096 != 0;
 
         /// <summary>
         /// Fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every
@@ -203,10 +214,7 @@ internal static unsafe class GemmBlocked
         int blockK = BlockK<T>(job.K), blockM = BlockM<T>(), blockN = BlockN<T>();
         T* packedA = PackBuffers<T>.A(blockM * blockK);
         T* packedB = PackBuffers<T>.B(blockK * RoundUp(Math.Min(blockN, j1 - j0), width));
-        // Rows of A contiguous along k are read in place, whole panels of six; packing them costs a copy of A per
-        // block, and the tile reads six row streams as fast as one packed stream, unless the rows are a multiple
-        // of 4 KB apart: then all six fall in one set of the L1 cache with the B panel's lines, and evict each other.
-        bool aInPlace = job.AStep == 1 && job.ARow * sizeof(T) % 4096 != 0;
+        bool aInPlace = job.ReadsAInPlace;
         for (int jc = j0; jc < j1; jc += blockN)
         {
             int nc = Math.Min(blockN, j1 - jc);

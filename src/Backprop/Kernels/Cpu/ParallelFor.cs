@@ -10,52 +10,80 @@ internal interface IPartBody
 }
 
 /// <summary>
-/// Runs the parts of a statically partitioned job on a small pool of long-lived worker threads: part 0 on the
-/// calling thread, part i on worker i. The body is passed by reference and stays on the caller's stack, so a
-/// call allocates nothing. Concurrent or nested calls run their parts one after another on the calling thread,
-/// which gives the same results because the caller, not the scheduler, decides what each part computes.
+/// Runs the parts of a job on the calling thread and a small pool of long-lived worker threads. Parts are handed out
+/// one at a time to whichever thread asks first, so a thread slowed by another process on its core takes fewer of
+/// them and the call does not wait on it; what a part computes is fixed by its number, never by the thread, so the
+/// results do not depend on the threads. The body is passed by reference and stays on the caller's stack, so a
+/// call allocates nothing. Concurrent or nested calls run their parts one after another on the calling thread.
 /// </summary>
 internal static unsafe class ParallelFor
 {
     private static readonly Lock PoolLock = new();
     private static Worker[] s_workers = [];
     private static int s_busy;
-    private static int s_pending;
+
+    // The running call: its body, its part count, and a claim word holding the call's generation (high half) and the
+    // next unclaimed part (low half). A worker that wakes late can only claim a part of the call it read the body of:
+    // a claim is a compare-and-swap on the whole word, and a call never ends while one of its parts is unclaimed.
+    private static long s_claim;
+    private static int s_parts, s_finished;
     private static Exception? s_error;
     private static delegate*<void*, int, void> s_invoke;
     private static void* s_body;
 
-    /// <summary>Runs <c>body.Invoke(part)</c> for every part in [0, <paramref name="parts"/>) and returns when all are done.</summary>
-    public static void Run<TBody>(int parts, ref TBody body) where TBody : unmanaged, IPartBody
+    /// <summary>
+    /// Runs <c>body.Invoke(part)</c> for every part in [0, <paramref name="parts"/>) on at most
+    /// <paramref name="threads"/> threads (one per part when not given) and returns when all are done.
+    /// </summary>
+    public static void Run<TBody>(int parts, ref TBody body, int threads = int.MaxValue) where TBody : unmanaged, IPartBody
     {
-        if (parts <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        int helpers = Math.Min(parts, threads) - 1;
+        if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++) body.Invoke(part);
             return;
         }
         try
         {
-            var workers = EnsureWorkers(parts - 1);
+            var workers = EnsureWorkers(helpers);
             fixed (TBody* bodyPointer = &body)
             {
                 s_body = bodyPointer;
                 s_invoke = &InvokePart<TBody>;
+                s_parts = parts;
                 s_error = null;
-                Volatile.Write(ref s_pending, parts - 1);
-                for (int part = 1; part < parts; part++) workers[part - 1].Start(part);
-                Exception? callerError = null;
-                try { body.Invoke(0); }
-                catch (Exception e) { callerError = e; }
+                Volatile.Write(ref s_finished, 0);
+                // a new generation with part 0 next; the fence of the exchange publishes the fields above with it
+                Interlocked.Exchange(ref s_claim, (s_claim >> 32) + 1 << 32);
+                for (int i = 0; i < helpers; i++) workers[i].Wake();
+                RunClaimedParts();
                 var spin = new SpinWait();
-                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                while (Volatile.Read(ref s_finished) < parts) spin.SpinOnce(sleep1Threshold: -1);
                 s_body = null;
-                var error = callerError ?? s_error;
-                if (error is not null) throw new AggregateException("A parallel kernel part failed.", error);
+                if (s_error is { } error) throw new AggregateException("A parallel kernel part failed.", error);
             }
         }
         finally
         {
             Volatile.Write(ref s_busy, 0);
+        }
+    }
+
+    /// <summary>Claims and runs parts of the current call until none is left.</summary>
+    private static void RunClaimedParts()
+    {
+        while (true)
+        {
+            long claim = Volatile.Read(ref s_claim);
+            int part = (int)claim;
+            // read after the claim word: these belong to its generation, or the swap below fails
+            var invoke = s_invoke;
+            void* body = s_body;
+            if (part >= Volatile.Read(ref s_parts)) return;
+            if (Interlocked.CompareExchange(ref s_claim, claim + 1, claim) != claim) continue;
+            try { invoke(body, part); }
+            catch (Exception e) { Interlocked.CompareExchange(ref s_error, e, null); }
+            Interlocked.Increment(ref s_finished);
         }
     }
 
@@ -80,9 +108,9 @@ internal static unsafe class ParallelFor
     }
 
     /// <summary>
-    /// A pool thread. After a part it keeps watching for the next one for <see cref="SpinMicroseconds"/> before it
+    /// A pool thread. After a call it keeps watching for the next one for <see cref="SpinMicroseconds"/> before it
     /// blocks: a training step calls parallel kernels with short serial stretches between them, and waking a blocked
-    /// thread costs tens of microseconds (hundreds when the machine is busy), which the caller would wait out.
+    /// thread costs tens of microseconds (hundreds when the machine is busy).
     /// </summary>
     private sealed class Worker
     {
@@ -90,7 +118,7 @@ internal static unsafe class ParallelFor
         private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
         private readonly SemaphoreSlim _signal = new(0);
-        private int _part, _started, _sleeping;
+        private int _calls, _sleeping;
 
         public Worker(int index)
         {
@@ -98,21 +126,20 @@ internal static unsafe class ParallelFor
             thread.Start();
         }
 
-        public void Start(int part)
+        public void Wake()
         {
-            _part = part;
-            Interlocked.Increment(ref _started);
-            // a worker that went to sleep needs the signal; one still watching sees _started change
+            Interlocked.Increment(ref _calls);
+            // a worker that went to sleep needs the signal; one still watching sees _calls change
             if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1) _signal.Release();
         }
 
         private void Loop()
         {
-            int done = 0;
+            int seen = 0;
             while (true)
             {
                 long since = Stopwatch.GetTimestamp();
-                while (Volatile.Read(ref _started) == done)
+                while (Volatile.Read(ref _calls) == seen)
                 {
                     if (Stopwatch.GetTimestamp() - since < SpinTicks)
                     {
@@ -120,15 +147,13 @@ internal static unsafe class ParallelFor
                         continue;
                     }
                     Interlocked.Exchange(ref _sleeping, 1);
-                    // the caller may have started a part between the last look and the flag: look once more
-                    if (Volatile.Read(ref _started) == done) _signal.Wait();
+                    // a call may have come between the last look and the flag: look once more
+                    if (Volatile.Read(ref _calls) == seen) _signal.Wait();
                     else if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 0) _signal.Wait();  // its signal is on the way
                     since = Stopwatch.GetTimestamp();
                 }
-                done++;
-                try { s_invoke(s_body, _part); }
-                catch (Exception e) { Interlocked.CompareExchange(ref s_error, e, null); }
-                Interlocked.Decrement(ref s_pending);
+                seen = Volatile.Read(ref _calls);
+                RunClaimedParts();
             }
         }
     }

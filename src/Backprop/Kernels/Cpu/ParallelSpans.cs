@@ -22,7 +22,7 @@ internal static unsafe class ParallelSpans
         fixed (T* px = x, py = y)
         {
             var body = new Chunks<T> { X = px, Y = py, A = a, Length = y.Length, Parts = parts };
-            ParallelFor.Run(parts, ref body);
+            ParallelFor.Run(parts, ref body, Threads.Count);
         }
     }
 
@@ -34,12 +34,16 @@ internal static unsafe class ParallelSpans
         fixed (T* py = y)
         {
             var body = new Chunks<T> { Y = py, Length = y.Length, Parts = parts };
-            ParallelFor.Run(parts, ref body);
+            ParallelFor.Run(parts, ref body, Threads.Count);
         }
     }
 
-    /// <summary>How many chunks a pass over <paramref name="length"/> elements is split into.</summary>
-    public static int Parts(int length) => length < MinLength ? 1 : Math.Min(Threads.Count, length / MinLength);
+    /// <summary>
+    /// How many chunks a pass over <paramref name="length"/> elements is split into: up to four per thread, so a thread
+    /// slowed by another process hands its share to the others (run them with <c>ParallelFor.Run(parts, ref body, Threads.Count)</c>).
+    /// </summary>
+    public static int Parts(int length) =>
+        length < 2 * MinLength || Threads.Count == 1 ? 1 : Math.Min(4 * Threads.Count, length / MinLength);
 
     /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over <paramref name="length"/> elements, and its length.</summary>
     public static (int Start, int Count) Chunk(int length, int part, int parts)
