@@ -40,23 +40,28 @@ public static class Harness
     /// <summary>The least time spent warming up before a measurement.</summary>
     public const double WarmupSeconds = 4;
 
+    /// <summary>The least time spent taking samples: a median of samples spread over seconds is not decided by one burst of load.</summary>
+    public const double MeasureSeconds = 2;
+
     /// <summary>
-    /// Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls. The warm-up
-    /// runs at least <paramref name="warmup"/> calls and at least <see cref="WarmupSeconds"/>, so that the JIT has
-    /// replaced the first, unoptimized and instrumented code with its final tier before anything is timed.
+    /// Seconds per call of <paramref name="action"/>: each sample times <paramref name="inner"/> calls, and samples are
+    /// taken until there are at least <paramref name="samples"/> and at least <see cref="MeasureSeconds"/> have passed.
+    /// The warm-up runs at least <paramref name="warmup"/> calls and at least <see cref="WarmupSeconds"/>, so that the
+    /// JIT has replaced the first, unoptimized and instrumented code with its final tier before anything is timed.
     /// </summary>
     public static double[] Time(Action action, int samples = 15, int inner = 1, int warmup = 3)
     {
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < warmup || Stopwatch.GetElapsedTime(start).TotalSeconds < WarmupSeconds; i++) action();
-        var times = new double[samples];
-        for (int s = 0; s < samples; s++)
+        var times = new List<double>();
+        start = Stopwatch.GetTimestamp();
+        while (times.Count < samples || Stopwatch.GetElapsedTime(start).TotalSeconds < MeasureSeconds)
         {
             long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < inner; i++) action();
-            times[s] = Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / inner);
         }
-        return times;
+        return [.. times];
     }
 
     /// <summary>A row from samples, each converted to the reported unit by <paramref name="convert"/>.</summary>
