@@ -60,7 +60,8 @@ internal static unsafe class GemmBlocked
         }
         job.SplitBatch = true;
         job.Tiles = batch;
-        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(threads, batch));
+        // items are independent, so there can be more parts than threads: a slowed thread takes fewer of them
+        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(threads > 1 ? 4 * threads : 1, batch));
         ParallelFor.Run(job.Parts, ref job, threads);
     }
 

@@ -37,7 +37,8 @@ internal static unsafe class WindowParallel
     private static void Run<T>(Kind kind, ReadOnlySpan<T> src, Window2d w, Span<T> dst, Span<long> indices, int count, int work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int parts = work < MinParallelWork ? 1 : Math.Min(Threads.Count, count);
+        // up to four parts per thread, handed out as threads come free, so one slowed thread does not hold up the call
+        int parts = work < MinParallelWork || Threads.Count == 1 ? 1 : Math.Min(4 * Threads.Count, count);
         fixed (T* s = src, d = dst)
         fixed (long* i = indices)
         {
@@ -46,7 +47,7 @@ internal static unsafe class WindowParallel
                 Kind = kind, Window = w, Src = s, SrcLength = src.Length, Dst = d, DstLength = dst.Length,
                 Indices = i, IndicesLength = indices.Length, Count = count, Parts = Math.Max(parts, 1),
             };
-            ParallelFor.Run(body.Parts, ref body);
+            ParallelFor.Run(body.Parts, ref body, Threads.Count);
         }
     }
 
