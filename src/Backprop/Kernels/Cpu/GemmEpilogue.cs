@@ -19,7 +19,7 @@ internal readonly unsafe struct GemmEpilogue<T>(T* bias, bool biasPerRow, bool r
     /// Applies the epilogue to the <paramref name="rows"/> × <paramref name="columns"/> block of C at <paramref name="c"/>
     /// (row stride <paramref name="ldc"/>), whose first element is (<paramref name="row0"/>, <paramref name="column0"/>) of C.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Apply(T* c, nint ldc, int row0, int rows, int column0, int columns)
     {
         int w = Vector256<T>.Count, vectorColumns = columns - columns % w;
