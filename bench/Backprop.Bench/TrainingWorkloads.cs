@@ -212,8 +212,8 @@ public sealed class ConvStepWorkload : TrainingStepWorkload
     /// <inheritdoc/>
     protected override Tensor Loss(Tensor[] p)
     {
-        var h = F.MaxPool2d(F.Relu(F.Conv2d(_images, p[0], p[1], padding: 1)), 2);
-        h = F.MaxPool2d(F.Relu(F.Conv2d(h, p[2], p[3], padding: 1)), 2);
+        var h = F.MaxPool2d(F.Conv2dRelu(_images, p[0], p[1], padding: 1), 2);
+        h = F.MaxPool2d(F.Conv2dRelu(h, p[2], p[3], padding: 1), 2);
         return F.CrossEntropy(F.Linear(h.Reshape(ConvBatch, -1), p[4], p[5]), _labels);
     }
 }

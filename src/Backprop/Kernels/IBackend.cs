@@ -223,6 +223,13 @@ public interface IBackend
     /// </summary>
     void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y);
 
+    /// <summary><see cref="Conv2d"/> followed by max(0, ·) on y; a backend may apply the ReLU as the product is written.</summary>
+    void Conv2dRelu(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
+    {
+        Conv2d(columns, weight, bias, window, y);
+        Unary(UnaryKernel.Relu, y, y, 0, 0);
+    }
+
     /// <summary>
     /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:, n]ᵀ
     /// and dColumns[:, n] = weightᵀ·g[n]; either output may be null when that gradient is not needed.

@@ -25,22 +25,26 @@ public sealed class Sequential : Module
     public int Count => _layers.Count;
 
     /// <summary>
-    /// Applies the layers in order; a <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one
-    /// <see cref="F.LinearRelu"/> (the same values and gradients, with no pre-activation stored), since nothing outside
-    /// the sequence can see the tensor between them.
+    /// Applies the layers in order; a <see cref="Linear"/> or <see cref="Conv2d"/> followed by a <see cref="ReLU"/> runs
+    /// as one <see cref="F.LinearRelu"/> or <see cref="F.Conv2dRelu"/> (the same values and gradients, with no
+    /// pre-activation stored), since nothing outside the sequence can see the tensor between them.
     /// </summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU)
-            {
+            bool reluNext = i + 1 < _layers.Count && _layers[i + 1] is ReLU;
+            if (reluNext && _layers[i] is Linear linear)
                 x = F.LinearRelu(x, linear.Weight, linear.Bias);
-                i++;
+            else if (reluNext && _layers[i] is Conv2d conv)
+                x = F.Conv2dRelu(x, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups);
+            else
+            {
+                x = _layers[i].Forward(x);
                 continue;
             }
-            x = _layers[i].Forward(x);
+            i++;   // the ReLU is done
         }
         return x;
     }

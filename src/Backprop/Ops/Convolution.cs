@@ -11,36 +11,49 @@ public static partial class F
     /// Cross-correlation of <paramref name="x"/> [N, C, H, W] with <paramref name="weight"/> [O, C/groups, kH, kW]
     /// plus <paramref name="bias"/> [O], as torch.nn.functional.conv2d; the result is [N, O, outH, outW].
     /// </summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+        Convolve("Conv2d", x, weight, bias, stride, padding, dilation, groups, relu: false);
+
+    /// <summary>
+    /// max(0, conv2d(x, weight, bias)): the same values and gradients as <c>F.Relu(F.Conv2d(...))</c>, as one op. The ReLU
+    /// is applied as each tile of the product is written, the pre-activation is never stored, and the backward pass
+    /// reads its mask from the output. <see cref="Nn.Sequential"/> uses it for a <see cref="Nn.Conv2d"/> followed by a
+    /// <see cref="Nn.ReLU"/>.
+    /// </summary>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+        Convolve("Conv2dRelu", x, weight, bias, stride, padding, dilation, groups, relu: true);
+
+    private static Tensor Convolve(string op, Tensor x, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups, bool relu)
     {
-        const string op = "Conv2d";
         Op.RequireSame(op, x, weight);
         Op.RequireFloat(op, x);
-        if (x.NDim != 4) throw new ArgumentException($"Conv2d: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
-        if (weight.NDim != 4) throw new ArgumentException($"Conv2d: weight must be [O, C/groups, kH, kW], got {Shapes.Format(weight.shape)}");
-        if (groups < 1) throw new ArgumentException($"Conv2d: groups must be at least 1, got {groups}");
+        if (x.NDim != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
+        if (weight.NDim != 4) throw new ArgumentException($"{op}: weight must be [O, C/groups, kH, kW], got {Shapes.Format(weight.shape)}");
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be at least 1, got {groups}");
         int n = x.shape[0], c = x.shape[1], o = weight.shape[0];
         if (c != weight.shape[1] * groups)
-            throw new ArgumentException($"Conv2d: input {Shapes.Format(x.shape)} has {c} channels but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {c} channels but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
         if (o % groups != 0)
-            throw new ArgumentException($"Conv2d: weight {Shapes.Format(weight.shape)} has {o} output channels, not divisible by groups={groups}");
+            throw new ArgumentException($"{op}: weight {Shapes.Format(weight.shape)} has {o} output channels, not divisible by groups={groups}");
         if (bias is not null)
         {
             Op.RequireSame(op, x, bias);
             if (bias.NDim != 1 || bias.shape[0] != o)
-                throw new ArgumentException($"Conv2d: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{o}]");
+                throw new ArgumentException($"{op}: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{o}]");
         }
         var window = Window(op, x, weight.shape[2], weight.shape[3], stride, padding, dilation);
-        if (groups == 1) return ConvolveOneGroup(x, weight, bias, window);
+        if (groups == 1) return ConvolveOneGroup(op, x, weight, bias, window, relu);
         int outH = window.OutH, outW = window.OutW, perGroup = weight.shape[1] * weight.shape[2] * weight.shape[3];
         var columns = Im2Col(x.Contiguous(), window).Reshape(groups, perGroup, n * outH * outW);
         var products = weight.Reshape(groups, o / groups, perGroup).MatMul(columns);      // [groups, O/groups, N·outH·outW]
         var y = products.Reshape(o, n, outH, outW).Permute(1, 0, 2, 3);
-        return bias is null ? y.Contiguous() : y + bias.Reshape(1, o, 1, 1);
+        y = bias is null ? y.Contiguous() : y + bias.Reshape(1, o, 1, 1);
+        return relu ? Relu(y) : y;
     }
 
-    // the columns and one GEMM per sample straight into [N, O, outH, outW]; the backward pass reuses the columns
-    private static Tensor ConvolveOneGroup(Tensor x, Tensor weight, Tensor? bias, Window2d window)
+    // the columns and one GEMM per sample straight into [N, O, outH, outW], with the bias (and the ReLU) applied as it
+    // is written; the backward pass reuses the columns
+    private static Tensor ConvolveOneGroup(string op, Tensor x, Tensor weight, Tensor? bias, Window2d window, bool relu)
     {
         int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3], width = window.N * window.OutH * window.OutW;
         var input = x.IsContiguous ? x : x.Detach().Contiguous();
@@ -48,26 +61,38 @@ public static partial class F
         var columns = Unfilled([taps, width], x.DType, x.Device);
         x.Backend.Im2Col(input, window, columns);
         var y = Unfilled([window.N, o, window.OutH, window.OutW], x.DType, x.Device);
-        x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
+        if (relu) x.Backend.Conv2dRelu(columns, kernel, bias?.Detach().Contiguous(), window, y);
+        else x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
         if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
-            y.SetGradFn(new Conv2dNode(x, weight, bias, kernel, columns, window));
+            y.SetGradFn(new Conv2dNode(op, x, weight, bias, kernel, columns, window, relu ? y : null));
         else columns.storage.Release();  // nothing will read the columns again
         return y;
     }
 
-    /// <summary>A one-group convolution's node: its backward reuses the forward's columns and recycles them once released.</summary>
-    private sealed class Conv2dNode(Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window)
-        : Node("Conv2d", EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+    /// <summary>
+    /// A one-group convolution's node: its backward reuses the forward's columns and recycles them once released. After
+    /// a fused ReLU it holds the output, whose positive elements are where the gradient passes.
+    /// </summary>
+    private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window,
+        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
     {
-        private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns;
+        private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns, _reluOutput = reluOutput;
 
         internal override Tensor?[] Apply(Tensor g)
         {
             Tensor x = _x!, weight = _weight!, columns = _columns!;
-            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, g);  // grad of grad
+            // grad of grad: the rule in recorded tensor ops
+            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, _reluOutput is { } y ? g * y.Gt(0) : g);
+            var dz = g.Contiguous();
+            if (_reluOutput is { } output)
+            {
+                // masked in place when nothing but this node holds g
+                dz = dz == g && Engine.MayOverwrite(g) ? g : Unfilled(g.shape, g.DType, g.Device);
+                x.Backend.Binary(BinaryKernel.PassIfPositive, g, output, dz);
+            }
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
             var dColumns = x.RequiresGrad ? Unfilled(columns.shape, x.DType, x.Device) : null;
-            x.Backend.Conv2dBackward(columns, _kernel!, g.Contiguous(), window, dWeight, dColumns);
+            x.Backend.Conv2dBackward(columns, _kernel!, dz, window, dWeight, dColumns);
             Tensor? dx = null;
             if (dColumns is not null)
             {
@@ -75,7 +100,8 @@ public static partial class F
                 x.Backend.Col2Im(dColumns, window, dx);
                 dColumns.storage.Release();  // scratch of this call only
             }
-            var dBias = _bias is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
+            var dBias = _bias is { RequiresGrad: true } ? dz.Sum([0, 2, 3]) : null;
+            if (dz != g) dz.storage.Release();   // scratch of this call only
             return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
         }
 
@@ -83,7 +109,7 @@ public static partial class F
         {
             base.Release();
             _columns?.storage.Release();
-            _x = _weight = _bias = _kernel = _columns = null;
+            _x = _weight = _bias = _kernel = _columns = _reluOutput = null;
         }
     }
 

@@ -34,6 +34,12 @@ public class CudaOpsTests
         SameOnBothDevices(x => F.MaxPool2d(F.Relu(F.Conv2d(x[0], x[1], x[2], padding: 1)), 2).Pow(2).Mean(), 1e-4,
             Random([2, 3, 6, 6], DType.Float32, 32), Random([4, 3, 3, 3], DType.Float32, 33), Random([4], DType.Float32, 34));
 
+    // the device has no fused Conv2dRelu kernel: the backend's default (Conv2d, then an in-place ReLU) serves it
+    [Fact]
+    public void Fused_conv_relu_gradients_match() =>
+        SameOnBothDevices(x => F.MaxPool2d(F.Conv2dRelu(x[0], x[1], x[2], padding: 1), 2).Pow(2).Mean(), 1e-4,
+            Random([2, 3, 6, 6], DType.Float32, 35), Random([4, 3, 3, 3], DType.Float32, 36), Random([4], DType.Float32, 37));
+
     [Fact]
     public void Cross_entropy_and_softmax_gradients_match()
     {

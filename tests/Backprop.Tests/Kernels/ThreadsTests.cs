@@ -88,7 +88,7 @@ public class ThreadsTests
     // Workers watch for the next call for a while, then block: calls that come back to back, and calls after a pause
     // long enough for every worker to have gone to sleep, must each be finished (a lost wake-up would hang the call).
     [Fact]
-    public void Calls_that_come_at_once_and_calls_after_the_workers_went_to_sleep_all_finish()
+    public async Task Calls_that_come_at_once_and_calls_after_the_workers_went_to_sleep_all_finish()
     {
         const int parts = 3;
         var run = Task.Run(() =>
@@ -102,8 +102,9 @@ public class ThreadsTests
                 Assert.Equal([1, 1, 1], Runs[..parts]);
             }
         });
-        Assert.True(run.Wait(TimeSpan.FromSeconds(30)), "a call waited for a worker that was never woken");
-        run.GetAwaiter().GetResult();
+        var first = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(first == run, "a call waited for a worker that was never woken");
+        await run;
     }
 
     private readonly struct ThrowOnPart(int failing) : IPartBody

@@ -32,6 +32,28 @@ public class ModuleTests
         for (int i = 0; i < apartGrads.Length; i++) Assert.Equal(apartGrads[i], fusedGrads[i]);
     }
 
+    // A Conv2d then a ReLU likewise run as one Conv2dRelu op, bit for bit.
+    [Fact]
+    public void Sequential_fuses_a_convolution_and_the_relu_after_it_without_changing_a_bit()
+    {
+        var first = new Conv2d(3, 8, 3, padding: 1, generator: new Generator(4));
+        var second = new Conv2d(8, 4, 3, stride: 2, generator: new Generator(5));
+        var net = new Sequential(first, new ReLU(), second, new ReLU());
+        var x = Tensor.Randn([2, 3, 9, 9], generator: new Generator(6));
+
+        var fused = net.Forward(x);
+        Assert.Equal("Conv2dRelu", fused.GradFn!.Name);
+        fused.Sum().Backward();
+        var fusedGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        net.ZeroGrad();
+
+        var apart = F.Relu(second.Forward(F.Relu(first.Forward(x))));
+        apart.Sum().Backward();
+        Assert.Equal(apart.ToArray<float>(), fused.ToArray<float>());
+        var apartGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        for (int i = 0; i < apartGrads.Length; i++) Assert.Equal(apartGrads[i], fusedGrads[i]);
+    }
+
     [Fact]
     public void NamesAreDottedPathsAsInPyTorch()
     {

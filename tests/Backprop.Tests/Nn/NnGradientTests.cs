@@ -44,6 +44,7 @@ public class NnGradientTests
         ["MseLossNone"] = new(x => F.MseLoss(x[0], x[1], "none"), PairShapes),
         ["BinaryCrossEntropyWithLogits"] = new(x => F.BinaryCrossEntropyWithLogits(x[0] * 3, x[1].Sigmoid()), PairShapes),
         ["Conv2dPadded"] = new(x => F.Conv2d(x[0], x[1], x[2], padding: 1), [[[2, 3, 5, 5], [4, 3, 3, 3], [4]], [[1, 1, 3, 4], [2, 1, 2, 3], [2]], [[1, 1, 1, 1], [1, 1, 1, 1], [1]]]),
+        ["Conv2dRelu"] = new(x => F.Conv2dRelu(x[0], x[1], x[2], padding: 1), [[[2, 3, 5, 5], [4, 3, 3, 3], [4]], [[1, 1, 3, 4], [2, 1, 2, 3], [2]], [[1, 1, 1, 1], [1, 1, 1, 1], [1]]]),
         ["Conv2dStrideDilationGroups"] = new(x => F.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1, dilation: 2, groups: 2),
             [[[1, 4, 6, 7], [4, 2, 3, 2], [4]], [[2, 2, 5, 5], [2, 1, 2, 2], [2]], [[1, 2, 1, 1], [2, 1, 1, 1], [2]]]),
         ["Conv2dDepthwiseStride3"] = new(x => F.Conv2d(x[0], x[1], stride: 3, groups: 3), [[[2, 3, 7, 7], [6, 1, 2, 2]], [[1, 3, 3, 3], [3, 1, 3, 3]], [[1, 3, 4, 1], [3, 1, 1, 1]]]),
@@ -78,7 +79,7 @@ public class NnGradientTests
     }
 
     public static TheoryData<string> SecondOrder => new("Linear", "LinearRelu", "Softmax", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
-        "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "AvgPool2dOverlapping", "LayerNorm");
+        "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "Conv2dRelu", "AvgPool2dOverlapping", "LayerNorm");
 
     [Theory]
     [MemberData(nameof(SecondOrder))]

@@ -261,8 +261,14 @@ internal sealed class CpuBackend : IBackend
 
     public void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
     {
-        if (y.DType == DType.Float32) CpuConvolution.Forward<float>(columns, weight, bias, window, y);
-        else CpuConvolution.Forward<double>(columns, weight, bias, window, y);
+        if (y.DType == DType.Float32) CpuConvolution.Forward<float>(columns, weight, bias, window, y, relu: false);
+        else CpuConvolution.Forward<double>(columns, weight, bias, window, y, relu: false);
+    }
+
+    public void Conv2dRelu(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuConvolution.Forward<float>(columns, weight, bias, window, y, relu: true);
+        else CpuConvolution.Forward<double>(columns, weight, bias, window, y, relu: true);
     }
 
     public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)

@@ -10,18 +10,18 @@ namespace Backprop.Kernels.Cpu;
 /// </summary>
 internal static class CpuConvolution
 {
-    /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n.</summary>
-    public static unsafe void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n, then max(0, ·) with <paramref name="relu"/>.</summary>
+    public static unsafe void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
         var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
         var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
         var output = CpuBackend.Data<T>(y).AsSpan(0, y.Numel);
-        // each output channel's bias is added to its row of y as the row's tiles are finished
+        // each output channel's bias (and the ReLU) is applied to its row of y as the row's tiles are finished
         fixed (T* pb = bias is null ? default : CpuBackend.Data<T>(bias).AsSpan(bias.offset, o))
             Gemm.MultiplyBatch(false, false, o, positions, taps, kernel, taps, 0, cols, width, positions,
                 output, positions, o * positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count,
-                new GemmEpilogue<T>(pb, biasPerRow: true, relu: false));
+                new GemmEpilogue<T>(pb, biasPerRow: true, relu));
     }
 
     /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked for.</summary>

@@ -1,0 +1,55 @@
+namespace Backprop.Tests.Nn;
+
+// Conv2dRelu must be Relu(Conv2d) to the bit, forward and backward, with one group (the fused kernel) and with
+// several (built from tensor ops), and its mask must never be written into a gradient that something else can see.
+public class ConvReluTests
+{
+    [Theory]
+    [InlineData(1, 1, 0, DType.Float32)]
+    [InlineData(1, 2, 1, DType.Float64)]
+    [InlineData(2, 1, 1, DType.Float32)]
+    public void Fused_conv_relu_gives_the_bits_of_relu_after_conv(int groups, int stride, int padding, DType dtype)
+    {
+        var g = new Generator(groups * 10 + stride);
+        var x = Tensor.Randn([2, 4, 7, 7], dtype, g, requiresGrad: true);
+        var w = Tensor.Randn([6, 4 / groups, 3, 3], dtype, g, requiresGrad: true);
+        var nanChannel = new double[6];
+        nanChannel[3] = double.NaN;
+        var b = (Tensor.Randn([6], dtype, g) + Tensor.FromArray(nanChannel).To(dtype)).RequiresGrad_();
+        var results = new List<double[]>();
+        foreach (bool fused in new[] { false, true })
+        {
+            x.Grad = w.Grad = b.Grad = null;
+            var y = fused ? F.Conv2dRelu(x, w, b, stride, padding, groups: groups) : F.Relu(F.Conv2d(x, w, b, stride, padding, groups: groups));
+            var upstream = Tensor.Randn(y.shape, dtype, new Generator(9));
+            y.Backward(upstream);
+            results.Add([.. Doubles(y), .. Doubles(x.Grad!), .. Doubles(w.Grad!), .. Doubles(b.Grad!)]);
+        }
+        Assert.Equal(results[0], results[1]);
+        Assert.True(double.IsNaN(F.Conv2dRelu(x, w, b, stride, padding, groups: groups)[0, 3, 0, 0].Item()));
+        Assert.Equal(0, b.Grad![3].Item());
+    }
+
+    // The mask goes into the upstream gradient only when the engine shows nothing else holds it: a caller's upstream
+    // tensor and the gradient a hook kept must come out unmasked.
+    [Fact]
+    public void The_mask_never_overwrites_a_gradient_that_anything_else_can_see()
+    {
+        var g = new Generator(7);
+        var x = Tensor.Randn([2, 3, 6, 6], generator: g, requiresGrad: true);
+        var w = Tensor.Randn([4, 3, 3, 3], generator: g, requiresGrad: true);
+        var y = F.Conv2dRelu(x, w, padding: 1);
+        var upstream = Tensor.Randn(y.shape, generator: g);
+        var before = upstream.ToArray<float>();
+        y.Backward(upstream);
+        Assert.Equal(before, upstream.ToArray<float>());
+
+        Tensor? seen = null;
+        var kept = F.Conv2dRelu(x, w, padding: 1);
+        using (kept.RegisterHook(grad => { seen = grad; return null; }))
+            (kept * 3).Sum().Backward();
+        Assert.All(seen!.ToArray<float>(), v => Assert.Equal(3f, v));
+    }
+
+    private static double[] Doubles(Tensor t) => t.To(DType.Float64).ToArray<double>();
+}
