@@ -5,6 +5,7 @@ using static Backprop.Tests.Cuda.Simulated;
 namespace Backprop.Tests.Cuda;
 
 /// <summary>Whole ops with their gradients, a training step, the allocator and device errors, on the simulated device.</summary>
+[Collection(Simulated.Collection)]
 public class CudaOpsTests
 {
     /// <summary>Runs <paramref name="f"/> on CPU leaves and on their device copies; outputs and gradients must agree.</summary>

@@ -4,6 +4,7 @@ using static Backprop.Tests.Cuda.Simulated;
 namespace Backprop.Tests.Cuda;
 
 /// <summary>Storage, copies and elementwise kernels of the CUDA backend (on ILGPU's CPU accelerator) against the CPU backend.</summary>
+[Collection(Simulated.Collection)]
 public class ElementwiseKernelTests
 {
     private static readonly UnaryKernel[] IntUnary = [UnaryKernel.Neg, UnaryKernel.Abs, UnaryKernel.Sign, UnaryKernel.AddScalar,

@@ -4,6 +4,7 @@ using static Backprop.Tests.Cuda.Simulated;
 namespace Backprop.Tests.Cuda;
 
 /// <summary>Reductions, matrix products, indexing, losses and window kernels of the CUDA backend (on ILGPU's CPU accelerator) against the CPU backend.</summary>
+[Collection(Simulated.Collection)]
 public class NnKernelTests
 {
     public static TheoryData<DType> AllTypes => new(DType.Float32, DType.Float64, DType.Int64);

@@ -4,9 +4,18 @@ using Backprop.Kernels.Cpu;
 
 namespace Backprop.Tests.Cuda;
 
+[CollectionDefinition(Simulated.Collection)]
+public class SimulatedDeviceCollection;
+
 /// <summary>The CUDA backend on ILGPU's CPU accelerator, registered as a device index no real GPU uses, and helpers to compare it with the CPU.</summary>
 internal static class Simulated
 {
+    /// <summary>
+    /// The test classes that share the one simulated accelerator run one at a time: launched from two test threads at
+    /// once, its kernels and memsets could interleave and a result read back zeros or garbage.
+    /// </summary>
+    public const string Collection = "Simulated device";
+
     public static readonly CudaBackend Backend = Backprop.Cuda.Cuda.Simulate(15);
     public static Device Gpu => Backend.Device;
     public static IBackend Cpu => CpuBackend.Instance;

@@ -16,20 +16,9 @@ public class ModuleTests
     {
         var first = new Linear(3, 40, generator: new Generator(1));
         var second = new Linear(40, 2, generator: new Generator(2));
-        var net = new Sequential(first, new ReLU(), second);
         var x = Tensor.Randn([16, 3], generator: new Generator(3));
-
-        var fused = net.Forward(x);
+        var fused = AssertFusedGivesTheBitsApart(new Sequential(first, new ReLU(), second), x, () => second.Forward(F.Relu(first.Forward(x))));
         Assert.Equal("LinearRelu", fused.GradFn!.NextFunction(0)!.Name);
-        fused.Sum().Backward();
-        var fusedGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
-        net.ZeroGrad();
-
-        var apart = second.Forward(F.Relu(first.Forward(x)));
-        apart.Sum().Backward();
-        Assert.Equal(apart.ToArray<float>(), fused.ToArray<float>());
-        var apartGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
-        for (int i = 0; i < apartGrads.Length; i++) Assert.Equal(apartGrads[i], fusedGrads[i]);
     }
 
     // A Conv2d then a ReLU likewise run as one Conv2dRelu op, bit for bit.
@@ -38,20 +27,26 @@ public class ModuleTests
     {
         var first = new Conv2d(3, 8, 3, padding: 1, generator: new Generator(4));
         var second = new Conv2d(8, 4, 3, stride: 2, generator: new Generator(5));
-        var net = new Sequential(first, new ReLU(), second, new ReLU());
         var x = Tensor.Randn([2, 3, 9, 9], generator: new Generator(6));
-
-        var fused = net.Forward(x);
+        var fused = AssertFusedGivesTheBitsApart(new Sequential(first, new ReLU(), second, new ReLU()), x,
+            () => F.Relu(second.Forward(F.Relu(first.Forward(x)))));
         Assert.Equal("Conv2dRelu", fused.GradFn!.Name);
+    }
+
+    // the net's output and its parameters' gradients (of the output's sum) against the same layers applied apart
+    private static Tensor AssertFusedGivesTheBitsApart(Sequential net, Tensor x, Func<Tensor> apart)
+    {
+        var fused = net.Forward(x);
         fused.Sum().Backward();
         var fusedGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
         net.ZeroGrad();
 
-        var apart = F.Relu(second.Forward(F.Relu(first.Forward(x))));
-        apart.Sum().Backward();
-        Assert.Equal(apart.ToArray<float>(), fused.ToArray<float>());
+        var unfused = apart();
+        unfused.Sum().Backward();
+        Assert.Equal(unfused.ToArray<float>(), fused.ToArray<float>());
         var apartGrads = net.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
         for (int i = 0; i < apartGrads.Length; i++) Assert.Equal(apartGrads[i], fusedGrads[i]);
+        return fused;
     }
 
     [Fact]

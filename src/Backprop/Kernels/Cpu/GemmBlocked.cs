@@ -60,8 +60,7 @@ internal static unsafe class GemmBlocked
         }
         job.SplitBatch = true;
         job.Tiles = batch;
-        // items are independent, so there can be more parts than threads: a slowed thread takes fewer of them
-        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(threads > 1 ? 4 * threads : 1, batch));
+        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(ParallelFor.PartsFor(threads), batch));
         ParallelFor.Run(job.Parts, ref job, threads);
     }
 
@@ -83,7 +82,7 @@ internal static unsafe class GemmBlocked
         job.SplitRows = rowTiles >= columnTiles;
         job.Tiles = job.SplitRows ? rowTiles : columnTiles;
         long work = (long)job.M * job.N * job.K * job.Batch;
-        int slabs = !job.SplitRows && job.ReadsAInPlace && threads > 1 ? 4 * threads : threads;
+        int slabs = !job.SplitRows && job.ReadsAInPlace ? ParallelFor.PartsFor(threads) : threads;
         job.Parts = (int)Math.Clamp(work / WorkPerPart, 1, Math.Min(slabs, job.Tiles));
         ParallelFor.Run(job.Parts, ref job, threads);
     }

@@ -37,8 +37,7 @@ internal static unsafe class WindowParallel
     private static void Run<T>(Kind kind, ReadOnlySpan<T> src, Window2d w, Span<T> dst, Span<long> indices, int count, int work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // up to four parts per thread, handed out as threads come free, so one slowed thread does not hold up the call
-        int parts = work < MinParallelWork || Threads.Count == 1 ? 1 : Math.Min(4 * Threads.Count, count);
+        int parts = work < MinParallelWork ? 1 : Math.Min(ParallelFor.PartsFor(Threads.Count), count);
         fixed (T* s = src, d = dst)
         fixed (long* i = indices)
         {
