@@ -86,8 +86,8 @@ public static partial class F
             var dz = g.Contiguous();
             if (_reluOutput is { } output)
             {
-                // masked in place when nothing but this node holds g
-                dz = dz == g && Engine.MayOverwrite(g) ? g : Unfilled(g.shape, g.DType, g.Device);
+                // masked in place when nothing but this node holds it: the contiguous copy of a strided g, or g itself
+                if (dz == g && !Engine.MayOverwrite(g)) dz = Unfilled(g.shape, g.DType, g.Device);
                 x.Backend.Binary(BinaryKernel.PassIfPositive, g, output, dz);
             }
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
