@@ -40,22 +40,31 @@ internal static unsafe partial class GemmSkinnyKernels
             b = rows;
             bRow = n;
         }
+        // whether C (or the bias) is read and whether the ReLU applies are fixed per call, so each combination gets a
+        // loop of its own, with no test left per vector; the ReLU comes only with a bias, which is always read
+        if (relu) ShortKRows<T, Yes, Yes>(m, n, k, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias);
+        else if (beta != T.Zero) ShortKRows<T, Yes, No>(m, n, k, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias);
+        else ShortKRows<T, No, No>(m, n, k, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias);
+    }
+
+    private static void ShortKRows<T, TReadC, TRelu>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
+        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T> where TReadC : IFlag where TRelu : IFlag
+    {
         switch (k)
         {
-            case 1: ShortKRows<T, One>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
-            case 2: ShortKRows<T, Two>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
-            case 3: ShortKRows<T, Three>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
-            default: ShortKRows<T, Four>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias, relu); break;
+            case 1: ShortKRows<T, One, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            case 2: ShortKRows<T, Two, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            case 3: ShortKRows<T, Three, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            default: ShortKRows<T, Four, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
         }
     }
 
-    private static void ShortKRows<T, TDepth>(int m, int n, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
-        T alpha, T beta, T* bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount
+    private static void ShortKRows<T, TDepth, TReadC, TRelu>(int m, int n, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
+        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount where TReadC : IFlag where TRelu : IFlag
     {
         int w = Vector256<T>.Count, k = TDepth.Value;
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
-        bool readC = beta != T.Zero;
         T* b1 = b + bRow, b2 = b + 2 * bRow, b3 = b + 3 * bRow;
         var mask = Vector256.LessThan(Vector256<T>.Indices, Vector256.Create(T.CreateTruncating(n)));
         for (int i = 0; i < m; i++, a += aRow, c += ldc)
@@ -72,33 +81,30 @@ internal static unsafe partial class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, GemmMicroKernel.MaskLoad(b1, mask), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3, mask), sum);
-                var value = readC ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
-                GemmMicroKernel.MaskStore(c, mask, relu ? ReluOp<T>.Apply(value) : value);
+                var value = TReadC.Value ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
+                GemmMicroKernel.MaskStore(c, mask, TRelu.Value ? ReluOp<T>.Apply(value) : value);
                 continue;
             }
             // A ragged row ends with a vector that overlaps the one before it: computed from the old C before any
             // store, stored last, it writes the overlapped lanes with the bits they already got, and needs no mask.
             int last = n - w;
-            var end = ShortKVector<T, TDepth>(last, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
-            if (relu) end = ReluOp<T>.Apply(end);
+            var end = ShortKVector<T, TDepth, TReadC, TRelu>(last, x0, x1, x2, x3, b, b1, b2, b3, va, vb, added);
             for (int j = 0; j < last; j += w)
-            {
-                var value = ShortKVector<T, TDepth>(j, x0, x1, x2, x3, b, b1, b2, b3, va, vb, readC, added);
-                (relu ? ReluOp<T>.Apply(value) : value).Store(c + j);
-            }
+                ShortKVector<T, TDepth, TReadC, TRelu>(j, x0, x1, x2, x3, b, b1, b2, b3, va, vb, added).Store(c + j);
             end.Store(c + last);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> ShortKVector<T, TDepth>(int j, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2, Vector256<T> x3,
-        T* b0, T* b1, T* b2, T* b3, Vector256<T> alpha, Vector256<T> beta, bool readC, T* added)
-        where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount
+    private static Vector256<T> ShortKVector<T, TDepth, TReadC, TRelu>(int j, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2, Vector256<T> x3,
+        T* b0, T* b1, T* b2, T* b3, Vector256<T> alpha, Vector256<T> beta, T* added)
+        where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount where TReadC : IFlag where TRelu : IFlag
     {
         var sum = x0 * Vector256.Load(b0 + j);
         if (TDepth.Value > 1) sum = GemmMicroKernel.MulAdd(x1, Vector256.Load(b1 + j), sum);
         if (TDepth.Value > 2) sum = GemmMicroKernel.MulAdd(x2, Vector256.Load(b2 + j), sum);
         if (TDepth.Value > 3) sum = GemmMicroKernel.MulAdd(x3, Vector256.Load(b3 + j), sum);
-        return readC ? GemmMicroKernel.MulAdd(alpha, sum, beta * Vector256.Load(added + j)) : alpha * sum;
+        var value = TReadC.Value ? GemmMicroKernel.MulAdd(alpha, sum, beta * Vector256.Load(added + j)) : alpha * sum;
+        return TRelu.Value ? ReluOp<T>.Apply(value) : value;
     }
 }

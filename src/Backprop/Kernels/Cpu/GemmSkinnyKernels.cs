@@ -86,8 +86,7 @@ internal static unsafe partial class GemmSkinnyKernels
 
     /// <summary>
     /// One row's accumulators s_j += x·y_j for the first <typeparamref name="TVectors"/> of four vectors (the others are
-    /// left alone): the step shared by the dot-product tile (x a run of a row of A) and the few-row tile (x a broadcast
-    /// element of A), each accumulator always in the same order.
+    /// left alone): the dot-product tile's step, x a run of a row of A, y_j the same run of row j of B.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MulAddRow<T, TVectors>(Vector256<T> x, Vector256<T> y0, Vector256<T> y1, Vector256<T> y2, Vector256<T> y3,
@@ -121,6 +120,11 @@ internal static unsafe partial class GemmSkinnyKernels
     private struct Two : ICount { public static int Value => 2; }
     private struct Three : ICount { public static int Value => 3; }
     private struct Four : ICount { public static int Value => 4; }
+
+    /// <summary>A yes-or-no choice as a type, for the same reason as <see cref="ICount"/>.</summary>
+    private interface IFlag { static abstract bool Value { get; } }
+    private struct Yes : IFlag { public static bool Value => true; }
+    private struct No : IFlag { public static bool Value => false; }
 
     // Combine on four neighbours of a row of C at once, with the same arithmetic as one at a time; a shorter run
     // goes one by one (a masked store costs more than the few scalar ones it saves)
