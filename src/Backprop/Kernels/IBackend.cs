@@ -236,6 +236,18 @@ public interface IBackend
     /// </summary>
     void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns);
 
+    /// <summary>
+    /// A convolution's backward pass from its output to its product and bias, outside grad mode, over the contiguous
+    /// g [N, O, OutH, OutW]: with <paramref name="reluOutput"/> (a fused ReLU's output), dz = g where the output &gt; 0,
+    /// else 0, written into <paramref name="dz"/> (which may be g); without, dz is g. With <paramref name="dBias"/> [O],
+    /// also the bias gradient Σ over n, h, w of dz. A backend without a fused version masks and then sums in tensor ops.
+    /// </summary>
+    void ConvolutionOutputBackward(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias)
+    {
+        if (reluOutput is not null) Binary(BinaryKernel.PassIfPositive, g, reluOutput, dz);
+        if (dBias is not null) Copy(dz.Sum([0, 2, 3]), dBias);
+    }
+
     /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
 

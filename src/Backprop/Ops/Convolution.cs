@@ -83,13 +83,12 @@ public static partial class F
             Tensor x = _x!, weight = _weight!, columns = _columns!;
             // grad of grad: the rule in recorded tensor ops
             if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, _reluOutput is { } y ? g * y.Gt(0) : g);
-            var dz = g.Contiguous();
-            if (_reluOutput is { } output)
-            {
-                // masked in place when nothing but this node holds it: the contiguous copy of a strided g, or g itself
-                if (dz == g && !Engine.MayOverwrite(g)) dz = Unfilled(g.shape, g.DType, g.Device);
-                x.Backend.Binary(BinaryKernel.PassIfPositive, g, output, dz);
-            }
+            var source = g.Contiguous();
+            // behind a ReLU, masked in place when nothing but this node holds it: the contiguous copy of a strided g,
+            // or g itself; the bias gradient is summed in the same pass
+            var dz = _reluOutput is null || source != g || Engine.MayOverwrite(g) ? source : Unfilled(g.shape, g.DType, g.Device);
+            var dBias = _bias is { RequiresGrad: true } ? Unfilled([weight.shape[0]], x.DType, x.Device) : null;
+            x.Backend.ConvolutionOutputBackward(source, _reluOutput, dz, dBias);
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
             var dColumns = x.RequiresGrad ? Unfilled(columns.shape, x.DType, x.Device) : null;
             x.Backend.Conv2dBackward(columns, _kernel!, dz, window, dWeight, dColumns);
@@ -100,7 +99,6 @@ public static partial class F
                 x.Backend.Col2Im(dColumns, window, dx);
                 dColumns.storage.Release();  // scratch of this call only
             }
-            var dBias = _bias is { RequiresGrad: true } ? dz.Sum([0, 2, 3]) : null;
             if (dz != g) dz.storage.Release();   // scratch of this call only
             return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
         }

@@ -277,6 +277,12 @@ internal sealed class CpuBackend : IBackend
         else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dColumns);
     }
 
+    public void ConvolutionOutputBackward(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias)
+    {
+        if (g.DType == DType.Float32) CpuConvolution.OutputBackward<float>(g, reluOutput, dz, dBias);
+        else CpuConvolution.OutputBackward<double>(g, reluOutput, dz, dBias);
+    }
+
     public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
     {
         if (x.DType == DType.Float32) WindowParallel.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -38,5 +39,57 @@ internal static class CpuConvolution
         if (dColumns is not null)
             Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
                 CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width), width, positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count);
+    }
+
+    /// <summary>
+    /// dz = g where reluOutput &gt; 0, else 0 (or dz = g alone), and dBias[o] = Σn (the sum of plane dz[n, o]), over
+    /// contiguous [N, O, H, W] tensors: each plane is masked and summed while it is in cache, the planes split over the
+    /// threads. A plane is summed as one run and a channel's plane sums are added in order of n, as dz.Sum([0, 2, 3])
+    /// does, so the bits are that reduction's on any number of threads.
+    /// </summary>
+    public static unsafe void OutputBackward<T>(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = dz.shape[0], channels = dz.shape[1], planes = batch * channels;
+        if (planes == 0)
+        {
+            if (dBias is not null) CpuBackend.Data<T>(dBias).AsSpan(dBias.offset, channels).Clear();   // an empty batch
+            return;
+        }
+        var sums = dBias is null ? null : BufferPool<T>.Rent(planes, clear: false);
+        fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), pz = CpuBackend.Data<T>(dz).AsSpan(dz.offset), ps = sums,
+               py = reluOutput is null ? default : CpuBackend.Data<T>(reluOutput).AsSpan(reluOutput.offset))
+        {
+            int parts = Math.Min(ParallelSpans.Parts(dz.Numel), planes);
+            var body = new PlaneBody<T> { G = pg, Y = py, Dz = pz, Sums = ps, Plane = dz.Numel / planes, Planes = planes, Parts = parts };
+            ParallelFor.Run(parts, ref body, Threads.Count);
+        }
+        if (sums is null) return;
+        var result = CpuBackend.Data<T>(dBias!).AsSpan(dBias!.offset, channels);
+        for (int c = 0; c < channels; c++)
+        {
+            T sum = sums[c];
+            for (int n = 1; n < batch; n++) sum += sums[n * channels + c];
+            result[c] = sum;
+        }
+        BufferPool<T>.Return(sums);
+    }
+
+    /// <summary>A chunk of whole planes: each masked (when there is a ReLU output) and then summed into Sums (when asked).</summary>
+    private unsafe struct PlaneBody<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* G, Y, Dz, Sums;
+        public int Plane, Planes, Parts;
+
+        public readonly void Invoke(int part)
+        {
+            var (first, count) = ParallelSpans.Chunk(Planes, part, Parts);
+            for (int p = first; p < first + count; p++)
+            {
+                nint at = (nint)p * Plane;
+                if (Y is not null)
+                    PassIfPositiveOp<T>.TryApply(new ReadOnlySpan<T>(G + at, Plane), new ReadOnlySpan<T>(Y + at, Plane), new Span<T>(Dz + at, Plane));
+                if (Sums is not null) Sums[p] = TensorPrimitives.Sum(new ReadOnlySpan<T>(Dz + at, Plane));
+            }
+        }
     }
 }
