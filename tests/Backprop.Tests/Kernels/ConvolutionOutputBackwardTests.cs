@@ -40,4 +40,14 @@ public class ConvolutionOutputBackwardTests
         }
         finally { Threads.Count = saved; }
     }
+
+    // an empty batch has no planes to sum: the bias gradient is zero, the sum of nothing, whatever its buffer held
+    [Fact]
+    public void An_empty_batch_gives_a_zero_bias_gradient()
+    {
+        var g = Tensor.Zeros([0, 3, 4, 4]);
+        var dBias = Tensor.Ones([3]);
+        CpuBackend.Instance.ConvolutionOutputBackward(g, Tensor.Zeros([0, 3, 4, 4]), g, dBias);
+        Assert.Equal(new float[3], dBias.ToArray<float>());
+    }
 }

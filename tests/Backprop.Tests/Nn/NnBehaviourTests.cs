@@ -117,6 +117,25 @@ public class NnBehaviourTests
         Assert.All(F.Dropout(x, 1).ToArray<double>(), v => Assert.Equal(0, v));
     }
 
+    // A batch of no images is not bad input (PyTorch returns an empty result): the output is [0, O, H, W], and the
+    // parameters' gradients are sums over no images, zero.
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    public void A_convolution_of_an_empty_batch_is_empty_and_its_parameter_gradients_are_zero(int groups, bool relu)
+    {
+        var x = Tensor.Zeros([0, 4, 5, 5], requiresGrad: true);
+        var w = Tensor.Ones([6, 4 / groups, 3, 3], requiresGrad: true);
+        var b = Tensor.Ones([6], requiresGrad: true);
+        var y = relu ? F.Conv2dRelu(x, w, b, padding: 1, groups: groups) : F.Conv2d(x, w, b, padding: 1, groups: groups);
+        Assert.Equal([0, 6, 5, 5], y.Shape);
+        y.Sum().Backward();
+        Assert.Equal(new float[w.Numel], w.Grad!.ToArray<float>());
+        Assert.Equal(new float[6], b.Grad!.ToArray<float>());
+        Assert.Equal([0, 4, 5, 5], x.Grad!.Shape);
+    }
+
     [Fact]
     public void Bad_shapes_are_refused_with_the_op_and_the_shapes()
     {

@@ -9,6 +9,13 @@ internal static class CpuMatMul
     public static void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged
     {
         int r = y.shape.Length, m = y.shape[r - 2], n = y.shape[r - 1], k = a.shape[r - 1];
+        // nothing to write, or sums of no products; an empty operand's batch offsets may point past its storage
+        if (y.Numel == 0) return;
+        if (k == 0)
+        {
+            CpuBackend.Data<T>(y).AsSpan(0, y.Numel).Clear();
+            return;
+        }
         if (!Layout(a, out bool transA, out int lda)) { a = Copy(a); Layout(a, out transA, out lda); }
         if (!Layout(b, out bool transB, out int ldb)) { b = Copy(b); Layout(b, out transB, out ldb); }
         var batchShape = y.shape[..(r - 2)];

@@ -65,10 +65,11 @@ public static class Gemm
         ArgumentOutOfRangeException.ThrowIfNegative(aBatch);
         ArgumentOutOfRangeException.ThrowIfNegative(bBatch);
         ArgumentOutOfRangeException.ThrowIfNegative(cBatch);
-        // the last item reaches furthest into each operand
+        // the last item reaches furthest into each operand; an empty batch reads neither A nor B (a convolution of no
+        // images passes strides that span no item), and writes C only when it is a summed one (C = beta·C)
         long last = Math.Max(batch - 1, 0);
         CheckOperands(transA, transB, m, n, k, Remaining(a.Length, last * aBatch), lda, Remaining(b.Length, last * bBatch), ldb,
-            Remaining(c.Length, sumBatch ? 0 : last * cBatch), ldc);
+            Remaining(c.Length, sumBatch ? 0 : last * cBatch), ldc, readsAB: batch > 0, writesC: batch > 0 || sumBatch);
         if (m == 0 || n == 0 || (batch == 0 && !sumBatch)) return;
         fixed (T* pa = a, pb = b, pc = c)
         {
@@ -91,14 +92,17 @@ public static class Gemm
     }
 
     private static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb,
-        int cLength, int ldc)
+        int cLength, int ldc, bool readsAB = true, bool writesC = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        CheckMatrix(transA ? k : m, transA ? m : k, lda, aLength, "a", nameof(lda));
-        CheckMatrix(transB ? n : k, transB ? k : n, ldb, bLength, "b", nameof(ldb));
-        CheckMatrix(m, n, ldc, cLength, "c", nameof(ldc));
+        if (readsAB)
+        {
+            CheckMatrix(transA ? k : m, transA ? m : k, lda, aLength, "a", nameof(lda));
+            CheckMatrix(transB ? n : k, transB ? k : n, ldb, bLength, "b", nameof(ldb));
+        }
+        if (writesC) CheckMatrix(m, n, ldc, cLength, "c", nameof(ldc));
     }
 
     private static int Remaining(int length, long start) => (int)Math.Clamp(length - start, -1, int.MaxValue);
