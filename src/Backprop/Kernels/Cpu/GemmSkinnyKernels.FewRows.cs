@@ -106,31 +106,23 @@ internal static unsafe partial class GemmSkinnyKernels
             c10 = Vector256.Load(sums + 4 * w); c11 = Vector256.Load(sums + 5 * w); c12 = Vector256.Load(sums + 6 * w); c13 = Vector256.Load(sums + 7 * w);
             c20 = Vector256.Load(sums + 8 * w); c21 = Vector256.Load(sums + 9 * w); c22 = Vector256.Load(sums + 10 * w); c23 = Vector256.Load(sums + 11 * w);
         }
+        Vector256<T> unused = default;   // a fourth row the step never reaches (at most three rows)
         nint offset = 0;
         for (int p = 0; p < k; p++, offset += aStep, b += bStep)
         {
-            // one vector of B at a time into all rows: 12 accumulators + 3 broadcasts + 1 vector fill the 16
-            // registers, where four vectors of B held at once would push an accumulator out to the stack
+            // one vector of B at a time into all rows (the row step with the roles swapped: x·y = y·x, one rounding
+            // either way): 12 accumulators + 3 broadcasts + 1 vector fill the 16 registers, where four vectors of B
+            // held at once would push an accumulator out to the stack
             var x0 = Vector256.Create(a[offset]);
             var x1 = rows > 1 ? Vector256.Create(a1[offset]) : default;
             var x2 = rows > 2 ? Vector256.Create(a2[offset]) : default;
-            MulAddColumn<T, TRows>(Vector256.Load(b), x0, x1, x2, ref c00, ref c10, ref c20);
-            if (vectors > 1) MulAddColumn<T, TRows>(Vector256.Load(b + w), x0, x1, x2, ref c01, ref c11, ref c21);
-            if (vectors > 2) MulAddColumn<T, TRows>(Vector256.Load(b + 2 * w), x0, x1, x2, ref c02, ref c12, ref c22);
-            if (vectors > 3) MulAddColumn<T, TRows>(Vector256.Load(b + 3 * w), x0, x1, x2, ref c03, ref c13, ref c23);
+            MulAddRow<T, TRows>(Vector256.Load(b), x0, x1, x2, default, ref c00, ref c10, ref c20, ref unused);
+            if (vectors > 1) MulAddRow<T, TRows>(Vector256.Load(b + w), x0, x1, x2, default, ref c01, ref c11, ref c21, ref unused);
+            if (vectors > 2) MulAddRow<T, TRows>(Vector256.Load(b + 2 * w), x0, x1, x2, default, ref c02, ref c12, ref c22, ref unused);
+            if (vectors > 3) MulAddRow<T, TRows>(Vector256.Load(b + 3 * w), x0, x1, x2, default, ref c03, ref c13, ref c23, ref unused);
         }
         c00.Store(sums); c01.Store(sums + w); c02.Store(sums + 2 * w); c03.Store(sums + 3 * w);
         c10.Store(sums + 4 * w); c11.Store(sums + 5 * w); c12.Store(sums + 6 * w); c13.Store(sums + 7 * w);
         c20.Store(sums + 8 * w); c21.Store(sums + 9 * w); c22.Store(sums + 10 * w); c23.Store(sums + 11 * w);
-    }
-
-    /// <summary>One vector of B into the first <typeparamref name="TRows"/> rows' accumulators for it: s_r += x_r·y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MulAddColumn<T, TRows>(Vector256<T> y, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2,
-        ref Vector256<T> s0, ref Vector256<T> s1, ref Vector256<T> s2) where T : unmanaged where TRows : ICount
-    {
-        s0 = GemmMicroKernel.MulAdd(x0, y, s0);
-        if (TRows.Value > 1) s1 = GemmMicroKernel.MulAdd(x1, y, s1);
-        if (TRows.Value > 2) s2 = GemmMicroKernel.MulAdd(x2, y, s2);
     }
 }

@@ -86,7 +86,8 @@ internal static unsafe partial class GemmSkinnyKernels
 
     /// <summary>
     /// One row's accumulators s_j += x·y_j for the first <typeparamref name="TVectors"/> of four vectors (the others are
-    /// left alone): the dot-product tile's step, x a run of a row of A, y_j the same run of row j of B.
+    /// left alone): the dot-product tile's step (x a run of a row of A, y_j the same run of row j of B) and the few-row
+    /// tile's (x a vector of B, y_r row r's broadcast element of A).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MulAddRow<T, TVectors>(Vector256<T> x, Vector256<T> y0, Vector256<T> y1, Vector256<T> y2, Vector256<T> y3,
