@@ -37,14 +37,23 @@ internal readonly unsafe struct GemmEpilogue<T>(T* bias, bool biasPerRow, bool r
                 Finish(sum).Store(at);
             }
         }
+        // the columns past the last whole vector (all of a narrow C, such as a classifier's scores) one at a time down
+        // the rows, with the kind of bias chosen once per column rather than per element
         for (int j = vectorColumns; j < columns; j++)
-            for (int r = 0; r < rows; r++)
+        {
+            T* at = c + j;
+            if (columnBias)
             {
-                T* at = c + r * ldc + j;
-                *at = Finish(columnBias ? *at + bias[column0 + j] : rowBias ? *at + bias[row0 + r] : *at);
+                T add = bias[column0 + j];
+                for (int r = 0; r < rows; r++, at += ldc) *at = Finish(*at + add);
             }
+            else if (rowBias) for (int r = 0; r < rows; r++, at += ldc) *at = Finish(*at + bias[row0 + r]);
+            else for (int r = 0; r < rows; r++, at += ldc) *at = Finish(*at);
+        }
     }
 
     private Vector256<T> Finish(Vector256<T> sum) => relu ? ReluOp<T>.Apply(sum) : sum;
-    private T Finish(T sum) => relu ? ReluOp<T>.Apply(sum, T.Zero, T.Zero) : sum;
+
+    // one element through the vector rule (the scalar rule's bits): no branch on the sign, which is data and mispredicts
+    private T Finish(T sum) => relu ? ReluOp<T>.Apply(Vector256.CreateScalarUnsafe(sum)).ToScalar() : sum;
 }
