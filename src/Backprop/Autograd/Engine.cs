@@ -8,6 +8,7 @@ namespace Backprop;
 /// Leaves receive their gradients only after every node ran, so an error leaves all Grad properties unchanged.
 /// Without createGraph, the pass counts how many of its gradient slots hold each storage it allocated; one that
 /// no slot holds any more, and that no hook, caller or custom function saw, is recycled (<see cref="Storage.Release"/>).
+/// A node whose producer's gradient nothing else would see may run both rules at once (<see cref="Node.ApplyWithProducer"/>).
 /// </summary>
 internal static class Engine
 {
@@ -22,7 +23,7 @@ internal static class Engine
     internal static long RecyclingPass => t_recycling;
 
     [ThreadStatic] private static bool t_addingIntoGrad;   // this pass accumulates into Grad without createGraph
-    [ThreadStatic] private static List<(Tensor X, Tensor G, Tensor Grad)>? t_weightGradients;   // queued; one list per thread
+    [ThreadStatic] private static List<(Tensor? X, Tensor G, Tensor Grad)>? t_weightGradients;   // queued; one list per thread
     [ThreadStatic] private static PassScratch? t_scratch;
 
     /// <summary>
@@ -41,6 +42,16 @@ internal static class Engine
     {
         Hold(g);
         (t_weightGradients ??= []).Add((x, g, grad));
+    }
+
+    /// <summary>
+    /// Queues Grad += <paramref name="g"/>, a weight gradient a rule computed itself, to be added where
+    /// <see cref="AddWeightGradientLater"/> adds its products, so it rounds the same as the rule that queues one.
+    /// </summary>
+    internal static void AddIntoGradLater(Tensor g, Tensor grad)
+    {
+        Hold(g);
+        (t_weightGradients ??= []).Add((null, g, grad));
     }
 
     /// <summary>
@@ -100,7 +111,8 @@ internal static class Engine
                 for (int i = queuedBefore; i < (t_weightGradients?.Count ?? 0); i++)
                 {
                     var (x, g, grad) = t_weightGradients![i];
-                    grad.Backend.AddLinearWeightGradient(x, g, grad);
+                    if (x is not null) grad.Backend.AddLinearWeightGradient(x, g, grad);
+                    else if (!TryAddInPlace(grad, g)) grad.Copy_(grad + g);
                     Drop(g);
                 }
                 foreach (var leaf in touchedLeaves)
@@ -188,11 +200,36 @@ internal static class Engine
             if (n.hooks is not null) g = Escape(RunHooks(n.hooks, Escape(g)));
             if (n.capture) n.captured = Escape(g);
             if (n.opaque) Escape(g);
-            grads = n.Apply(g);
+            if (PairedProducer(n) is { } producer && n.ApplyWithProducer(g) is { } pair)
+            {
+                // the producer's gradients go straight to its inputs; it still runs, with no gradient, to count them down
+                Validate(producer, pair.Producer);
+                Send(producer, pair.Producer, null, touchedLeaves);
+                grads = pair.Own;
+            }
+            else grads = n.Apply(g);
             Validate(n, grads);
             if (n.opaque) foreach (var gi in grads) if (gi is not null) Escape(gi);  // user code may have kept them
-            foreach (var gi in grads) if (gi is not null) Hold(gi);  // so an output aliasing another is not freed mid-loop
         }
+        Send(n, grads, ready, touchedLeaves);
+        if (g is not null) Drop(g);
+    }
+
+    /// <summary>
+    /// n's producer, when n may run both rules (<see cref="Node.ApplyWithProducer"/>): n is its only consumer, so its
+    /// gradient would be n's alone, and no hook, capture, user code or createGraph would see that gradient.
+    /// </summary>
+    private static Node? PairedProducer(Node n) =>
+        t_recycling != 0 && n.PairableProducer is { deps: 1, gradSum: null, capture: false, opaque: false, released: false } p
+        && p.hooks is null or { Count: 0 } ? p : null;
+
+    /// <summary>
+    /// Hands each of n's input gradients to its node or leaf and, given <paramref name="ready"/>, counts each input
+    /// node down, queueing the ones that have now heard from all their consumers.
+    /// </summary>
+    private static void Send(Node n, Tensor?[]? grads, Stack<Node>? ready, List<Tensor> touchedLeaves)
+    {
+        if (grads is not null) foreach (var gi in grads) if (gi is not null) Hold(gi);  // so an output aliasing another is not freed mid-loop
         for (int i = 0; i < n.edges.Length; i++)
         {
             var e = n.edges[i];
@@ -200,12 +237,11 @@ internal static class Engine
             if (e.Node is { } c)
             {
                 if (gi is not null) c.gradSum = Accumulate(c.gradSum, gi);
-                if (--c.deps == 0) ready.Push(c);
+                if (ready is not null && --c.deps == 0) ready.Push(c);
             }
             else if (e.Leaf is { } leaf && gi is not null) AddToLeaf(leaf, gi, touchedLeaves);
         }
         if (grads is not null) foreach (var gi in grads) if (gi is not null) Drop(gi);
-        if (g is not null) Drop(g);
     }
 
     private static void AddToLeaf(Tensor leaf, Tensor g, List<Tensor> touchedLeaves)

@@ -63,6 +63,18 @@ public abstract class Node
     /// <summary>Gradients for each input from the gradient of the output (null where an input needs none).</summary>
     internal abstract Tensor?[] Apply(Tensor grad);
 
+    /// <summary>
+    /// The node that produced input 0, when this node's rule can run that node's rule too, in one pass
+    /// (<see cref="ApplyWithProducer"/>); the engine pairs them only when nothing else would see the gradient between.
+    /// </summary>
+    internal virtual Node? PairableProducer => null;
+
+    /// <summary>
+    /// Gradients for this node's inputs and for those of <see cref="PairableProducer"/>, from this node's output gradient
+    /// alone; null when the pair cannot run as one here (the engine then runs the two rules apart).
+    /// </summary>
+    internal virtual (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor grad) => null;
+
     /// <summary>Drops saved tensors after a backward pass that did not retain the graph.</summary>
     internal virtual void Release() => released = true;
 }

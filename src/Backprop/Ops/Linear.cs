@@ -27,33 +27,9 @@ public static partial class F
         // one GEMM onto the bias rows: no transposed copy, no broadcast add
         if (relu) x.Backend.LinearRelu(x, weight, bias, y);
         else x.Backend.Linear(x, weight, bias, y);
-        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Op.Record(op, y, inputs, g =>
-        {
-            bool needBias = bias is { RequiresGrad: true };
-            // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
-            if (Autograd.IsGradEnabled)
-            {
-                var (gx, gw, gb) = LinearGradients(x, weight, relu ? g * y.Gt(0) : g, x.RequiresGrad, weight.RequiresGrad, needBias);
-                return bias is null ? [gx, gw] : [gx, gw, gb];
-            }
-            // behind a ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
-            Tensor dz = g;
-            Tensor? maskedDb = null;
-            if (relu)
-            {
-                // masked in place when nothing but this node holds g: one block of memory fewer
-                dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
-                maskedDb = needBias ? Tensor.Uninitialized([outFeatures], y.DType, y.Device) : null;
-                x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
-            }
-            // a weight whose Grad already exists (zeroed in place each step) takes dzᵀ·x into it when the pass ends
-            bool intoGrad = weight.RequiresGrad && Engine.AddsIntoGrad(weight);
-            var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, x.RequiresGrad, weight.RequiresGrad && !intoGrad, needBias && !relu);
-            if (intoGrad) Engine.AddWeightGradientLater(x, dz, weight.Grad!);
-            else if (relu && dz != g) dz.storage.Release();   // scratch of this call only
-            return bias is null ? [dx, dw] : [dx, dw, maskedDb ?? db];
-        });
+        if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
+            y.SetGradFn(new AffineNode(op, x, weight, bias, y, relu));
+        return y;
     }
 
     private static void CheckAffine(string op, Tensor x, Tensor weight, Tensor? bias)
@@ -79,4 +55,88 @@ public static partial class F
             needDWeight ? rows.MT.MatMul(x.Reshape(rowCount, weight.shape[1])) : null,
             needDBias ? rows.Sum(0) : null);
     }
+}
+
+/// <summary>
+/// The node of Linear and LinearRelu. Its rule runs the backend's fused kernels, or tensor ops under createGraph. A
+/// Linear node reading a LinearRelu node's output can also run both rules at once (<see cref="ApplyWithProducer"/>).
+/// </summary>
+internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool relu)
+    : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+{
+    private readonly bool _relu = relu;
+    private Tensor? _x = x, _weight = weight, _bias = bias, _y = y;
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        Tensor x = _x!, weight = _weight!, y = _y!;
+        bool needBias = NeedsBiasGrad;
+        // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
+        if (Autograd.IsGradEnabled)
+        {
+            var (gx, gw, gb) = F.LinearGradients(x, weight, _relu ? g * y.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), needBias);
+            return Gradients(gx, gw, gb);
+        }
+        // behind a ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
+        Tensor dz = g;
+        Tensor? maskedDb = null;
+        if (_relu)
+        {
+            // masked in place when nothing but this node holds g: one block of memory fewer
+            dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
+            maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], y.DType, y.Device) : null;
+            x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
+        }
+        // a weight whose Grad already exists (zeroed in place each step) takes dzᵀ·x into it when the pass ends
+        bool intoGrad = NeedsGrad(1) && Engine.AddsIntoGrad(weight);
+        var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, NeedsGrad(0), NeedsGrad(1) && !intoGrad, needBias && !_relu);
+        if (intoGrad) Engine.AddWeightGradientLater(x, dz, weight.Grad!);
+        else if (_relu && dz != g) dz.storage.Release();   // scratch of this call only
+        return Gradients(dx, dw, maskedDb ?? db);
+    }
+
+    /// <summary>
+    /// A LinearRelu layer that this plain Linear layer reads, when that layer's input needs no gradient (it is the data):
+    /// the two are a two-layer net whose backward pass can be one pass over the hidden layer.
+    /// </summary>
+    internal override Node? PairableProducer =>
+        !_relu && edges[0].Node is AffineNode { _relu: true } hidden && !hidden.NeedsGrad(0) ? hidden : null;
+
+    /// <summary>
+    /// This rule and the hidden layer's in one pass over the hidden layer's output (<see cref="Kernels.IBackend.TryTwoLayerBackward"/>),
+    /// with the gradient at that output never formed; null when the backend has no such pass for these sizes.
+    /// The weight gradients go where the separate rules would put them, so every Grad gets the same bits either way.
+    /// </summary>
+    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
+    {
+        var hidden = (AffineNode)edges[0].Node!;
+        Tensor h = _x!, w2 = _weight!, x = hidden._x!, w1 = hidden._weight!;
+        var dW2 = Tensor.Uninitialized(w2.shape, w2.DType, w2.Device);
+        var dB1 = Tensor.Uninitialized([w1.shape[0]], w1.DType, w1.Device);
+        var dW1 = Tensor.Uninitialized(w1.shape, w1.DType, w1.Device);
+        if (!h.Backend.TryTwoLayerBackward(g, w2, h, x, dW2, dB1, dW1))
+        {
+            foreach (var scratch in (ReadOnlySpan<Tensor>)[dW2, dB1, dW1]) scratch.storage.Release();
+            return null;
+        }
+        var (_, _, dB2) = NeedsBiasGrad ? h.Backend.LinearBackward(h, w2, g, false, false, true) : default;
+        if (!hidden.NeedsBiasGrad) dB1.storage.Release();
+        return (Gradients(null, WeightGradient(w2, dW2, NeedsGrad(1)), dB2),
+            hidden.Gradients(null, WeightGradient(w1, dW1, hidden.NeedsGrad(1)), hidden.NeedsBiasGrad ? dB1 : null));
+    }
+
+    // as the separate rule: added into Grad when the pass ends where that rule would queue its product, else returned
+    private static Tensor? WeightGradient(Tensor weight, Tensor dW, bool needed)
+    {
+        if (needed && !Engine.AddsIntoGrad(weight)) return dW;
+        if (needed) Engine.AddIntoGradLater(dW, weight.Grad!);
+        else dW.storage.Release();
+        return null;
+    }
+
+    private bool NeedsBiasGrad => edges.Length > 2 && NeedsGrad(2);
+
+    private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => _bias is null ? [dx, dw] : [dx, dw, db];
+
+    internal override void Release() { base.Release(); _x = _weight = _bias = _y = null; }
 }

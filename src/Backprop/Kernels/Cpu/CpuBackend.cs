@@ -187,6 +187,11 @@ internal sealed class CpuBackend : IBackend
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
 
+    public bool TryTwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x, Tensor dW2, Tensor dB1, Tensor dW1) =>
+        h.DType == DType.Float32
+            ? CpuMatMul.TryTwoLayerBackward<float>(g, w2, h, x, dW2, dB1, dW1)
+            : CpuMatMul.TryTwoLayerBackward<double>(g, w2, h, x, dW2, dB1, dW1);
+
     public void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
     {
         if (x.DType == DType.Float32) CpuMatMul.AddWeightGradient<float>(x, g, weightGrad);

@@ -115,18 +115,6 @@ internal static unsafe partial class GemmSkinnyKernels
         (h23.GetLower() + h23.GetUpper()).Store((double*)sums + 2);
     }
 
-    /// <summary>A small count as a type: the JIT compiles one loop per count, with no test of it left inside.</summary>
-    private interface ICount { static abstract int Value { get; } }
-    private struct One : ICount { public static int Value => 1; }
-    private struct Two : ICount { public static int Value => 2; }
-    private struct Three : ICount { public static int Value => 3; }
-    private struct Four : ICount { public static int Value => 4; }
-
-    /// <summary>A yes-or-no choice as a type, for the same reason as <see cref="ICount"/>.</summary>
-    private interface IFlag { static abstract bool Value { get; } }
-    private struct Yes : IFlag { public static bool Value => true; }
-    private struct No : IFlag { public static bool Value => false; }
-
     // Combine on four neighbours of a row of C at once, with the same arithmetic as one at a time; a shorter run
     // goes one by one (a masked store costs more than the few scalar ones it saves)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
