@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -70,8 +72,18 @@ internal static unsafe class LossKernels
     {
         if (length >= LongRow) return TensorPrimitives.Max(new ReadOnlySpan<T>(row, length));
         T max = row[0];
-        for (int j = 1; j < length; j++) if (row[j] > max) max = row[j];
+        for (int j = 1; j < length; j++) max = Greater(row[j], max);
         return max;
+    }
+
+    // x > max ? x : max with no branch (which of a row's few scores is largest is data, and a branch on it mispredicts)
+    private static T Greater<T>(T x, T max) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return (T)(object)Sse.MaxScalar(Vector128.CreateScalarUnsafe((float)(object)x), Vector128.CreateScalarUnsafe((float)(object)max)).ToScalar();
+        if (typeof(T) == typeof(double))
+            return (T)(object)Sse2.MaxScalar(Vector128.CreateScalarUnsafe((double)(object)x), Vector128.CreateScalarUnsafe((double)(object)max)).ToScalar();
+        return x > max ? x : max;
     }
 
     private static void SubtractInto<T>(T* x, T value, T* y, int length) where T : unmanaged, IFloatingPointIeee754<T>
