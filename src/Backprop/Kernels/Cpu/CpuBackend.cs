@@ -246,10 +246,14 @@ internal sealed class CpuBackend : IBackend
     public void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits)
     {
         int classes = logits.shape[1];
+        // a mean's or a sum's gradient reaches every row as one value, broadcast: read it once, with no copy
+        int gStep = g.Numel > 1 && g.strides[0] == 0 ? 0 : 1;
         if (logits.DType == DType.Float32)
-            LossKernels.CrossEntropyBackward(Contiguous<float>(logits), Contiguous<long>(target), Contiguous<float>(logSumExp), Contiguous<float>(g), classes, Data<float>(dLogits));
+            LossKernels.CrossEntropyBackward(Contiguous<float>(logits), Contiguous<long>(target), Contiguous<float>(logSumExp),
+                gStep == 0 ? Data<float>(g).AsSpan(g.offset, 1) : Contiguous<float>(g), gStep, classes, Data<float>(dLogits));
         else
-            LossKernels.CrossEntropyBackward(Contiguous<double>(logits), Contiguous<long>(target), Contiguous<double>(logSumExp), Contiguous<double>(g), classes, Data<double>(dLogits));
+            LossKernels.CrossEntropyBackward(Contiguous<double>(logits), Contiguous<long>(target), Contiguous<double>(logSumExp),
+                gStep == 0 ? Data<double>(g).AsSpan(g.offset, 1) : Contiguous<double>(g), gStep, classes, Data<double>(dLogits));
     }
 
     public void Im2Col(Tensor x, Window2d window, Tensor columns)

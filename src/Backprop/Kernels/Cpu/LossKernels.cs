@@ -45,9 +45,12 @@ internal static unsafe class LossKernels
         BufferPool<T>.Return(shifted);
     }
 
-    /// <summary>dLogits[i, j] = g[i]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp.</summary>
+    /// <summary>
+    /// dLogits[i, j] = g[i·gStep]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp;
+    /// a gStep of 0 gives every row the same upstream gradient.
+    /// </summary>
     public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, ReadOnlySpan<T> logSumExp,
-        ReadOnlySpan<T> g, int classes, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> g, int gStep, int classes, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
         var all = dLogits[..(n * classes)];
@@ -59,7 +62,7 @@ internal static unsafe class LossKernels
             for (int i = 0; i < n; i++)
             {
                 T* drow = dx + (nint)i * classes;
-                T gi = upstream[i];
+                T gi = upstream[(nint)i * gStep];
                 if (classes >= LongRow) TensorPrimitives.Multiply(new ReadOnlySpan<T>(drow, classes), gi, new Span<T>(drow, classes));
                 else for (int j = 0; j < classes; j++) drow[j] *= gi;
                 drow[(nint)target[i]] -= gi;
