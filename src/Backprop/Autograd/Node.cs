@@ -118,7 +118,17 @@ internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, Bina
     internal override void Release() { base.Release(); _a = _b = _y = null; _gradA = _gradB = null; }
 }
 
-/// <summary>Any op whose rule is a closure over what it saved (views, reductions, joins, indexing).</summary>
+/// <summary>A one-input op whose rule is a closure over what it saved (views, reductions, indexing).</summary>
+internal sealed class UnaryLambdaNode(string name, Tensor x, Func<Tensor, Tensor> rule) : Node(name, [Edge.To(x)])
+{
+    private Func<Tensor, Tensor>? _rule = rule;
+
+    internal override Tensor?[] Apply(Tensor grad) => [_rule!(grad)];
+
+    internal override void Release() { base.Release(); _rule = null; }
+}
+
+/// <summary>Any op of several inputs whose rule is a closure over what it saved (joins, indexing, custom functions).</summary>
 internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule) : Node(name, EdgesOf(inputs))
 {
     private Func<Tensor, Tensor?[]>? _rule = rule;

@@ -51,7 +51,7 @@ internal static class Op
     /// <summary>Records a one-input op computed elsewhere (views, reductions, indexing).</summary>
     public static Tensor Record(string name, Tensor y, Tensor x, Func<Tensor, Tensor> backward)
     {
-        if (Autograd.ShouldRecord(x)) y.SetGradFn(new LambdaNode(name, [x], g => [backward(g)]));
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryLambdaNode(name, x, backward));
         return y;
     }
 
