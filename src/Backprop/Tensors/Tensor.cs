@@ -13,6 +13,8 @@ public sealed partial class Tensor
     internal readonly int[] shape;    // never mutated after construction, so tensors may share it
     internal readonly int[] strides;
     internal readonly int offset;
+    private readonly int _numel;     // asked for by every op and kernel: counted once
+    private readonly bool _contiguous;
     internal Node? gradFn;
     private bool _requiresGrad;
     private Tensor? _grad;
@@ -25,6 +27,8 @@ public sealed partial class Tensor
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        _numel = Shapes.Numel(shape);
+        _contiguous = Shapes.IsContiguous(shape, strides);
     }
 
     /// <summary>A new contiguous, zero-filled tensor.</summary>
@@ -48,7 +52,7 @@ public sealed partial class Tensor
     public int NDim => shape.Length;
 
     /// <summary>Number of elements.</summary>
-    public int Numel => Shapes.Numel(shape);
+    public int Numel => _numel;
 
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public int Size(int dim) => shape[Shapes.NormalizeDim("Size", dim, shape.Length, shape)];
@@ -63,7 +67,7 @@ public sealed partial class Tensor
     public Storage Storage => storage;
 
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
-    public bool IsContiguous => Shapes.IsContiguous(shape, strides);
+    public bool IsContiguous => _contiguous;
 
     internal IBackend Backend => storage.Device.Backend;
 
