@@ -187,11 +187,11 @@ public interface IBackend
 
     /// <summary>
     /// The backward pass of a two-layer net s = relu(x·W₁ᵀ + b₁)·W₂ᵀ + b₂ from g = ∂s, outside grad mode, in one pass over
-    /// the hidden layer's output h (g [..., classes], w2 [classes, hidden], h [..., hidden], x [..., inputs]): writes
+    /// the hidden layer's output h (g [..., classes], w2 [classes, hidden], h [..., hidden], x [..., inputs]): returns
     /// dW2 = gᵀ·h, dB1 = Σ rows of dz and dW1 = dzᵀ·x, where dz = (g·W₂) ⊙ [h &gt; 0] is never stored, with the bits of
-    /// the two layers' separate rules. False, with nothing written, where the backend has no such pass for these sizes.
+    /// the two layers' separate rules. Null where the backend has no such pass for these sizes.
     /// </summary>
-    bool TryTwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x, Tensor dW2, Tensor dB1, Tensor dW1) => false;
+    (Tensor DW2, Tensor DB1, Tensor DW1)? TwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x) => null;
 
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);

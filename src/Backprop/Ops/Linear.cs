@@ -65,7 +65,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
 {
     private readonly bool _relu = relu;
-    private Tensor? _x = x, _weight = weight, _bias = bias, _y = y;
+    private Tensor? _x = x, _weight = weight, _y = y;
 
     internal override Tensor?[] Apply(Tensor g)
     {
@@ -103,22 +103,15 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
         !_relu && edges[0].Node is AffineNode { _relu: true } hidden && !hidden.NeedsGrad(0) ? hidden : null;
 
     /// <summary>
-    /// This rule and the hidden layer's in one pass over the hidden layer's output (<see cref="Kernels.IBackend.TryTwoLayerBackward"/>),
+    /// This rule and the hidden layer's in one pass over the hidden layer's output (<see cref="Kernels.IBackend.TwoLayerBackward"/>),
     /// with the gradient at that output never formed; null when the backend has no such pass for these sizes.
     /// The weight gradients go where the separate rules would put them, so every Grad gets the same bits either way.
     /// </summary>
     internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
     {
         var hidden = (AffineNode)edges[0].Node!;
-        Tensor h = _x!, w2 = _weight!, x = hidden._x!, w1 = hidden._weight!;
-        var dW2 = Tensor.Uninitialized(w2.shape, w2.DType, w2.Device);
-        var dB1 = Tensor.Uninitialized([w1.shape[0]], w1.DType, w1.Device);
-        var dW1 = Tensor.Uninitialized(w1.shape, w1.DType, w1.Device);
-        if (!h.Backend.TryTwoLayerBackward(g, w2, h, x, dW2, dB1, dW1))
-        {
-            foreach (var scratch in (ReadOnlySpan<Tensor>)[dW2, dB1, dW1]) scratch.storage.Release();
-            return null;
-        }
+        Tensor h = _x!, w2 = _weight!, w1 = hidden._weight!;
+        if (h.Backend.TwoLayerBackward(g, w2, h, hidden._x!) is not ({ } dW2, { } dB1, { } dW1)) return null;
         var (_, _, dB2) = NeedsBiasGrad ? h.Backend.LinearBackward(h, w2, g, false, false, true) : default;
         if (!hidden.NeedsBiasGrad) dB1.storage.Release();
         return (Gradients(null, WeightGradient(w2, dW2, NeedsGrad(1)), dB2),
@@ -136,7 +129,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
 
     private bool NeedsBiasGrad => edges.Length > 2 && NeedsGrad(2);
 
-    private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => _bias is null ? [dx, dw] : [dx, dw, db];
+    private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => edges.Length == 2 ? [dx, dw] : [dx, dw, db];
 
-    internal override void Release() { base.Release(); _x = _weight = _bias = _y = null; }
+    internal override void Release() { base.Release(); _x = _weight = _y = null; }
 }

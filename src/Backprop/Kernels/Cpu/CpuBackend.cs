@@ -187,10 +187,8 @@ internal sealed class CpuBackend : IBackend
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
 
-    public bool TryTwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x, Tensor dW2, Tensor dB1, Tensor dW1) =>
-        h.DType == DType.Float32
-            ? CpuMatMul.TryTwoLayerBackward<float>(g, w2, h, x, dW2, dB1, dW1)
-            : CpuMatMul.TryTwoLayerBackward<double>(g, w2, h, x, dW2, dB1, dW1);
+    public (Tensor DW2, Tensor DB1, Tensor DW1)? TwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x) =>
+        h.DType == DType.Float32 ? CpuMatMul.TwoLayerBackward<float>(g, w2, h, x) : CpuMatMul.TwoLayerBackward<double>(g, w2, h, x);
 
     public void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
     {

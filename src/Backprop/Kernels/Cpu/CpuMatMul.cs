@@ -107,22 +107,25 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// <see cref="TwoLayerBackward"/> on tensors (dW2, dB1, dW1 contiguous, as allocated for it); false when the sizes
-    /// do not fit it or h is not contiguous.
+    /// <see cref="Cpu.TwoLayerBackward"/> on tensors, into new dW2, dB1 and dW1; null when the sizes do not fit it or h
+    /// is not contiguous.
     /// </summary>
-    public static unsafe bool TryTwoLayerBackward<T>(Tensor g, Tensor w2, Tensor h, Tensor x, Tensor dW2, Tensor dB1, Tensor dW1)
+    public static unsafe (Tensor, Tensor, Tensor)? TwoLayerBackward<T>(Tensor g, Tensor w2, Tensor h, Tensor x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int classes = w2.shape[0], hidden = w2.shape[1], inputs = x.shape[^1], rows = h.Numel / Math.Max(hidden, 1);
-        if (!h.IsContiguous || !TwoLayerBackward.Fits<T>(rows, hidden, classes, inputs)) return false;
+        if (!h.IsContiguous || !Cpu.TwoLayerBackward.Fits<T>(rows, hidden, classes, inputs)) return null;
         if (!g.IsContiguous) g = Copy(g);
         if (!w2.IsContiguous) w2 = Copy(w2);
         if (!x.IsContiguous) x = Copy(x);
+        var dW2 = Tensor.Uninitialized(w2.shape, w2.DType, w2.Device);
+        var dB1 = Tensor.Uninitialized([hidden], h.DType, h.Device);
+        var dW1 = Tensor.Uninitialized([hidden, inputs], x.DType, x.Device);
         fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), pw2 = CpuBackend.Data<T>(w2).AsSpan(w2.offset),
                ph = CpuBackend.Data<T>(h).AsSpan(h.offset), px = CpuBackend.Data<T>(x).AsSpan(x.offset),
                pdW2 = CpuBackend.Data<T>(dW2), pdB1 = CpuBackend.Data<T>(dB1), pdW1 = CpuBackend.Data<T>(dW1))
-            TwoLayerBackward.Run(rows, hidden, classes, inputs, pg, pw2, ph, px, pdW2, pdB1, pdW1);
-        return true;
+            Cpu.TwoLayerBackward.Run(rows, hidden, classes, inputs, pg, pw2, ph, px, pdW2, pdB1, pdW1);
+        return (dW2, dB1, dW1);
     }
 
     /// <summary>weightGrad += gᵀ·x by one GEMM onto it (beta 1), for a contiguous weightGrad [out, in].</summary>
