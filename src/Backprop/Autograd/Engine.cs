@@ -220,8 +220,8 @@ internal static class Engine
     /// gradient would be n's alone, and no hook, capture, user code or createGraph would see that gradient.
     /// </summary>
     private static Node? PairedProducer(Node n) =>
-        t_recycling != 0 && n.PairableProducer is { deps: 1, gradSum: null, capture: false, opaque: false, released: false } p
-        && p.hooks is null or { Count: 0 } ? p : null;
+        n.PairableProducer is { deps: 1, gradSum: null, capture: false, opaque: false, released: false } p
+        && p.hooks is null or { Count: 0 } && t_recycling != 0 ? p : null;   // the thread-static read last: most nodes have no pair
 
     /// <summary>
     /// Hands each of n's input gradients to its node or leaf and, given <paramref name="ready"/>, counts each input
