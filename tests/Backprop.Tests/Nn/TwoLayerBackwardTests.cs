@@ -47,7 +47,8 @@ public class TwoLayerBackwardTests
     }
 
     // What the pass cannot take, the rules apart do: a hidden layer read twice, an input that needs its gradient, a
-    // hidden layer narrower than a vector, more classes or inputs than registers hold, a weight stored transposed.
+    // hidden layer narrower than a vector, more classes or inputs than registers hold; and a classifier weight stored
+    // transposed, which the pass reads through a contiguous copy.
     [Fact]
     public void Nets_outside_the_pass_still_get_their_gradients()
     {
