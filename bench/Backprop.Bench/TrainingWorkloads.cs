@@ -55,9 +55,7 @@ public abstract class TrainingStepWorkload : IWorkload
             foreach (int threads in threadCounts)
             {
                 Threads.Count = threads;
-                var model = Model();
-                var times = Harness.Time(() => Step(model), samples: Samples, inner: Inner, warmup: 3);
-                report.Add(Harness.Summarize(Name, "Backprop", threadCounts.Length == 1 ? "per step" : PerStep(threads), times, s => s * scale, unit, target));
+                report.Add(Harness.Summarize(Name, "Backprop", threadCounts.Length == 1 ? "per step" : PerStep(threads), TimeSteps(), s => s * scale, unit, target));
             }
             var measured = Model();
             int before = GC.CollectionCount(0);
@@ -66,6 +64,13 @@ public abstract class TrainingStepWorkload : IWorkload
             report.Add(new Row(Name, "Backprop", $"gen0 GCs/{GcWindowSteps} steps", collections, collections, collections, "GCs", 1));
         }
         finally { Threads.Count = saved; }
+    }
+
+    /// <summary>The times of <see cref="Samples"/> samples of <see cref="Inner"/> steps each, on fresh parameters.</summary>
+    protected double[] TimeSteps()
+    {
+        var model = Model();
+        return Harness.Time(() => Step(model), samples: Samples, inner: Inner, warmup: 3);
     }
 
     /// <summary>Timed samples and steps per sample.</summary>
@@ -145,12 +150,6 @@ public sealed class SpiralStepWorkload : TrainingStepWorkload
             _net = (_points, _labels, SpiralHidden);
             Threads.Count = saved;
         }
-    }
-
-    private double[] TimeSteps()
-    {
-        var model = Model();
-        return Harness.Time(() => Step(model), samples: Samples, inner: Inner, warmup: 3);
     }
 }
 
