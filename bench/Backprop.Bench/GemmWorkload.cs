@@ -21,6 +21,10 @@ public sealed class GemmWorkload : IWorkload
             foreach (int threads in new[] { 1, 2 })
                 report.Add(Harness.Summarize($"fp32 FMA peak {threads}T", "Backprop", "GFLOP/s", TimePeak(threads),
                     s => threads * PeakFlopsPerLoop / s / 1e9, "GFLOP/s"));
+            // the GEMM's own register tile on panels that stay in L1: the most a product can reach in this round
+            foreach (int threads in new[] { 1, 2 })
+                report.Add(Harness.Summarize($"sgemm tile in L1 {threads}T", "Backprop", "GFLOP/s", TimeTileInL1(threads),
+                    s => threads * TileFlopsPerPart / s / 1e9, "GFLOP/s"));
             foreach (var c in GemmCases.All)
             {
                 Threads.Count = c.Threads;
@@ -71,6 +75,35 @@ public sealed class GemmWorkload : IWorkload
             a9 = Fma.MultiplyAdd(a9, step, add); a10 = Fma.MultiplyAdd(a10, step, add); a11 = Fma.MultiplyAdd(a11, step, add);
         }
         return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+
+    private const int TileDepth = 256, TileCalls = 4000;
+    private const double TileFlopsPerPart = 2.0 * GemmMicroKernel.Rows * 16 * TileDepth * TileCalls;
+
+    private static double[] TimeTileInL1(int threads)
+    {
+        var parts = new TileParts();
+        return Harness.Time(() => ParallelFor.Run(threads, ref parts), samples: 15, inner: 1);
+    }
+
+    private unsafe struct TileParts : IPartBody
+    {
+        /// <summary>
+        /// One 6 × 256 panel of A and one 256 × 16 panel of B (22 KiB together), multiplied into a 6 × 16 tile of C
+        /// over and over, as a product's inner loop does with panels it has just brought into L1.
+        /// </summary>
+        public readonly void Invoke(int part)
+        {
+            const int R = GemmMicroKernel.Rows, W = 16;
+            float* a = stackalloc float[R * TileDepth];
+            float* b = stackalloc float[TileDepth * W];
+            float* c = stackalloc float[R * W];
+            for (int i = 0; i < R * TileDepth; i++) a[i] = 1f / (i + 1);
+            for (int i = 0; i < TileDepth * W; i++) b[i] = 1f / (i + 2);
+            for (int call = 0; call < TileCalls; call++)
+                GemmMicroKernel.Tile(TileDepth, a, 1, R, b, W, c, W, 1f, 0f, R, W);
+            s_peakSink += c[0];
+        }
     }
 
     private static double[] TimeSgemm(GemmCases.Case c)
