@@ -217,11 +217,16 @@ internal static class Engine
 
     /// <summary>
     /// n's producer, when n may run both rules (<see cref="Node.ApplyWithProducer"/>): n is its only consumer, so its
-    /// gradient would be n's alone, and no hook, capture, user code or createGraph would see that gradient.
+    /// gradient would be n's alone, and no hook, capture, user code or createGraph would see that gradient, nor the
+    /// gradient of a node between them.
     /// </summary>
     private static Node? PairedProducer(Node n) =>
-        n.PairableProducer is { deps: 1, gradSum: null, capture: false, opaque: false, released: false } p
-        && p.hooks is null or { Count: 0 } && t_recycling != 0 ? p : null;   // the thread-static read last: most nodes have no pair
+        n.PairableProducer is { } p && Unseen(p) && (n.PairableBetween is not { } between || Unseen(between))
+        && t_recycling != 0 ? p : null;   // the thread-static read last: most nodes have no pair
+
+    // a node with one consumer still to send it a gradient, which no hook, capture or custom function would see
+    private static bool Unseen(Node p) =>
+        p is { deps: 1, gradSum: null, capture: false, opaque: false, released: false } && p.hooks is null or { Count: 0 };
 
     /// <summary>
     /// Hands each of n's input gradients to its node or leaf and, given <paramref name="ready"/>, counts each input

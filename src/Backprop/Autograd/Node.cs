@@ -70,6 +70,12 @@ public abstract class Node
     internal virtual Node? PairableProducer => null;
 
     /// <summary>
+    /// A node between this one and <see cref="PairableProducer"/> whose rule the pair covers too (a ReLU of its own), or
+    /// null; the engine pairs only when nothing else would see its gradient either.
+    /// </summary>
+    internal virtual Node? PairableBetween => null;
+
+    /// <summary>
     /// Gradients for this node's inputs and for those of <see cref="PairableProducer"/>, from this node's output gradient
     /// alone; null when the pair cannot run as one here (the engine then runs the two rules apart).
     /// </summary>

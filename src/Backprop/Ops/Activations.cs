@@ -16,8 +16,12 @@ public sealed partial class Tensor
     public static Tensor Sigmoid(Tensor x) => Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y));  // (1-σ)σ
 
     /// <summary>max(x, 0); the gradient passes where x &gt; 0.</summary>
-    public static Tensor Relu(Tensor x) => Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) =>
-        Autograd.IsGradEnabled ? g * x.Gt(0) : Op.Binary("ReluBackward", g, x, BinaryKernel.PassIfPositive, null, null));  // one fused pass unless the rule must differentiate again
+    public static Tensor Relu(Tensor x)
+    {
+        var y = Op.Unary("Relu", x, UnaryKernel.Relu, backward: null);
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new ReluNode(x));
+        return y;
+    }
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
@@ -56,4 +60,19 @@ public sealed partial class Tensor
     public Tensor Sigmoid() => Sigmoid(this);
     /// <summary>max(this, 0).</summary>
     public Tensor Relu() => Relu(this);
+}
+
+/// <summary>
+/// The ReLU's node: a node of its own type, so that a Linear layer reading it can recognize a two-layer net written
+/// <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (see <see cref="AffineNode.PairableBetween"/>).
+/// </summary>
+internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
+{
+    private Tensor? _x = x;
+
+    // one fused pass unless the rule must differentiate again
+    internal override Tensor?[] Apply(Tensor g) =>
+        [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
+
+    internal override void Release() { base.Release(); _x = null; }
 }

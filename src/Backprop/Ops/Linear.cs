@@ -59,7 +59,8 @@ public static partial class F
 
 /// <summary>
 /// The node of Linear and LinearRelu. Its rule runs the backend's fused kernels, or tensor ops under createGraph. A
-/// Linear node reading a LinearRelu node's output can also run both rules at once (<see cref="ApplyWithProducer"/>).
+/// Linear node reading a LinearRelu node's output, or a ReLU of a Linear node's, can also run both layers' rules at
+/// once (<see cref="ApplyWithProducer"/>).
 /// </summary>
 internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool relu)
     : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
@@ -96,11 +97,21 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     }
 
     /// <summary>
-    /// A LinearRelu layer that this plain Linear layer reads, when that layer's input needs no gradient (it is the data):
-    /// the two are a two-layer net whose backward pass can be one pass over the hidden layer.
+    /// The hidden layer this plain Linear layer reads, when that layer's input needs no gradient (it is the data): the
+    /// two are a two-layer net whose backward pass can be one pass over the hidden layer.
     /// </summary>
-    internal override Node? PairableProducer =>
-        !_relu && edges[0].Node is AffineNode { _relu: true } hidden && !hidden.NeedsGrad(0) ? hidden : null;
+    internal override Node? PairableProducer => HiddenLayer()?.Layer;
+
+    /// <summary>The ReLU between, when the hidden layer is written <c>F.Relu(F.Linear(...))</c>.</summary>
+    internal override Node? PairableBetween => HiddenLayer()?.Relu;
+
+    // a LinearRelu node, or a ReLU node over a plain Linear node, fed by data; h = max(0, x·W₁ᵀ + b₁) either way
+    private (AffineNode Layer, ReluNode? Relu)? HiddenLayer() => _relu ? null : edges[0].Node switch
+    {
+        AffineNode { _relu: true } layer when !layer.NeedsGrad(0) => (layer, null),
+        ReluNode { edges: [{ Node: AffineNode { _relu: false } layer }] } relu when !layer.NeedsGrad(0) => (layer, relu),
+        _ => null,
+    };
 
     /// <summary>
     /// This rule and the hidden layer's in one pass over the hidden layer's output (<see cref="Kernels.IBackend.TwoLayerBackward"/>),
@@ -109,7 +120,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     /// </summary>
     internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
     {
-        var hidden = (AffineNode)edges[0].Node!;
+        var hidden = HiddenLayer()!.Value.Layer;
         Tensor h = _x!, w2 = _weight!, w1 = hidden._weight!;
         if (h.Backend.TwoLayerBackward(g, w2, h, hidden._x!) is not ({ } dW2, { } dB1, { } dW1)) return null;
         var (_, _, dB2) = NeedsBiasGrad ? h.Backend.LinearBackward(h, w2, g, false, false, true) : default;

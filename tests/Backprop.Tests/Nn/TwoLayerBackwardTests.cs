@@ -2,9 +2,9 @@ using Backprop.Kernels.Cpu;
 
 namespace Backprop.Tests.Nn;
 
-// Linear over LinearRelu on data (a two-layer net) runs both backward rules in one pass over the hidden layer, with the
-// gradient at the hidden layer never formed. Every Grad must get the bits the two rules give apart, which the same net
-// with the ReLU as an op of its own (never paired) gives.
+// Linear over LinearRelu on data, or over a ReLU of a Linear (a two-layer net), runs both layers' backward rules in one
+// pass over the hidden layer, with the gradient at the hidden layer never formed. Every Grad must get the bits the rules
+// give apart, which the same net gives with a hook on its hidden layer (a hook sees that gradient, so nothing is paired).
 public class TwoLayerBackwardTests
 {
     // the spiral; hidden units a multiple of the vector, exactly one vector, and ragged (the last block overlapping);
@@ -34,16 +34,59 @@ public class TwoLayerBackwardTests
         foreach (bool intoGrad in new[] { false, true })
         {
             var runs = new List<double[]>();
-            foreach (bool paired in new[] { false, true })
+            foreach (var layer in HiddenLayers)
             {
                 for (int i = 0; i < parameters.Length; i++) parameters[i].Grad = intoGrad ? held[i].Clone() : null;
-                var h = paired ? F.LinearRelu(x, w1, b1) : F.Relu(F.Linear(x, w1, b1));
+                var (h, hook) = layer(x, w1, b1);
                 var loss = F.CrossEntropy(F.Linear(h, w2, b2), labels) + 1e-3 * ((w1 * w1).Sum() + (w2 * w2).Sum());
                 loss.Backward();
+                hook?.Dispose();
                 runs.Add(parameters.SelectMany(p => p.Grad!.To(DType.Float64).ToArray<double>()).ToArray());
             }
             Assert.Equal(runs[0], runs[1]);
+            Assert.Equal(runs[0], runs[2]);
         }
+    }
+
+    // the hidden layer apart (an identity hook on it), fused, and with its ReLU as an op of its own
+    private static readonly Func<Tensor, Tensor, Tensor, (Tensor, IDisposable?)>[] HiddenLayers =
+    [
+        (x, w, b) => { var h = F.Relu(F.Linear(x, w, b)); return (h, h.RegisterHook(g => g)); },
+        (x, w, b) => (F.LinearRelu(x, w, b), null),
+        (x, w, b) => (F.Relu(F.Linear(x, w, b)), null),
+    ];
+
+    // The pair runs only when nothing sees the gradients between the layers: a hook on the pre-activation or on the
+    // ReLU's output, a second reader of the pre-activation, or a grad asked for it keeps the rules apart.
+    [Fact]
+    public void A_relu_of_its_own_pairs_only_when_nothing_else_sees_the_layers_gradients()
+    {
+        var g = new Generator(6);
+        var x = Tensor.Randn([30, 2], generator: g);
+        var w1 = Tensor.Randn([16, 2], generator: g, requiresGrad: true);
+        var w2 = Tensor.Randn([3, 16], generator: g, requiresGrad: true);
+        var upstream = Tensor.Randn([30, 3], generator: g);
+        Tensor Fused() => (F.Linear(F.LinearRelu(x, w1), w2) * upstream).Sum();
+        int preActivationHooks = 0, activationHooks = 0;
+        Near(w1, w2, () =>
+        {
+            var z = F.Linear(x, w1);
+            z.RegisterHook(_ => { preActivationHooks++; return null; });
+            return (F.Linear(F.Relu(z), w2) * upstream).Sum();
+        }, Fused);
+        Near(w1, w2, () =>
+        {
+            var h = F.Relu(F.Linear(x, w1));
+            h.RegisterHook(_ => { activationHooks++; return null; });
+            return (F.Linear(h, w2) * upstream).Sum();
+        }, Fused);
+        Assert.Equal((1, 1), (preActivationHooks, activationHooks));
+        Near(w1, w2, () => { var z = F.Linear(x, w1); return (F.Linear(F.Relu(z), w2) * upstream).Sum() + z.Sum(); },
+            () => { var z = F.Linear(x, w1); return (F.Linear(F.LinearRelu(x, w1), w2) * upstream).Sum() + z.Sum(); });
+        var zAsked = F.Linear(x, w1);
+        var dz = Autograd.Grad([(F.Linear(F.Relu(zAsked), w2) * upstream).Sum()], [zAsked])[0]!;
+        var reference = (upstream.MatMul(w2) * zAsked.Gt(0)).Detach();
+        Assert.True((dz - reference).Abs().Max().Item() < 1e-5);
     }
 
     // What the pass cannot take, the rules apart do: a hidden layer read twice, an input that needs its gradient, a
