@@ -63,8 +63,9 @@ public sealed partial class Tensor
 }
 
 /// <summary>
-/// The ReLU's node: a node of its own type, so that a Linear layer reading it can recognize a two-layer net written
-/// <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (see <see cref="AffineNode.PairableBetween"/>).
+/// The ReLU's node. Over a plain Linear node it runs that layer's rule as <see cref="F.LinearRelu"/>'s, masking and
+/// summing the bias gradient in one pass (<see cref="ApplyWithProducer"/>); a Linear layer reading it recognizes a
+/// two-layer net written <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (<see cref="AffineNode.PairableBetween"/>).
 /// </summary>
 internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
 {
@@ -73,6 +74,12 @@ internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
     // one fused pass unless the rule must differentiate again
     internal override Tensor?[] Apply(Tensor g) =>
         [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
+
+    internal override Node? PairableProducer => edges[0].Node is AffineNode { IsPlain: true } layer ? layer : null;
+
+    // the product x is positive exactly where the ReLU passes, so it masks as LinearRelu's output does: the same bits
+    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g) =>
+        ([null], ((AffineNode)edges[0].Node!).FusedRule(g, _x!));
 
     internal override void Release() { base.Release(); _x = null; }
 }

@@ -70,31 +70,43 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
 
     internal override Tensor?[] Apply(Tensor g)
     {
-        Tensor x = _x!, weight = _weight!, y = _y!;
-        bool needBias = NeedsBiasGrad;
         // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
         if (Autograd.IsGradEnabled)
         {
-            var (gx, gw, gb) = F.LinearGradients(x, weight, _relu ? g * y.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), needBias);
+            var (gx, gw, gb) = F.LinearGradients(_x!, _weight!, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), NeedsBiasGrad);
             return Gradients(gx, gw, gb);
         }
+        return FusedRule(g, _relu ? _y : null);
+    }
+
+    /// <summary>
+    /// The rule with the backend's kernels, for a gradient g at the ReLU's output when <paramref name="masking"/> is
+    /// given (any tensor positive exactly where the ReLU passes: its output, or the product before it), else at the product.
+    /// </summary>
+    internal Tensor?[] FusedRule(Tensor g, Tensor? masking)
+    {
+        Tensor x = _x!, weight = _weight!;
+        bool needBias = NeedsBiasGrad;
         // behind a ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
         Tensor dz = g;
         Tensor? maskedDb = null;
-        if (_relu)
+        if (masking is not null)
         {
             // masked in place when nothing but this node holds g: one block of memory fewer
-            dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
-            maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], y.DType, y.Device) : null;
-            x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
+            dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(masking.shape, masking.DType, masking.Device);
+            maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], masking.DType, masking.Device) : null;
+            x.Backend.ReluBackwardWithColumnSums(g, masking, dz, maskedDb);
         }
         // a weight whose Grad already exists (zeroed in place each step) takes dzᵀ·x into it when the pass ends
         bool intoGrad = NeedsGrad(1) && Engine.AddsIntoGrad(weight);
-        var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, NeedsGrad(0), NeedsGrad(1) && !intoGrad, needBias && !_relu);
+        var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, NeedsGrad(0), NeedsGrad(1) && !intoGrad, needBias && masking is null);
         if (intoGrad) Engine.AddWeightGradientLater(x, dz, weight.Grad!);
-        else if (_relu && dz != g) dz.storage.Release();   // scratch of this call only
+        else if (masking is not null && dz != g) dz.storage.Release();   // scratch of this call only
         return Gradients(dx, dw, maskedDb ?? db);
     }
+
+    /// <summary>Whether this is a plain Linear node (no ReLU of its own).</summary>
+    internal bool IsPlain => !_relu;
 
     /// <summary>
     /// The hidden layer this plain Linear layer reads, when that layer's input needs no gradient (it is the data): the

@@ -36,10 +36,10 @@ public class LinearKernelTests
         }
     }
 
-    // LinearRelu must be Relu(Linear) to the bit, forward and backward (the mask read from the output instead of the
-    // pre-activation, the bias gradient summed in the masking pass), on every kernel path, with and without a Grad to
-    // add into, with and without an input gradient; a NaN bias makes a column NaN forward and stops its gradient, as
-    // the ReLU does.
+    // LinearRelu, and Relu over Linear with the two rules run as one, must be Relu(Linear) with its rules apart to the
+    // bit, forward and backward (the mask read from the output instead of the pre-activation, the bias gradient summed
+    // in the masking pass), on every kernel path, with and without a Grad to add into, with and without an input
+    // gradient; a NaN bias makes a column NaN forward and stops its gradient, as the ReLU does.
     [Theory]
     [MemberData(nameof(Shapes))]
     [InlineData(50, 1, 1, DType.Float32)]      // one input and one output: its weight gradient is a dot product along the rows
@@ -58,21 +58,31 @@ public class LinearKernelTests
             foreach (bool intoGrad in new[] { false, true })
             {
                 var grads = new List<double[]>();
-                foreach (bool fused in new[] { false, true })
+                foreach (var layer in ReluLayers)
                 {
                     x.Grad = b.Grad = null;
                     w.Grad = intoGrad ? held.Clone() : null;
-                    var y = fused ? F.LinearRelu(x, w, b) : F.Relu(F.Linear(x, w, b));
+                    var y = layer(x, w, b);
                     y.Backward(upstream);
                     grads.Add([.. y.To(DType.Float64).ToArray<double>(), .. x.Grad?.To(DType.Float64).ToArray<double>() ?? [],
                         .. w.Grad!.To(DType.Float64).ToArray<double>(), .. b.Grad!.To(DType.Float64).ToArray<double>()]);
                 }
                 Assert.Equal(grads[0], grads[1]);
+                Assert.Equal(grads[0], grads[2]);
             }
         if (outFeatures == 1) return;
         Assert.True(double.IsNaN(F.LinearRelu(input, w, b)[0, outFeatures / 2].Item()));
         Assert.Equal(0, b.Grad![outFeatures / 2].Item());
     }
+
+    // The rules apart (an identity hook on the pre-activation sees its gradient, so the ReLU's node runs its own rule),
+    // the fused op, and the ReLU's node running the Linear node's rule as LinearRelu's (nothing sees the gradient between).
+    private static readonly Func<Tensor, Tensor, Tensor, Tensor>[] ReluLayers =
+    [
+        (x, w, b) => { var z = F.Linear(x, w, b); z.RegisterHook(g => g); return F.Relu(z); },
+        (x, w, b) => F.LinearRelu(x, w, b),
+        (x, w, b) => F.Relu(F.Linear(x, w, b)),
+    ];
 
     // LinearRelu masks its upstream gradient in place only when nothing else can see that gradient: a caller's
     // upstream tensor, the gradient a hook was handed (and kept), and one returned by Autograd.Grad stay unmasked.
