@@ -63,7 +63,20 @@ public sealed partial class Tensor
 }
 
 /// <summary>
-/// The ReLU's node. Over a plain Linear node it runs that layer's rule as <see cref="F.LinearRelu"/>'s, masking and
+/// A layer's node (Linear, one-group Conv2d) whose backend rule can take the gradient at a ReLU's output over the layer,
+/// masking it in the pass that sums the bias gradient: the rule of <see cref="F.LinearRelu"/> and <see cref="F.Conv2dRelu"/>.
+/// </summary>
+internal interface IReluFusable
+{
+    /// <summary>Whether the layer applies its own ReLU already.</summary>
+    bool HasRelu { get; }
+
+    /// <summary>The backend rule for the gradient g at the ReLU's output; <paramref name="mask"/> is positive exactly where the ReLU passes.</summary>
+    Tensor?[] RuleBehindRelu(Tensor g, Tensor mask);
+}
+
+/// <summary>
+/// The ReLU's node. Over a layer without a ReLU of its own it runs that layer's rule as the fused op's, masking and
 /// summing the bias gradient in one pass (<see cref="ApplyWithProducer"/>); a Linear layer reading it recognizes a
 /// two-layer net written <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (<see cref="AffineNode.PairableBetween"/>).
 /// </summary>
@@ -75,11 +88,11 @@ internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
     internal override Tensor?[] Apply(Tensor g) =>
         [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
 
-    internal override Node? PairableProducer => edges[0].Node is AffineNode { IsPlain: true } layer ? layer : null;
+    internal override Node? PairableProducer => edges[0].Node is IReluFusable { HasRelu: false } layer ? (Node)layer : null;
 
-    // the product x is positive exactly where the ReLU passes, so it masks as LinearRelu's output does: the same bits
+    // the layer's output x is positive exactly where the ReLU passes, so it masks as the fused op's output does: the same bits
     internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g) =>
-        ([null], ((AffineNode)edges[0].Node!).FusedRule(g, _x!));
+        ([null], ((IReluFusable)edges[0].Node!).RuleBehindRelu(g, _x!));
 
     internal override void Release() { base.Release(); _x = null; }
 }

@@ -74,21 +74,29 @@ public static partial class F
     /// a fused ReLU it holds the output, whose positive elements are where the gradient passes.
     /// </summary>
     private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window,
-        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias])), IReluFusable
     {
         private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns, _reluOutput = reluOutput;
 
+        public bool HasRelu => _reluOutput is not null;
+
         internal override Tensor?[] Apply(Tensor g)
         {
-            Tensor x = _x!, weight = _weight!, columns = _columns!;
             // grad of grad: the rule in recorded tensor ops
-            if (Autograd.IsGradEnabled) return ConvolutionGradients(x, weight, _bias, window, _reluOutput is { } y ? g * y.Gt(0) : g);
+            if (Autograd.IsGradEnabled) return ConvolutionGradients(_x!, _weight!, _bias, window, _reluOutput is { } y ? g * y.Gt(0) : g);
+            return RuleBehindRelu(g, _reluOutput);
+        }
+
+        // the backend rule, for the gradient at the ReLU's output when a mask (positive where the ReLU passes) is given
+        public Tensor?[] RuleBehindRelu(Tensor g, Tensor? mask)
+        {
+            Tensor x = _x!, weight = _weight!, columns = _columns!;
             var source = g.Contiguous();
             // behind a ReLU, masked in place when nothing but this node holds it: the contiguous copy of a strided g,
             // or g itself; the bias gradient is summed in the same pass
-            var dz = _reluOutput is null || source != g || Engine.MayOverwrite(g) ? source : Unfilled(g.shape, g.DType, g.Device);
+            var dz = mask is null || source != g || Engine.MayOverwrite(g) ? source : Unfilled(g.shape, g.DType, g.Device);
             var dBias = _bias is { RequiresGrad: true } ? Unfilled([weight.shape[0]], x.DType, x.Device) : null;
-            x.Backend.ConvolutionOutputBackward(source, _reluOutput, dz, dBias);
+            x.Backend.ConvolutionOutputBackward(source, mask, dz, dBias);
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
             var dColumns = x.RequiresGrad ? Unfilled(columns.shape, x.DType, x.Device) : null;
             x.Backend.Conv2dBackward(columns, _kernel!, dz, window, dWeight, dColumns);

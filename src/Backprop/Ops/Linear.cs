@@ -63,7 +63,7 @@ public static partial class F
 /// once (<see cref="ApplyWithProducer"/>).
 /// </summary>
 internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool relu)
-    : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+    : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias])), IReluFusable
 {
     private readonly bool _relu = relu;
     private Tensor? _x = x, _weight = weight, _y = y;
@@ -83,7 +83,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     /// The rule with the backend's kernels, for a gradient g at the ReLU's output when <paramref name="masking"/> is
     /// given (any tensor positive exactly where the ReLU passes: its output, or the product before it), else at the product.
     /// </summary>
-    internal Tensor?[] FusedRule(Tensor g, Tensor? masking)
+    private Tensor?[] FusedRule(Tensor g, Tensor? masking)
     {
         Tensor x = _x!, weight = _weight!;
         bool needBias = NeedsBiasGrad;
@@ -105,8 +105,9 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
         return Gradients(dx, dw, maskedDb ?? db);
     }
 
-    /// <summary>Whether this is a plain Linear node (no ReLU of its own).</summary>
-    internal bool IsPlain => !_relu;
+    public bool HasRelu => _relu;
+
+    public Tensor?[] RuleBehindRelu(Tensor g, Tensor mask) => FusedRule(g, mask);
 
     /// <summary>
     /// The hidden layer this plain Linear layer reads, when that layer's input needs no gradient (it is the data): the

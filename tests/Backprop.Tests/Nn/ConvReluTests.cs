@@ -1,7 +1,8 @@
 namespace Backprop.Tests.Nn;
 
-// Conv2dRelu must be Relu(Conv2d) to the bit, forward and backward, with one group (the fused kernel) and with
-// several (built from tensor ops), and its mask must never be written into a gradient that something else can see.
+// Conv2dRelu, and Relu over Conv2d with the two rules run as one, must be Relu(Conv2d) with its rules apart to the bit,
+// forward and backward, with one group (the fused kernel) and with several (built from tensor ops), and the mask must
+// never be written into a gradient that something else can see.
 public class ConvReluTests
 {
     [Theory]
@@ -17,15 +18,24 @@ public class ConvReluTests
         nanChannel[3] = double.NaN;
         var b = (Tensor.Randn([6], dtype, g) + Tensor.FromArray(nanChannel).To(dtype)).RequiresGrad_();
         var results = new List<double[]>();
-        foreach (bool fused in new[] { false, true })
+        Tensor Conv() => F.Conv2d(x, w, b, stride, padding, groups: groups);
+        // the rules apart (an identity hook on the convolution's output sees its gradient), fused, and paired
+        Func<Tensor>[] forms =
+        [
+            () => { var z = Conv(); z.RegisterHook(grad => grad); return F.Relu(z); },
+            () => F.Conv2dRelu(x, w, b, stride, padding, groups: groups),
+            () => F.Relu(Conv()),
+        ];
+        foreach (var form in forms)
         {
             x.Grad = w.Grad = b.Grad = null;
-            var y = fused ? F.Conv2dRelu(x, w, b, stride, padding, groups: groups) : F.Relu(F.Conv2d(x, w, b, stride, padding, groups: groups));
+            var y = form();
             var upstream = Tensor.Randn(y.shape, dtype, new Generator(9));
             y.Backward(upstream);
             results.Add([.. Doubles(y), .. Doubles(x.Grad!), .. Doubles(w.Grad!), .. Doubles(b.Grad!)]);
         }
         Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
         Assert.True(double.IsNaN(F.Conv2dRelu(x, w, b, stride, padding, groups: groups)[0, 3, 0, 0].Item()));
         Assert.Equal(0, b.Grad![3].Item());
     }
