@@ -221,7 +221,7 @@ internal static class Engine
     /// gradient of a node between them.
     /// </summary>
     private static Node? PairedProducer(Node n) =>
-        n.PairableProducer is { } p && Unseen(p) && (n.PairableBetween is not { } between || Unseen(between))
+        n.PairablePath is ({ } p, var between) && Unseen(p) && (between is null || Unseen(between))
         && t_recycling != 0 ? p : null;   // the thread-static read last: most nodes have no pair
 
     // a node with one consumer still to send it a gradient, which no hook, capture or custom function would see

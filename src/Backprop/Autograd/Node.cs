@@ -64,19 +64,14 @@ public abstract class Node
     internal abstract Tensor?[] Apply(Tensor grad);
 
     /// <summary>
-    /// The node that produced input 0, when this node's rule can run that node's rule too, in one pass
-    /// (<see cref="ApplyWithProducer"/>); the engine pairs them only when nothing else would see the gradient between.
+    /// The node whose rule this node's rule can run too, in one pass (<see cref="ApplyWithProducer"/>): the producer of
+    /// input 0, or of the input of a node between them whose rule the pair covers as well (a ReLU of its own). The
+    /// engine pairs them only when nothing else would see the gradients between.
     /// </summary>
-    internal virtual Node? PairableProducer => null;
+    internal virtual (Node Producer, Node? Between)? PairablePath => null;
 
     /// <summary>
-    /// A node between this one and <see cref="PairableProducer"/> whose rule the pair covers too (a ReLU of its own), or
-    /// null; the engine pairs only when nothing else would see its gradient either.
-    /// </summary>
-    internal virtual Node? PairableBetween => null;
-
-    /// <summary>
-    /// Gradients for this node's inputs and for those of <see cref="PairableProducer"/>, from this node's output gradient
+    /// Gradients for this node's inputs and for those of the producer in <see cref="PairablePath"/>, from this node's output gradient
     /// alone; null when the pair cannot run as one here (the engine then runs the two rules apart).
     /// </summary>
     internal virtual (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor grad) => null;

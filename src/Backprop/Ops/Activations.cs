@@ -71,14 +71,17 @@ internal interface IReluFusable
     /// <summary>Whether the layer applies its own ReLU already.</summary>
     bool HasRelu { get; }
 
-    /// <summary>The backend rule for the gradient g at the ReLU's output; <paramref name="mask"/> is positive exactly where the ReLU passes.</summary>
-    Tensor?[] RuleBehindRelu(Tensor g, Tensor mask);
+    /// <summary>
+    /// The backend rule for the gradient g at the output of a ReLU over the layer when <paramref name="mask"/> is given
+    /// (positive exactly where the ReLU passes: its output, or the layer's output before it), else at the layer's output.
+    /// </summary>
+    Tensor?[] RuleBehindRelu(Tensor g, Tensor? mask);
 }
 
 /// <summary>
 /// The ReLU's node. Over a layer without a ReLU of its own it runs that layer's rule as the fused op's, masking and
 /// summing the bias gradient in one pass (<see cref="ApplyWithProducer"/>); a Linear layer reading it recognizes a
-/// two-layer net written <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (<see cref="AffineNode.PairableBetween"/>).
+/// two-layer net written <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (<see cref="AffineNode.PairablePath"/>).
 /// </summary>
 internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
 {
@@ -88,7 +91,7 @@ internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
     internal override Tensor?[] Apply(Tensor g) =>
         [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
 
-    internal override Node? PairableProducer => edges[0].Node is IReluFusable { HasRelu: false } layer ? (Node)layer : null;
+    internal override (Node, Node?)? PairablePath => edges[0].Node is IReluFusable { HasRelu: false } layer ? ((Node)layer, null) : null;
 
     // the layer's output x is positive exactly where the ReLU passes, so it masks as the fused op's output does: the same bits
     internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g) =>

@@ -76,14 +76,13 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
             var (gx, gw, gb) = F.LinearGradients(_x!, _weight!, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), NeedsBiasGrad);
             return Gradients(gx, gw, gb);
         }
-        return FusedRule(g, _relu ? _y : null);
+        return RuleBehindRelu(g, _relu ? _y : null);
     }
 
-    /// <summary>
-    /// The rule with the backend's kernels, for a gradient g at the ReLU's output when <paramref name="masking"/> is
-    /// given (any tensor positive exactly where the ReLU passes: its output, or the product before it), else at the product.
-    /// </summary>
-    private Tensor?[] FusedRule(Tensor g, Tensor? masking)
+    public bool HasRelu => _relu;
+
+    // the backend's kernels; behind a ReLU (a mask given), the upstream gradient is masked in the pass that sums the bias's
+    public Tensor?[] RuleBehindRelu(Tensor g, Tensor? masking)
     {
         Tensor x = _x!, weight = _weight!;
         bool needBias = NeedsBiasGrad;
@@ -105,20 +104,13 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
         return Gradients(dx, dw, maskedDb ?? db);
     }
 
-    public bool HasRelu => _relu;
-
-    public Tensor?[] RuleBehindRelu(Tensor g, Tensor mask) => FusedRule(g, mask);
-
     /// <summary>
     /// The hidden layer this plain Linear layer reads, when that layer's input needs no gradient (it is the data): the
     /// two are a two-layer net whose backward pass can be one pass over the hidden layer.
     /// </summary>
-    internal override Node? PairableProducer => HiddenLayer()?.Layer;
+    internal override (Node, Node?)? PairablePath => HiddenLayer() is ({ } layer, var relu) ? (layer, relu) : null;
 
-    /// <summary>The ReLU between, when the hidden layer is written <c>F.Relu(F.Linear(...))</c>.</summary>
-    internal override Node? PairableBetween => HiddenLayer()?.Relu;
-
-    // a LinearRelu node, or a ReLU node over a plain Linear node, fed by data; h = max(0, x·W₁ᵀ + b₁) either way
+    // a LinearRelu node, or a ReLU node over a plain Linear node (the node between), fed by data; h = max(0, x·W₁ᵀ + b₁)
     private (AffineNode Layer, ReluNode? Relu)? HiddenLayer() => _relu ? null : edges[0].Node switch
     {
         AffineNode { _relu: true } layer when !layer.NeedsGrad(0) => (layer, null),
