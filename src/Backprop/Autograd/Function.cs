@@ -47,8 +47,6 @@ public abstract class Function
         using (Autograd.NoGrad()) output = Forward(ctx, inputs);
         var inputsCopy = (Tensor[])inputs.Clone();
         // a fresh tensor object, so recording never rewires an input the forward returned as is
-        var y = Op.Record(Name, output.Detach(), inputsCopy, g => Backward(ctx, g));
-        if (y.gradFn is { } node) node.opaque = true;
-        return y;
+        return Op.Record(Name, output.Detach(), inputsCopy, g => Backward(ctx, g));
     }
 }

@@ -25,18 +25,31 @@ public abstract class Node
     internal readonly Edge[] edges;
     internal readonly string? creationTrace;
     internal bool released;
-    internal bool opaque;  // its backward runs user code (a custom Function), which may keep the tensors it sees
     internal List<Func<Tensor, Tensor?>>? hooks;  // hooks registered on the tensor this node produced
     // the backward engine's scratch state, reset after each pass
     internal int deps, mark;
     internal Tensor? gradSum, captured;
-    internal bool capture;
+    internal bool capture, gradOwned;
 
     private protected Node(string name, Edge[] edges)
     {
         Name = name;
         this.edges = edges;
-        if (Autograd.IsAnomalyEnabled) creationTrace = new StackTrace(2, true).ToString();
+        if (Autograd.IsAnomalyEnabled) creationTrace = CallerFrames(new StackTrace(true));
+    }
+
+    // the frames outside this library: how many of its own frames lead here depends on what the JIT inlined
+    private static string CallerFrames(StackTrace trace)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var frame in trace.GetFrames())
+        {
+            if (frame.GetMethod() is not { } method || method.DeclaringType?.Assembly == typeof(Node).Assembly) continue;
+            text.Append($"   at {method.DeclaringType?.FullName}.{method.Name}");
+            if (frame.GetFileName() is { } file) text.Append($" in {file}:line {frame.GetFileLineNumber()}");
+            text.AppendLine();
+        }
+        return text.ToString();
     }
 
     /// <summary>The op's name, as in error messages (Mul, MatMul, ...).</summary>
@@ -60,21 +73,11 @@ public abstract class Node
         return edges;
     }
 
-    /// <summary>Gradients for each input from the gradient of the output (null where an input needs none).</summary>
-    internal abstract Tensor?[] Apply(Tensor grad);
-
     /// <summary>
-    /// The node whose rule this node's rule can run too, in one pass (<see cref="ApplyWithProducer"/>): the producer of
-    /// input 0, or of the input of a node between them whose rule the pair covers as well (a ReLU of its own). The
-    /// engine pairs them only when nothing else would see the gradients between.
+    /// Gradients for each input from the gradient of the output (null where an input needs none); what the rule may
+    /// know of the pass comes in <paramref name="context"/>.
     /// </summary>
-    internal virtual (Node Producer, Node? Between)? PairablePath => null;
-
-    /// <summary>
-    /// Gradients for this node's inputs and for those of the producer in <see cref="PairablePath"/>, from this node's output gradient
-    /// alone; null when the pair cannot run as one here (the engine then runs the two rules apart).
-    /// </summary>
-    internal virtual (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor grad) => null;
+    internal abstract Tensor?[] Apply(Tensor grad, BackwardContext context);
 
     /// <summary>Drops saved tensors after a backward pass that did not retain the graph.</summary>
     internal virtual void Release() => released = true;
@@ -89,7 +92,7 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule)
     private Tensor? _x = x, _y = y;
     private UnaryRule? _rule = rule;
 
-    internal override Tensor?[] Apply(Tensor grad) => [_rule!(grad, _x!, _y!)];
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad, _x!, _y!)];
 
     internal override void Release() { base.Release(); _x = _y = null; _rule = null; }
 }
@@ -100,7 +103,7 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule)
 /// </summary>
 internal sealed class ScaleNode(string name, Tensor x, double factor) : Node(name, [Edge.To(x)])
 {
-    internal override Tensor?[] Apply(Tensor grad) => [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
 }
 
 /// <summary>A two-input broadcasting op; gradients are summed back to each input's shape here, once for all ops.</summary>
@@ -110,7 +113,7 @@ internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, Bina
     private Tensor? _a = a, _b = b, _y = y;
     private BinaryRule? _gradA = gradA, _gradB = gradB;
 
-    internal override Tensor?[] Apply(Tensor grad) =>
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) =>
     [
         NeedsGrad(0) ? Op.SumTo(_gradA!(grad, _a!, _b!, _y!), _a!.shape) : null,
         NeedsGrad(1) ? Op.SumTo(_gradB!(grad, _a!, _b!, _y!), _b!.shape) : null,
@@ -124,7 +127,21 @@ internal sealed class UnaryLambdaNode(string name, Tensor x, Func<Tensor, Tensor
 {
     private Func<Tensor, Tensor>? _rule = rule;
 
-    internal override Tensor?[] Apply(Tensor grad) => [_rule!(grad)];
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad)];
+
+    internal override void Release() { base.Release(); _rule = null; }
+}
+
+/// <summary>
+/// A one-input op whose rule asks the pass whether it creates a graph: a fused op (cross-entropy, max pooling) runs
+/// its fused kernel unless the gradient must differentiate again.
+/// </summary>
+internal sealed class FusedUnaryNode(string name, Tensor x, Func<Tensor, BackwardContext, Tensor> rule)
+    : Node(name, [Edge.To(x)])
+{
+    private Func<Tensor, BackwardContext, Tensor>? _rule = rule;
+
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad, context)];
 
     internal override void Release() { base.Release(); _rule = null; }
 }
@@ -134,7 +151,7 @@ internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tens
 {
     private Func<Tensor, Tensor?[]>? _rule = rule;
 
-    internal override Tensor?[] Apply(Tensor grad) => _rule!(grad);
+    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => _rule!(grad);
 
     internal override void Release() { base.Release(); _rule = null; }
 }

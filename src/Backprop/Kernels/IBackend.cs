@@ -154,17 +154,6 @@ public interface IBackend
         F.LinearGradients(x, weight, g, needDx, needDWeight, needDBias);
 
     /// <summary>
-    /// weightGrad += gᵀ·x over all rows, in place on the contiguous <paramref name="weightGrad"/> [out, in], outside grad
-    /// mode: Linear's weight gradient added where it accumulates, with no tensor of its own.
-    /// </summary>
-    void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
-    {
-        // for dWeight alone, LinearBackward reads only the weight's shape, which weightGrad shares
-        var (_, dWeight, _) = LinearBackward(x, weightGrad, g, needDx: false, needDWeight: true, needDBias: false);
-        weightGrad.Copy_(weightGrad + dWeight!);
-    }
-
-    /// <summary>
     /// y = max(0, x·weightᵀ + bias): <see cref="Linear"/> with the ReLU applied to y as it is written (NaN passes, as
     /// in Relu). A backend without a fused version applies it in place after the product.
     /// </summary>
@@ -184,14 +173,6 @@ public interface IBackend
         Binary(BinaryKernel.PassIfPositive, g, y, dz);
         if (columnSums is not null) Copy(dz.Reshape(dz.Numel / columnSums.Numel, columnSums.Numel).Sum(0), columnSums);
     }
-
-    /// <summary>
-    /// The backward pass of a two-layer net s = relu(x·W₁ᵀ + b₁)·W₂ᵀ + b₂ from g = ∂s, outside grad mode, in one pass over
-    /// the hidden layer's output h (g [..., classes], w2 [classes, hidden], h [..., hidden], x [..., inputs]): returns
-    /// dW2 = gᵀ·h, dB1 = Σ rows of dz and dW1 = dzᵀ·x, where dz = (g·W₂) ⊙ [h &gt; 0] is never stored, with the bits of
-    /// the two layers' separate rules. Null where the backend has no such pass for these sizes.
-    /// </summary>
-    (Tensor DW2, Tensor DB1, Tensor DW1)? TwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x) => null;
 
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);

@@ -16,12 +16,11 @@ public sealed partial class Tensor
     public static Tensor Sigmoid(Tensor x) => Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y));  // (1-σ)σ
 
     /// <summary>max(x, 0); the gradient passes where x &gt; 0.</summary>
-    public static Tensor Relu(Tensor x)
-    {
-        var y = Op.Unary("Relu", x, UnaryKernel.Relu, backward: null);
-        if (Autograd.ShouldRecord(x)) y.SetGradFn(new ReluNode(x));
-        return y;
-    }
+    public static Tensor Relu(Tensor x) => Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) => ReluBackward(g, y));
+
+    // g where the ReLU's output is positive, else 0, in one pass; linear in g, and the mask is constant
+    private static Tensor ReluBackward(Tensor g, Tensor y) => Op.Binary("ReluBackward", g, y, BinaryKernel.PassIfPositive,
+        (gg, g, y, _) => ReluBackward(gg, y), null);
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
@@ -60,42 +59,4 @@ public sealed partial class Tensor
     public Tensor Sigmoid() => Sigmoid(this);
     /// <summary>max(this, 0).</summary>
     public Tensor Relu() => Relu(this);
-}
-
-/// <summary>
-/// A layer's node (Linear, one-group Conv2d) whose backend rule can take the gradient at a ReLU's output over the layer,
-/// masking it in the pass that sums the bias gradient: the rule of <see cref="F.LinearRelu"/> and <see cref="F.Conv2dRelu"/>.
-/// </summary>
-internal interface IReluFusable
-{
-    /// <summary>Whether the layer applies its own ReLU already.</summary>
-    bool HasRelu { get; }
-
-    /// <summary>
-    /// The backend rule for the gradient g at the output of a ReLU over the layer when <paramref name="mask"/> is given
-    /// (positive exactly where the ReLU passes: its output, or the layer's output before it), else at the layer's output.
-    /// </summary>
-    Tensor?[] RuleBehindRelu(Tensor g, Tensor? mask);
-}
-
-/// <summary>
-/// The ReLU's node. Over a layer without a ReLU of its own it runs that layer's rule as the fused op's, masking and
-/// summing the bias gradient in one pass (<see cref="ApplyWithProducer"/>); a Linear layer reading it recognizes a
-/// two-layer net written <c>F.Linear(F.Relu(F.Linear(x, W₁, b₁)), W₂, b₂)</c> (<see cref="AffineNode.PairablePath"/>).
-/// </summary>
-internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
-{
-    private Tensor? _x = x;
-
-    // one fused pass unless the rule must differentiate again
-    internal override Tensor?[] Apply(Tensor g) =>
-        [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
-
-    internal override (Node, Node?)? PairablePath => edges[0].Node is IReluFusable { HasRelu: false } layer ? ((Node)layer, null) : null;
-
-    // the layer's output x is positive exactly where the ReLU passes, so it masks as the fused op's output does: the same bits
-    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g) =>
-        ([null], ((IReluFusable)edges[0].Node!).RuleBehindRelu(g, _x!));
-
-    internal override void Release() { base.Release(); _x = null; }
 }

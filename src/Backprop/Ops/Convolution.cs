@@ -65,36 +65,28 @@ public static partial class F
         else x.Backend.Conv2d(columns, kernel, bias?.Detach().Contiguous(), window, y);
         if (Autograd.IsGradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
             y.SetGradFn(new Conv2dNode(op, x, weight, bias, kernel, columns, window, relu ? y : null));
-        else columns.storage.Release();  // nothing will read the columns again
         return y;
     }
 
     /// <summary>
-    /// A one-group convolution's node: its backward reuses the forward's columns and recycles them once released. After
+    /// A one-group convolution's node: its backward reuses the forward's columns. After
     /// a fused ReLU it holds the output, whose positive elements are where the gradient passes.
     /// </summary>
     private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window,
-        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias])), IReluFusable
+        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
     {
         private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns, _reluOutput = reluOutput;
 
-        public bool HasRelu => _reluOutput is not null;
-
-        internal override Tensor?[] Apply(Tensor g)
+        internal override Tensor?[] Apply(Tensor g, BackwardContext context)
         {
+            var mask = _reluOutput;
             // grad of grad: the rule in recorded tensor ops
-            if (Autograd.IsGradEnabled) return ConvolutionGradients(_x!, _weight!, _bias, window, _reluOutput is { } y ? g * y.Gt(0) : g);
-            return RuleBehindRelu(g, _reluOutput);
-        }
-
-        // the backend rule, for the gradient at the ReLU's output when a mask (positive where the ReLU passes) is given
-        public Tensor?[] RuleBehindRelu(Tensor g, Tensor? mask)
-        {
+            if (context.CreateGraph) return ConvolutionGradients(_x!, _weight!, _bias, window, mask is { } y ? g * y.Gt(0) : g);
             Tensor x = _x!, weight = _weight!, columns = _columns!;
             var source = g.Contiguous();
-            // behind a ReLU, masked in place when nothing but this node holds it: the contiguous copy of a strided g,
-            // or g itself; the bias gradient is summed in the same pass
-            var dz = mask is null || source != g || Engine.MayOverwrite(g) ? source : Unfilled(g.shape, g.DType, g.Device);
+            // after the fused ReLU, masked in place when nothing else holds it: the contiguous copy of a strided g, or
+            // a sum the engine made; the bias gradient is summed in the same pass
+            var dz = mask is null || source != g || context.MayReuse(g) ? source : Unfilled(g.shape, g.DType, g.Device);
             var dBias = _bias is { RequiresGrad: true } ? Unfilled([weight.shape[0]], x.DType, x.Device) : null;
             x.Backend.ConvolutionOutputBackward(source, mask, dz, dBias);
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
@@ -105,16 +97,13 @@ public static partial class F
             {
                 dx = Tensor.Empty(x.shape, x.DType, x.Device);
                 x.Backend.Col2Im(dColumns, window, dx);
-                dColumns.storage.Release();  // scratch of this call only
             }
-            if (dz != g) dz.storage.Release();   // scratch of this call only
             return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
         }
 
         internal override void Release()
         {
             base.Release();
-            _columns?.storage.Release();
             _x = _weight = _bias = _kernel = _columns = _reluOutput = null;
         }
     }

@@ -58,92 +58,37 @@ public static partial class F
 }
 
 /// <summary>
-/// The node of Linear and LinearRelu. Its rule runs the backend's fused kernels, or tensor ops under createGraph. A
-/// Linear node reading a LinearRelu node's output, or a ReLU of a Linear node's, can also run both layers' rules at
-/// once (<see cref="ApplyWithProducer"/>).
+/// The node of Linear and LinearRelu. Its rule runs the backend's fused kernels (after a fused ReLU, the upstream
+/// gradient is masked in the pass that sums the bias gradient), or tensor ops when the pass creates a graph.
 /// </summary>
 internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool relu)
-    : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias])), IReluFusable
+    : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
 {
     private readonly bool _relu = relu;
     private Tensor? _x = x, _weight = weight, _y = y;
 
-    internal override Tensor?[] Apply(Tensor g)
-    {
-        // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
-        if (Autograd.IsGradEnabled)
-        {
-            var (gx, gw, gb) = F.LinearGradients(_x!, _weight!, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), NeedsBiasGrad);
-            return Gradients(gx, gw, gb);
-        }
-        return RuleBehindRelu(g, _relu ? _y : null);
-    }
-
-    public bool HasRelu => _relu;
-
-    // the backend's kernels; behind a ReLU (a mask given), the upstream gradient is masked in the pass that sums the bias's
-    public Tensor?[] RuleBehindRelu(Tensor g, Tensor? masking)
+    internal override Tensor?[] Apply(Tensor g, BackwardContext context)
     {
         Tensor x = _x!, weight = _weight!;
-        bool needBias = NeedsBiasGrad;
-        // behind a ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
+        bool needBias = edges.Length > 2 && NeedsGrad(2);
+        if (context.CreateGraph)
+        {
+            var (gx, gw, gb) = F.LinearGradients(x, weight, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), needBias);
+            return Gradients(gx, gw, gb);
+        }
+        // after the ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
         Tensor dz = g;
         Tensor? maskedDb = null;
-        if (masking is not null)
+        if (_relu)
         {
-            // masked in place when nothing but this node holds g: one block of memory fewer
-            dz = g.IsContiguous && Engine.MayOverwrite(g) ? g : Tensor.Uninitialized(masking.shape, masking.DType, masking.Device);
-            maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], masking.DType, masking.Device) : null;
-            x.Backend.ReluBackwardWithColumnSums(g, masking, dz, maskedDb);
+            var y = _y!;
+            dz = g.IsContiguous && context.MayReuse(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
+            maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], y.DType, y.Device) : null;
+            x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
         }
-        // a weight whose Grad already exists (zeroed in place each step) takes dzᵀ·x into it when the pass ends
-        bool intoGrad = NeedsGrad(1) && Engine.AddsIntoGrad(weight);
-        var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, NeedsGrad(0), NeedsGrad(1) && !intoGrad, needBias && masking is null);
-        if (intoGrad) Engine.AddWeightGradientLater(x, dz, weight.Grad!);
-        else if (masking is not null && dz != g) dz.storage.Release();   // scratch of this call only
+        var (dx, dw, db) = x.Backend.LinearBackward(x, weight, dz, NeedsGrad(0), NeedsGrad(1), needBias && !_relu);
         return Gradients(dx, dw, maskedDb ?? db);
     }
-
-    /// <summary>
-    /// The hidden layer this plain Linear layer reads, when that layer's input needs no gradient (it is the data): the
-    /// two are a two-layer net whose backward pass can be one pass over the hidden layer.
-    /// </summary>
-    internal override (Node, Node?)? PairablePath => HiddenLayer() is ({ } layer, var relu) ? (layer, relu) : null;
-
-    // a LinearRelu node, or a ReLU node over a plain Linear node (the node between), fed by data; h = max(0, x·W₁ᵀ + b₁)
-    private (AffineNode Layer, ReluNode? Relu)? HiddenLayer() => _relu ? null : edges[0].Node switch
-    {
-        AffineNode { _relu: true } layer when !layer.NeedsGrad(0) => (layer, null),
-        ReluNode { edges: [{ Node: AffineNode { _relu: false } layer }] } relu when !layer.NeedsGrad(0) => (layer, relu),
-        _ => null,
-    };
-
-    /// <summary>
-    /// This rule and the hidden layer's in one pass over the hidden layer's output (<see cref="Kernels.IBackend.TwoLayerBackward"/>),
-    /// with the gradient at that output never formed; null when the backend has no such pass for these sizes.
-    /// The weight gradients go where the separate rules would put them, so every Grad gets the same bits either way.
-    /// </summary>
-    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
-    {
-        var hidden = HiddenLayer()!.Value.Layer;
-        Tensor h = _x!, w2 = _weight!, w1 = hidden._weight!;
-        if (h.Backend.TwoLayerBackward(g, w2, h, hidden._x!) is not ({ } dW2, { } dB1, { } dW1)) return null;
-        var (_, _, dB2) = NeedsBiasGrad ? h.Backend.LinearBackward(h, w2, g, false, false, true) : default;
-        if (!hidden.NeedsBiasGrad) dB1.storage.Release();
-        return (Gradients(null, WeightGradient(w2, dW2, NeedsGrad(1)), dB2),
-            hidden.Gradients(null, WeightGradient(w1, dW1, hidden.NeedsGrad(1)), hidden.NeedsBiasGrad ? dB1 : null));
-    }
-
-    // as the separate rule: added into Grad when the pass ends where that rule would queue its product, else returned
-    private static Tensor? WeightGradient(Tensor weight, Tensor dW, bool needed)
-    {
-        if (needed && !Engine.AddsIntoGrad(weight)) return dW;
-        if (needed) Engine.AddIntoGradLater(dW, weight.Grad!);
-        else dW.storage.Release();
-        return null;
-    }
-
-    private bool NeedsBiasGrad => edges.Length > 2 && NeedsGrad(2);
 
     private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => edges.Length == 2 ? [dx, dw] : [dx, dw, db];
 

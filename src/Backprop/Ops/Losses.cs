@@ -19,10 +19,10 @@ public static partial class F
         var losses = Tensor.Empty([n], x.DType, x.Device);
         var logSumExp = Tensor.Empty([n], x.DType, x.Device);
         x.Backend.CrossEntropy(x, target, losses, logSumExp);
-        Op.Record(op, losses, x, g =>
+        Op.RecordFused(op, losses, x, (g, pass) =>
         {
             // with createGraph the rule is built from tensor ops so it differentiates again; otherwise one fused pass
-            if (Autograd.IsGradEnabled) return (Softmax(x, 1) - OneHot(target, classes, x)) * g.Unsqueeze(1);
+            if (pass.CreateGraph) return (Softmax(x, 1) - OneHot(target, classes, x)) * g.Unsqueeze(1);
             var dx = Tensor.Empty(x.shape, x.DType, x.Device);
             x.Backend.CrossEntropyBackward(x, target, logSumExp, g, dx);
             return dx;

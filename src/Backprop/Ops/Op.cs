@@ -55,6 +55,13 @@ internal static class Op
         return y;
     }
 
+    /// <summary>Records a one-input fused op whose rule runs a fused kernel unless the pass creates a graph.</summary>
+    public static Tensor RecordFused(string name, Tensor y, Tensor x, Func<Tensor, BackwardContext, Tensor> backward)
+    {
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new FusedUnaryNode(name, x, backward));
+        return y;
+    }
+
     /// <summary>Records an op of several inputs computed elsewhere; the rule returns one gradient per input.</summary>
     public static Tensor Record(string name, Tensor y, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
     {

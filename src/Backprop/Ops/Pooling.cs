@@ -18,9 +18,9 @@ public static partial class F
         var y = Unfilled([window.N, window.C, outH, outW], x.DType, x.Device);
         var winners = Unfilled([planes, outH * outW], DType.Int64, x.Device);
         x.Backend.MaxPool2d(input, window, y, winners);
-        return Op.Record("MaxPool2d", y, input, g =>
+        return Op.RecordFused("MaxPool2d", y, input, (g, pass) =>
         {
-            if (Autograd.IsGradEnabled)   // recorded, so the rule differentiates again
+            if (pass.CreateGraph)   // recorded, so the rule differentiates again
                 return Tensor.ScatterAdd(Tensor.ZerosLike(input).Reshape(planes, window.H * window.W), 1, winners, g.Reshape(planes, outH * outW))
                     .Reshape(input.shape);
             var dx = Unfilled([planes, window.H * window.W], x.DType, x.Device);

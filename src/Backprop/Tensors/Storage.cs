@@ -12,11 +12,6 @@ public abstract class Storage
     /// <summary>Number of elements.</summary>
     public abstract int Length { get; }
 
-    // the backward pass that allocated this storage (0: made outside one, or seen by user code), and how many of
-    // that pass's gradient slots hold it; the engine recycles it only when both say nothing else can reach it
-    internal long pass;
-    internal int engineRefs;
-
     // the TensorScope that releases this storage when it ends (null: none, or something outside it refers to it)
     internal TensorScope? scope;
 

@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using Backprop.Kernels.Cpu;
 
 namespace Backprop;
@@ -32,6 +33,9 @@ public sealed partial class Tensor
         else Backend.Copy(ZerosLike(this), this);
         return this;
     }
+
+    /// <summary>this += g for a contiguous tensor of g's shape and dtype: a backward pass accumulating into Grad.</summary>
+    internal void AddInPlace(Tensor g) => Backend.Binary(BinaryKernel.Add, this, g, this);
 
     private void RequireWritable(string op)
     {

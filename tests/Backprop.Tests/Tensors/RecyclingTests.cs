@@ -38,26 +38,6 @@ public class RecyclingTests
             }
     }
 
-    private static float[][] Train(bool recycling)
-    {
-        Engine.RecyclingOff = !recycling;
-        try
-        {
-            var p = Parameters();
-            for (int i = 0; i < 4; i++) Step(p);
-            return p.Select(t => t.ToArray<float>()).ToArray();
-        }
-        finally { Engine.RecyclingOff = false; }
-    }
-
-    [Fact]
-    public void Training_gives_bit_identical_parameters_with_and_without_recycling()
-    {
-        var with = Train(recycling: true);
-        var without = Train(recycling: false);
-        for (int i = 0; i < with.Length; i++) Assert.Equal(without[i], with[i]);
-    }
-
     [Fact]
     public void Gradients_the_user_holds_are_never_overwritten_by_later_passes()
     {

@@ -29,7 +29,6 @@ internal sealed class CpuBackend : IBackend
             DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, clear)),
             _ => new CpuStorage<long>(BufferPool<long>.Rent(length, clear)),
         };
-        storage.pass = Engine.RecyclingPass;
         TensorScope.Adopt(storage);
         return storage;
     }
@@ -186,15 +185,6 @@ internal sealed class CpuBackend : IBackend
         x.DType == DType.Float32
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
-
-    public (Tensor DW2, Tensor DB1, Tensor DW1)? TwoLayerBackward(Tensor g, Tensor w2, Tensor h, Tensor x) =>
-        h.DType == DType.Float32 ? CpuMatMul.TwoLayerBackward<float>(g, w2, h, x) : CpuMatMul.TwoLayerBackward<double>(g, w2, h, x);
-
-    public void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
-    {
-        if (x.DType == DType.Float32) CpuMatMul.AddWeightGradient<float>(x, g, weightGrad);
-        else CpuMatMul.AddWeightGradient<double>(x, g, weightGrad);
-    }
 
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {

@@ -95,7 +95,7 @@ internal static class CpuMatMul
         if (needDw)
         {
             dw = Tensor.Uninitialized(w.shape, w.DType, w.Device);
-            WeightGradient<T>(x, grad, outFeatures, inFeatures, rows, dw, T.Zero);
+            WeightGradient<T>(x, grad, outFeatures, inFeatures, rows, dw);
         }
         if (needDb)
         {
@@ -106,43 +106,13 @@ internal static class CpuMatMul
         return (dx, dw, db);
     }
 
-    /// <summary>
-    /// <see cref="Cpu.TwoLayerBackward"/> on tensors, into new dW2, dB1 and dW1; null when the sizes do not fit it or h
-    /// is not contiguous.
-    /// </summary>
-    public static unsafe (Tensor, Tensor, Tensor)? TwoLayerBackward<T>(Tensor g, Tensor w2, Tensor h, Tensor x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int classes = w2.shape[0], hidden = w2.shape[1], inputs = x.shape[^1], rows = h.Numel / Math.Max(hidden, 1);
-        if (!h.IsContiguous || !Cpu.TwoLayerBackward.Fits<T>(rows, hidden, classes, inputs)) return null;
-        if (!g.IsContiguous) g = Copy(g);
-        if (!w2.IsContiguous) w2 = Copy(w2);
-        if (!x.IsContiguous) x = Copy(x);
-        var dW2 = Tensor.Uninitialized(w2.shape, w2.DType, w2.Device);
-        var dB1 = Tensor.Uninitialized([hidden], h.DType, h.Device);
-        var dW1 = Tensor.Uninitialized([hidden, inputs], x.DType, x.Device);
-        fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), pw2 = CpuBackend.Data<T>(w2).AsSpan(w2.offset),
-               ph = CpuBackend.Data<T>(h).AsSpan(h.offset), px = CpuBackend.Data<T>(x).AsSpan(x.offset),
-               pdW2 = CpuBackend.Data<T>(dW2), pdB1 = CpuBackend.Data<T>(dB1), pdW1 = CpuBackend.Data<T>(dW1))
-            Cpu.TwoLayerBackward.Run(rows, hidden, classes, inputs, pg, pw2, ph, px, pdW2, pdB1, pdW1);
-        return (dW2, dB1, dW1);
-    }
-
-    /// <summary>weightGrad += gᵀ·x by one GEMM onto it (beta 1), for a contiguous weightGrad [out, in].</summary>
-    public static void AddWeightGradient<T>(Tensor x, Tensor g, Tensor weightGrad) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int outFeatures = weightGrad.shape[0], inFeatures = weightGrad.shape[1], rows = g.Numel / Math.Max(outFeatures, 1);
-        if (!g.IsContiguous) g = Copy(g);
-        WeightGradient<T>(x, CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel), outFeatures, inFeatures, rows, weightGrad, T.One);
-    }
-
-    // dw = gᵀ·x + beta·dw over all rows, dw contiguous
-    private static void WeightGradient<T>(Tensor x, ReadOnlySpan<T> grad, int outFeatures, int inFeatures, int rows, Tensor dw, T beta)
+    // dw = gᵀ·x over all rows, dw contiguous
+    private static void WeightGradient<T>(Tensor x, ReadOnlySpan<T> grad, int outFeatures, int inFeatures, int rows, Tensor dw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!x.IsContiguous) x = Copy(x);
         Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
-            CpuBackend.Data<T>(dw).AsSpan(dw.offset, dw.Numel), inFeatures, T.One, beta, Threads.Count);
+            CpuBackend.Data<T>(dw).AsSpan(dw.offset, dw.Numel), inFeatures, T.One, T.Zero, Threads.Count);
     }
 
     /// <summary>
