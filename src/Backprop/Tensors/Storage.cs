@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop;
 
 /// <summary>A flat block of elements on one device, shared by a tensor and all of its views.</summary>
@@ -22,8 +24,8 @@ public abstract class Storage
     internal virtual void Release() { }
 }
 
-/// <summary>Storage in a managed array on the CPU.</summary>
-internal sealed class CpuStorage<T>(T[] data) : Storage where T : unmanaged
+/// <summary>Storage in a managed array on the CPU, reclaimed by the garbage collector with the storage.</summary>
+internal class CpuStorage<T>(T[] data) : Storage where T : unmanaged
 {
     private static readonly DType s_dtype = DTypeExtensions.Of<T>();
     private readonly int _length = data.Length;
@@ -35,10 +37,33 @@ internal sealed class CpuStorage<T>(T[] data) : Storage where T : unmanaged
     public override Device Device => Device.Cpu;
     public override int Length => _length;
 
+    // a scope's end releases its storages on the thread that made them: small arrays go to that thread's cache
     internal override void Release()
     {
         if (Data is not { } array) return;
         Data = null;
-        Kernels.Cpu.BufferPool<T>.Return(array);
+        if ((long)array.Length * Unsafe.SizeOf<T>() >= Kernels.Cpu.CpuAllocator.ScopedMinBytes)
+            Kernels.Cpu.ArrayCache<T>.Mine.Return(array);
+    }
+}
+
+/// <summary>
+/// Storage whose array belongs to the CPU's caching allocator: it goes back to the cache of the thread that allocated
+/// it when the storage is released or, since nothing references the storage any more, finalized.
+/// </summary>
+internal sealed class CachedCpuStorage<T>(T[] data, Kernels.Cpu.ArrayCache<T> home) : CpuStorage<T>(data)
+    where T : unmanaged
+{
+    ~CachedCpuStorage()
+    {
+        if (Data is { } array) home.Return(array);
+    }
+
+    internal override void Release()
+    {
+        if (Data is not { } array) return;
+        Data = null;
+        GC.SuppressFinalize(this);
+        home.Return(array);
     }
 }

@@ -74,6 +74,9 @@ public sealed class TensorScope : IDisposable
         t_spareList = _storages;
     }
 
+    /// <summary>Whether a scope is open on the calling thread.</summary>
+    internal static bool IsOpen => t_current is not null;
+
     /// <summary>Puts a new storage in the innermost open scope of this thread, if any.</summary>
     internal static void Adopt(Storage storage)
     {

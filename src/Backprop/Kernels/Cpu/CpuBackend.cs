@@ -25,9 +25,9 @@ internal sealed class CpuBackend : IBackend
     {
         Storage storage = dtype switch
         {
-            DType.Float32 => new CpuStorage<float>(BufferPool<float>.Rent(length, clear)),
-            DType.Float64 => new CpuStorage<double>(BufferPool<double>.Rent(length, clear)),
-            _ => new CpuStorage<long>(BufferPool<long>.Rent(length, clear)),
+            DType.Float32 => CpuAllocator.Allocate<float>(length, clear, TensorScope.IsOpen),
+            DType.Float64 => CpuAllocator.Allocate<double>(length, clear, TensorScope.IsOpen),
+            _ => CpuAllocator.Allocate<long>(length, clear, TensorScope.IsOpen),
         };
         TensorScope.Adopt(storage);
         return storage;
@@ -35,9 +35,8 @@ internal sealed class CpuBackend : IBackend
 
     public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
-        var array = BufferPool<T>.Rent(data.Length, clear: false);
-        data.CopyTo(array);
-        var storage = new CpuStorage<T>(array);
+        var storage = CpuAllocator.Allocate<T>(data.Length, clear: false, TensorScope.IsOpen);
+        data.CopyTo(storage.Data);
         TensorScope.Adopt(storage);
         return storage;
     }
@@ -311,10 +310,24 @@ internal sealed class CpuBackend : IBackend
     private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged
     {
         if (x.IsContiguous) return Data<T>(x).AsSpan(x.offset, x.Numel);
-        var copy = Tensor.Uninitialized(x.shape, x.DType, x.Device);
+        var copy = Scratch(x);
         Copy(x, copy);
         return Data<T>(copy).AsSpan(0, x.Numel);
     }
+
+    /// <summary>
+    /// A contiguous tensor of x's shape whose array the caching allocator never takes back: a kernel may go on using
+    /// the array after the tensor itself is gone.
+    /// </summary>
+    internal static Tensor Scratch(Tensor x) => x.DType switch
+    {
+        DType.Float32 => ScratchOf<float>(x.shape),
+        DType.Float64 => ScratchOf<double>(x.shape),
+        _ => ScratchOf<long>(x.shape),
+    };
+
+    private static Tensor ScratchOf<T>(int[] shape) where T : unmanaged =>
+        new(new CpuStorage<T>(GC.AllocateUninitializedArray<T>(Shapes.Numel(shape))), shape, Shapes.ContiguousStrides(shape), 0);
 
     /// <summary>x's array, offset and strides as seen when broadcast to <paramref name="target"/>'s shape.</summary>
     private static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>

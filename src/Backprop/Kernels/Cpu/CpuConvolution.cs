@@ -55,7 +55,7 @@ internal static class CpuConvolution
             if (dBias is not null) CpuBackend.Data<T>(dBias).AsSpan(dBias.offset, channels).Clear();   // an empty batch
             return;
         }
-        var sums = dBias is null ? null : BufferPool<T>.Rent(planes, clear: false);
+        var sums = dBias is null ? null : CpuAllocator.RentScratch<T>(planes);
         fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), pz = CpuBackend.Data<T>(dz).AsSpan(dz.offset), ps = sums,
                py = reluOutput is null ? default : CpuBackend.Data<T>(reluOutput).AsSpan(reluOutput.offset))
         {
@@ -71,7 +71,7 @@ internal static class CpuConvolution
             for (int n = 1; n < batch; n++) sum += sums[n * channels + c];
             result[c] = sum;
         }
-        BufferPool<T>.Return(sums);
+        CpuAllocator.ReturnScratch(sums);
     }
 
     /// <summary>A chunk of whole planes: each masked (when there is a ReLU output) and then summed into Sums (when asked).</summary>

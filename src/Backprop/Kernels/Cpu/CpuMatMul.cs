@@ -103,6 +103,7 @@ internal static class CpuMatMul
             fixed (T* rowsOfG = grad, sums = CpuBackend.Data<T>(db))
                 SumRows(new PlainRows<T>(rowsOfG), rows, outFeatures, sums);
         }
+        GC.KeepAlive(g);   // its array was read after the outputs' allocations, which may run a collection
         return (dx, dw, db);
     }
 
@@ -187,9 +188,10 @@ internal static class CpuMatMul
         return false;
     }
 
+    // a contiguous copy whose array stays valid for the kernel even after the copy's tensor is gone
     private static Tensor Copy(Tensor x)
     {
-        var c = Tensor.Empty(x.shape, x.DType, x.Device);
+        var c = CpuBackend.Scratch(x);
         CpuBackend.Instance.Copy(x, c);
         return c;
     }

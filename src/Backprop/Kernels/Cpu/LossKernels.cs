@@ -21,7 +21,7 @@ internal static unsafe class LossKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
-        var shifted = BufferPool<T>.Rent(n * classes, clear: false);
+        var shifted = CpuAllocator.RentScratch<T>(n * classes);
         var exps = shifted.AsSpan(0, n * classes);
         fixed (T* x = logits, e = exps, rowMax = loss, lse = logSumExp)   // loss holds each row's max until written last
         {
@@ -42,7 +42,7 @@ internal static unsafe class LossKernels
                 rowMax[i] = lse[i] - x[(nint)i * classes + (nint)target[i]];
             }
         }
-        BufferPool<T>.Return(shifted);
+        CpuAllocator.ReturnScratch(shifted);
     }
 
     /// <summary>

@@ -1,0 +1,130 @@
+using System.Runtime.CompilerServices;
+
+namespace Backprop.Kernels.Cpu;
+
+/// <summary>
+/// The CPU's caching allocator, one policy for every storage, as the CUDA backend's: an array of at least
+/// <see cref="CachedMinBytes"/> goes back to a cache, kept by exact length, when the storage holding it is finalized
+/// (nothing references it any more) or released by its <see cref="TensorScope"/>, and serves the next request of that
+/// length. A loop written as in PyTorch, with no scope and no Dispose, then stops allocating large arrays once warm:
+/// the large-object heap stops growing, so it never triggers a full collection. Smaller arrays are plain
+/// young-generation allocations, which cost less than a cache lookup and a finalizer.
+/// </summary>
+/// <remarks>
+/// Dead storages come back only through collections, which a loop that allocates little else rarely triggers; so a
+/// request the cache misses, after <see cref="CollectAfterBytes"/> were handed out since the last collection, runs a
+/// young-generation collection first. Storages die young (within a step), so generation 1 is enough, and a storage
+/// alive at one such collection is reclaimed at the next. Each thread has its own cache, so an array is handed out
+/// again only on the thread whose code last used it; a kernel that allocates after taking an input's array keeps that
+/// input alive (GC.KeepAlive) until it is done with the array.
+/// </remarks>
+internal static class CpuAllocator
+{
+    /// <summary>Arrays this large or larger are cached.</summary>
+    public const int CachedMinBytes = 8 << 10;
+
+    private const long CollectAfterBytes = 32 << 20;
+
+    [ThreadStatic] private static long t_handedOut;   // bytes of cached sizes handed out since the last collection
+    [ThreadStatic] private static int t_collections;  // the generation-1 collection count t_handedOut was counted from
+    [ThreadStatic] private static long t_newArrays;
+
+    /// <summary>Arrays of cached sizes this thread's requests had to allocate (cache misses): flat once a loop is warm.</summary>
+    internal static long NewArrays => t_newArrays;
+
+    /// <summary>Inside a scope, smaller arrays than <see cref="CachedMinBytes"/> are cached too, down to this size.</summary>
+    public const int ScopedMinBytes = 64;
+
+    /// <summary>
+    /// Storage of <paramref name="length"/> elements, zero-filled when <paramref name="clear"/>. In a
+    /// <paramref name="scoped"/> allocation (a <see cref="TensorScope"/> is open) a small array comes from the cache
+    /// too, where the scope's end puts it back: a scoped loop then allocates no arrays at all.
+    /// </summary>
+    public static CpuStorage<T> Allocate<T>(int length, bool clear, bool scoped) where T : unmanaged
+    {
+        long bytes = (long)length * Unsafe.SizeOf<T>();
+        if (bytes < CachedMinBytes)
+        {
+            var small = bytes >= ScopedMinBytes && scoped ? ArrayCache<T>.Mine.TryTake(length) : null;
+            if (small is not null && clear) Array.Clear(small);
+            return new CpuStorage<T>(small ?? NewArray<T>(length, clear));
+        }
+        var cache = ArrayCache<T>.Mine;
+        if (GC.CollectionCount(1) != t_collections) { t_collections = GC.CollectionCount(1); t_handedOut = 0; }
+        t_handedOut += bytes;
+        var array = cache.TryTake(length);
+        if (array is null && t_handedOut > CollectAfterBytes)
+        {
+            // what the loop's dead tensors hold comes back, instead of the cache growing by another step's worth
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+            t_collections = GC.CollectionCount(1);
+            t_handedOut = bytes;
+            array = cache.TryTake(length);
+        }
+        if (array is null)
+        {
+            t_newArrays++;
+            return new CachedCpuStorage<T>(NewArray<T>(length, clear), cache);
+        }
+        if (clear) Array.Clear(array);
+        return new CachedCpuStorage<T>(array, cache);
+    }
+
+    /// <summary>A scratch array for one kernel call, handed back with <see cref="ReturnScratch"/> when it ends.</summary>
+    public static T[] RentScratch<T>(int length) where T : unmanaged =>
+        (long)length * Unsafe.SizeOf<T>() < CachedMinBytes
+            ? NewArray<T>(length, clear: false)
+            : ArrayCache<T>.Mine.TryTake(length) ?? NewArray<T>(length, clear: false);
+
+    /// <summary>Caches a scratch array from <see cref="RentScratch"/>; nothing may use it afterwards.</summary>
+    public static void ReturnScratch<T>(T[]? array) where T : unmanaged
+    {
+        if (array is not null && (long)array.Length * Unsafe.SizeOf<T>() >= CachedMinBytes) ArrayCache<T>.Mine.Return(array);
+    }
+
+    private static T[] NewArray<T>(int length, bool clear) where T : unmanaged =>
+        clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+}
+
+/// <summary>
+/// One thread's cached arrays of one element type, by exact length. Storages return their arrays from the finalizer
+/// thread, so every access takes the lock.
+/// </summary>
+internal sealed class ArrayCache<T> where T : unmanaged
+{
+    // beyond this the cache drops what comes back: a program whose shapes keep changing must not hoard memory
+    private const long MaxCachedBytes = 1L << 30;
+
+    [ThreadStatic] private static ArrayCache<T>? t_mine;
+
+    private readonly Dictionary<int, Stack<T[]>> _free = [];
+    private long _cachedBytes;
+
+    /// <summary>The calling thread's cache.</summary>
+    public static ArrayCache<T> Mine => t_mine ??= new();
+
+    /// <summary>A cached array of exactly <paramref name="length"/> elements, or null.</summary>
+    public T[]? TryTake(int length)
+    {
+        lock (_free)
+        {
+            if (!_free.TryGetValue(length, out var stack) || !stack.TryPop(out var array)) return null;
+            _cachedBytes -= (long)length * Unsafe.SizeOf<T>();
+            return array;
+        }
+    }
+
+    /// <summary>Keeps <paramref name="array"/> for reuse; the caller guarantees nothing can read or write it any more.</summary>
+    public void Return(T[] array)
+    {
+        long bytes = (long)array.Length * Unsafe.SizeOf<T>();
+        lock (_free)
+        {
+            if (_cachedBytes + bytes > MaxCachedBytes) return;
+            if (!_free.TryGetValue(array.Length, out var stack)) _free[array.Length] = stack = new Stack<T[]>();
+            stack.Push(array);
+            _cachedBytes += bytes;
+        }
+    }
+}
