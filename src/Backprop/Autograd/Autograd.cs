@@ -3,43 +3,50 @@ namespace Backprop;
 /// <summary>Grad mode, anomaly detection and gradients of outputs with respect to chosen inputs (torch.autograd).</summary>
 public static class Autograd
 {
-    [ThreadStatic] private static bool t_gradDisabled;
-    [ThreadStatic] private static bool t_anomaly;
+    [Flags]
+    private enum Modes { None = 0, GradDisabled = 1, Anomaly = 2 }
 
-    /// <summary>True unless the calling thread is inside a <see cref="NoGrad"/> scope.</summary>
-    public static bool IsGradEnabled => !t_gradDisabled;
+    // the modes flow with the async context, as a using block does: a NoGrad scope holds across an await
+    private static readonly AsyncLocal<Modes> s_modes = new();
 
-    /// <summary>True inside a <see cref="DetectAnomaly"/> scope on the calling thread.</summary>
-    public static bool IsAnomalyEnabled => t_anomaly;
+    /// <summary>
+    /// Called as each recorded op's output gets its node, while something observes the graph as it is built
+    /// (<see cref="Viz.Trace"/>); the engine never sees it.
+    /// </summary>
+    internal static Action<Tensor, Node>? RecordObserver;
 
-    /// <summary>A scope (for this thread) in which ops record no graph: results do not require grad.</summary>
+    /// <summary>True unless the calling code is inside a <see cref="NoGrad"/> scope.</summary>
+    public static bool IsGradEnabled => (s_modes.Value & Modes.GradDisabled) == 0;
+
+    /// <summary>True inside a <see cref="DetectAnomaly"/> scope.</summary>
+    public static bool IsAnomalyEnabled => (s_modes.Value & Modes.Anomaly) != 0;
+
+    /// <summary>A scope in which ops record no graph: results do not require grad.</summary>
     public static IDisposable NoGrad() => SetGradEnabled(false);
 
-    /// <summary>A scope (for this thread) in which ops record the graph again, e.g. inside <see cref="NoGrad"/>.</summary>
+    /// <summary>A scope in which ops record the graph again, e.g. inside <see cref="NoGrad"/>.</summary>
     public static IDisposable EnableGrad() => SetGradEnabled(true);
 
     /// <summary>
-    /// A scope (for this thread) in which every op remembers the stack trace where it was created, and the first
-    /// backward rule that produces NaN or Inf stops the pass with an error naming the op and that trace.
+    /// A scope in which every op remembers the stack trace where it was created, and the first backward rule that
+    /// produces NaN or Inf stops the pass with an error naming the op and that trace.
     /// </summary>
-    public static IDisposable DetectAnomaly()
-    {
-        var scope = new Scope(t_gradDisabled, t_anomaly);
-        t_anomaly = true;
-        return scope;
-    }
+    public static IDisposable DetectAnomaly() => Enter(s_modes.Value | Modes.Anomaly);
 
-    internal static IDisposable SetGradEnabled(bool enabled)
+    internal static IDisposable SetGradEnabled(bool enabled) =>
+        Enter(enabled ? s_modes.Value & ~Modes.GradDisabled : s_modes.Value | Modes.GradDisabled);
+
+    private static Scope Enter(Modes modes)
     {
-        var scope = new Scope(t_gradDisabled, t_anomaly);
-        t_gradDisabled = !enabled;
+        var scope = new Scope(s_modes.Value);
+        s_modes.Value = modes;
         return scope;
     }
 
     /// <summary>True when an op on <paramref name="x"/> should be recorded.</summary>
-    internal static bool ShouldRecord(Tensor x) => !t_gradDisabled && x.RequiresGrad;
+    internal static bool ShouldRecord(Tensor x) => x.RequiresGrad && IsGradEnabled;
 
-    internal static bool ShouldRecord(Tensor a, Tensor b) => !t_gradDisabled && (a.RequiresGrad || b.RequiresGrad);
+    internal static bool ShouldRecord(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && IsGradEnabled;
 
     /// <summary>
     /// The gradients of <paramref name="outputs"/> with respect to <paramref name="inputs"/>, weighted by
@@ -89,8 +96,8 @@ public static class Autograd
         return grads;
     }
 
-    private sealed class Scope(bool gradDisabled, bool anomaly) : IDisposable
+    private sealed class Scope(Modes saved) : IDisposable
     {
-        public void Dispose() { t_gradDisabled = gradDisabled; t_anomaly = anomaly; }
+        public void Dispose() => s_modes.Value = saved;
     }
 }

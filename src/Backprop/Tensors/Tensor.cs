@@ -117,7 +117,7 @@ public sealed partial class Tensor
     {
         gradFn = node;
         _requiresGrad = true;
-        if (TensorTrace.IsActive) TensorTrace.Record(this, node);  // Viz.Trace: summaries for diagrams
+        Autograd.RecordObserver?.Invoke(this, node);
     }
 
     /// <summary>A tensor sharing this one's storage with no history: gradients do not flow through it.</summary>

@@ -31,7 +31,8 @@ internal sealed class TracedWire(TensorSummary value)
 /// Records, while a <see cref="Viz.Trace"/> scope is open on the thread, a summary of every recorded op's output and
 /// of the gradient that reaches it in backward passes. Why summaries and not tensors: a node does not keep its
 /// output (that would keep every activation alive), so the trace keeps four numbers per wire instead, in a table
-/// keyed weakly by node, which dies with the graph. Outside a scope the only cost to an op is one thread-static read.
+/// keyed weakly by node, which dies with the graph. It observes through <see cref="Autograd.RecordObserver"/>, set
+/// when the first scope opens; until then an op pays one static read, after it one thread-static read.
 /// </summary>
 internal static class TensorTrace
 {
@@ -41,8 +42,9 @@ internal static class TensorTrace
     public static bool IsActive => t_openScopes > 0;
 
     /// <summary>Called as <paramref name="output"/> gets its node: summarizes it and hooks the node for its gradient.</summary>
-    public static void Record(Tensor output, Node node)
+    private static void Record(Tensor output, Node node)
     {
+        if (!IsActive) return;
         var wire = new TracedWire(TensorSummary.Of(output));
         Wires.AddOrUpdate(node, wire);
         (node.hooks ??= []).Add(g => { wire.Grad = TensorSummary.Of(g); return null; });
@@ -53,6 +55,7 @@ internal static class TensorTrace
 
     public static IDisposable Open()
     {
+        Autograd.RecordObserver ??= Record;
         t_openScopes++;
         return new Scope();
     }

@@ -171,6 +171,18 @@ public class AutogradTests
     }
 
     [Fact]
+    public async Task NoGrad_holds_across_an_await_and_ends_with_its_block()
+    {
+        var x = Tensor.Ones([2], requiresGrad: true);
+        using (Autograd.NoGrad())
+        {
+            await Task.Yield();   // the rest may run on another thread
+            Assert.False((x * 2).RequiresGrad);
+        }
+        Assert.True((x * 2).RequiresGrad);
+    }
+
+    [Fact]
     public void A_long_chain_backpropagates_without_recursion()
     {
         var x = Tensor.Scalar(1, DType.Float64, requiresGrad: true);
