@@ -167,6 +167,7 @@ internal static class Engine
             case DType.Float64: TensorPrimitives.Add(grad.AsSpan<double>(), g.AsSpan<double>(), grad.AsSpan<double>()); break;
             default: return false;
         }
+        grad.BumpVersion();
         return true;
     }
 

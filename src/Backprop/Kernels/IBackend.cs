@@ -155,7 +155,8 @@ public interface IBackend
 
     /// <summary>
     /// weightGrad += gᵀ·x over all rows, in place on the contiguous <paramref name="weightGrad"/> [out, in], outside grad
-    /// mode: Linear's weight gradient added where it accumulates, with no tensor of its own.
+    /// mode: Linear's weight gradient added where it accumulates, with no tensor of its own. It bumps weightGrad's
+    /// <see cref="Tensor.Version"/>, as every in-place write does.
     /// </summary>
     void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
     {

@@ -192,6 +192,7 @@ internal sealed class CpuBackend : IBackend
 
     public void AddLinearWeightGradient(Tensor x, Tensor g, Tensor weightGrad)
     {
+        weightGrad.BumpVersion();   // an in-place write, as the interface's version through Copy_ counts it
         if (x.DType == DType.Float32) CpuMatMul.AddWeightGradient<float>(x, g, weightGrad);
         else CpuMatMul.AddWeightGradient<double>(x, g, weightGrad);
     }
