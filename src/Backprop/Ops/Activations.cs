@@ -10,22 +10,23 @@ public sealed partial class Tensor
     private const double GeluCubic = 0.044715;
 
     /// <summary>Hyperbolic tangent.</summary>
-    public static Tensor Tanh(Tensor x) => Op.Unary("Tanh", x, UnaryKernel.Tanh, (g, x, y) => g * (1 - y * y));
+    public static Tensor Tanh(Tensor x) => Op.Unary("Tanh", x, UnaryKernel.Tanh, (g, x, y) => g * (1 - y * y), Reads.Y);
 
     /// <summary>The logistic sigmoid 1/(1+e^-x).</summary>
-    public static Tensor Sigmoid(Tensor x) => Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y));  // (1-σ)σ
+    public static Tensor Sigmoid(Tensor x) =>
+        Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y), Reads.Y);  // (1-σ)σ
 
     /// <summary>max(x, 0); the gradient passes where x &gt; 0.</summary>
     public static Tensor Relu(Tensor x)
     {
-        var y = Op.Unary("Relu", x, UnaryKernel.Relu, backward: null);
+        var y = Op.Unary("Relu", x, UnaryKernel.Relu, backward: null, Reads.Nothing);
         if (Autograd.ShouldRecord(x)) y.SetGradFn(new ReluNode(x));
         return y;
     }
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
-        (g, x, y) => g * (x.Gt(0) * (1 - negativeSlope) + negativeSlope), negativeSlope);
+        (g, x, y) => g * (x.Gt(0) * (1 - negativeSlope) + negativeSlope), Reads.X, negativeSlope);
 
     /// <summary>
     /// The Gaussian error linear unit x·Φ(x); with <paramref name="tanhApproximation"/> the form
@@ -36,11 +37,12 @@ public sealed partial class Tensor
         {
             var t = Tanh(SqrtTwoOverPi * (x + GeluCubic * x * x * x));
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SqrtTwoOverPi * (1 + 3 * GeluCubic * x * x));
-        })
-        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)));  // Φ + xφ
+        }, Reads.X)
+        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)), Reads.X);  // Φ + xφ
 
     // Φ(x), whose derivative is the density φ(x)
-    private static Tensor NormalCdf(Tensor x) => Op.Unary("NormalCdf", x, UnaryKernel.NormalCdf, (g, x, y) => g * NormalPdf(x));
+    private static Tensor NormalCdf(Tensor x) =>
+        Op.Unary("NormalCdf", x, UnaryKernel.NormalCdf, (g, x, y) => g * NormalPdf(x), Reads.X);
 
     private static Tensor NormalPdf(Tensor x) => InvSqrt2Pi * Exp(-0.5 * x * x);
 
@@ -49,10 +51,11 @@ public sealed partial class Tensor
     {
         var s = Sigmoid(x);
         return g * (s * (1 + x * (1 - s)));
-    });
+    }, Reads.X);
 
     /// <summary>ln(1 + e^x), equal to x above 20 as in PyTorch; its derivative is σ(x).</summary>
-    public static Tensor Softplus(Tensor x) => Op.Unary("Softplus", x, UnaryKernel.Softplus, (g, x, y) => g * Sigmoid(x));
+    public static Tensor Softplus(Tensor x) =>
+        Op.Unary("Softplus", x, UnaryKernel.Softplus, (g, x, y) => g * Sigmoid(x), Reads.X);
 
     /// <summary>tanh(this).</summary>
     public Tensor Tanh() => Tanh(this);
@@ -85,17 +88,27 @@ internal interface IReluFusable
 /// </summary>
 internal sealed class ReluNode(Tensor x) : Node("Relu", [Edge.To(x)])
 {
-    private Tensor? _x = x;
+    private SavedTensor _x = new(x);
+
+    internal override void CheckSaved() => _x.Check(this);
 
     // one fused pass unless the rule must differentiate again
-    internal override Tensor?[] Apply(Tensor g) =>
-        [Autograd.IsGradEnabled ? g * _x!.Gt(0) : Op.Binary("ReluBackward", g, _x!, BinaryKernel.PassIfPositive, null, null)];
+    private protected override Tensor?[] Rule(Tensor g)
+    {
+        var x = _x.Tensor!;
+        return [Autograd.IsGradEnabled ? g * x.Gt(0) : Op.Binary("ReluBackward", g, x, BinaryKernel.PassIfPositive)];
+    }
 
     internal override (Node, Node?)? PairablePath => edges[0].Node is IReluFusable { HasRelu: false } layer ? ((Node)layer, null) : null;
 
     // the layer's output x is positive exactly where the ReLU passes, so it masks as the fused op's output does: the same bits
-    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g) =>
-        ([null], ((IReluFusable)edges[0].Node!).RuleBehindRelu(g, _x!));
+    internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
+    {
+        var layer = edges[0].Node!;
+        CheckSaved();
+        layer.CheckSaved();
+        return ([null], ((IReluFusable)layer).RuleBehindRelu(g, _x.Tensor!));
+    }
 
-    internal override void Release() { base.Release(); _x = null; }
+    internal override void Release() { base.Release(); _x = default; }
 }

@@ -66,17 +66,27 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias])), IReluFusable
 {
     private readonly bool _relu = relu;
-    private Tensor? _x = x, _weight = weight, _y = y;
+    private SavedTensor _x = new(x), _weight = new(weight), _y = relu ? new(y) : default;
 
-    internal override Tensor?[] Apply(Tensor g)
+    // x is read for the weight's gradient, the weight for x's, and the output for the fused ReLU's mask
+    internal override void CheckSaved()
+    {
+        if (NeedsGrad(1)) _x.Check(this);
+        if (NeedsGrad(0)) _weight.Check(this);
+        _y.Check(this);
+    }
+
+    private protected override Tensor?[] Rule(Tensor g)
     {
         // with createGraph, the rule in tensor ops, so it differentiates again; otherwise the backend's fused kernels
         if (Autograd.IsGradEnabled)
         {
-            var (gx, gw, gb) = F.LinearGradients(_x!, _weight!, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), NeedsBiasGrad);
+            var dz = _relu ? g * _y.Tensor!.Gt(0) : g;
+            var (gx, gw, gb) =
+                F.LinearGradients(_x.Tensor!, _weight.Tensor!, dz, NeedsGrad(0), NeedsGrad(1), NeedsBiasGrad);
             return Gradients(gx, gw, gb);
         }
-        return RuleBehindRelu(g, _relu ? _y : null);
+        return RuleBehindRelu(g, _y.Tensor);
     }
 
     public bool HasRelu => _relu;
@@ -84,7 +94,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     // the backend's kernels; behind a ReLU (a mask given), the upstream gradient is masked in the pass that sums the bias's
     public Tensor?[] RuleBehindRelu(Tensor g, Tensor? masking)
     {
-        Tensor x = _x!, weight = _weight!;
+        Tensor x = _x.Tensor!, weight = _weight.Tensor!;
         bool needBias = NeedsBiasGrad;
         // behind a ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
         Tensor dz = g;
@@ -125,9 +135,12 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     /// </summary>
     internal override (Tensor?[] Own, Tensor?[] Producer)? ApplyWithProducer(Tensor g)
     {
-        var hidden = HiddenLayer()!.Value.Layer;
-        Tensor h = _x!, w2 = _weight!, w1 = hidden._weight!;
-        if (h.Backend.TwoLayerBackward(g, w2, h, hidden._x!) is not ({ } dW2, { } dB1, { } dW1)) return null;
+        var (hidden, relu) = HiddenLayer()!.Value;
+        CheckSaved();
+        hidden.CheckSaved();
+        relu?.CheckSaved();
+        Tensor h = _x.Tensor!, w2 = _weight.Tensor!, w1 = hidden._weight.Tensor!;
+        if (h.Backend.TwoLayerBackward(g, w2, h, hidden._x.Tensor!) is not ({ } dW2, { } dB1, { } dW1)) return null;
         var (_, _, dB2) = NeedsBiasGrad ? h.Backend.LinearBackward(h, w2, g, false, false, true) : default;
         if (!hidden.NeedsBiasGrad) dB1.storage.Release();
         return (Gradients(null, WeightGradient(w2, dW2, NeedsGrad(1)), dB2),
@@ -147,5 +160,5 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
 
     private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => edges.Length == 2 ? [dx, dw] : [dx, dw, db];
 
-    internal override void Release() { base.Release(); _x = _weight = _y = null; }
+    internal override void Release() { base.Release(); _x = _weight = _y = default; }
 }
