@@ -13,10 +13,16 @@ public sealed class FunctionContext
     /// <summary>Tensors saved by <see cref="SaveForBackward"/>.</summary>
     public IReadOnlyList<Tensor> SavedTensors => _saved;
 
+    // what the node records with their versions, so a write into one before the backward pass is caught
+    internal Tensor[] Saved => _saved;
+
     /// <summary>Any other state the function wants in its backward pass (shapes, constants).</summary>
     public object? State { get; set; }
 
-    /// <summary>Keeps tensors for the backward pass.</summary>
+    /// <summary>
+    /// Keeps tensors for the backward pass. As in PyTorch, the backward pass refuses to run when one of them was
+    /// written in place after the forward pass (its <see cref="Tensor.Version"/> changed).
+    /// </summary>
     public void SaveForBackward(params Tensor[] tensors) => _saved = (Tensor[])tensors.Clone();
 }
 
@@ -47,6 +53,6 @@ public abstract class Function
         using (Autograd.NoGrad()) output = Forward(ctx, inputs);
         var inputsCopy = (Tensor[])inputs.Clone();
         // a fresh tensor object, so recording never rewires an input the forward returned as is
-        return Op.Record(Name, output.Detach(), inputsCopy, g => Backward(ctx, g));
+        return Op.Record(Name, output.Detach(), inputsCopy, g => Backward(ctx, g), saved: ctx.Saved);
     }
 }

@@ -74,27 +74,107 @@ public abstract class Node
     }
 
     /// <summary>
-    /// Gradients for each input from the gradient of the output (null where an input needs none); what the rule may
-    /// know of the pass comes in <paramref name="context"/>.
+    /// Gradients for each input from the gradient of the output (null where an input needs none), by the op's
+    /// <see cref="Rule"/> once <see cref="CheckSaved"/> found the tensors it reads as they were saved.
     /// </summary>
-    internal abstract Tensor?[] Apply(Tensor grad, BackwardContext context);
+    internal Tensor?[] Apply(Tensor grad, BackwardContext context)
+    {
+        CheckSaved();
+        return Rule(grad, context);
+    }
+
+    /// <summary>
+    /// The op's gradient rule: gradients for each input from the gradient of the output; what the rule may know of
+    /// the pass comes in <paramref name="context"/>.
+    /// </summary>
+    private protected abstract Tensor?[] Rule(Tensor grad, BackwardContext context);
+
+    /// <summary>
+    /// Throws when an in-place write changed a tensor that the rule reads since this node saved it, so that no
+    /// gradient is computed from overwritten values; nodes that save tensors override it.
+    /// </summary>
+    internal virtual void CheckSaved() { }
 
     /// <summary>Drops saved tensors after a backward pass that did not retain the graph.</summary>
     internal virtual void Release() => released = true;
 }
 
+/// <summary>
+/// Which of an elementwise op's tensors its gradient rule reads, named as the rule's parameters: the node saves those,
+/// with their versions, and passes null for the others.
+/// </summary>
+[Flags]
+internal enum Reads : byte
+{
+    Nothing = 0,
+    X = 1,          // the input of a one-input op
+    A = 1,          // the first input of a two-input op
+    B = 2,          // the second input of a two-input op
+    Y = 4,          // the output
+}
+
+/// <summary>
+/// A tensor that a node's rule reads, with the version its storage had when the node saved it (PyTorch's
+/// SavedVariable). A value type, so saving costs no allocation; the default saves nothing.
+/// </summary>
+internal readonly struct SavedTensor(Tensor tensor)
+{
+    public readonly Tensor? Tensor = tensor;
+    private readonly int _version = tensor.Version;
+
+    /// <summary>Saves <paramref name="tensor"/> when the rule <paramref name="reads"/> it, else nothing.</summary>
+    public static SavedTensor If(bool reads, Tensor tensor) => reads ? new(tensor) : default;
+
+    /// <summary>Saves each of <paramref name="tensors"/>; no allocation when there are none.</summary>
+    public static SavedTensor[] All(ReadOnlySpan<Tensor> tensors)
+    {
+        if (tensors.IsEmpty) return [];
+        var saved = new SavedTensor[tensors.Length];
+        for (int i = 0; i < saved.Length; i++) saved[i] = new(tensors[i]);
+        return saved;
+    }
+
+    /// <summary>Throws, naming the op of <paramref name="node"/>, when the tensor was written in place since.</summary>
+    public void Check(Node node)
+    {
+        if (Tensor is { } t && t.Version != _version) throw Modified(node, t, _version);
+    }
+
+    /// <summary>Checks each of <paramref name="saved"/> as <see cref="Check(Node)"/> does.</summary>
+    public static void CheckAll(SavedTensor[] saved, Node node)
+    {
+        foreach (var s in saved) s.Check(node);
+    }
+
+    private static InvalidOperationException Modified(Node node, Tensor t, int savedVersion) => new(
+        $"Backward: a variable needed for gradient computation has been modified by an inplace operation: the " +
+        $"{t.DType} tensor of shape {Shapes.Format(t.shape)} that {node.Name} saved for its gradient was at version " +
+        $"{savedVersion} and is now at version {t.Version}. Hint: clone the tensor before modifying it in place " +
+        "(Clone()), or do the in-place update (such as an optimizer step) after the backward pass." +
+        (node.creationTrace is { } trace ? $" The op was created at:{Environment.NewLine}{trace}" : ""));
+}
+
+/// <summary>dx from the output's gradient g, the input x and the output y (null unless the op reads it).</summary>
 internal delegate Tensor UnaryRule(Tensor g, Tensor x, Tensor y);
+
+/// <summary>One input's gradient from g, the inputs a, b and the output y (null unless its op reads it).</summary>
 internal delegate Tensor BinaryRule(Tensor g, Tensor a, Tensor b, Tensor y);
 
-/// <summary>A one-input op whose rule sees its input and output.</summary>
-internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule) : Node(name, [Edge.To(x)])
+/// <summary>A one-input op whose rule sees its input and output: it saves those the rule reads.</summary>
+internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule, Reads reads) : Node(name, [Edge.To(x)])
 {
-    private Tensor? _x = x, _y = y;
+    private SavedTensor _x = SavedTensor.If((reads & Reads.X) != 0, x), _y = SavedTensor.If((reads & Reads.Y) != 0, y);
     private UnaryRule? _rule = rule;
 
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad, _x!, _y!)];
+    internal override void CheckSaved()
+    {
+        _x.Check(this);
+        _y.Check(this);
+    }
 
-    internal override void Release() { base.Release(); _x = _y = null; _rule = null; }
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => [_rule!(grad, _x.Tensor!, _y.Tensor!)];
+
+    internal override void Release() { base.Release(); _x = _y = default; _rule = null; }
 }
 
 /// <summary>
@@ -103,55 +183,90 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule)
 /// </summary>
 internal sealed class ScaleNode(string name, Tensor x, double factor) : Node(name, [Edge.To(x)])
 {
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) =>
+        [factor switch { 1 => grad, -1 => -grad, _ => grad * factor }];
 }
 
-/// <summary>A two-input broadcasting op; gradients are summed back to each input's shape here, once for all ops.</summary>
-internal sealed class BinaryNode(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, BinaryRule? gradB)
-    : Node(name, [gradA is null ? default : Edge.To(a), gradB is null ? default : Edge.To(b)])
+/// <summary>
+/// A two-input broadcasting op; gradients are summed back to each input's shape here, once for all ops. It saves
+/// what the rules of the inputs that want a gradient read, as PyTorch does: a·b keeps b only when a wants one.
+/// </summary>
+internal sealed class BinaryNode : Node
 {
-    private Tensor? _a = a, _b = b, _y = y;
-    private BinaryRule? _gradA = gradA, _gradB = gradB;
+    private SavedTensor _a, _b, _y;
+    private BinaryRule? _gradA, _gradB;
 
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) =>
+    public BinaryNode(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, Reads gradAReads, BinaryRule? gradB,
+        Reads gradBReads) : base(name, [gradA is null ? default : Edge.To(a), gradB is null ? default : Edge.To(b)])
+    {
+        var reads = (NeedsGrad(0) ? gradAReads : Reads.Nothing) | (NeedsGrad(1) ? gradBReads : Reads.Nothing);
+        _a = SavedTensor.If((reads & Reads.A) != 0, a);
+        _b = SavedTensor.If((reads & Reads.B) != 0, b);
+        _y = SavedTensor.If((reads & Reads.Y) != 0, y);
+        _gradA = gradA;
+        _gradB = gradB;
+    }
+
+    internal override void CheckSaved()
+    {
+        _a.Check(this);
+        _b.Check(this);
+        _y.Check(this);
+    }
+
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) =>
     [
-        NeedsGrad(0) ? Op.SumTo(_gradA!(grad, _a!, _b!, _y!), _a!.shape) : null,
-        NeedsGrad(1) ? Op.SumTo(_gradB!(grad, _a!, _b!, _y!), _b!.shape) : null,
+        NeedsGrad(0) ? Op.SumTo(_gradA!(grad, _a.Tensor!, _b.Tensor!, _y.Tensor!), edges[0].Shape) : null,
+        NeedsGrad(1) ? Op.SumTo(_gradB!(grad, _a.Tensor!, _b.Tensor!, _y.Tensor!), edges[1].Shape) : null,
     ];
 
-    internal override void Release() { base.Release(); _a = _b = _y = null; _gradA = _gradB = null; }
+    internal override void Release() { base.Release(); _a = _b = _y = default; _gradA = _gradB = null; }
 }
 
-/// <summary>A one-input op whose rule is a closure over what it saved (views, reductions, indexing).</summary>
-internal sealed class UnaryLambdaNode(string name, Tensor x, Func<Tensor, Tensor> rule) : Node(name, [Edge.To(x)])
+/// <summary>A one-input op whose rule is a closure (views, reductions, indexing); it saves what that reads.</summary>
+internal sealed class UnaryLambdaNode(string name, Tensor x, Func<Tensor, Tensor> rule, SavedTensor[] saved)
+    : Node(name, [Edge.To(x)])
 {
     private Func<Tensor, Tensor>? _rule = rule;
+    private SavedTensor[] _saved = saved;
 
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad)];
+    internal override void CheckSaved() => SavedTensor.CheckAll(_saved, this);
 
-    internal override void Release() { base.Release(); _rule = null; }
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => [_rule!(grad)];
+
+    internal override void Release() { base.Release(); _rule = null; _saved = []; }
 }
 
 /// <summary>
 /// A one-input op whose rule asks the pass whether it creates a graph: a fused op (cross-entropy, max pooling) runs
-/// its fused kernel unless the gradient must differentiate again.
+/// its fused kernel unless the gradient must differentiate again. It saves what the rule reads.
 /// </summary>
-internal sealed class FusedUnaryNode(string name, Tensor x, Func<Tensor, BackwardContext, Tensor> rule)
-    : Node(name, [Edge.To(x)])
+internal sealed class FusedUnaryNode(string name, Tensor x, Func<Tensor, BackwardContext, Tensor> rule,
+    SavedTensor[] saved) : Node(name, [Edge.To(x)])
 {
     private Func<Tensor, BackwardContext, Tensor>? _rule = rule;
+    private SavedTensor[] _saved = saved;
 
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => [_rule!(grad, context)];
+    internal override void CheckSaved() => SavedTensor.CheckAll(_saved, this);
 
-    internal override void Release() { base.Release(); _rule = null; }
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => [_rule!(grad, context)];
+
+    internal override void Release() { base.Release(); _rule = null; _saved = []; }
 }
 
-/// <summary>Any op of several inputs whose rule is a closure over what it saved (joins, indexing, custom functions).</summary>
-internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule) : Node(name, EdgesOf(inputs))
+/// <summary>
+/// Any op of several inputs whose rule is a closure (joins, indexing, custom functions); it saves what the closure
+/// reads.
+/// </summary>
+internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule, SavedTensor[] saved)
+    : Node(name, EdgesOf(inputs))
 {
     private Func<Tensor, Tensor?[]>? _rule = rule;
+    private SavedTensor[] _saved = saved;
 
-    internal override Tensor?[] Apply(Tensor grad, BackwardContext context) => _rule!(grad);
+    internal override void CheckSaved() => SavedTensor.CheckAll(_saved, this);
 
-    internal override void Release() { base.Release(); _rule = null; }
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => _rule!(grad);
+
+    internal override void Release() { base.Release(); _rule = null; _saved = []; }
 }

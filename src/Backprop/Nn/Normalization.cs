@@ -61,7 +61,11 @@ public abstract class BatchNorm : Module
         var y = F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
         if (Training && NumBatchesTracked is not null)
         {
-            if (NumBatchesTracked.Device.Type == DeviceType.Cpu) NumBatchesTracked.AsSpan<long>()[0]++;
+            if (NumBatchesTracked.Device.Type == DeviceType.Cpu)
+            {
+                NumBatchesTracked.BumpVersion();
+                NumBatchesTracked.AsSpan<long>()[0]++;
+            }
             else NumBatchesTracked.Copy_(NumBatchesTracked + Tensor.OnesLike(NumBatchesTracked));
         }
         return y;

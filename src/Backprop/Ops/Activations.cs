@@ -10,21 +10,23 @@ public sealed partial class Tensor
     private const double GeluCubic = 0.044715;
 
     /// <summary>Hyperbolic tangent.</summary>
-    public static Tensor Tanh(Tensor x) => Op.Unary("Tanh", x, UnaryKernel.Tanh, (g, x, y) => g * (1 - y * y));
+    public static Tensor Tanh(Tensor x) => Op.Unary("Tanh", x, UnaryKernel.Tanh, (g, x, y) => g * (1 - y * y), Reads.Y);
 
     /// <summary>The logistic sigmoid 1/(1+e^-x).</summary>
-    public static Tensor Sigmoid(Tensor x) => Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y));  // (1-σ)σ
+    public static Tensor Sigmoid(Tensor x) =>
+        Op.Unary("Sigmoid", x, UnaryKernel.Sigmoid, (g, x, y) => g * y * (1 - y), Reads.Y);  // (1-σ)σ
 
     /// <summary>max(x, 0); the gradient passes where x &gt; 0.</summary>
-    public static Tensor Relu(Tensor x) => Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) => ReluBackward(g, y));
+    public static Tensor Relu(Tensor x) =>
+        Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) => ReluBackward(g, y), Reads.Y);
 
     // g where the ReLU's output is positive, else 0, in one pass; linear in g, and the mask is constant
     private static Tensor ReluBackward(Tensor g, Tensor y) => Op.Binary("ReluBackward", g, y, BinaryKernel.PassIfPositive,
-        (gg, g, y, _) => ReluBackward(gg, y), null);
+        (gg, g, y, _) => ReluBackward(gg, y), Reads.B, null, Reads.Nothing);
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
-        (g, x, y) => g * (x.Gt(0) * (1 - negativeSlope) + negativeSlope), negativeSlope);
+        (g, x, y) => g * (x.Gt(0) * (1 - negativeSlope) + negativeSlope), Reads.X, negativeSlope);
 
     /// <summary>
     /// The Gaussian error linear unit x·Φ(x); with <paramref name="tanhApproximation"/> the form
@@ -35,11 +37,12 @@ public sealed partial class Tensor
         {
             var t = Tanh(SqrtTwoOverPi * (x + GeluCubic * x * x * x));
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SqrtTwoOverPi * (1 + 3 * GeluCubic * x * x));
-        })
-        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)));  // Φ + xφ
+        }, Reads.X)
+        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)), Reads.X);  // Φ + xφ
 
     // Φ(x), whose derivative is the density φ(x)
-    private static Tensor NormalCdf(Tensor x) => Op.Unary("NormalCdf", x, UnaryKernel.NormalCdf, (g, x, y) => g * NormalPdf(x));
+    private static Tensor NormalCdf(Tensor x) =>
+        Op.Unary("NormalCdf", x, UnaryKernel.NormalCdf, (g, x, y) => g * NormalPdf(x), Reads.X);
 
     private static Tensor NormalPdf(Tensor x) => InvSqrt2Pi * Exp(-0.5 * x * x);
 
@@ -48,10 +51,11 @@ public sealed partial class Tensor
     {
         var s = Sigmoid(x);
         return g * (s * (1 + x * (1 - s)));
-    });
+    }, Reads.X);
 
     /// <summary>ln(1 + e^x), equal to x above 20 as in PyTorch; its derivative is σ(x).</summary>
-    public static Tensor Softplus(Tensor x) => Op.Unary("Softplus", x, UnaryKernel.Softplus, (g, x, y) => g * Sigmoid(x));
+    public static Tensor Softplus(Tensor x) =>
+        Op.Unary("Softplus", x, UnaryKernel.Softplus, (g, x, y) => g * Sigmoid(x), Reads.X);
 
     /// <summary>tanh(this).</summary>
     public Tensor Tanh() => Tanh(this);

@@ -75,14 +75,26 @@ public static partial class F
     private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window,
         Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
     {
-        private Tensor? _x = x, _weight = weight, _bias = bias, _kernel = kernel, _columns = columns, _reluOutput = reluOutput;
+        private SavedTensor _x = new(x), _weight = new(weight);
+        private SavedTensor _reluOutput = reluOutput is null ? default : new(reluOutput);
+        private Tensor? _bias = bias, _kernel = kernel, _columns = columns;
 
-        internal override Tensor?[] Apply(Tensor g, BackwardContext context)
+        // x is read for the weight's gradient (its columns are a copy, but the rule under createGraph reads x), the
+        // weight for x's (the kernel may share its storage), and the output for the fused ReLU's mask
+        internal override void CheckSaved()
         {
-            var mask = _reluOutput;
+            if (NeedsGrad(1)) _x.Check(this);
+            if (NeedsGrad(0)) _weight.Check(this);
+            _reluOutput.Check(this);
+        }
+
+        private protected override Tensor?[] Rule(Tensor g, BackwardContext context)
+        {
+            var mask = _reluOutput.Tensor;
             // grad of grad: the rule in recorded tensor ops
-            if (context.CreateGraph) return ConvolutionGradients(_x!, _weight!, _bias, window, mask is { } y ? g * y.Gt(0) : g);
-            Tensor x = _x!, weight = _weight!, columns = _columns!;
+            if (context.CreateGraph)
+                return ConvolutionGradients(_x.Tensor!, _weight.Tensor!, _bias, window, mask is { } y ? g * y.Gt(0) : g);
+            Tensor x = _x.Tensor!, weight = _weight.Tensor!, columns = _columns!;
             var source = g.Contiguous();
             // after the fused ReLU, masked in place when nothing else holds it: the contiguous copy of a strided g, or
             // a sum the engine made; the bias gradient is summed in the same pass
@@ -104,7 +116,8 @@ public static partial class F
         internal override void Release()
         {
             base.Release();
-            _x = _weight = _bias = _kernel = _columns = _reluOutput = null;
+            _x = _weight = _reluOutput = default;
+            _bias = _kernel = _columns = null;
         }
     }
 
@@ -142,13 +155,13 @@ public static partial class F
     {
         var columns = Unfilled([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW], x.DType, x.Device);
         x.Backend.Im2Col(x, window, columns);
-        return Op.Record("Im2Col", columns, x, g => Col2Im(g.Contiguous(), window));
+        return Op.Record("Im2Col", columns, x, g => Col2Im(g.Contiguous(), window), saved: []);
     }
 
     private static Tensor Col2Im(Tensor columns, Window2d window)
     {
         var dx = Tensor.Empty([window.N, window.C, window.H, window.W], columns.DType, columns.Device);
         columns.Backend.Col2Im(columns, window, dx);
-        return Op.Record("Col2Im", dx, columns, g => Im2Col(g.Contiguous(), window));
+        return Op.Record("Col2Im", dx, columns, g => Im2Col(g.Contiguous(), window), saved: []);
     }
 }

@@ -7,33 +7,36 @@ public sealed partial class Tensor
 {
     /// <summary>a + b with broadcasting.</summary>
     public static Tensor Add(Tensor a, Tensor b) => Op.Binary("Add", a, b, BinaryKernel.Add,
-        (g, a, b, y) => g, (g, a, b, y) => g);                          // add routes the gradient unchanged
+        (g, a, b, y) => g, Reads.Nothing, (g, a, b, y) => g, Reads.Nothing);   // add routes the gradient unchanged
 
     /// <summary>a - b with broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => Op.Binary("Sub", a, b, BinaryKernel.Sub,
-        (g, a, b, y) => g, (g, a, b, y) => -g);
+        (g, a, b, y) => g, Reads.Nothing, (g, a, b, y) => -g, Reads.Nothing);
 
     /// <summary>a · b elementwise with broadcasting.</summary>
     public static Tensor Mul(Tensor a, Tensor b) => Op.Binary("Mul", a, b, BinaryKernel.Mul,
-        (g, a, b, y) => g * b, (g, a, b, y) => g * a);                  // mul swaps its inputs, scaled by g
+        (g, a, b, y) => g * b, Reads.B, (g, a, b, y) => g * a, Reads.A);   // mul swaps its inputs, scaled by g
 
     /// <summary>a / b elementwise with broadcasting (floating point only).</summary>
     public static Tensor Div(Tensor a, Tensor b) => Op.Binary("Div", a, b, BinaryKernel.Div,
-        (g, a, b, y) => g / b, (g, a, b, y) => -g * a / (b * b), intAllowed: false);
+        (g, a, b, y) => g / b, Reads.B, (g, a, b, y) => -g * a / (b * b), Reads.A | Reads.B, intAllowed: false);
 
     /// <summary>a ^ b elementwise with broadcasting.</summary>
     public static Tensor Pow(Tensor a, Tensor b) => Op.Binary("Pow", a, b, BinaryKernel.Pow,
-        (g, a, b, y) => g * b * Pow(a, b - 1),
-        (g, a, b, y) => Where(a.Eq(0), Op.Scalar(0, g), g * y * Log(a)),  // 0^b has no log; PyTorch also gives 0 there
+        (g, a, b, y) => g * b * Pow(a, b - 1), Reads.A | Reads.B,
+        // 0^b has no log; PyTorch also gives 0 there
+        (g, a, b, y) => Where(a.Eq(0), Op.Scalar(0, g), g * y * Log(a)), Reads.A | Reads.Y,
         intAllowed: false);
 
     /// <summary>max(a, b) elementwise; where they tie the gradient is split evenly, as in PyTorch.</summary>
     public static Tensor Maximum(Tensor a, Tensor b) => Op.Binary("Maximum", a, b, BinaryKernel.Maximum,
-        (g, a, b, y) => g * WinnerShare(a, b), (g, a, b, y) => g * WinnerShare(b, a));
+        (g, a, b, y) => g * WinnerShare(a, b), Reads.A | Reads.B,
+        (g, a, b, y) => g * WinnerShare(b, a), Reads.A | Reads.B);
 
     /// <summary>min(a, b) elementwise; where they tie the gradient is split evenly.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => Op.Binary("Minimum", a, b, BinaryKernel.Minimum,
-        (g, a, b, y) => g * WinnerShare(b, a), (g, a, b, y) => g * WinnerShare(a, b));
+        (g, a, b, y) => g * WinnerShare(b, a), Reads.A | Reads.B,
+        (g, a, b, y) => g * WinnerShare(a, b), Reads.A | Reads.B);
 
     // 1 where a beats b, 1/2 where they tie, 0 where it loses
     private static Tensor WinnerShare(Tensor a, Tensor b) => a.Gt(b) + 0.5 * a.Eq(b);
@@ -48,39 +51,45 @@ public sealed partial class Tensor
     public static Tensor Sub(double s, Tensor x) => Op.Scaled("Sub", x, UnaryKernel.RSubScalar, s, -1);
 
     /// <summary>s / x.</summary>
-    public static Tensor Div(double s, Tensor x) => Op.Unary("Div", x, UnaryKernel.RDivScalar, (g, x, y) => -g * y / x, s);
+    public static Tensor Div(double s, Tensor x) =>
+        Op.Unary("Div", x, UnaryKernel.RDivScalar, (g, x, y) => -g * y / x, Reads.X | Reads.Y, s);
 
     /// <summary>x ^ p for a constant exponent.</summary>
     public static Tensor Pow(Tensor x, double p) => Op.Unary("Pow", x, UnaryKernel.PowScalar,
-        (g, x, y) => p == 0 ? ZerosLike(g) : g * p * Pow(x, p - 1), p);  // d/dx x^p = p·x^(p-1)
+        (g, x, y) => p == 0 ? ZerosLike(g) : g * p * Pow(x, p - 1), Reads.X, p);  // d/dx x^p = p·x^(p-1)
 
     /// <summary>-x.</summary>
-    public static Tensor Neg(Tensor x) => Op.Unary("Neg", x, UnaryKernel.Neg, (g, x, y) => -g, intAllowed: true);
+    public static Tensor Neg(Tensor x) =>
+        Op.Unary("Neg", x, UnaryKernel.Neg, (g, x, y) => -g, Reads.Nothing, intAllowed: true);
 
     /// <summary>e^x.</summary>
-    public static Tensor Exp(Tensor x) => Op.Unary("Exp", x, UnaryKernel.Exp, (g, x, y) => g * y);  // d/dx e^x = e^x: reuse the output
+    public static Tensor Exp(Tensor x) =>
+        Op.Unary("Exp", x, UnaryKernel.Exp, (g, x, y) => g * y, Reads.Y);  // d/dx e^x = e^x: reuse the output
 
     /// <summary>Natural logarithm.</summary>
-    public static Tensor Log(Tensor x) => Op.Unary("Log", x, UnaryKernel.Log, (g, x, y) => g / x);
+    public static Tensor Log(Tensor x) => Op.Unary("Log", x, UnaryKernel.Log, (g, x, y) => g / x, Reads.X);
 
     /// <summary>Square root.</summary>
-    public static Tensor Sqrt(Tensor x) => Op.Unary("Sqrt", x, UnaryKernel.Sqrt, (g, x, y) => g * 0.5 / y);
+    public static Tensor Sqrt(Tensor x) => Op.Unary("Sqrt", x, UnaryKernel.Sqrt, (g, x, y) => g * 0.5 / y, Reads.Y);
 
     /// <summary>|x|; its gradient at 0 is 0, as in PyTorch.</summary>
-    public static Tensor Abs(Tensor x) => Op.Unary("Abs", x, UnaryKernel.Abs, (g, x, y) => g * Sign(x), intAllowed: true);
+    public static Tensor Abs(Tensor x) =>
+        Op.Unary("Abs", x, UnaryKernel.Abs, (g, x, y) => g * Sign(x), Reads.X, intAllowed: true);
 
     /// <summary>The sign of each element (-1, 0 or 1); not differentiable, so it records nothing.</summary>
-    public static Tensor Sign(Tensor x) => Op.Unary("Sign", x, UnaryKernel.Sign, null, intAllowed: true);
+    public static Tensor Sign(Tensor x) => Op.Unary("Sign", x, UnaryKernel.Sign, null, Reads.Nothing, intAllowed: true);
 
     /// <summary>Limits each element to [min, max]; the gradient passes where min ≤ x ≤ max.</summary>
     public static Tensor Clamp(Tensor x, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
-        return Op.Unary("Clamp", x, UnaryKernel.Clamp, (g, x, y) => g * InRange(x, min, max), min, max, intAllowed: true);
+        return Op.Unary("Clamp", x, UnaryKernel.Clamp, (g, x, y) => g * InRange(x, min, max), Reads.X, min, max,
+            intAllowed: true);
     }
 
     // 1 where min ≤ x ≤ max, else 0 (a constant mask: no gradient)
-    private static Tensor InRange(Tensor x, double min, double max) => Op.Unary("InRange", x, UnaryKernel.InRange, null, min, max, intAllowed: true);
+    private static Tensor InRange(Tensor x, double min, double max) =>
+        Op.Unary("InRange", x, UnaryKernel.InRange, null, Reads.Nothing, min, max, intAllowed: true);
 
     /// <summary>Chooses a where <paramref name="condition"/> is nonzero, else b; all three broadcast together.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
@@ -91,20 +100,26 @@ public sealed partial class Tensor
         var y = Empty(shape, a.DType, a.Device);
         a.Backend.Where(cond, a, b, y);
         var zero = Op.Scalar(0, a);
-        return Op.RecordBinary("Where", a, b, y,
-            (g, a, b, y) => Where(cond, g, zero), (g, a, b, y) => Where(cond, zero, g));
+        int[] aShape = a.shape, bShape = b.shape;
+        bool needA = a.RequiresGrad, needB = b.RequiresGrad;
+        // the rule reads the condition, which is the caller's tensor when it needed no conversion: saved with it
+        return Op.Record("Where", y, [a, b], g =>
+        [
+            needA ? Op.SumTo(Where(cond, g, zero), aShape) : null,
+            needB ? Op.SumTo(Where(cond, zero, g), bShape) : null,
+        ], saved: [cond]);
     }
 
     /// <summary>1 where a &gt; b, else 0, in the inputs' dtype (no gradient).</summary>
-    public static Tensor Gt(Tensor a, Tensor b) => Op.Binary("Gt", a, b, BinaryKernel.Gt, null, null);
+    public static Tensor Gt(Tensor a, Tensor b) => Op.Binary("Gt", a, b, BinaryKernel.Gt);
     /// <summary>1 where a ≥ b, else 0.</summary>
-    public static Tensor Ge(Tensor a, Tensor b) => Op.Binary("Ge", a, b, BinaryKernel.Ge, null, null);
+    public static Tensor Ge(Tensor a, Tensor b) => Op.Binary("Ge", a, b, BinaryKernel.Ge);
     /// <summary>1 where a &lt; b, else 0.</summary>
-    public static Tensor Lt(Tensor a, Tensor b) => Op.Binary("Lt", a, b, BinaryKernel.Lt, null, null);
+    public static Tensor Lt(Tensor a, Tensor b) => Op.Binary("Lt", a, b, BinaryKernel.Lt);
     /// <summary>1 where a ≤ b, else 0.</summary>
-    public static Tensor Le(Tensor a, Tensor b) => Op.Binary("Le", a, b, BinaryKernel.Le, null, null);
+    public static Tensor Le(Tensor a, Tensor b) => Op.Binary("Le", a, b, BinaryKernel.Le);
     /// <summary>1 where a = b, else 0.</summary>
-    public static Tensor Eq(Tensor a, Tensor b) => Op.Binary("Eq", a, b, BinaryKernel.Eq, null, null);
+    public static Tensor Eq(Tensor a, Tensor b) => Op.Binary("Eq", a, b, BinaryKernel.Eq);
 
     /// <summary>1 where this &gt; other, else 0.</summary>
     public Tensor Gt(Tensor other) => Gt(this, other);

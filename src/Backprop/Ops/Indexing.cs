@@ -28,7 +28,8 @@ public sealed partial class Tensor
         var y = Empty(index.shape, x.DType, x.Device);
         x.Backend.Gather(x, d, index, y);
         var inputShape = x.shape;
-        return Op.Record("Gather", y, x, g => ScatterAdd(Zeros(inputShape, g.DType, device: g.Device), d, index, g));
+        return Op.Record("Gather", y, x, g => ScatterAdd(Zeros(inputShape, g.DType, device: g.Device), d, index, g),
+            saved: [index]);
     }
 
     /// <summary>
@@ -46,7 +47,7 @@ public sealed partial class Tensor
         var y = Empty(x.shape, x.DType, x.Device);
         x.Backend.Copy(x, y);
         x.Backend.ScatterAdd(y, d, index, src);
-        return Op.Record("ScatterAdd", y, [x, src], g => [g, Gather(g, d, index)]);
+        return Op.Record("ScatterAdd", y, [x, src], g => [g, Gather(g, d, index)], saved: [index]);
     }
 
     /// <summary>The entries of x at the Int64 vector <paramref name="index"/> along <paramref name="dim"/>.</summary>

@@ -37,7 +37,7 @@ public sealed partial class Tensor
             var grads = new Tensor?[sizes.Length];
             for (int i = 0; i < sizes.Length; i++) grads[i] = g.Narrow(d, starts[i], sizes[i]);
             return grads;
-        });
+        }, saved: []);
     }
 
     /// <summary>Stacks tensors of equal shape along a new dim.</summary>

@@ -65,15 +65,24 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
     : Node(name, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
 {
     private readonly bool _relu = relu;
-    private Tensor? _x = x, _weight = weight, _y = y;
+    private SavedTensor _x = new(x), _weight = new(weight), _y = relu ? new(y) : default;
 
-    internal override Tensor?[] Apply(Tensor g, BackwardContext context)
+    // x is read for the weight's gradient, the weight for x's, and the output for the fused ReLU's mask
+    internal override void CheckSaved()
     {
-        Tensor x = _x!, weight = _weight!;
+        if (NeedsGrad(1)) _x.Check(this);
+        if (NeedsGrad(0)) _weight.Check(this);
+        _y.Check(this);
+    }
+
+    private protected override Tensor?[] Rule(Tensor g, BackwardContext context)
+    {
+        Tensor x = _x.Tensor!, weight = _weight.Tensor!;
         bool needBias = edges.Length > 2 && NeedsGrad(2);
         if (context.CreateGraph)
         {
-            var (gx, gw, gb) = F.LinearGradients(x, weight, _relu ? g * _y!.Gt(0) : g, NeedsGrad(0), NeedsGrad(1), needBias);
+            var masked = _relu ? g * _y.Tensor!.Gt(0) : g;
+            var (gx, gw, gb) = F.LinearGradients(x, weight, masked, NeedsGrad(0), NeedsGrad(1), needBias);
             return Gradients(gx, gw, gb);
         }
         // after the ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
@@ -81,7 +90,7 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
         Tensor? maskedDb = null;
         if (_relu)
         {
-            var y = _y!;
+            var y = _y.Tensor!;
             dz = g.IsContiguous && context.MayReuse(g) ? g : Tensor.Uninitialized(y.shape, y.DType, y.Device);
             maskedDb = needBias ? Tensor.Uninitialized([weight.shape[0]], y.DType, y.Device) : null;
             x.Backend.ReluBackwardWithColumnSums(g, y, dz, maskedDb);
@@ -92,5 +101,5 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
 
     private Tensor?[] Gradients(Tensor? dx, Tensor? dw, Tensor? db) => edges.Length == 2 ? [dx, dw] : [dx, dw, db];
 
-    internal override void Release() { base.Release(); _x = _weight = _y = null; }
+    internal override void Release() { base.Release(); _x = _weight = _y = default; }
 }

@@ -36,8 +36,8 @@ public sealed partial class Tensor
         int[] aShape = [.. batch, m, k], bShape = [.. batch, k, n];
         var y = Uninitialized([.. batch, m, n], a.DType, a.Device);
         a.Backend.MatMul(a.BroadcastView(aShape), b.BroadcastView(bShape), y);
-        return Op.RecordBinary("MatMul", a, b, y,
-            (g, a, b, y) => MatMul(g, b.MT), (g, a, b, y) => MatMul(a.MT, g));  // dW = dD·Xᵀ, dX = Wᵀ·dD
+        return Op.RecordBinary("MatMul", a, b, y,   // dW = dD·Xᵀ, dX = Wᵀ·dD
+            (g, a, b, y) => MatMul(g, b.MT), Reads.B, (g, a, b, y) => MatMul(a.MT, g), Reads.A);
     }
 
     /// <summary>The matrix product this @ other.</summary>

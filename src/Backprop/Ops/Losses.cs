@@ -26,7 +26,7 @@ public static partial class F
             var dx = Tensor.Empty(x.shape, x.DType, x.Device);
             x.Backend.CrossEntropyBackward(x, target, logSumExp, g, dx);
             return dx;
-        });
+        }, saved: [x, target]);
         return Reduce(losses, reduction);
     }
 
@@ -73,7 +73,8 @@ public static partial class F
         CheckSameShape(op, logits, target);
         Tensor losses;
         using (Autograd.NoGrad()) losses = logits.Relu() - logits * target + Tensor.Softplus(-logits.Abs());
-        Op.Record(op, losses, [logits, target], g => [g * (logits.Sigmoid() - target), g * -logits]);
+        Op.Record(op, losses, [logits, target], g => [g * (logits.Sigmoid() - target), g * -logits],
+            saved: [logits, target]);
         return Reduce(losses, reduction);
     }
 

@@ -58,8 +58,8 @@ public static partial class F
             {
                 var newMean = runningMean.Detach() * (1 - momentum) + mean.Detach().Reshape(channels) * momentum;
                 var newVar = runningVar!.Detach() * (1 - momentum) + variance.Detach().Reshape(channels) * (momentum * count / (count - 1));
-                runningMean.Backend.Copy(newMean, runningMean);
-                runningVar.Backend.Copy(newVar, runningVar);
+                runningMean.Copy_(newMean);
+                runningVar.Copy_(newVar);
             }
         return y;
     }

@@ -8,13 +8,17 @@ namespace Backprop;
 /// </summary>
 internal static class Op
 {
-    /// <summary>An elementwise one-input op y = k(x; p, q) with its rule dx = backward(g, x, y).</summary>
-    public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, double p = 0, double q = 0, bool intAllowed = false)
+    /// <summary>
+    /// An elementwise one-input op y = k(x; p, q) with its rule dx = backward(g, x, y), which
+    /// <paramref name="reads"/> x, y, both or neither.
+    /// </summary>
+    public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, Reads reads, double p = 0,
+        double q = 0, bool intAllowed = false)
     {
         if (!intAllowed) RequireFloat(name, x);
         var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
         x.Backend.Unary(k, x, y, p, q);
-        if (backward is not null && Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryNode(name, x, y, backward));
+        if (backward is not null && Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryNode(name, x, y, backward, reads));
         return y;
     }
 
@@ -28,46 +32,71 @@ internal static class Op
     }
 
     /// <summary>
-    /// An elementwise two-input op with broadcasting. Each rule returns the gradient at the broadcast shape;
-    /// summing it back to the input's shape happens in <see cref="BinaryNode"/>.
+    /// An elementwise two-input op with broadcasting. Each rule returns the gradient at the broadcast shape (summed
+    /// back to the input's shape in <see cref="BinaryNode"/>) and reads what its <see cref="Reads"/> says of a, b, y.
     /// </summary>
-    public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k, BinaryRule? gradA, BinaryRule? gradB, bool intAllowed = true)
+    public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k, BinaryRule? gradA, Reads gradAReads,
+        BinaryRule? gradB, Reads gradBReads, bool intAllowed = true)
     {
         RequireSame(name, a, b);
         if (!intAllowed) RequireFloat(name, a);
         var y = Tensor.Uninitialized(Shapes.Broadcast(name, a.shape, b.shape), a.DType, a.Device);
         a.Backend.Binary(k, a, b, y);
-        return RecordBinary(name, a, b, y, gradA, gradB);
+        return RecordBinary(name, a, b, y, gradA, gradAReads, gradB, gradBReads);
     }
 
-    /// <summary>Records a two-input op whose gradients may need summing back over broadcast dims.</summary>
-    public static Tensor RecordBinary(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, BinaryRule? gradB)
+    /// <summary>An elementwise two-input op with broadcasting and no gradient (comparisons, masks).</summary>
+    public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k) =>
+        Binary(name, a, b, k, null, Reads.Nothing, null, Reads.Nothing);
+
+    /// <summary>
+    /// Records a two-input op whose gradients may need summing back over broadcast dims; each rule reads what its
+    /// <see cref="Reads"/> says.
+    /// </summary>
+    public static Tensor RecordBinary(string name, Tensor a, Tensor b, Tensor y, BinaryRule? gradA, Reads gradAReads,
+        BinaryRule? gradB, Reads gradBReads)
     {
         if ((gradA is not null || gradB is not null) && Autograd.ShouldRecord(a, b))
-            y.SetGradFn(new BinaryNode(name, a, b, y, gradA, gradB));
+            y.SetGradFn(new BinaryNode(name, a, b, y, gradA, gradAReads, gradB, gradBReads));
         return y;
     }
 
-    /// <summary>Records a one-input op computed elsewhere (views, reductions, indexing).</summary>
-    public static Tensor Record(string name, Tensor y, Tensor x, Func<Tensor, Tensor> backward)
+    /// <summary>
+    /// Records a one-input op computed elsewhere (views, reductions, indexing); <paramref name="saved"/> lists the
+    /// tensors whose values the closure reads (not those it only takes a shape or dtype from).
+    /// </summary>
+    public static Tensor Record(string name, Tensor y, Tensor x, Func<Tensor, Tensor> backward,
+        ReadOnlySpan<Tensor> saved)
     {
-        if (Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryLambdaNode(name, x, backward));
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryLambdaNode(name, x, backward, SavedTensor.All(saved)));
         return y;
     }
 
-    /// <summary>Records a one-input fused op whose rule runs a fused kernel unless the pass creates a graph.</summary>
-    public static Tensor RecordFused(string name, Tensor y, Tensor x, Func<Tensor, BackwardContext, Tensor> backward)
+    /// <summary>
+    /// Records a one-input fused op whose rule runs a fused kernel unless the pass creates a graph; the rule reads
+    /// the values of the tensors in <paramref name="saved"/>.
+    /// </summary>
+    public static Tensor RecordFused(string name, Tensor y, Tensor x, Func<Tensor, BackwardContext, Tensor> backward,
+        ReadOnlySpan<Tensor> saved)
     {
-        if (Autograd.ShouldRecord(x)) y.SetGradFn(new FusedUnaryNode(name, x, backward));
+        if (Autograd.ShouldRecord(x)) y.SetGradFn(new FusedUnaryNode(name, x, backward, SavedTensor.All(saved)));
         return y;
     }
 
-    /// <summary>Records an op of several inputs computed elsewhere; the rule returns one gradient per input.</summary>
-    public static Tensor Record(string name, Tensor y, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    /// <summary>
+    /// Records an op of several inputs computed elsewhere; the rule returns one gradient per input and reads the
+    /// values of the tensors in <paramref name="saved"/>.
+    /// </summary>
+    public static Tensor Record(string name, Tensor y, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
+        ReadOnlySpan<Tensor> saved)
     {
         if (!Autograd.IsGradEnabled) return y;
         foreach (var x in inputs)
-            if (x.RequiresGrad) { y.SetGradFn(new LambdaNode(name, inputs, backward)); break; }
+            if (x.RequiresGrad)
+            {
+                y.SetGradFn(new LambdaNode(name, inputs, backward, SavedTensor.All(saved)));
+                break;
+            }
         return y;
     }
 

@@ -26,7 +26,7 @@ public static partial class F
             var dx = Unfilled([planes, window.H * window.W], x.DType, x.Device);
             x.Backend.MaxPool2dBackward(g.Contiguous().Reshape(planes, outH * outW), winners, window, dx);   // winners in range by construction
             return dx.Reshape(input.shape);
-        });
+        }, saved: []);   // the winners are its own, and of the input it reads only the shape
     }
 
     /// <summary>
@@ -43,14 +43,14 @@ public static partial class F
     {
         var y = Tensor.Empty([window.N, window.C, window.OutH, window.OutW], x.DType, x.Device);
         x.Backend.AvgPool2d(x, window, y);
-        return Op.Record("AvgPool2d", y, x, g => AvgPoolBackward(g.Contiguous(), window));
+        return Op.Record("AvgPool2d", y, x, g => AvgPoolBackward(g.Contiguous(), window), saved: []);
     }
 
     private static Tensor AvgPoolBackward(Tensor g, Window2d window)
     {
         var dx = Tensor.Empty([window.N, window.C, window.H, window.W], g.DType, g.Device);
         g.Backend.AvgPool2dBackward(g, window, dx);
-        return Op.Record("AvgPool2dBackward", dx, g, gg => AvgPool(gg.Contiguous(), window));
+        return Op.Record("AvgPool2dBackward", dx, g, gg => AvgPool(gg.Contiguous(), window), saved: []);
     }
 
     private static Window2d PoolWindow(string op, Tensor x, int kernelSize, int? stride, int padding, int dilation)

@@ -15,7 +15,7 @@ public sealed partial class Tensor
     {
         var plan = ReducePlan.Of("Sum", this, dims, keepDim, allowEmpty: true);
         var y = plan.Run(ReduceKernel.Sum);
-        return Op.Record("Sum", y, this, g => plan.ExpandBack(g));   // every input element contributed once
+        return Op.Record("Sum", y, this, g => plan.ExpandBack(g), saved: []);   // every input element contributed once
     }
 
     /// <summary>Mean of all elements.</summary>
@@ -50,7 +50,7 @@ public sealed partial class Tensor
         {
             var hits = x.Eq(plan.ExpandBack(y.Detach()));
             return plan.ExpandBack(g) * hits / hits.Sum(plan.Dims, keepDim: true);
-        });
+        }, saved: [x, y]);
     }
 
     /// <summary>Largest values along <paramref name="dim"/> and their first indices; the gradient goes to those indices.</summary>
@@ -65,7 +65,10 @@ public sealed partial class Tensor
         var indices = plan.RunArg(k == ReduceKernel.Max);
         var x = this;
         var keptIndices = keepDim ? indices : indices.Unsqueeze(plan.Dims[0]);
-        Op.Record(name, values, this, g => ScatterAdd(ZerosLike(x), plan.Dims[0], keptIndices, keepDim ? g : g.Unsqueeze(plan.Dims[0])));
+        // the indices are the caller's too: saved, so a write into them is caught
+        Op.Record(name, values, this,
+            g => ScatterAdd(ZerosLike(x), plan.Dims[0], keptIndices, keepDim ? g : g.Unsqueeze(plan.Dims[0])),
+            saved: [indices]);
         return (values, indices);
     }
 

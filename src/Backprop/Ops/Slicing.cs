@@ -94,6 +94,6 @@ public sealed partial class Tensor
         region[dim] *= step;
         g.Backend.Copy(g, new Tensor(y.storage, g.shape, region, start * y.strides[dim]));
         int end = start + (g.shape[dim] - 1) * step + 1;
-        return Op.Record("SliceBackward", y, g, gg => gg.Slice(dim, start, end, step));
+        return Op.Record("SliceBackward", y, g, gg => gg.Slice(dim, start, end, step), saved: []);
     }
 }

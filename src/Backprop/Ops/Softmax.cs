@@ -15,7 +15,8 @@ public static partial class F
             var e = (x - x.Amax([d], keepDim: true)).Exp();
             y = e / e.Sum(d, keepDim: true);
         }
-        return Op.Record("Softmax", y, x, g => y * (g - (g * y).Sum(d, keepDim: true)));  // dx = y ⊙ (g − ⟨g, y⟩)
+        // dx = y ⊙ (g − ⟨g, y⟩)
+        return Op.Record("Softmax", y, x, g => y * (g - (g * y).Sum(d, keepDim: true)), saved: [y]);
     }
 
     /// <summary>x − log Σ e^x along <paramref name="dim"/>, computed stably.</summary>
@@ -25,6 +26,7 @@ public static partial class F
         int d = Shapes.NormalizeDim("LogSoftmax", dim, x.NDim, x.shape);
         Tensor y;
         using (Autograd.NoGrad()) y = x - x.LogSumExp(d, keepDim: true);
-        return Op.Record("LogSoftmax", y, x, g => g - y.Exp() * g.Sum(d, keepDim: true));  // dx = g − softmax·Σg
+        // dx = g − softmax·Σg
+        return Op.Record("LogSoftmax", y, x, g => g - y.Exp() * g.Sum(d, keepDim: true), saved: [y]);
     }
 }

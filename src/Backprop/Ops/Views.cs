@@ -4,7 +4,7 @@ namespace Backprop;
 public sealed partial class Tensor
 {
     private Tensor ViewOf(string name, int[] newShape, int[] newStrides, int newOffset, Func<Tensor, Tensor> backward) =>
-        Op.Record(name, new Tensor(storage, newShape, newStrides, newOffset), this, backward);
+        Op.Record(name, new Tensor(storage, newShape, newStrides, newOffset), this, backward, saved: []);
 
     /// <summary>The same elements in a new shape (one size may be -1): a view when the layout allows, else a copy.</summary>
     public Tensor Reshape(params int[] newShape)
@@ -142,6 +142,6 @@ public sealed partial class Tensor
     {
         var y = Empty(shape, DType, Device);
         Backend.Copy(this, y);
-        return Op.Record(name, y, this, g => g);
+        return Op.Record(name, y, this, g => g, saved: []);
     }
 }

@@ -11,12 +11,20 @@ public sealed class ParameterState
     /// <summary>How many updates this parameter has had.</summary>
     public long Step { get; set; }
 
-    internal Span<T> Span<T>(string name) where T : unmanaged => Buffers[name].AsSpan<T>();
+    // taken only to update the buffer in place: counted as one write of it
+    internal Span<T> Span<T>(string name) where T : unmanaged
+    {
+        var buffer = Buffers[name];
+        buffer.BumpVersion();
+        return buffer.AsSpan<T>();
+    }
 }
 
 /// <summary>
 /// Updates parameters from their gradients (torch.optim.Optimizer). <see cref="Step"/> runs under no-grad and
-/// writes each parameter's storage in one fused loop over spans: no graph and no allocation per step.
+/// writes each parameter's storage in one fused loop over spans: no graph and no allocation per step. Each update
+/// bumps the parameter's <see cref="Tensor.Version"/>, so a graph recorded before the step cannot be differentiated
+/// with the new values.
 /// </summary>
 public abstract class Optimizer
 {
@@ -91,6 +99,7 @@ public abstract class Optimizer
                 using (Autograd.NoGrad()) Update(p, grad, state);
                 continue;
             }
+            p.BumpVersion();
             if (p.DType == DType.Float32) Update(p.AsSpan<float>(), grad.AsSpan<float>(), state);
             else Update(p.AsSpan<double>(), grad.AsSpan<double>(), state);
         }

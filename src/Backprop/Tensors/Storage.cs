@@ -17,6 +17,10 @@ public abstract class Storage
     // the TensorScope that releases this storage when it ends (null: none, or something outside it refers to it)
     internal TensorScope? scope;
 
+    // how many in-place writes the elements have had (Tensor.Version): one counter for a tensor and all its views,
+    // so a write through any of them is seen by every node that saved another
+    internal int version;
+
     /// <summary>
     /// Hands the memory back for reuse; called only on storage proven unreachable (by the backward engine) or
     /// declared so (by the TensorScope that made it). A later use of a released storage throws.

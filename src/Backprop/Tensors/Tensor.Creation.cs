@@ -126,6 +126,6 @@ public sealed partial class Tensor
         Backend.Convert(this, y);
         if (!dtype.IsFloatingPoint()) return y;
         var from = DType;
-        return Op.Record("To", y, this, g => g.To(from));
+        return Op.Record("To", y, this, g => g.To(from), saved: []);
     }
 }

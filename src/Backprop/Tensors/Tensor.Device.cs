@@ -20,6 +20,6 @@ public sealed partial class Tensor
         var y = new Tensor(storage, shape, Shapes.ContiguousStrides(shape), 0);
         if (!DType.IsFloatingPoint()) return y;
         var from = Device;
-        return Op.Record("To", y, this, g => g.To(from));
+        return Op.Record("To", y, this, g => g.To(from), saved: []);
     }
 }

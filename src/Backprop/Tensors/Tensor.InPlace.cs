@@ -4,13 +4,16 @@ using Backprop.Kernels.Cpu;
 namespace Backprop;
 
 // In-place writes, for optimizers and loading weights: they change storage that views and graphs may share,
-// so they are refused wherever they could silently corrupt a recorded gradient.
+// so they are refused on a recorded op's output, and each one bumps the storage's version so that a node which
+// saved the old values refuses to compute a gradient from the new ones.
 public sealed partial class Tensor
 {
     /// <summary>
     /// Copies the values of <paramref name="source"/> (same shape; converted when its dtype differs) into this
     /// tensor's storage and returns this tensor. On a leaf that requires grad it must run inside
-    /// <see cref="Autograd.NoGrad"/>, as in PyTorch; a tensor produced by a recorded op is refused.
+    /// <see cref="Autograd.NoGrad"/>, as in PyTorch; a tensor produced by a recorded op is refused. It bumps
+    /// <see cref="Version"/>: the gradient rule of a recorded op that saved this tensor or a view of it then
+    /// refuses to run.
     /// </summary>
     public Tensor Copy_(Tensor source)
     {
@@ -21,6 +24,7 @@ public sealed partial class Tensor
         if (source.Device != Device)
             throw new ArgumentException($"Copy_: the source is on {source.Device} but this tensor is on {Device}");
         var converted = source.DType == DType ? source : source.Detach().To(DType);
+        BumpVersion();
         Backend.Copy(converted, this);
         return this;
     }
@@ -29,13 +33,18 @@ public sealed partial class Tensor
     public Tensor Zero_()
     {
         RequireWritable("Zero_");
+        BumpVersion();
         if (IsContiguous) Backend.Fill(this, 0);
         else Backend.Copy(ZerosLike(this), this);
         return this;
     }
 
     /// <summary>this += g for a contiguous tensor of g's shape and dtype: a backward pass accumulating into Grad.</summary>
-    internal void AddInPlace(Tensor g) => Backend.Binary(BinaryKernel.Add, this, g, this);
+    internal void AddInPlace(Tensor g)
+    {
+        Backend.Binary(BinaryKernel.Add, this, g, this);
+        BumpVersion();
+    }
 
     private void RequireWritable(string op)
     {
@@ -47,7 +56,8 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The elements of a contiguous CPU tensor as a writable span over its storage: the fused loops of optimizers
-    /// and loaders work on it directly, with no graph and no allocation.
+    /// and loaders work on it directly, with no graph and no allocation. A caller that writes through it into a
+    /// tensor others may hold calls <see cref="BumpVersion"/> once for the write.
     /// </summary>
     internal Span<T> AsSpan<T>() where T : unmanaged
     {

@@ -66,6 +66,16 @@ public sealed partial class Tensor
     /// <summary>The storage shared with this tensor's views.</summary>
     public Storage Storage => storage;
 
+    /// <summary>
+    /// How many in-place writes this tensor's storage has had (PyTorch's <c>_version</c>), counted once for the tensor
+    /// and all its views. A recorded op notes it for each tensor its gradient rule reads; the backward pass refuses
+    /// to run that rule once the count has changed, instead of computing the gradient from overwritten values.
+    /// </summary>
+    public int Version => storage.version;
+
+    /// <summary>Counts an in-place write of this tensor's storage (see <see cref="Version"/>).</summary>
+    internal void BumpVersion() => storage.version++;
+
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
     public bool IsContiguous => _contiguous;
 
