@@ -86,12 +86,16 @@ public sealed partial class Tensor
     /// <summary>0, 1, ... up to but excluding <paramref name="end"/>.</summary>
     public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
 
-    /// <summary><paramref name="steps"/> evenly spaced values from start to end inclusive.</summary>
+    /// <summary>
+    /// <paramref name="steps"/> evenly spaced values from start to end inclusive; one step gives [start], as in
+    /// PyTorch.
+    /// </summary>
     public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32)
     {
         if (steps < 0) throw new ArgumentException($"Linspace: steps must be non-negative, got {steps}");
+        if (steps == 1) return FromArray(new[] { start }).To(dtype);
         var values = new double[steps];
-        double delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+        double delta = (end - start) / (steps - 1);
         // fill from both ends so the last value is exactly end, as PyTorch does
         for (int i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta;
         return FromArray(values).To(dtype);
