@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -114,6 +115,7 @@ internal struct DoubleArith : IArith<double>
             case 18: return single ? (float)p / (float)x : p / x;
             case 19: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
             case 20: return x < p ? p : x > q ? q : x;
+            case (int)UnaryKernel.DivScalar: return single ? (float)x / (float)p : x / p;
             default: return x >= p && x <= q ? 1 : 0;
         }
     }

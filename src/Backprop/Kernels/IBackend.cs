@@ -47,6 +47,8 @@ public enum UnaryKernel
     Clamp,
     /// <summary>1 where p ≤ x ≤ q, else 0</summary>
     InRange,
+    /// <summary>x / p, a true division (not x times 1/p, which can differ in the last bit)</summary>
+    DivScalar,
 }
 
 /// <summary>Elementwise two-input kernels (broadcasting); comparisons give 1 or 0 in the inputs' dtype.</summary>

@@ -19,7 +19,7 @@ public sealed partial class Tensor
 
     /// <summary>a / b elementwise with broadcasting (floating point only).</summary>
     public static Tensor Div(Tensor a, Tensor b) => Op.Binary("Div", a, b, BinaryKernel.Div,
-        (g, a, b, y) => g / b, (g, a, b, y) => -g * a / (b * b), intAllowed: false);
+        (g, a, b, y) => g / b, (g, a, b, y) => -g * (a / b / b), intAllowed: false);   // PyTorch's order: its bits
 
     /// <summary>a ^ b elementwise with broadcasting.</summary>
     public static Tensor Pow(Tensor a, Tensor b) => Op.Binary("Pow", a, b, BinaryKernel.Pow,
@@ -46,6 +46,10 @@ public sealed partial class Tensor
 
     /// <summary>s - x.</summary>
     public static Tensor Sub(double s, Tensor x) => Op.Scaled("Sub", x, UnaryKernel.RSubScalar, s, -1);
+
+    /// <summary>x / s: a true division, not x · (1/s).</summary>
+    public static Tensor Div(Tensor x, double s) =>
+        Op.Record("Div", Op.Unary("Div", x, UnaryKernel.DivScalar, null, s), x, g => g / s);  // PyTorch's rule, g / s
 
     /// <summary>s / x.</summary>
     public static Tensor Div(double s, Tensor x) => Op.Unary("Div", x, UnaryKernel.RDivScalar, (g, x, y) => -g * y / x, s);
@@ -142,7 +146,7 @@ public sealed partial class Tensor
     /// <summary>a / b elementwise.</summary>
     public static Tensor operator /(Tensor a, Tensor b) => Div(a, b);
     /// <summary>x / s.</summary>
-    public static Tensor operator /(Tensor x, double s) => Mul(x, 1 / s);
+    public static Tensor operator /(Tensor x, double s) => Div(x, s);
     /// <summary>s / x.</summary>
     public static Tensor operator /(double s, Tensor x) => Div(s, x);
     /// <summary>-x.</summary>

@@ -28,7 +28,7 @@ public sealed partial class Tensor
     {
         Op.RequireFloat("Mean", this);
         var plan = ReducePlan.Of("Mean", this, dims, keepDim, allowEmpty: true);
-        return Sum(dims, keepDim) * (1.0 / plan.Count);
+        return Sum(dims, keepDim) / plan.Count;   // divided, not multiplied by 1/n: PyTorch's bits
     }
 
     /// <summary>Largest element (0-dim); ties share the gradient evenly.</summary>

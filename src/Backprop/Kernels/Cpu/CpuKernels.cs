@@ -50,6 +50,7 @@ internal static class CpuKernels
             case UnaryKernel.PowScalar: Map<T, PowScalarOp<T>>(x, y, p, q); break;
             case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
             case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
+            case UnaryKernel.DivScalar: Map<T, DivScalarOp<T>>(x, y, p, q); break;
             default: throw new NotSupportedException($"unary kernel {k}");
         }
     }

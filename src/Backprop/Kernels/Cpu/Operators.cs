@@ -168,6 +168,15 @@ internal struct PowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatin
 {
     public static T Apply(T x, T p, T q) => p == T.CreateTruncating(2) ? x * x : T.Pow(x, p);
 }
+internal struct DivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x / p;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Divide(x, p, y);
+        return true;
+    }
+}
 
 internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
