@@ -17,16 +17,20 @@ public sealed partial class CudaBackend
             var xStrides = (int[])x.strides.Clone();
             xStrides[dim] = 0;
             var (shape, ops) = Layouts.Plan(index.shape, [x.offset, index.offset], xStrides, index.strides);
-            var idx = View<long>(index);
             switch (y.DType)
             {
-                case DType.Float32: _float.Gather.Value(y.Numel, View<float>(x), idx, View<float>(y), shape, ops[0], ops[1], x.strides[dim]); break;
-                case DType.Float64: _double.Gather.Value(y.Numel, View<double>(x), idx, View<double>(y), shape, ops[0], ops[1], x.strides[dim]); break;
-                default: _long.Gather.Value(y.Numel, View<long>(x), idx, View<long>(y), shape, ops[0], ops[1], x.strides[dim]); break;
+                case DType.Float32: GatherOf(_float, x, dim, index, y, shape, ops); break;
+                case DType.Float64: GatherOf(_double, x, dim, index, y, shape, ops); break;
+                case DType.Int64: GatherOf(_long, x, dim, index, y, shape, ops); break;
+                default: GatherOf(_bool, x, dim, index, y, shape, ops); break;
             }
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(index); GC.KeepAlive(y); }
     }
+
+    private static void GatherOf<T, A>(KernelSet<T, A> set, Tensor x, int dim, Tensor index, Tensor y, Dims shape,
+        Operand[] ops) where T : unmanaged where A : struct, IArith<T> =>
+        set.Gather.Value(y.Numel, View<T>(x), View<long>(index), View<T>(y), shape, ops[0], ops[1], x.strides[dim]);
 
     /// <inheritdoc/>
     public void ScatterAdd(Tensor y, int dim, Tensor index, Tensor src)
@@ -38,16 +42,21 @@ public sealed partial class CudaBackend
             var yStrides = (int[])y.strides.Clone();
             yStrides[dim] = 0;
             var (shape, ops) = Layouts.Plan(index.shape, [y.offset, index.offset, src.offset], yStrides, index.strides, src.strides);
-            var idx = View<long>(index);
             switch (y.DType)
             {
-                case DType.Float32: _float.ScatterAdd.Value(n, View<float>(y), idx, View<float>(src), shape, ops[0], ops[1], ops[2], y.strides[dim]); break;
-                case DType.Float64: _double.ScatterAdd.Value(n, View<double>(y), idx, View<double>(src), shape, ops[0], ops[1], ops[2], y.strides[dim]); break;
-                default: _long.ScatterAdd.Value(n, View<long>(y), idx, View<long>(src), shape, ops[0], ops[1], ops[2], y.strides[dim]); break;
+                case DType.Float32: ScatterAddOf(_float, y, dim, index, src, shape, ops); break;
+                case DType.Float64: ScatterAddOf(_double, y, dim, index, src, shape, ops); break;
+                case DType.Int64: ScatterAddOf(_long, y, dim, index, src, shape, ops); break;
+                default: throw NotForBool("ScatterAdd");
             }
         }
         finally { GC.KeepAlive(y); GC.KeepAlive(index); GC.KeepAlive(src); }
     }
+
+    private static void ScatterAddOf<T, A>(KernelSet<T, A> set, Tensor y, int dim, Tensor index, Tensor src, Dims shape,
+        Operand[] ops) where T : unmanaged where A : struct, IArith<T> =>
+        set.ScatterAdd.Value(index.Numel, View<T>(y), View<long>(index), View<T>(src), shape, ops[0], ops[1], ops[2],
+            y.strides[dim]);
 
     /// <inheritdoc/>
     public long? FindOutOfRange(Tensor index, int size)
@@ -72,7 +81,7 @@ public sealed partial class CudaBackend
     {
         try
         {
-            if (x.DType == DType.Int64 || x.Numel == 0) return true;
+            if (!x.DType.IsFloatingPoint() || x.Numel == 0) return true;
             var (shape, ops) = Layouts.Plan(x.shape, [x.offset], x.strides);
             using var flag = _accelerator.Allocate1D(new[] { 0 });
             if (x.DType == DType.Float32) _float.FindNonFinite.Value(x.Numel, View<float>(x), shape, ops[0], flag.View);

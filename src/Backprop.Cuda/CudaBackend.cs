@@ -20,6 +20,7 @@ public sealed partial class CudaBackend : IBackend
     private readonly KernelSet<float, FloatArith> _float;
     private readonly KernelSet<double, DoubleArith> _double;
     private readonly KernelSet<long, LongArith> _long;
+    private readonly KernelSet<byte, BoolArith> _bool;   // Bool tensors hold bytes, 0 or 1, as on the CPU
     private readonly Dictionary<(DType, DType), Delegate> _convert = [];
     private readonly Lazy<Action<Index1D, ArrayView<long>, Dims, Operand, long, ArrayView<int>>> _findOutOfRange;
     private readonly Cublas? _cublas;
@@ -33,6 +34,7 @@ public sealed partial class CudaBackend : IBackend
         _float = new(accelerator);
         _double = new(accelerator);
         _long = new(accelerator);
+        _bool = new(accelerator);
         _findOutOfRange = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, Dims, Operand, long, ArrayView<int>>(ElementKernels.FindOutOfRange));
     }
 
@@ -52,7 +54,11 @@ public sealed partial class CudaBackend : IBackend
     public void Synchronize() => _accelerator.Synchronize();
 
     private KernelSet<T, A> Set<T, A>() where T : unmanaged where A : struct, IArith<T> =>
-        (KernelSet<T, A>)(typeof(T) == typeof(float) ? _float : typeof(T) == typeof(double) ? _double : (object)_long);
+        (KernelSet<T, A>)(typeof(T) == typeof(float) ? _float : typeof(T) == typeof(double) ? _double
+            : typeof(T) == typeof(long) ? _long : (object)_bool);
+
+    private static NotSupportedException NotForBool(string kernel) =>
+        new($"{kernel}: not defined for Bool tensors; convert with To(DType.Int64) or To(DType.Float32)");
 
     internal static ArrayView<T> View<T>(Tensor t) where T : unmanaged => ((CudaStorage)t.storage).View<T>();
 
@@ -114,7 +120,8 @@ public sealed partial class CudaBackend : IBackend
             {
                 case DType.Float32: _float.Fill.Value(y.Numel, Elements<float>(y), (float)value); break;
                 case DType.Float64: _double.Fill.Value(y.Numel, Elements<double>(y), value); break;
-                default: _long.Fill.Value(y.Numel, Elements<long>(y), (long)value); break;
+                case DType.Int64: _long.Fill.Value(y.Numel, Elements<long>(y), (long)value); break;
+                default: _bool.Fill.Value(y.Numel, Elements<byte>(y), value != 0 ? (byte)1 : (byte)0); break;
             }
         }
         finally { GC.KeepAlive(y); }
@@ -129,7 +136,8 @@ public sealed partial class CudaBackend : IBackend
             {
                 case DType.Float32: CopyOf(_float, src, dst); break;
                 case DType.Float64: CopyOf(_double, src, dst); break;
-                default: CopyOf(_long, src, dst); break;
+                case DType.Int64: CopyOf(_long, src, dst); break;
+                default: CopyOf(_bool, src, dst); break;
             }
         }
         finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
@@ -153,7 +161,8 @@ public sealed partial class CudaBackend : IBackend
             {
                 case DType.Float32: ConvertFrom<float, FloatArith>(src, dst, shape, ops); break;
                 case DType.Float64: ConvertFrom<double, DoubleArith>(src, dst, shape, ops); break;
-                default: ConvertFrom<long, LongArith>(src, dst, shape, ops); break;
+                case DType.Int64: ConvertFrom<long, LongArith>(src, dst, shape, ops); break;
+                default: ConvertFrom<byte, BoolArith>(src, dst, shape, ops); break;
             }
         }
         finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
@@ -163,11 +172,18 @@ public sealed partial class CudaBackend : IBackend
     {
         switch (dst.DType)
         {
-            case DType.Float32: ConvertKernel<TFrom, float, AFrom, FloatArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<float>(dst), shape, ops[0], ops[1]); break;
-            case DType.Float64: ConvertKernel<TFrom, double, AFrom, DoubleArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<double>(dst), shape, ops[0], ops[1]); break;
-            default: ConvertKernel<TFrom, long, AFrom, LongArith>(src.DType, dst.DType)(dst.Numel, View<TFrom>(src), View<long>(dst), shape, ops[0], ops[1]); break;
+            case DType.Float32: ConvertTo<TFrom, float, AFrom, FloatArith>(src, dst, shape, ops); break;
+            case DType.Float64: ConvertTo<TFrom, double, AFrom, DoubleArith>(src, dst, shape, ops); break;
+            case DType.Int64: ConvertTo<TFrom, long, AFrom, LongArith>(src, dst, shape, ops); break;
+            default: ConvertTo<TFrom, byte, AFrom, BoolArith>(src, dst, shape, ops); break;
         }
     }
+
+    private void ConvertTo<TFrom, TTo, AFrom, ATo>(Tensor src, Tensor dst, Dims shape, Operand[] ops)
+        where TFrom : unmanaged where TTo : unmanaged
+        where AFrom : struct, IArith<TFrom> where ATo : struct, IArith<TTo> =>
+        ConvertKernel<TFrom, TTo, AFrom, ATo>(src.DType, dst.DType)(
+            dst.Numel, View<TFrom>(src), View<TTo>(dst), shape, ops[0], ops[1]);
 
     private Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand> ConvertKernel<TFrom, TTo, AFrom, ATo>(DType from, DType to)
         where TFrom : unmanaged where TTo : unmanaged where AFrom : struct, IArith<TFrom> where ATo : struct, IArith<TTo>
@@ -186,8 +202,10 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
+            if (y.DType == DType.Bool) throw NotForBool(k.ToString());
             if (y.DType == DType.Int64 && k is not (UnaryKernel.Neg or UnaryKernel.Abs or UnaryKernel.Sign or UnaryKernel.AddScalar
-                or UnaryKernel.MulScalar or UnaryKernel.RSubScalar or UnaryKernel.Clamp or UnaryKernel.InRange))
+                or UnaryKernel.MulScalar or UnaryKernel.RSubScalar or UnaryKernel.Clamp or UnaryKernel.InRange
+                or UnaryKernel.PowScalar))
                 throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [x.offset], x.strides);
@@ -206,19 +224,43 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
-            if (y.DType == DType.Int64 && k == BinaryKernel.Pow)
-                throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+            // Bool has only the logical kernels, which nothing else has; Int64 lacks ReLU's gradient
+            bool logical = k is BinaryKernel.LogicalAnd or BinaryKernel.LogicalOr or BinaryKernel.LogicalXor;
+            if ((!k.IsComparison() && logical != (y.DType == DType.Bool))
+                || (y.DType == DType.Int64 && k == BinaryKernel.PassIfPositive))
+                throw new NotSupportedException($"{k}: not defined for {y.DType} tensors");
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [a.offset, b.offset], Broadcast(a, y), Broadcast(b, y));
+            if (k.IsComparison())
+            {
+                // runs in the inputs' element type and writes Bool
+                switch (a.DType)
+                {
+                    case DType.Float32: CompareOf(_float, k, a, b, y, shape, ops); break;
+                    case DType.Float64: CompareOf(_double, k, a, b, y, shape, ops); break;
+                    case DType.Int64: CompareOf(_long, k, a, b, y, shape, ops); break;
+                    default: CompareOf(_bool, k, a, b, y, shape, ops); break;
+                }
+                return;
+            }
             switch (y.DType)
             {
-                case DType.Float32: _float.Binary.Value(y.Numel, View<float>(a), View<float>(b), View<float>(y), shape, ops[0], ops[1], (int)k); break;
-                case DType.Float64: _double.Binary.Value(y.Numel, View<double>(a), View<double>(b), View<double>(y), shape, ops[0], ops[1], (int)k); break;
-                default: _long.Binary.Value(y.Numel, View<long>(a), View<long>(b), View<long>(y), shape, ops[0], ops[1], (int)k); break;
+                case DType.Float32: BinaryOf(_float, k, a, b, y, shape, ops); break;
+                case DType.Float64: BinaryOf(_double, k, a, b, y, shape, ops); break;
+                case DType.Int64: BinaryOf(_long, k, a, b, y, shape, ops); break;
+                default: BinaryOf(_bool, k, a, b, y, shape, ops); break;
             }
         }
         finally { GC.KeepAlive(a); GC.KeepAlive(b); GC.KeepAlive(y); }
     }
+
+    private static void BinaryOf<T, A>(KernelSet<T, A> set, BinaryKernel k, Tensor a, Tensor b, Tensor y, Dims shape,
+        Operand[] ops) where T : unmanaged where A : struct, IArith<T> =>
+        set.Binary.Value(y.Numel, View<T>(a), View<T>(b), View<T>(y), shape, ops[0], ops[1], (int)k);
+
+    private static void CompareOf<T, A>(KernelSet<T, A> set, BinaryKernel k, Tensor a, Tensor b, Tensor y, Dims shape,
+        Operand[] ops) where T : unmanaged where A : struct, IArith<T> =>
+        set.Compare.Value(y.Numel, View<T>(a), View<T>(b), View<byte>(y), shape, ops[0], ops[1], (int)k);
 
     /// <summary>x's strides as seen when broadcast to target's shape.</summary>
     private static int[] Broadcast(Tensor x, Tensor target) =>
@@ -233,13 +275,18 @@ public sealed partial class CudaBackend : IBackend
             var (shape, ops) = Layouts.Plan(y.shape, [cond.offset, a.offset, b.offset], Broadcast(cond, y), Broadcast(a, y), Broadcast(b, y));
             switch (y.DType)
             {
-                case DType.Float32: _float.Where.Value(y.Numel, View<float>(cond), View<float>(a), View<float>(b), View<float>(y), shape, ops[0], ops[1], ops[2]); break;
-                case DType.Float64: _double.Where.Value(y.Numel, View<double>(cond), View<double>(a), View<double>(b), View<double>(y), shape, ops[0], ops[1], ops[2]); break;
-                default: _long.Where.Value(y.Numel, View<long>(cond), View<long>(a), View<long>(b), View<long>(y), shape, ops[0], ops[1], ops[2]); break;
+                case DType.Float32: WhereOf(_float, cond, a, b, y, shape, ops); break;
+                case DType.Float64: WhereOf(_double, cond, a, b, y, shape, ops); break;
+                case DType.Int64: WhereOf(_long, cond, a, b, y, shape, ops); break;
+                default: WhereOf(_bool, cond, a, b, y, shape, ops); break;
             }
         }
         finally { GC.KeepAlive(cond); GC.KeepAlive(a); GC.KeepAlive(b); GC.KeepAlive(y); }
     }
+
+    private static void WhereOf<T, A>(KernelSet<T, A> set, Tensor cond, Tensor a, Tensor b, Tensor y, Dims shape,
+        Operand[] ops) where T : unmanaged where A : struct, IArith<T> =>
+        set.Where.Value(y.Numel, View<byte>(cond), View<T>(a), View<T>(b), View<T>(y), shape, ops[0], ops[1], ops[2]);
 
     /// <inheritdoc/>
     public void Reduce(ReduceKernel k, Tensor x, Tensor y)
@@ -252,13 +299,19 @@ public sealed partial class CudaBackend : IBackend
             var config = RowConfig(y.Numel, length);
             switch (y.DType)
             {
-                case DType.Float32: _float.Reduce.Value(config, Elements<float>(x), Elements<float>(y), length, (int)k); break;
-                case DType.Float64: _double.Reduce.Value(config, Elements<double>(x), Elements<double>(y), length, (int)k); break;
-                default: _long.Reduce.Value(config, Elements<long>(x), Elements<long>(y), length, (int)k); break;
+                case DType.Float32: ReduceOf(_float, k, config, x, y, length); break;
+                case DType.Float64: ReduceOf(_double, k, config, x, y, length); break;
+                case DType.Int64: ReduceOf(_long, k, config, x, y, length); break;
+                // Bool's max and min are any and all; its sums are counted in Int64 by the op
+                default: ReduceOf(_bool, k, config, x, y, length); break;
             }
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(y); }
     }
+
+    private static void ReduceOf<T, A>(KernelSet<T, A> set, ReduceKernel k, KernelConfig config, Tensor x, Tensor y,
+        int length) where T : unmanaged where A : struct, IArith<T> =>
+        set.Reduce.Value(config, Elements<T>(x), Elements<T>(y), length, (int)k);
 
     /// <inheritdoc/>
     public void ArgReduce(bool max, Tensor x, Tensor y)
@@ -271,13 +324,18 @@ public sealed partial class CudaBackend : IBackend
             var config = RowConfig(y.Numel, length);
             switch (x.DType)
             {
-                case DType.Float32: _float.ArgReduce.Value(config, Elements<float>(x), Elements<long>(y), length, max ? 1 : 0); break;
-                case DType.Float64: _double.ArgReduce.Value(config, Elements<double>(x), Elements<long>(y), length, max ? 1 : 0); break;
-                default: _long.ArgReduce.Value(config, Elements<long>(x), Elements<long>(y), length, max ? 1 : 0); break;
+                case DType.Float32: ArgReduceOf(_float, config, x, y, length, max); break;
+                case DType.Float64: ArgReduceOf(_double, config, x, y, length, max); break;
+                case DType.Int64: ArgReduceOf(_long, config, x, y, length, max); break;
+                default: ArgReduceOf(_bool, config, x, y, length, max); break;
             }
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(y); }
     }
+
+    private static void ArgReduceOf<T, A>(KernelSet<T, A> set, KernelConfig config, Tensor x, Tensor y, int length,
+        bool max) where T : unmanaged where A : struct, IArith<T> =>
+        set.ArgReduce.Value(config, Elements<T>(x), Elements<long>(y), length, max ? 1 : 0);
 
     /// <summary>One group per row, of the power of two that covers the row, at most the kernel's shared-memory size.</summary>
     private KernelConfig RowConfig(int rows, int length)

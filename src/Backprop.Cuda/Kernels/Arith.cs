@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -5,20 +6,21 @@ namespace Backprop.Cuda.Kernels;
 
 /// <summary>
 /// The arithmetic of one element type, as a struct whose methods ILGPU inlines into generic kernels: one kernel
-/// source serves float, double and long. Op codes are the values of <see cref="Backprop.Kernels.UnaryKernel"/>
-/// and <see cref="Backprop.Kernels.BinaryKernel"/>; the host refuses the ones a type lacks before launching.
+/// source serves float, double, long and Bool's bytes. Op codes are the values of <see cref="UnaryKernel"/> and
+/// <see cref="BinaryKernel"/>; the host refuses the ones a type lacks before launching, and sends comparisons to
+/// <see cref="Compare"/>.
 /// </summary>
 internal interface IArith<T> where T : unmanaged
 {
     T Unary(int op, T x, T p, T q);
     T Binary(int op, T a, T b);
+    bool Compare(int op, T a, T b);
     T FromDouble(double v);
     double ToDouble(T v);
     T Add(T a, T b);
     /// <summary>True when a should replace the running best b of a max (or min) reduction; NaN wins, as on the CPU.</summary>
     bool Beats(bool max, T a, T b);
     T Lowest(bool max);
-    bool IsNonZero(T v);
     bool IsFinite(T v);
     void AtomicAdd(ArrayView<T> view, int index, T value);
 }
@@ -35,15 +37,14 @@ internal struct FloatArith : IArith<float>
         4 => (float)DeviceMath.Pow(a, b),
         5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Max(a, b),
         6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Min(a, b),
-        DoubleArith.PassIfPositive => b > 0 ? a : 0f,
-        _ => DoubleArith.Compare(op, a, b) ? 1f : 0f,
+        _ => b > 0 ? a : 0f,   // PassIfPositive
     };
+    public bool Compare(int op, float a, float b) => DoubleArith.Compare(op, a, b);
     public float FromDouble(double v) => (float)v;
     public double ToDouble(float v) => v;
     public float Add(float a, float b) => a + b;
     public bool Beats(bool max, float a, float b) => !XMath.IsNaN(b) && (XMath.IsNaN(a) || (max ? a > b : a < b));
     public float Lowest(bool max) => max ? float.NegativeInfinity : float.PositiveInfinity;
-    public bool IsNonZero(float v) => v != 0f;
     public bool IsFinite(float v) => !XMath.IsNaN(v) && !XMath.IsInfinity(v);
     public void AtomicAdd(ArrayView<float> view, int index, float value) => Atomic.Add(ref view[index], value);
 }
@@ -60,29 +61,26 @@ internal struct DoubleArith : IArith<double>
         4 => DeviceMath.Pow(a, b),
         5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Max(a, b),
         6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Min(a, b),
-        PassIfPositive => b > 0 ? a : 0.0,
-        _ => Compare(op, a, b) ? 1.0 : 0.0,
+        _ => b > 0 ? a : 0.0,   // PassIfPositive
     };
+    bool IArith<double>.Compare(int op, double a, double b) => Compare(op, a, b);
     public double FromDouble(double v) => v;
     public double ToDouble(double v) => v;
     public double Add(double a, double b) => a + b;
     public bool Beats(bool max, double a, double b) => !XMath.IsNaN(b) && (XMath.IsNaN(a) || (max ? a > b : a < b));
     public double Lowest(bool max) => max ? double.NegativeInfinity : double.PositiveInfinity;
-    public bool IsNonZero(double v) => v != 0.0;
     public bool IsFinite(double v) => !XMath.IsNaN(v) && !XMath.IsInfinity(v);
     public void AtomicAdd(ArrayView<double> view, int index, double value) => Atomic.Add(ref view[index], value);
 
-    /// <summary>Op code of <see cref="Backprop.Kernels.BinaryKernel.PassIfPositive"/>: a where b &gt; 0, else 0 (ReLU's gradient).</summary>
-    public const int PassIfPositive = (int)Backprop.Kernels.BinaryKernel.PassIfPositive;
-
-    /// <summary>Comparison op codes 7..11 (Gt, Ge, Lt, Le, Eq).</summary>
+    /// <summary>The comparison kernels (Gt, Ge, Lt, Le, Eq, Ne).</summary>
     public static bool Compare(int op, double a, double b) => op switch
     {
-        7 => a > b,
-        8 => a >= b,
-        9 => a < b,
-        10 => a <= b,
-        _ => a == b,
+        (int)BinaryKernel.Gt => a > b,
+        (int)BinaryKernel.Ge => a >= b,
+        (int)BinaryKernel.Lt => a < b,
+        (int)BinaryKernel.Le => a <= b,
+        (int)BinaryKernel.Eq => a == b,
+        _ => a != b,
     };
 
     /// <summary>
@@ -114,6 +112,7 @@ internal struct DoubleArith : IArith<double>
             case 18: return single ? (float)p / (float)x : p / x;
             case 19: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
             case 20: return x < p ? p : x > q ? q : x;
+            case (int)UnaryKernel.DivScalar: return single ? (float)x / (float)p : x / p;
             default: return x >= p && x <= q ? 1 : 0;
         }
     }
@@ -129,6 +128,7 @@ internal struct LongArith : IArith<long>
         15 => x + p,
         16 => x * p,
         17 => p - x,
+        19 => IntPow(x, p),
         20 => x < p ? p : x > q ? q : x,
         _ => x >= p && x <= q ? 1 : 0,
     };
@@ -138,20 +138,61 @@ internal struct LongArith : IArith<long>
         1 => a - b,
         2 => a * b,
         3 => a / b,
+        4 => IntPow(a, b),
         5 => a > b ? a : b,
-        6 => a < b ? a : b,
-        7 => a > b ? 1 : 0,
-        8 => a >= b ? 1 : 0,
-        9 => a < b ? 1 : 0,
-        10 => a <= b ? 1 : 0,
-        _ => a == b ? 1 : 0,
+        _ => a < b ? a : b,   // Minimum
+    };
+    public bool Compare(int op, long a, long b) => op switch
+    {
+        (int)BinaryKernel.Gt => a > b,
+        (int)BinaryKernel.Ge => a >= b,
+        (int)BinaryKernel.Lt => a < b,
+        (int)BinaryKernel.Le => a <= b,
+        (int)BinaryKernel.Eq => a == b,
+        _ => a != b,
     };
     public long FromDouble(double v) => (long)v;
     public double ToDouble(long v) => v;
     public long Add(long a, long b) => a + b;
     public bool Beats(bool max, long a, long b) => max ? a > b : a < b;
     public long Lowest(bool max) => max ? long.MinValue : long.MaxValue;
-    public bool IsNonZero(long v) => v != 0;
     public bool IsFinite(long v) => true;
     public void AtomicAdd(ArrayView<long> view, int index, long value) => Atomic.Add(ref view[index], value);
+
+    /// <summary>a^b as the CPU's IntPowOp: by squaring for b ≥ 0, else the integer part of 1/a^|b|.</summary>
+    public static long IntPow(long a, long b)
+    {
+        if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) == 0 ? 1 : -1) : 0;
+        long result = 1;
+        for (; b != 0; b >>= 1, a *= a)
+            if ((b & 1) != 0) result *= a;
+        return result;
+    }
+}
+
+/// <summary>
+/// Bool's bytes, 0 and 1: the logical kernels, comparisons, conversions, and max and min as any and all. Bool has
+/// no arithmetic: the host launches no unary kernel and no sum on it, and the op layer refuses its ScatterAdd.
+/// </summary>
+internal struct BoolArith : IArith<byte>
+{
+    public byte Unary(int op, byte x, byte p, byte q) => x;
+    public byte Binary(int op, byte a, byte b) => op switch
+    {
+        (int)BinaryKernel.LogicalAnd => (byte)(a & b),
+        (int)BinaryKernel.LogicalOr => (byte)(a | b),
+        _ => (byte)(a ^ b),   // LogicalXor
+    };
+    public bool Compare(int op, byte a, byte b) => default(LongArith).Compare(op, a, b);
+    public byte FromDouble(double v) => v != 0 ? (byte)1 : (byte)0;   // nonzero is true, NaN included
+    public double ToDouble(byte v) => v;
+    public byte Add(byte a, byte b) => (byte)(a | b);
+    public bool Beats(bool max, byte a, byte b) => max ? a > b : a < b;
+    public byte Lowest(bool max) => max ? (byte)0 : (byte)1;
+    public bool IsFinite(byte v) => true;
+    // an or: every writer stores the same 1, so no atomic is needed
+    public void AtomicAdd(ArrayView<byte> view, int index, byte value)
+    {
+        if (value != 0) view[index] = 1;
+    }
 }

@@ -24,9 +24,15 @@ internal static class ElementKernels
         where T : unmanaged where A : struct, IArith<T> =>
         y[i] = default(A).Binary(op, a[ao.At(i, shape)], b[bo.At(i, shape)]);
 
-    public static void Where<T, A>(Index1D i, ArrayView<T> cond, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, Dims shape, Operand co, Operand ao, Operand bo)
-        where T : unmanaged where A : struct, IArith<T> =>
-        y[i] = default(A).IsNonZero(cond[co.At(i, shape)]) ? a[ao.At(i, shape)] : b[bo.At(i, shape)];
+    /// <summary>y = comparison op of a and b, into a Bool output (1 or 0).</summary>
+    public static void Compare<T, A>(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<byte> y, Dims shape,
+        Operand ao, Operand bo, int op) where T : unmanaged where A : struct, IArith<T> =>
+        y[i] = default(A).Compare(op, a[ao.At(i, shape)], b[bo.At(i, shape)]) ? (byte)1 : (byte)0;
+
+    /// <summary>y = a where the Bool cond is true, else b.</summary>
+    public static void Where<T>(Index1D i, ArrayView<byte> cond, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y,
+        Dims shape, Operand co, Operand ao, Operand bo) where T : unmanaged =>
+        y[i] = cond[co.At(i, shape)] != 0 ? a[ao.At(i, shape)] : b[bo.At(i, shape)];
 
     /// <summary>y[i] = x[i with dim replaced by index[i]]; xo has a zero stride along dim.</summary>
     public static void Gather<T>(Index1D i, ArrayView<T> x, ArrayView<long> index, ArrayView<T> y, Dims shape, Operand xo, Operand io, int dimStride)

@@ -5,8 +5,8 @@ using ILGPU.Runtime;
 namespace Backprop.Cuda.Kernels;
 
 /// <summary>
-/// The kernels of one element type, compiled for one accelerator on first use (compiling takes a moment, and
-/// most programs use few of them).
+/// The kernels of one element type (Bool's: bytes), compiled for one accelerator on first use (compiling takes a
+/// moment, and most programs use few of them).
 /// </summary>
 internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IArith<T>
 {
@@ -14,7 +14,10 @@ internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IAri
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand>> Copy;
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, int, T, T>> Unary;
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand, int>> Binary;
-    public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand, Operand>> Where;
+    public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<byte>, Dims, Operand, Operand, int>>
+        Compare;
+    public readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand,
+        Operand, Operand>> Where;
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand, int>> Gather;
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand, Operand, int>> ScatterAdd;
     public readonly Lazy<Action<Index1D, ArrayView<T>, Dims, Operand, ArrayView<int>>> FindNonFinite;
@@ -35,7 +38,10 @@ internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IAri
         Copy = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand>(ElementKernels.Copy));
         Unary = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, int, T, T>(ElementKernels.Unary<T, A>));
         Binary = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand, int>(ElementKernels.Binary<T, A>));
-        Where = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand, Operand>(ElementKernels.Where<T, A>));
+        Compare = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<byte>, Dims,
+            Operand, Operand, int>(ElementKernels.Compare<T, A>));
+        Where = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>,
+            ArrayView<T>, Dims, Operand, Operand, Operand>(ElementKernels.Where));
         Gather = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand, int>(ElementKernels.Gather));
         ScatterAdd = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand, Operand, int>(ElementKernels.ScatterAdd<T, A>));
         FindNonFinite = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Dims, Operand, ArrayView<int>>(ElementKernels.FindNonFinite<T, A>));

@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Backprop.IO;
 
 /// <summary>
-/// Tensors saved to and loaded from safetensors files (F32, F64 and I64), on top of <see cref="SafeTensorsFormat"/>:
-/// files are written whole or not at all, and hostile files are refused with an <see cref="InvalidDataException"/>
-/// before anything they declare is allocated. Data is little-endian, the byte order of every platform .NET runs on.
+/// Tensors saved to and loaded from safetensors files (F32, F64, I64 and BOOL), on top of
+/// <see cref="SafeTensorsFormat"/>: files are written whole or not at all, and hostile files are refused with an
+/// <see cref="InvalidDataException"/> before anything they declare is allocated. Data is little-endian, the byte order
+/// of every platform .NET runs on.
 /// </summary>
 public static class SafeTensors
 {
@@ -20,7 +21,8 @@ public static class SafeTensors
             {
                 DType.Float32 => MemoryMarshal.AsBytes<float>(tensor.ToArray<float>()).ToArray(),
                 DType.Float64 => MemoryMarshal.AsBytes<double>(tensor.ToArray<double>()).ToArray(),
-                _ => MemoryMarshal.AsBytes<long>(tensor.ToArray<long>()).ToArray(),
+                DType.Int64 => MemoryMarshal.AsBytes<long>(tensor.ToArray<long>()).ToArray(),
+                _ => Array.ConvertAll(tensor.ToArray<bool>(), b => b ? (byte)1 : (byte)0),
             };
             stored[name] = new StoredTensor(Code(tensor.DType), Array.ConvertAll(tensor.Shape, d => (long)d), data);
         }
@@ -51,7 +53,9 @@ public static class SafeTensors
             "F32" => Tensor.FromArray(MemoryMarshal.Cast<byte, float>(t.Data).ToArray(), shape),
             "F64" => Tensor.FromArray(MemoryMarshal.Cast<byte, double>(t.Data).ToArray(), shape),
             "I64" => Tensor.FromArray(MemoryMarshal.Cast<byte, long>(t.Data).ToArray(), shape),
-            _ => throw new InvalidDataException($"{where}: tensor '{name}' is {t.DType}; only F32, F64 and I64 tensors can be loaded"),
+            "BOOL" => Tensor.FromArray(Array.ConvertAll(t.Data, b => b != 0), shape),
+            _ => throw new InvalidDataException(
+                $"{where}: tensor '{name}' is {t.DType}; only F32, F64, I64 and BOOL tensors can be loaded"),
         };
     }
 
@@ -59,6 +63,7 @@ public static class SafeTensors
     {
         DType.Float32 => "F32",
         DType.Float64 => "F64",
-        _ => "I64",
+        DType.Int64 => "I64",
+        _ => "BOOL",
     };
 }

@@ -47,9 +47,14 @@ public enum UnaryKernel
     Clamp,
     /// <summary>1 where p ≤ x ≤ q, else 0</summary>
     InRange,
+    /// <summary>x / p, a true division (not x times 1/p, which can differ in the last bit)</summary>
+    DivScalar,
 }
 
-/// <summary>Elementwise two-input kernels (broadcasting); comparisons give 1 or 0 in the inputs' dtype.</summary>
+/// <summary>
+/// Elementwise two-input kernels (broadcasting) over inputs of one dtype; comparisons write a Bool output, and the
+/// logical kernels take and give Bool.
+/// </summary>
 public enum BinaryKernel
 {
     /// <summary>a + b</summary>
@@ -78,6 +83,22 @@ public enum BinaryKernel
     Eq,
     /// <summary>a where b &gt; 0, else 0: the gradient a of ReLU at its input b</summary>
     PassIfPositive,
+    /// <summary>a ≠ b</summary>
+    Ne,
+    /// <summary>a and b (Bool)</summary>
+    LogicalAnd,
+    /// <summary>a or b (Bool)</summary>
+    LogicalOr,
+    /// <summary>a xor b (Bool)</summary>
+    LogicalXor,
+}
+
+/// <summary>Facts about kernels that ops and backends share.</summary>
+internal static class KernelFacts
+{
+    /// <summary>True for the kernels that compare their inputs and write a Bool output.</summary>
+    public static bool IsComparison(this BinaryKernel k) => k is BinaryKernel.Gt or BinaryKernel.Ge or BinaryKernel.Lt
+        or BinaryKernel.Le or BinaryKernel.Eq or BinaryKernel.Ne;
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>
@@ -124,10 +145,13 @@ public interface IBackend
     /// <summary>y = k(x; p, q) elementwise, x and y of the same shape.</summary>
     void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q);
 
-    /// <summary>y = k(a, b) elementwise, a and b broadcast to y's shape.</summary>
+    /// <summary>
+    /// y = k(a, b) elementwise, a and b (of one dtype) broadcast to y's shape; y has their dtype, or is Bool for a
+    /// comparison.
+    /// </summary>
     void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y);
 
-    /// <summary>y = cond ≠ 0 ? a : b, all three broadcast to y's shape (cond of y's dtype).</summary>
+    /// <summary>y = cond ? a : b, all three broadcast to y's shape (cond Bool, a and b of y's dtype).</summary>
     void Where(Tensor cond, Tensor a, Tensor b, Tensor y);
 
     /// <summary>Reduces each of y.Numel rows of the (possibly strided) <paramref name="x"/>, whose trailing dims form the rows.</summary>

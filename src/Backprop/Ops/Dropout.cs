@@ -15,7 +15,7 @@ public static partial class F
         if (!(p >= 0 && p <= 1)) throw new ArgumentException($"Dropout: p must be in [0, 1], got {p}");
         if (!training || p == 0) return x;
         if (p == 1) return x * Tensor.ZerosLike(x);
-        var keep = Tensor.Rand(x.shape, x.DType, generator).Ge(p);
+        var keep = Tensor.Rand(x.shape, x.DType, generator).Ge(p).To(x.DType);   // scaled in x's dtype, not the default
         return x * (keep * (1 / (1 - p)));
     }
 }

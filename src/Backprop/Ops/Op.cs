@@ -15,6 +15,9 @@ internal static class Op
     public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, Reads reads, double p = 0,
         double q = 0, bool intAllowed = false)
     {
+        if (x.DType == DType.Bool)
+            throw new ArgumentException(
+                $"{name}: not defined for Bool tensors ({Describe(x)}); use the logical ops, or convert with To");
         if (!intAllowed) RequireFloat(name, x);
         var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
         x.Backend.Unary(k, x, y, p, q);
@@ -32,15 +35,23 @@ internal static class Op
     }
 
     /// <summary>
-    /// An elementwise two-input op with broadcasting. Each rule returns the gradient at the broadcast shape (summed
-    /// back to the input's shape in <see cref="BinaryNode"/>) and reads what its <see cref="Reads"/> says of a, b, y.
+    /// An elementwise two-input op with broadcasting and PyTorch's type promotion: both inputs are converted to the
+    /// result dtype first (to the default float dtype when <paramref name="floatResult"/> and they are integers or
+    /// Bool, as true division does), so gradients flow back through each conversion in the input's own dtype.
+    /// Comparisons give Bool. Each rule returns the gradient at the broadcast shape (summed back to the input's shape
+    /// in <see cref="BinaryNode"/>) and reads what its <see cref="Reads"/> says of a, b, y.
     /// </summary>
     public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k, BinaryRule? gradA, Reads gradAReads,
-        BinaryRule? gradB, Reads gradBReads, bool intAllowed = true)
+        BinaryRule? gradB, Reads gradBReads, bool floatResult = false)
     {
-        RequireSame(name, a, b);
-        if (!intAllowed) RequireFloat(name, a);
-        var y = Tensor.Uninitialized(Shapes.Broadcast(name, a.shape, b.shape), a.DType, a.Device);
+        RequireSameDevice(name, a, b);
+        var shape = Shapes.Broadcast(name, a.shape, b.shape);
+        var dtype = Promotion.ResultType(a, b);
+        if (floatResult && !dtype.IsFloatingPoint()) dtype = Tensor.DefaultDType;
+        if (dtype == DType.Bool) k = ForBool(name, k, a, b);
+        a = a.To(dtype);
+        b = b.To(dtype);
+        var y = Tensor.Uninitialized(shape, k.IsComparison() ? DType.Bool : dtype, a.Device);
         a.Backend.Binary(k, a, b, y);
         return RecordBinary(name, a, b, y, gradA, gradAReads, gradB, gradBReads);
     }
@@ -48,6 +59,26 @@ internal static class Op
     /// <summary>An elementwise two-input op with broadcasting and no gradient (comparisons, masks).</summary>
     public static Tensor Binary(string name, Tensor a, Tensor b, BinaryKernel k) =>
         Binary(name, a, b, k, null, Reads.Nothing, null, Reads.Nothing);
+
+    // Bool arithmetic as PyTorch defines it: + and maximum are or, · and minimum are and; the rest has no Bool meaning
+    private static BinaryKernel ForBool(string name, BinaryKernel k, Tensor a, Tensor b) => k switch
+    {
+        BinaryKernel.Add or BinaryKernel.Maximum => BinaryKernel.LogicalOr,
+        BinaryKernel.Mul or BinaryKernel.Minimum => BinaryKernel.LogicalAnd,
+        BinaryKernel.LogicalAnd or BinaryKernel.LogicalOr or BinaryKernel.LogicalXor => k,
+        _ when k.IsComparison() => k,
+        _ => throw new ArgumentException($"{name}: not defined for Bool tensors ({Describe(a)} and {Describe(b)}); " +
+            "convert one with To(DType.Int64)"),
+    };
+
+    /// <summary>
+    /// <paramref name="x"/> converted to the dtype of an op between it and a C# number (a double when
+    /// <paramref name="floatScalar"/>, else a long), which the op then runs in.
+    /// </summary>
+    public static Tensor WithScalar(Tensor x, bool floatScalar) => x.To(Promotion.ResultType(x, floatScalar));
+
+    /// <summary>x, or x converted to the default float dtype when it is an integer or Bool tensor.</summary>
+    public static Tensor Floating(Tensor x) => x.DType.IsFloatingPoint() ? x : x.To(Tensor.DefaultDType);
 
     /// <summary>
     /// Records a two-input op whose gradients may need summing back over broadcast dims; each rule reads what its
@@ -125,7 +156,23 @@ internal static class Op
     {
         if (a.DType != b.DType)
             throw new ArgumentException($"{name}: dtypes differ: {a.DType} {Shapes.Format(a.shape)} and {b.DType} {Shapes.Format(b.shape)} (convert one with To)");
+        RequireSameDevice(name, a, b);
+    }
+
+    public static void RequireSameDevice(string name, Tensor a, Tensor b)
+    {
         if (a.Device != b.Device)
             throw new ArgumentException($"{name}: tensors are on different devices: {a.Device} and {b.Device}");
     }
+
+    /// <summary>Refuses a Bool operand of subtraction or negation, as PyTorch does, naming the logical ops.</summary>
+    public static void RequireNotBool(string name, Tensor x)
+    {
+        if (x.DType == DType.Bool)
+            throw new ArgumentException($"{name}: not defined for a Bool tensor ({Describe(x)}), as in PyTorch; " +
+                "use LogicalNot to invert a mask, or LogicalXor");
+    }
+
+    /// <summary>A tensor's dtype and shape, for error messages.</summary>
+    public static string Describe(Tensor x) => $"{x.DType} {Shapes.Format(x.shape)}";
 }

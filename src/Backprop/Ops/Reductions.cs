@@ -10,9 +10,12 @@ public sealed partial class Tensor
     /// <summary>Sum over one dim.</summary>
     public Tensor Sum(int dim, bool keepDim = false) => Sum([dim], keepDim);
 
-    /// <summary>Sum over <paramref name="dims"/> (all when null).</summary>
+    /// <summary>
+    /// Sum over <paramref name="dims"/> (all when null); a Bool tensor counts its true elements, in Int64.
+    /// </summary>
     public Tensor Sum(int[]? dims, bool keepDim = false)
     {
+        if (DType == DType.Bool) return To(DType.Int64).Sum(dims, keepDim);
         var plan = ReducePlan.Of("Sum", this, dims, keepDim, allowEmpty: true);
         var y = plan.Run(ReduceKernel.Sum);
         return Op.Record("Sum", y, this, g => plan.ExpandBack(g), saved: []);   // every input element contributed once
@@ -28,7 +31,7 @@ public sealed partial class Tensor
     {
         Op.RequireFloat("Mean", this);
         var plan = ReducePlan.Of("Mean", this, dims, keepDim, allowEmpty: true);
-        return Sum(dims, keepDim) * (1.0 / plan.Count);
+        return Sum(dims, keepDim) / plan.Count;   // divided, not multiplied by 1/n: PyTorch's bits
     }
 
     /// <summary>Largest element (0-dim); ties share the gradient evenly.</summary>
@@ -48,7 +51,7 @@ public sealed partial class Tensor
         var x = this;
         return Op.Record(name, y, this, g =>
         {
-            var hits = x.Eq(plan.ExpandBack(y.Detach()));
+            var hits = x.Eq(plan.ExpandBack(y.Detach())).To(g.DType);
             return plan.ExpandBack(g) * hits / hits.Sum(plan.Dims, keepDim: true);
         }, saved: [x, y]);
     }
@@ -79,6 +82,29 @@ public sealed partial class Tensor
     /// <summary>Index of the first smallest element: of the flattened tensor when <paramref name="dim"/> is null.</summary>
     public Tensor ArgMin(int? dim = null, bool keepDim = false) =>
         dim is { } d ? ReducePlan.Of("ArgMin", this, [d], keepDim, false).RunArg(false) : ReducePlan.Of("ArgMin", Reshape(-1), [0], false, false).RunArg(false);
+
+    /// <summary>True (Bool, 0-dim) when any element is true or nonzero.</summary>
+    public Tensor Any() => Any(null);
+    /// <summary>Whether any element along <paramref name="dim"/> is true or nonzero (Bool).</summary>
+    public Tensor Any(int dim, bool keepDim = false) => Any([dim], keepDim);
+    /// <summary>Whether any element over <paramref name="dims"/> (all when null) is true or nonzero (Bool).</summary>
+    public Tensor Any(int[]? dims, bool keepDim = false) => Truth("Any", ReduceKernel.Max, dims, keepDim);
+
+    /// <summary>True (Bool, 0-dim) when every element is true or nonzero.</summary>
+    public Tensor All() => All(null);
+    /// <summary>Whether every element along <paramref name="dim"/> is true or nonzero (Bool).</summary>
+    public Tensor All(int dim, bool keepDim = false) => All([dim], keepDim);
+    /// <summary>Whether every element over <paramref name="dims"/> (all when null) is true or nonzero (Bool).</summary>
+    public Tensor All(int[]? dims, bool keepDim = false) => Truth("All", ReduceKernel.Min, dims, keepDim);
+
+    // over Bool's 0 and 1, max is any and min is all
+    private Tensor Truth(string name, ReduceKernel k, int[]? dims, bool keepDim)
+    {
+        var plan = ReducePlan.Of(name, To(DType.Bool), dims, keepDim, allowEmpty: true);
+        // over no elements, any is false and all is true: the identities of or and and
+        if (plan.Count == 0) return Full(plan.OutShape, k == ReduceKernel.Min ? 1 : 0, DType.Bool, Device);
+        return plan.Run(k);
+    }
 
     /// <summary>log Σ exp(x) over <paramref name="dims"/>, computed stably by factoring out the maximum.</summary>
     public Tensor LogSumExp(int[]? dims, bool keepDim = false)

@@ -5,11 +5,28 @@ public sealed partial class Tensor
     /// <summary>Seeds the calling thread's default generator (used by Rand and Randn without a generator).</summary>
     public static void ManualSeed(long seed) => Generator.Default.ManualSeed(seed);
 
-    private static Tensor Create(int[] shape, DType dtype, Device? device, bool requiresGrad)
+    [ThreadStatic] private static DType t_defaultDType;  // Float32, the enum's zero, until set
+
+    /// <summary>
+    /// The calling thread's default floating dtype (Float32 unless set): creation functions given no dtype make it,
+    /// and a C# double meeting an Int64 or Bool tensor in an op promotes the result to it, as in PyTorch. It is
+    /// per thread, as grad mode and the default generator are.
+    /// </summary>
+    public static DType DefaultDType => t_defaultDType;
+
+    /// <summary>Sets <see cref="DefaultDType"/> for the calling thread: Float32 or Float64.</summary>
+    public static void SetDefaultDType(DType dtype)
+    {
+        if (!dtype.IsFloatingPoint())
+            throw new ArgumentException($"SetDefaultDType: the default dtype must be Float32 or Float64, got {dtype}");
+        t_defaultDType = dtype;
+    }
+
+    private static Tensor Create(int[] shape, DType? dtype, Device? device, bool requiresGrad)
     {
         foreach (int s in shape)
             if (s < 0) throw new ArgumentException($"a shape cannot have a negative size: {Shapes.Format(shape)}");
-        var t = Empty((int[])shape.Clone(), dtype, device ?? Device.Cpu);
+        var t = Empty((int[])shape.Clone(), dtype ?? DefaultDType, device ?? Device.Cpu);
         t.RequiresGrad = requiresGrad;
         return t;
     }
@@ -37,20 +54,28 @@ public sealed partial class Tensor
     public static Tensor FromArray(long[] data, int[]? shape = null, Device? device = null) =>
         FromSpan<long>(data, shape, false, device);
 
-    /// <summary>A 0-dim tensor holding one value.</summary>
-    public static Tensor Scalar(double value, DType dtype = DType.Float32, bool requiresGrad = false) =>
+    /// <summary>A Bool tensor holding a copy of <paramref name="data"/> (a vector unless a shape is given).</summary>
+    public static Tensor FromArray(bool[] data, int[]? shape = null, Device? device = null) =>
+        FromSpan<byte>(Array.ConvertAll(data, b => b ? (byte)1 : (byte)0), shape, false, device);
+
+    /// <summary>A 0-dim tensor holding one value (of <see cref="DefaultDType"/> unless a dtype is given).</summary>
+    public static Tensor Scalar(double value, DType? dtype = null, bool requiresGrad = false) =>
         Full([], value, dtype, requiresGrad: requiresGrad);
 
-    /// <summary>A tensor of zeros.</summary>
-    public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Device? device = null) =>
+    /// <summary>A tensor of zeros (of <see cref="DefaultDType"/> unless a dtype is given).</summary>
+    public static Tensor Zeros(int[] shape, DType? dtype = null, bool requiresGrad = false, Device? device = null) =>
         Create(shape, dtype, device, requiresGrad);
 
-    /// <summary>A tensor of ones.</summary>
-    public static Tensor Ones(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Device? device = null) =>
+    /// <summary>A tensor of ones (of <see cref="DefaultDType"/> unless a dtype is given).</summary>
+    public static Tensor Ones(int[] shape, DType? dtype = null, bool requiresGrad = false, Device? device = null) =>
         Full(shape, 1, dtype, device, requiresGrad);
 
-    /// <summary>A tensor with every element equal to <paramref name="value"/>.</summary>
-    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false)
+    /// <summary>
+    /// A tensor with every element equal to <paramref name="value"/> (of <see cref="DefaultDType"/> unless a dtype is
+    /// given).
+    /// </summary>
+    public static Tensor Full(int[] shape, double value, DType? dtype = null, Device? device = null,
+        bool requiresGrad = false)
     {
         var t = Create(shape, dtype, device, false);
         if (value != 0) t.Backend.Fill(t, value);
@@ -65,45 +90,51 @@ public sealed partial class Tensor
     public static Tensor OnesLike(Tensor like) => Full(like.shape, 1, like.DType, like.Device);
 
     /// <summary>The n×m identity matrix (m = n when omitted).</summary>
-    public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Eye(int n, int? m = null, DType? dtype = null, bool requiresGrad = false)
     {
         int cols = m ?? n;
         var values = new double[n * cols];
         for (int i = 0; i < Math.Min(n, cols); i++) values[i * cols + i] = 1;
-        return FromArray(values, [n, cols]).To(dtype).RequiresGrad_(requiresGrad);
+        return FromArray(values, [n, cols]).To(dtype ?? DefaultDType).RequiresGrad_(requiresGrad);
     }
 
     /// <summary>start, start+step, ... up to but excluding <paramref name="end"/>.</summary>
-    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Float32)
+    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null)
     {
         if (step == 0 || double.IsNaN(step)) throw new ArgumentException($"Arange: step must be nonzero, got {step}");
         int n = (int)Math.Max(0, Math.Ceiling((end - start) / step));
         var values = new double[n];
         for (int i = 0; i < n; i++) values[i] = start + i * step;
-        return FromArray(values).To(dtype);
+        return FromArray(values).To(dtype ?? DefaultDType);
     }
 
     /// <summary>0, 1, ... up to but excluding <paramref name="end"/>.</summary>
-    public static Tensor Arange(double end, DType dtype = DType.Float32) => Arange(0, end, 1, dtype);
+    public static Tensor Arange(double end, DType? dtype = null) => Arange(0, end, 1, dtype);
 
-    /// <summary><paramref name="steps"/> evenly spaced values from start to end inclusive.</summary>
-    public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32)
+    /// <summary>
+    /// <paramref name="steps"/> evenly spaced values from start to end inclusive; one step gives [start], as in
+    /// PyTorch.
+    /// </summary>
+    public static Tensor Linspace(double start, double end, int steps, DType? dtype = null)
     {
         if (steps < 0) throw new ArgumentException($"Linspace: steps must be non-negative, got {steps}");
+        if (steps == 1) return FromArray(new[] { start }).To(dtype ?? DefaultDType);
         var values = new double[steps];
-        double delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+        double delta = (end - start) / (steps - 1);
         // fill from both ends so the last value is exactly end, as PyTorch does
         for (int i = 0; i < steps; i++) values[i] = i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta;
-        return FromArray(values).To(dtype);
+        return FromArray(values).To(dtype ?? DefaultDType);
     }
 
-    /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(int[] shape, DType dtype = DType.Float32, Generator? generator = null, bool requiresGrad = false) =>
-        Sample(shape, dtype, generator ?? Generator.Default, gaussian: false, requiresGrad);
+    /// <summary>Uniform samples in [0, 1) (of <see cref="DefaultDType"/> unless a dtype is given).</summary>
+    public static Tensor Rand(int[] shape, DType? dtype = null, Generator? generator = null,
+        bool requiresGrad = false) =>
+        Sample(shape, dtype ?? DefaultDType, generator ?? Generator.Default, gaussian: false, requiresGrad);
 
-    /// <summary>Standard normal samples.</summary>
-    public static Tensor Randn(int[] shape, DType dtype = DType.Float32, Generator? generator = null, bool requiresGrad = false) =>
-        Sample(shape, dtype, generator ?? Generator.Default, gaussian: true, requiresGrad);
+    /// <summary>Standard normal samples (of <see cref="DefaultDType"/> unless a dtype is given).</summary>
+    public static Tensor Randn(int[] shape, DType? dtype = null, Generator? generator = null,
+        bool requiresGrad = false) =>
+        Sample(shape, dtype ?? DefaultDType, generator ?? Generator.Default, gaussian: true, requiresGrad);
 
     private static Tensor Sample(int[] shape, DType dtype, Generator g, bool gaussian, bool requiresGrad)
     {
@@ -118,7 +149,10 @@ public sealed partial class Tensor
         return FromArray(floats, shape, requiresGrad);
     }
 
-    /// <summary>This tensor converted to <paramref name="dtype"/> (itself when it already has it); differentiable between float types.</summary>
+    /// <summary>
+    /// This tensor converted to <paramref name="dtype"/> (itself when it already has it); differentiable between float
+    /// types. Floats convert to Int64 by truncation, numbers to Bool as "nonzero" (NaN included), Bool to 1 and 0.
+    /// </summary>
     public Tensor To(DType dtype)
     {
         if (dtype == DType) return this;

@@ -15,7 +15,8 @@ public sealed partial class Tensor
         {
             DType.Float32 => target.FromArray<float>(Backend.ToArray<float>(this)),
             DType.Float64 => target.FromArray<double>(Backend.ToArray<double>(this)),
-            _ => target.FromArray<long>(Backend.ToArray<long>(this)),
+            DType.Int64 => target.FromArray<long>(Backend.ToArray<long>(this)),
+            _ => target.FromArray<byte>(Backend.ToArray<byte>(this)),
         };
         var y = new Tensor(storage, shape, Shapes.ContiguousStrides(shape), 0);
         if (!DType.IsFloatingPoint()) return y;

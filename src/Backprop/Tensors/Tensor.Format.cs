@@ -19,7 +19,8 @@ public sealed partial class Tensor
         if (shape.Length == 0) sb.Append(formatter.Format(values[0]).Trim());
         else if (Numel == 0) sb.Append("[]");
         else AppendDim(sb, values, 0, 0, Strides0(), formatter, Numel > SummarizeAbove, "tensor(".Length);
-        if (DType == DType.Float64) sb.Append(", dtype=Float64");
+        // as PyTorch: a float dtype other than the default is named; integers and Bool read as what they are
+        if (DType.IsFloatingPoint() && DType != DefaultDType) sb.Append(", dtype=").Append(DType);
         if (gradFn is not null) sb.Append(", grad_fn=").Append(gradFn);
         else if (RequiresGrad) sb.Append(", requires_grad=True");
         return sb.Append(')').ToString();
@@ -86,16 +87,20 @@ public sealed partial class Tensor
         written++;
     }
 
-    /// <summary>Chooses one format for all elements as PyTorch does: integers as "3.", else 4 decimals or scientific.</summary>
+    /// <summary>
+    /// Chooses one format for all elements as PyTorch does: True and False, integers as "3" (Int64) or "3.", else 4
+    /// decimals or scientific.
+    /// </summary>
     private sealed class ElementFormatter
     {
-        private readonly string _mode;  // "int", "intfloat", "fixed" or "sci"
+        private readonly string _mode;  // "bool", "int", "intfloat", "fixed" or "sci"
         public readonly int Width;
 
         public ElementFormatter(double[] all, DType dtype, List<double>? shown)
         {
             IEnumerable<double> values = shown ?? (IEnumerable<double>)all;
-            if (dtype == DType.Int64) _mode = "int";
+            if (dtype == DType.Bool) _mode = "bool";
+            else if (dtype == DType.Int64) _mode = "int";
             else
             {
                 double maxAbs = 0, minAbs = double.PositiveInfinity;
@@ -124,6 +129,7 @@ public sealed partial class Tensor
             if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
             return _mode switch
             {
+                "bool" => v != 0 ? "True" : "False",
                 "int" => ((long)v).ToString(CultureInfo.InvariantCulture),
                 "intfloat" => v.ToString("0", CultureInfo.InvariantCulture) + ".",
                 "fixed" => v.ToString("0.0000", CultureInfo.InvariantCulture),

@@ -3,7 +3,7 @@ using Backprop.Kernels;
 namespace Backprop;
 
 /// <summary>
-/// An n-dimensional array of Float32, Float64 or Int64 elements: a shape, strides and an offset over
+/// An n-dimensional array of Float32, Float64, Int64 or Bool elements: a shape, strides and an offset over
 /// storage that its views share. Floating-point tensors can record the ops applied to them so that
 /// <see cref="Backward(Tensor?, bool, bool)"/> computes gradients by the chain rule.
 /// </summary>
@@ -88,7 +88,7 @@ public sealed partial class Tensor
     public bool IsLeaf => gradFn is null;
 
     /// <summary>
-    /// Whether gradients flow to this tensor. Settable on leaves only; Int64 tensors refuse it.
+    /// Whether gradients flow to this tensor. Settable on leaves only; Int64 and Bool tensors refuse it.
     /// Results of ops on tensors that require grad require grad themselves.
     /// </summary>
     public bool RequiresGrad
@@ -140,11 +140,16 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/> (float, double or long).</summary>
+    /// <summary>
+    /// The elements in row-major order, converted to <typeparamref name="T"/> (float, double, long or bool; a number
+    /// converts to true where it is nonzero, true to 1).
+    /// </summary>
     public T[] ToArray<T>() where T : unmanaged
     {
-        if (DTypeExtensions.Of<T>() == DType) return Backend.ToArray<T>(this);
-        return Backend.ToArray<T>(To(DTypeExtensions.Of<T>()).Detach());
+        var x = DTypeExtensions.Of<T>() == DType ? this : To(DTypeExtensions.Of<T>()).Detach();
+        if (typeof(T) != typeof(bool)) return x.Backend.ToArray<T>(x);
+        // Bool storage holds the bytes 0 and 1
+        return (T[])(object)Array.ConvertAll(x.Backend.ToArray<byte>(x), b => b != 0);
     }
 
     /// <summary>The single element of a one-element tensor.</summary>

@@ -8,9 +8,13 @@ namespace Backprop.Tests.Cuda;
 public class ElementwiseKernelTests
 {
     private static readonly UnaryKernel[] IntUnary = [UnaryKernel.Neg, UnaryKernel.Abs, UnaryKernel.Sign, UnaryKernel.AddScalar,
-        UnaryKernel.MulScalar, UnaryKernel.RSubScalar, UnaryKernel.Clamp, UnaryKernel.InRange];
+        UnaryKernel.MulScalar, UnaryKernel.RSubScalar, UnaryKernel.Clamp, UnaryKernel.InRange, UnaryKernel.PowScalar];
 
-    public static TheoryData<DType> AllTypes => new(DType.Float32, DType.Float64, DType.Int64);
+    private static readonly BinaryKernel[] Logical =
+        [BinaryKernel.LogicalAnd, BinaryKernel.LogicalOr, BinaryKernel.LogicalXor];
+
+    public static TheoryData<DType> AllTypes => new(DType.Float32, DType.Float64, DType.Int64, DType.Bool);
+    public static TheoryData<DType> NumericTypes => new(DType.Float32, DType.Float64, DType.Int64);
     public static TheoryData<DType> FloatTypes => new(DType.Float32, DType.Float64);
 
     [Theory]
@@ -36,7 +40,8 @@ public class ElementwiseKernelTests
         Cpu.Copy(yc, dc.T);
         Backend.Copy(yg, dg.T);
         AssertClose(dc, dg, 0);
-        Assert.All(Tensor.Full([2, 2], 7, dtype, Gpu).ToArray<double>(), v => Assert.Equal(7, v));
+        double filled = dtype == DType.Bool ? 1 : 7;   // a nonzero fill is true
+        Assert.All(Tensor.Full([2, 2], 7, dtype, Gpu).ToArray<double>(), v => Assert.Equal(filled, v));
     }
 
     [Theory]
@@ -46,10 +51,25 @@ public class ElementwiseKernelTests
     [InlineData(DType.Float64, DType.Int64)]
     [InlineData(DType.Int64, DType.Float32)]
     [InlineData(DType.Int64, DType.Float64)]
+    [InlineData(DType.Float32, DType.Bool)]
+    [InlineData(DType.Float64, DType.Bool)]
+    [InlineData(DType.Int64, DType.Bool)]
+    [InlineData(DType.Bool, DType.Float32)]
+    [InlineData(DType.Bool, DType.Float64)]
+    [InlineData(DType.Bool, DType.Int64)]
     public void Convert_truncates_and_rounds_as_the_cpu(DType from, DType to)
     {
         var x = Random([5, 4], from, 3, -30, 30);
         AssertClose(x.T.To(to), x.To(Gpu).T.To(to), 0);
+    }
+
+    [Fact]
+    public void Numbers_convert_to_Bool_as_nonzero_with_NaN_true()
+    {
+        var x = Tensor.FromArray(new[] { 0.0, -0.0, double.NaN, 0.25, -3, double.NegativeInfinity });
+        Assert.Equal(new[] { false, false, true, true, true, true }, x.To(Gpu).To(DType.Bool).ToArray<bool>());
+        var b = Tensor.FromArray(new[] { false, true, false }).To(Gpu);
+        Assert.Equal(new[] { 0L, 1, 0 }, b.To(DType.Int64).ToArray<long>());
     }
 
     [Theory]
@@ -85,7 +105,7 @@ public class ElementwiseKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(AllTypes))]
+    [MemberData(nameof(NumericTypes))]
     public void Every_binary_kernel_broadcasts_as_the_cpu(DType dtype)
     {
         var a = Random([4, 1, 3], dtype, 6, -3, 3);
@@ -94,12 +114,41 @@ public class ElementwiseKernelTests
         else b = b + Tensor.FromArray(Enumerable.Repeat(20L, 15).ToArray(), [5, 3]);  // no division by zero
         foreach (var k in Enum.GetValues<BinaryKernel>())
         {
-            if (dtype == DType.Int64 && k is BinaryKernel.Pow or BinaryKernel.PassIfPositive) continue;  // float-only kernels
-            var (yc, yg) = Outputs([4, 5, 3], dtype);
+            if (Logical.Contains(k) || (dtype == DType.Int64 && k == BinaryKernel.PassIfPositive)) continue;
+            var (yc, yg) = Outputs([4, 5, 3], k.IsComparison() ? DType.Bool : dtype);
             Cpu.Binary(k, a, b, yc);
             Backend.Binary(k, a.To(Gpu), b.To(Gpu), yg);
             AssertClose(yc, yg, dtype == DType.Int64 ? 0 : Tolerance(dtype) * 4, k.ToString());
         }
+    }
+
+    [Fact]
+    public void Bool_has_the_logical_kernels_and_comparisons_and_refuses_arithmetic()
+    {
+        var a = Random([4, 1, 3], DType.Bool, 6);
+        var b = Random([3, 5], DType.Bool, 7).T;
+        foreach (var k in Logical.Concat(Enum.GetValues<BinaryKernel>().Where(KernelFacts.IsComparison)))
+        {
+            var (yc, yg) = Outputs([4, 5, 3], DType.Bool);
+            Cpu.Binary(k, a, b, yc);
+            Backend.Binary(k, a.To(Gpu), b.To(Gpu), yg);
+            AssertClose(yc, yg, 0, k.ToString());
+        }
+        var y = Tensor.Empty([4, 5, 3], DType.Bool, Gpu);
+        var e = Assert.Throws<NotSupportedException>(() => Backend.Binary(BinaryKernel.Add, a.To(Gpu), b.To(Gpu), y));
+        Assert.Contains("Bool", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Any_and_all_reduce_Bool_rows_as_the_cpu(bool all)
+    {
+        // mostly true for All and mostly false for Any, so that rows give both answers
+        var x = (all ? Random([6, 9], DType.Bool, 12, -0.1, 1) : Random([6, 9], DType.Bool, 12, -1, 0.1)).T;
+        var expected = all ? x.All(0) : x.Any(1);
+        AssertClose(expected, all ? x.To(Gpu).All(0) : x.To(Gpu).Any(1), 0);
+        Assert.Equal(new[] { false, true }, expected.ToArray<bool>().Distinct().Order());
     }
 
     [Fact]

@@ -20,12 +20,13 @@ internal static class Simulated
     public static Device Gpu => Backend.Device;
     public static IBackend Cpu => CpuBackend.Instance;
 
-    /// <summary>Seeded values in [lo, hi), as a CPU tensor of <paramref name="dtype"/>.</summary>
+    /// <summary>Seeded values in [lo, hi) as a CPU tensor of <paramref name="dtype"/> (Bool: being positive).</summary>
     public static Tensor Random(int[] shape, DType dtype, int seed, double lo = -2, double hi = 2)
     {
         var rng = new Random(seed);
         var values = new double[Shapes.Numel(shape)];
         for (int i = 0; i < values.Length; i++) values[i] = dtype == DType.Int64 ? Math.Floor(lo + rng.NextDouble() * (hi - lo)) : lo + rng.NextDouble() * (hi - lo);
+        if (dtype == DType.Bool) return Tensor.FromArray(values, shape).Gt(0);
         return dtype == DType.Int64 ? Tensor.FromArray(values.Select(v => (long)v).ToArray(), shape) : Tensor.FromArray(values, shape).To(dtype);
     }
 

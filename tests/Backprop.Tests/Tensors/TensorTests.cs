@@ -34,6 +34,14 @@ public class TensorTests
     }
 
     [Fact]
+    public void Linspace_with_one_step_is_its_start_as_in_PyTorch()
+    {
+        Assert.Equal(new[] { 3f }, Tensor.Linspace(3, 7, 1).ToArray<float>());
+        Assert.Empty(Tensor.Linspace(3, 7, 0).ToArray<float>());
+        Assert.Equal(new[] { 3.0, 7 }, Tensor.Linspace(3, 7, 2, DType.Float64).ToArray<double>());
+    }
+
+    [Fact]
     public void Seeds_make_random_tensors_repeatable()
     {
         Tensor.ManualSeed(42);

@@ -277,9 +277,9 @@ public class VersionCounterTests
     public void Where_saves_its_condition()
     {
         var w = Leaf(1, 2);
-        var mask = Floats(1, 0);
+        var mask = Floats(1, 0).Gt(0);
         var loss = Tensor.Where(mask, w, Tensor.ZerosLike(w)).Sum();
-        mask.Copy_(Floats(0, 1));
+        mask.Copy_(Floats(0, 1).Gt(0));
         var ex = Assert.Throws<InvalidOperationException>(() => loss.Backward());
         Assert.Contains("Where", ex.Message);
     }

@@ -5,7 +5,8 @@ namespace Backprop.Kernels.Cpu;
 
 /// <summary>
 /// Tensors in managed arrays; each method checks the dtype once and runs a kernel specialized for the element
-/// type over spans (<see cref="CpuKernels"/>).
+/// type over spans (<see cref="CpuKernels"/>). Bool tensors hold bytes, 0 or 1, so that the generic kernels that
+/// only move, pick or compare elements serve them too.
 /// </summary>
 internal sealed class CpuBackend : IBackend
 {
@@ -27,7 +28,8 @@ internal sealed class CpuBackend : IBackend
         {
             DType.Float32 => CpuAllocator.Allocate<float>(length, clear, TensorScope.IsOpen),
             DType.Float64 => CpuAllocator.Allocate<double>(length, clear, TensorScope.IsOpen),
-            _ => CpuAllocator.Allocate<long>(length, clear, TensorScope.IsOpen),
+            DType.Int64 => CpuAllocator.Allocate<long>(length, clear, TensorScope.IsOpen),
+            _ => CpuAllocator.Allocate<byte>(length, clear, TensorScope.IsOpen),
         };
         TensorScope.Adopt(storage);
         return storage;
@@ -53,7 +55,7 @@ internal sealed class CpuBackend : IBackend
 
     public void Fill(Tensor y, double value)
     {
-        if (BitConverter.DoubleToInt64Bits(value) == 0 && y.DType != DType.Int64)
+        if (BitConverter.DoubleToInt64Bits(value) == 0 && y.DType.IsFloatingPoint())
         {
             // zeroing gradients in place runs over every parameter each step
             if (y.DType == DType.Float32) ParallelSpans.Clear(Data<float>(y).AsSpan(y.offset, y.Numel));
@@ -64,7 +66,8 @@ internal sealed class CpuBackend : IBackend
         {
             case DType.Float32: Data<float>(y).AsSpan(y.offset, y.Numel).Fill((float)value); break;
             case DType.Float64: Data<double>(y).AsSpan(y.offset, y.Numel).Fill(value); break;
-            default: Data<long>(y).AsSpan(y.offset, y.Numel).Fill((long)value); break;
+            case DType.Int64: Data<long>(y).AsSpan(y.offset, y.Numel).Fill((long)value); break;
+            default: Data<byte>(y).AsSpan(y.offset, y.Numel).Fill(value != 0 ? (byte)1 : (byte)0); break;
         }
     }
 
@@ -72,11 +75,15 @@ internal sealed class CpuBackend : IBackend
     {
         switch (src.DType)
         {
-            case DType.Float32: CpuKernels.Copy(Data<float>(src), src.offset, src.strides, Data<float>(dst), dst.offset, dst.strides, dst.shape); break;
-            case DType.Float64: CpuKernels.Copy(Data<double>(src), src.offset, src.strides, Data<double>(dst), dst.offset, dst.strides, dst.shape); break;
-            default: CpuKernels.Copy(Data<long>(src), src.offset, src.strides, Data<long>(dst), dst.offset, dst.strides, dst.shape); break;
+            case DType.Float32: CopyAs<float>(src, dst); break;
+            case DType.Float64: CopyAs<double>(src, dst); break;
+            case DType.Int64: CopyAs<long>(src, dst); break;
+            default: CopyAs<byte>(src, dst); break;
         }
     }
+
+    private static void CopyAs<T>(Tensor src, Tensor dst) where T : unmanaged =>
+        CpuKernels.Copy(Data<T>(src), src.offset, src.strides, Data<T>(dst), dst.offset, dst.strides, dst.shape);
 
     public void Convert(Tensor src, Tensor dst)
     {
@@ -84,7 +91,8 @@ internal sealed class CpuBackend : IBackend
         {
             case DType.Float32: ConvertFrom(ToArray<float>(src), dst); break;
             case DType.Float64: ConvertFrom(ToArray<double>(src), dst); break;
-            default: ConvertFrom(ToArray<long>(src), dst); break;
+            case DType.Int64: ConvertFrom(ToArray<long>(src), dst); break;
+            default: ConvertFrom(ToArray<byte>(src), dst); break;   // Bool's 0 and 1 convert as numbers
         }
     }
 
@@ -92,11 +100,23 @@ internal sealed class CpuBackend : IBackend
     {
         switch (dst.DType)
         {
-            case DType.Float32: TensorPrimitives.ConvertTruncating<TFrom, float>(src, Data<float>(dst).AsSpan(dst.offset)); break;
-            case DType.Float64: TensorPrimitives.ConvertTruncating<TFrom, double>(src, Data<double>(dst).AsSpan(dst.offset)); break;
-            default: TensorPrimitives.ConvertTruncating<TFrom, long>(src, Data<long>(dst).AsSpan(dst.offset)); break;
+            case DType.Float32: TensorPrimitives.ConvertTruncating<TFrom, float>(src, Into<float>(dst)); break;
+            case DType.Float64: TensorPrimitives.ConvertTruncating<TFrom, double>(src, Into<double>(dst)); break;
+            case DType.Int64: TensorPrimitives.ConvertTruncating<TFrom, long>(src, Into<long>(dst)); break;
+            default: NonZero<TFrom>(src, Into<byte>(dst)); break;
         }
     }
+
+    private static Span<T> Into<T>(Tensor dst) where T : unmanaged => Data<T>(dst).AsSpan(dst.offset);
+
+    // a number converts to Bool as "nonzero"; NaN is nonzero, as in PyTorch
+    private static void NonZero<T>(ReadOnlySpan<T> src, Span<byte> dst) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i] != T.Zero ? (byte)1 : (byte)0;
+    }
+
+    private static NotSupportedException NotForBool(string kernel) =>
+        new($"{kernel}: not defined for Bool tensors; convert with To(DType.Int64) or To(DType.Float32)");
 
     public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
     {
@@ -104,46 +124,76 @@ internal sealed class CpuBackend : IBackend
         {
             case DType.Float32: CpuKernels.Unary(k, Contiguous<float>(x), Data<float>(y), (float)p, (float)q); break;
             case DType.Float64: CpuKernels.Unary(k, Contiguous<double>(x), Data<double>(y), p, q); break;
-            default: CpuKernels.UnaryInt(k, Contiguous<long>(x), Data<long>(y), (long)p, (long)q); break;
+            case DType.Int64: CpuKernels.UnaryInt(k, Contiguous<long>(x), Data<long>(y), (long)p, (long)q); break;
+            default: throw NotForBool(k.ToString());
         }
     }
 
     public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
     {
+        if (k.IsComparison()) { Compare(k, a, b, y); return; }
         switch (y.DType)
         {
             case DType.Float32: CpuKernels.Binary(k, Operand<float>(a, y), Operand<float>(b, y), Data<float>(y), y.shape); break;
             case DType.Float64: CpuKernels.Binary(k, Operand<double>(a, y), Operand<double>(b, y), Data<double>(y), y.shape); break;
-            default: CpuKernels.BinaryInt(k, Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape); break;
+            case DType.Int64: CpuKernels.BinaryInt(k, Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape);
+                break;
+            default: CpuKernels.BinaryBool(k, Operand<byte>(a, y), Operand<byte>(b, y), Data<byte>(y), y.shape); break;
         }
     }
+
+    // a comparison runs in its inputs' element type and writes Bool
+    private static void Compare(BinaryKernel k, Tensor a, Tensor b, Tensor y)
+    {
+        switch (a.DType)
+        {
+            case DType.Float32: CompareAs<float>(k, a, b, y); break;
+            case DType.Float64: CompareAs<double>(k, a, b, y); break;
+            case DType.Int64: CompareAs<long>(k, a, b, y); break;
+            default: CompareAs<byte>(k, a, b, y); break;
+        }
+    }
+
+    private static void CompareAs<T>(BinaryKernel k, Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> =>
+        CpuKernels.Compare(k, Operand<T>(a, y), Operand<T>(b, y), Data<byte>(y), y.shape);
 
     public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
     {
         switch (y.DType)
         {
-            case DType.Float32: CpuKernels.Where(Operand<float>(cond, y), Operand<float>(a, y), Operand<float>(b, y), Data<float>(y), y.shape); break;
-            case DType.Float64: CpuKernels.Where(Operand<double>(cond, y), Operand<double>(a, y), Operand<double>(b, y), Data<double>(y), y.shape); break;
-            default: CpuKernels.Where(Operand<long>(cond, y), Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape); break;
+            case DType.Float32: WhereAs<float>(cond, a, b, y); break;
+            case DType.Float64: WhereAs<double>(cond, a, b, y); break;
+            case DType.Int64: WhereAs<long>(cond, a, b, y); break;
+            default: WhereAs<byte>(cond, a, b, y); break;
         }
     }
+
+    private static void WhereAs<T>(Tensor cond, Tensor a, Tensor b, Tensor y) where T : unmanaged =>
+        CpuKernels.Where(Operand<byte>(cond, y), Operand<T>(a, y), Operand<T>(b, y), Data<T>(y), y.shape);
 
     public void Reduce(ReduceKernel k, Tensor x, Tensor y)
     {
         if (!x.IsContiguous && y.DType switch
             {
-                DType.Float32 => StridedReduce.TryReduce(k, Data<float>(x), x.offset, x.shape, x.strides, Data<float>(y)),
-                DType.Float64 => StridedReduce.TryReduce(k, Data<double>(x), x.offset, x.shape, x.strides, Data<double>(y)),
-                _ => StridedReduce.TryReduce(k, Data<long>(x), x.offset, x.shape, x.strides, Data<long>(y)),
+                DType.Float32 => TryReduceStrided<float>(k, x, y),
+                DType.Float64 => TryReduceStrided<double>(k, x, y),
+                DType.Int64 => TryReduceStrided<long>(k, x, y),
+                _ => TryReduceStrided<byte>(k, x, y),
             })
             return;
+        // Bool's max and min over 0 and 1 are any and all; its sums are counted in Int64 by the op
         switch (y.DType)
         {
             case DType.Float32: CpuKernels.Reduce(k, Contiguous<float>(x), Data<float>(y)); break;
             case DType.Float64: CpuKernels.Reduce(k, Contiguous<double>(x), Data<double>(y)); break;
-            default: CpuKernels.Reduce(k, Contiguous<long>(x), Data<long>(y)); break;
+            case DType.Int64: CpuKernels.Reduce(k, Contiguous<long>(x), Data<long>(y)); break;
+            default: CpuKernels.Reduce(k, Contiguous<byte>(x), Data<byte>(y)); break;
         }
     }
+
+    private static bool TryReduceStrided<T>(ReduceKernel k, Tensor x, Tensor y)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T> =>
+        StridedReduce.TryReduce(k, Data<T>(x), x.offset, x.shape, x.strides, Data<T>(y));
 
     public void ArgReduce(bool max, Tensor x, Tensor y)
     {
@@ -151,7 +201,8 @@ internal sealed class CpuBackend : IBackend
         {
             case DType.Float32: CpuKernels.ArgReduce(max, Contiguous<float>(x), Data<long>(y)); break;
             case DType.Float64: CpuKernels.ArgReduce(max, Contiguous<double>(x), Data<long>(y)); break;
-            default: CpuKernels.ArgReduce(max, Contiguous<long>(x), Data<long>(y)); break;
+            case DType.Int64: CpuKernels.ArgReduce(max, Contiguous<long>(x), Data<long>(y)); break;
+            default: CpuKernels.ArgReduce(max, Contiguous<byte>(x), Data<long>(y)); break;
         }
     }
 
@@ -187,25 +238,31 @@ internal sealed class CpuBackend : IBackend
 
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
-        var idx = Operand<long>(index, index);
         switch (y.DType)
         {
-            case DType.Float32: CpuKernels.Gather(Operand<float>(x, x), dim, idx, Data<float>(y), index.shape); break;
-            case DType.Float64: CpuKernels.Gather(Operand<double>(x, x), dim, idx, Data<double>(y), index.shape); break;
-            default: CpuKernels.Gather(Operand<long>(x, x), dim, idx, Data<long>(y), index.shape); break;
+            case DType.Float32: GatherAs<float>(x, dim, index, y); break;
+            case DType.Float64: GatherAs<double>(x, dim, index, y); break;
+            case DType.Int64: GatherAs<long>(x, dim, index, y); break;
+            default: GatherAs<byte>(x, dim, index, y); break;
         }
     }
 
+    private static void GatherAs<T>(Tensor x, int dim, Tensor index, Tensor y) where T : unmanaged =>
+        CpuKernels.Gather(Operand<T>(x, x), dim, Operand<long>(index, index), Data<T>(y), index.shape);
+
     public void ScatterAdd(Tensor y, int dim, Tensor index, Tensor src)
     {
-        var idx = Operand<long>(index, index);
         switch (y.DType)
         {
-            case DType.Float32: CpuKernels.ScatterAdd(Operand<float>(y, y), dim, idx, Operand<float>(src, src), index.shape); break;
-            case DType.Float64: CpuKernels.ScatterAdd(Operand<double>(y, y), dim, idx, Operand<double>(src, src), index.shape); break;
-            default: CpuKernels.ScatterAdd(Operand<long>(y, y), dim, idx, Operand<long>(src, src), index.shape); break;
+            case DType.Float32: ScatterAddAs<float>(y, dim, index, src); break;
+            case DType.Float64: ScatterAddAs<double>(y, dim, index, src); break;
+            case DType.Int64: ScatterAddAs<long>(y, dim, index, src); break;
+            default: throw NotForBool("ScatterAdd");
         }
     }
+
+    private static void ScatterAddAs<T>(Tensor y, int dim, Tensor index, Tensor src) where T : unmanaged, INumber<T> =>
+        CpuKernels.ScatterAdd(Operand<T>(y, y), dim, Operand<long>(index, index), Operand<T>(src, src), index.shape);
 
     public long? FindOutOfRange(Tensor index, int size)
     {
@@ -323,7 +380,8 @@ internal sealed class CpuBackend : IBackend
     {
         DType.Float32 => ScratchOf<float>(x.shape),
         DType.Float64 => ScratchOf<double>(x.shape),
-        _ => ScratchOf<long>(x.shape),
+        DType.Int64 => ScratchOf<long>(x.shape),
+        _ => ScratchOf<byte>(x.shape),
     };
 
     private static Tensor ScratchOf<T>(int[] shape) where T : unmanaged =>

@@ -50,11 +50,13 @@ internal static class CpuKernels
             case UnaryKernel.PowScalar: Map<T, PowScalarOp<T>>(x, y, p, q); break;
             case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
             case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
+            case UnaryKernel.DivScalar: Map<T, DivScalarOp<T>>(x, y, p, q); break;
             default: throw new NotSupportedException($"unary kernel {k}");
         }
     }
 
-    public static void UnaryInt<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q) where T : unmanaged, INumber<T>
+    public static void UnaryInt<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q)
+        where T : unmanaged, IBinaryInteger<T>
     {
         switch (k)
         {
@@ -66,6 +68,7 @@ internal static class CpuKernels
             case UnaryKernel.RSubScalar: Map<T, RSubScalarOp<T>>(x, y, p, q); break;
             case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
             case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
+            case UnaryKernel.PowScalar: Map<T, IntPowScalarOp<T>>(x, y, p, q); break;
             default: throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
         }
     }
@@ -101,14 +104,23 @@ internal static class CpuKernels
         }
     }
 
-    public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (k == BinaryKernel.Pow) Zip<T, PowOp<T>>(a, b, y, shape);
         else if (k == BinaryKernel.PassIfPositive) Zip<T, PassIfPositiveOp<T>>(a, b, y, shape);
-        else BinaryInt(k, a, b, y, shape);
+        else Arithmetic(k, a, b, y, shape, "floating-point");
     }
 
-    public static void BinaryInt<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, INumber<T>
+    public static void BinaryInt<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        if (k == BinaryKernel.Pow) Zip<T, IntPowOp<T>>(a, b, y, shape);
+        else Arithmetic(k, a, b, y, shape, "Int64");
+    }
+
+    private static void Arithmetic<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape, string kind)
+        where T : unmanaged, INumber<T>
     {
         switch (k)
         {
@@ -118,12 +130,48 @@ internal static class CpuKernels
             case BinaryKernel.Div: Zip<T, DivOp<T>>(a, b, y, shape); break;
             case BinaryKernel.Maximum: Zip<T, MaximumOp<T>>(a, b, y, shape); break;
             case BinaryKernel.Minimum: Zip<T, MinimumOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Gt: Zip<T, GtOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Ge: Zip<T, GeOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Lt: Zip<T, LtOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Le: Zip<T, LeOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Eq: Zip<T, EqOp<T>>(a, b, y, shape); break;
-            default: throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+            default: throw new NotSupportedException($"{k}: not defined for {kind} tensors");
+        }
+    }
+
+    /// <summary>The logical kernels over Bool's bytes.</summary>
+    public static void BinaryBool(BinaryKernel k, Strided<byte> a, Strided<byte> b, byte[] y, int[] shape)
+    {
+        switch (k)
+        {
+            case BinaryKernel.LogicalAnd: Zip<byte, AndOp<byte>>(a, b, y, shape); break;
+            case BinaryKernel.LogicalOr: Zip<byte, OrOp<byte>>(a, b, y, shape); break;
+            case BinaryKernel.LogicalXor: Zip<byte, XorOp<byte>>(a, b, y, shape); break;
+            default: throw new NotSupportedException($"{k}: not defined for Bool tensors");
+        }
+    }
+
+    /// <summary>y = 1 where the comparison k of a and b holds, else 0, into the Bool <paramref name="y"/>.</summary>
+    public static void Compare<T>(BinaryKernel k, Strided<T> a, Strided<T> b, byte[] y, int[] shape)
+        where T : unmanaged, INumber<T>
+    {
+        switch (k)
+        {
+            case BinaryKernel.Gt: Compare<T, GtOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Ge: Compare<T, GeOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Lt: Compare<T, LtOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Le: Compare<T, LeOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Eq: Compare<T, EqOp<T>>(a, b, y, shape); break;
+            case BinaryKernel.Ne: Compare<T, NeOp<T>>(a, b, y, shape); break;
+            default: throw new NotSupportedException($"{k} is not a comparison");
+        }
+    }
+
+    private static void Compare<T, TOp>(Strided<T> a, Strided<T> b, byte[] y, int[] shape)
+        where T : unmanaged where TOp : IComparison<T>
+    {
+        var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
+        int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
+        T[] ad = a.Data, bd = b.Data;
+        for (int r = 0, iy = 0; r < walk.Rows; r++, walk.Next())
+        {
+            int ia = walk.Offsets[0], ib = walk.Offsets[1];
+            for (int i = 0; i < n; i++, ia += sa, ib += sb) y[iy++] = TOp.Apply(ad[ia], bd[ib]) ? (byte)1 : (byte)0;
         }
     }
 
@@ -192,14 +240,16 @@ internal static class CpuKernels
         return true;
     }
 
-    public static void Where<T>(Strided<T> cond, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged, INumber<T>
+    /// <summary>y = a where the Bool cond is true, else b.</summary>
+    public static void Where<T>(Strided<byte> cond, Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged
     {
         var walk = new Walk(shape, [cond.Offset, a.Offset, b.Offset], cond.Strides, a.Strides, b.Strides);
         int n = walk.Inner, sc = walk.InnerStrides[0], sa = walk.InnerStrides[1], sb = walk.InnerStrides[2];
         for (int r = 0, iy = 0; r < walk.Rows; r++, walk.Next())
         {
             int ic = walk.Offsets[0], ia = walk.Offsets[1], ib = walk.Offsets[2];
-            for (int i = 0; i < n; i++, ic += sc, ia += sa, ib += sb) y[iy++] = cond.Data[ic] != T.Zero ? a.Data[ia] : b.Data[ib];
+            for (int i = 0; i < n; i++, ic += sc, ia += sa, ib += sb)
+                y[iy++] = cond.Data[ic] != 0 ? a.Data[ia] : b.Data[ib];
         }
     }
 

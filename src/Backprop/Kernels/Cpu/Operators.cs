@@ -24,6 +24,12 @@ internal interface IBinaryOperator<T> where T : unmanaged
     static virtual bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) => false;
 }
 
+/// <summary>A comparison of two elements, whose result a Bool tensor stores.</summary>
+internal interface IComparison<T> where T : unmanaged
+{
+    static abstract bool Apply(T a, T b);
+}
+
 internal struct NegOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T x, T p, T q) => -x;
@@ -168,6 +174,19 @@ internal struct PowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatin
 {
     public static T Apply(T x, T p, T q) => p == T.CreateTruncating(2) ? x * x : T.Pow(x, p);
 }
+internal struct DivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T x, T p, T q) => x / p;
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Divide(x, p, y);
+        return true;
+    }
+}
+internal struct IntPowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IBinaryInteger<T>
+{
+    public static T Apply(T x, T p, T q) => IntPowOp<T>.Apply(x, p);
+}
 
 internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
@@ -201,6 +220,22 @@ internal struct PowOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPoin
 {
     public static T Apply(T a, T b) => T.Pow(a, b);
 }
+
+/// <summary>
+/// a^b in integers, as PyTorch computes it: by squaring for b ≥ 0 (wrapping on overflow); for b &lt; 0 the integer
+/// part of 1/a^|b|, which is 0 unless a is 1 or -1.
+/// </summary>
+internal struct IntPowOp<T> : IBinaryOperator<T> where T : unmanaged, IBinaryInteger<T>
+{
+    public static T Apply(T a, T b)
+    {
+        if (b < T.Zero) return a == T.One ? T.One : a == -T.One ? (T.IsEvenInteger(b) ? T.One : -T.One) : T.Zero;
+        T result = T.One;
+        for (; b != T.Zero; b >>= 1, a *= a)
+            if (T.IsOddInteger(b)) result *= a;
+        return result;
+    }
+}
 internal struct MaximumOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => T.Max(a, b);
@@ -209,23 +244,56 @@ internal struct MinimumOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T
 {
     public static T Apply(T a, T b) => T.Min(a, b);
 }
-internal struct GtOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+internal struct GtOp<T> : IComparison<T> where T : unmanaged, INumber<T>
 {
-    public static T Apply(T a, T b) => a > b ? T.One : T.Zero;
+    public static bool Apply(T a, T b) => a > b;
 }
-internal struct GeOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+internal struct GeOp<T> : IComparison<T> where T : unmanaged, INumber<T>
 {
-    public static T Apply(T a, T b) => a >= b ? T.One : T.Zero;
+    public static bool Apply(T a, T b) => a >= b;
 }
-internal struct LtOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+internal struct LtOp<T> : IComparison<T> where T : unmanaged, INumber<T>
 {
-    public static T Apply(T a, T b) => a < b ? T.One : T.Zero;
+    public static bool Apply(T a, T b) => a < b;
 }
-internal struct LeOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+internal struct LeOp<T> : IComparison<T> where T : unmanaged, INumber<T>
 {
-    public static T Apply(T a, T b) => a <= b ? T.One : T.Zero;
+    public static bool Apply(T a, T b) => a <= b;
 }
-internal struct EqOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+internal struct EqOp<T> : IComparison<T> where T : unmanaged, INumber<T>
 {
-    public static T Apply(T a, T b) => a == b ? T.One : T.Zero;
+    public static bool Apply(T a, T b) => a == b;
+}
+internal struct NeOp<T> : IComparison<T> where T : unmanaged, INumber<T>
+{
+    public static bool Apply(T a, T b) => a != b;
+}
+
+// The logical kernels run on Bool's bytes, 0 and 1, which the bitwise operators keep 0 and 1.
+internal struct AndOp<T> : IBinaryOperator<T> where T : unmanaged, IBitwiseOperators<T, T, T>
+{
+    public static T Apply(T a, T b) => a & b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.BitwiseAnd(a, b, y);
+        return true;
+    }
+}
+internal struct OrOp<T> : IBinaryOperator<T> where T : unmanaged, IBitwiseOperators<T, T, T>
+{
+    public static T Apply(T a, T b) => a | b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.BitwiseOr(a, b, y);
+        return true;
+    }
+}
+internal struct XorOp<T> : IBinaryOperator<T> where T : unmanaged, IBitwiseOperators<T, T, T>
+{
+    public static T Apply(T a, T b) => a ^ b;
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.Xor(a, b, y);
+        return true;
+    }
 }
