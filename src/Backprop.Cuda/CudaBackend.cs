@@ -202,11 +202,7 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
-            if (y.DType == DType.Bool) throw NotForBool(k.ToString());
-            if (y.DType == DType.Int64 && k is not (UnaryKernel.Neg or UnaryKernel.Abs or UnaryKernel.Sign or UnaryKernel.AddScalar
-                or UnaryKernel.MulScalar or UnaryKernel.RSubScalar or UnaryKernel.Clamp or UnaryKernel.InRange
-                or UnaryKernel.PowScalar))
-                throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
+            ElementwiseOps.Require(k, y.DType);
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [x.offset], x.strides);
             switch (y.DType)
@@ -224,11 +220,7 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
-            // Bool has only the logical kernels, which nothing else has; Int64 lacks ReLU's gradient
-            bool logical = k is BinaryKernel.LogicalAnd or BinaryKernel.LogicalOr or BinaryKernel.LogicalXor;
-            if ((!k.IsComparison() && logical != (y.DType == DType.Bool))
-                || (y.DType == DType.Int64 && k == BinaryKernel.PassIfPositive))
-                throw new NotSupportedException($"{k}: not defined for {y.DType} tensors");
+            ElementwiseOps.Require(k, a.DType);
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [a.offset, b.offset], Broadcast(a, y), Broadcast(b, y));
             if (k.IsComparison())

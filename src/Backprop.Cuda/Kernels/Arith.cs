@@ -7,7 +7,8 @@ namespace Backprop.Cuda.Kernels;
 /// <summary>
 /// The arithmetic of one element type, as a struct whose methods ILGPU inlines into generic kernels: one kernel
 /// source serves float, double, long and Bool's bytes. Op codes are the values of <see cref="UnaryKernel"/> and
-/// <see cref="BinaryKernel"/>; the host refuses the ones a type lacks before launching, and sends comparisons to
+/// <see cref="BinaryKernel"/>, each case the CUDA expression of a row of the op table
+/// (<c>Backprop/Kernels/ElementwiseOps.cs</c>), whose dtypes the host checks before launching; comparisons go to
 /// <see cref="Compare"/>.
 /// </summary>
 internal interface IArith<T> where T : unmanaged
@@ -30,13 +31,13 @@ internal struct FloatArith : IArith<float>
     public float Unary(int op, float x, float p, float q) => (float)DoubleArith.UnaryFloat(op, x, p, q, single: true);
     public float Binary(int op, float a, float b) => op switch
     {
-        0 => a + b,
-        1 => a - b,
-        2 => a * b,
-        3 => a / b,
-        4 => (float)DeviceMath.Pow(a, b),
-        5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Max(a, b),
-        6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Min(a, b),
+        (int)BinaryKernel.Add => a + b,
+        (int)BinaryKernel.Sub => a - b,
+        (int)BinaryKernel.Mul => a * b,
+        (int)BinaryKernel.Div => a / b,
+        (int)BinaryKernel.Pow => (float)DeviceMath.Pow(a, b),
+        (int)BinaryKernel.Maximum => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Max(a, b),
+        (int)BinaryKernel.Minimum => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Min(a, b),
         _ => b > 0 ? a : 0f,   // PassIfPositive
     };
     public bool Compare(int op, float a, float b) => DoubleArith.Compare(op, a, b);
@@ -54,13 +55,13 @@ internal struct DoubleArith : IArith<double>
     public double Unary(int op, double x, double p, double q) => UnaryFloat(op, x, p, q, single: false);
     public double Binary(int op, double a, double b) => op switch
     {
-        0 => a + b,
-        1 => a - b,
-        2 => a * b,
-        3 => a / b,
-        4 => DeviceMath.Pow(a, b),
-        5 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Max(a, b),
-        6 => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Min(a, b),
+        (int)BinaryKernel.Add => a + b,
+        (int)BinaryKernel.Sub => a - b,
+        (int)BinaryKernel.Mul => a * b,
+        (int)BinaryKernel.Div => a / b,
+        (int)BinaryKernel.Pow => DeviceMath.Pow(a, b),
+        (int)BinaryKernel.Maximum => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Max(a, b),
+        (int)BinaryKernel.Minimum => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Min(a, b),
         _ => b > 0 ? a : 0.0,   // PassIfPositive
     };
     bool IArith<double>.Compare(int op, double a, double b) => Compare(op, a, b);
@@ -91,29 +92,29 @@ internal struct DoubleArith : IArith<double>
     {
         switch (op)
         {
-            case 0: return -x;
-            case 1: return XMath.Abs(x);
-            case 2: return x > 0 ? 1 : x < 0 ? -1 : x;
-            case 3: return single ? XMath.Exp((float)x) : XMath.Exp(x);
-            case 4: return single ? XMath.Log((float)x) : XMath.Log(x);
-            case 5: return single ? XMath.Sqrt((float)x) : XMath.Sqrt(x);
-            case 6: return single ? XMath.Tanh((float)x) : XMath.Tanh(x);
-            case 7: return single ? 1f / (1f + XMath.Exp(-(float)x)) : 1 / (1 + XMath.Exp(-x));
-            case 8: return x > 0 || XMath.IsNaN(x) ? x : 0;
-            case 9: return x > 0 ? x : (single ? (float)p * (float)x : p * x);
-            case 10: return x * DeviceMath.NormalCdf(x);
-            case 11: return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
-            case 12: return DeviceMath.NormalCdf(x);
-            case 13: return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
-            case 14: return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
-            case 15: return single ? (float)x + (float)p : x + p;
-            case 16: return single ? (float)x * (float)p : x * p;
-            case 17: return single ? (float)p - (float)x : p - x;
-            case 18: return single ? (float)p / (float)x : p / x;
-            case 19: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
-            case 20: return x < p ? p : x > q ? q : x;
+            case (int)UnaryKernel.Neg: return -x;
+            case (int)UnaryKernel.Abs: return XMath.Abs(x);
+            case (int)UnaryKernel.Sign: return x > 0 ? 1 : x < 0 ? -1 : x;
+            case (int)UnaryKernel.Exp: return single ? XMath.Exp((float)x) : XMath.Exp(x);
+            case (int)UnaryKernel.Log: return single ? XMath.Log((float)x) : XMath.Log(x);
+            case (int)UnaryKernel.Sqrt: return single ? XMath.Sqrt((float)x) : XMath.Sqrt(x);
+            case (int)UnaryKernel.Tanh: return single ? XMath.Tanh((float)x) : XMath.Tanh(x);
+            case (int)UnaryKernel.Sigmoid: return single ? 1f / (1f + XMath.Exp(-(float)x)) : 1 / (1 + XMath.Exp(-x));
+            case (int)UnaryKernel.Relu: return x > 0 || XMath.IsNaN(x) ? x : 0;
+            case (int)UnaryKernel.LeakyRelu: return x > 0 ? x : (single ? (float)p * (float)x : p * x);
+            case (int)UnaryKernel.Gelu: return x * DeviceMath.NormalCdf(x);
+            case (int)UnaryKernel.GeluTanh: return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+            case (int)UnaryKernel.NormalCdf: return DeviceMath.NormalCdf(x);
+            case (int)UnaryKernel.Silu: return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
+            case (int)UnaryKernel.Softplus: return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
+            case (int)UnaryKernel.AddScalar: return single ? (float)x + (float)p : x + p;
+            case (int)UnaryKernel.MulScalar: return single ? (float)x * (float)p : x * p;
+            case (int)UnaryKernel.RSubScalar: return single ? (float)p - (float)x : p - x;
+            case (int)UnaryKernel.RDivScalar: return single ? (float)p / (float)x : p / x;
+            case (int)UnaryKernel.PowScalar: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
+            case (int)UnaryKernel.Clamp: return x < p ? p : x > q ? q : x;
             case (int)UnaryKernel.DivScalar: return single ? (float)x / (float)p : x / p;
-            default: return x >= p && x <= q ? 1 : 0;
+            default: return x >= p && x <= q ? 1 : 0;   // InRange
         }
     }
 }
@@ -122,24 +123,24 @@ internal struct LongArith : IArith<long>
 {
     public long Unary(int op, long x, long p, long q) => op switch
     {
-        0 => -x,
-        1 => x < 0 ? -x : x,
-        2 => x > 0 ? 1 : x < 0 ? -1 : 0,
-        15 => x + p,
-        16 => x * p,
-        17 => p - x,
-        19 => IntPow(x, p),
-        20 => x < p ? p : x > q ? q : x,
-        _ => x >= p && x <= q ? 1 : 0,
+        (int)UnaryKernel.Neg => -x,
+        (int)UnaryKernel.Abs => x < 0 ? -x : x,
+        (int)UnaryKernel.Sign => x > 0 ? 1 : x < 0 ? -1 : 0,
+        (int)UnaryKernel.AddScalar => x + p,
+        (int)UnaryKernel.MulScalar => x * p,
+        (int)UnaryKernel.RSubScalar => p - x,
+        (int)UnaryKernel.PowScalar => IntPow(x, p),
+        (int)UnaryKernel.Clamp => x < p ? p : x > q ? q : x,
+        _ => x >= p && x <= q ? 1 : 0,   // InRange
     };
     public long Binary(int op, long a, long b) => op switch
     {
-        0 => a + b,
-        1 => a - b,
-        2 => a * b,
-        3 => a / b,
-        4 => IntPow(a, b),
-        5 => a > b ? a : b,
+        (int)BinaryKernel.Add => a + b,
+        (int)BinaryKernel.Sub => a - b,
+        (int)BinaryKernel.Mul => a * b,
+        (int)BinaryKernel.Div => a / b,
+        (int)BinaryKernel.Pow => IntPow(a, b),
+        (int)BinaryKernel.Maximum => a > b ? a : b,
         _ => a < b ? a : b,   // Minimum
     };
     public bool Compare(int op, long a, long b) => op switch

@@ -13,7 +13,8 @@ internal static class Engine
     /// Backpropagates <paramref name="rootGrads"/> from <paramref name="roots"/>. With <paramref name="inputs"/>,
     /// returns the gradients reaching them and leaves Grad untouched; otherwise accumulates into the leaves' Grad.
     /// </summary>
-    public static Tensor?[]? Run(Tensor[] roots, Tensor[] rootGrads, Tensor[]? inputs, bool retainGraph, bool createGraph)
+    public static Tensor?[]? Run(Tensor[] roots, Tensor[] rootGrads, Tensor[]? inputs, bool retainGraph,
+        bool createGraph)
     {
         int pass = Interlocked.Increment(ref s_pass);
         List<Node> visited = [];

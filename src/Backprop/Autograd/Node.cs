@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Backprop;
 
-/// <summary>Where the gradient for one input of a node goes: the node that produced it, or a leaf to accumulate into.</summary>
+/// <summary>Where the gradient for one input of a node goes: the node that produced it, or a leaf to add it to.</summary>
 internal readonly struct Edge(Node? node, Tensor? leaf, int[] shape)
 {
     public readonly Node? Node = node;
@@ -13,7 +13,9 @@ internal readonly struct Edge(Node? node, Tensor? leaf, int[] shape)
 
     /// <summary>The edge for input <paramref name="t"/>: empty when no gradient is wanted for it.</summary>
     public static Edge To(Tensor t) =>
-        t.gradFn is { } n ? new Edge(n, null, t.shape) : t.RequiresGrad ? new Edge(null, t, t.shape) : new Edge(null, null, t.shape);
+        t.gradFn is { } n ? new Edge(n, null, t.shape)
+        : t.RequiresGrad ? new Edge(null, t, t.shape)
+        : new Edge(null, null, t.shape);
 }
 
 /// <summary>
@@ -44,7 +46,8 @@ public abstract class Node
         var text = new System.Text.StringBuilder();
         foreach (var frame in trace.GetFrames())
         {
-            if (frame.GetMethod() is not { } method || method.DeclaringType?.Assembly == typeof(Node).Assembly) continue;
+            if (frame.GetMethod() is not { } method || method.DeclaringType?.Assembly == typeof(Node).Assembly)
+                continue;
             text.Append($"   at {method.DeclaringType?.FullName}.{method.Name}");
             if (frame.GetFileName() is { } file) text.Append($" in {file}:line {frame.GetFileLineNumber()}");
             text.AppendLine();
@@ -58,7 +61,7 @@ public abstract class Node
     /// <summary>Number of inputs of the op.</summary>
     public int InputCount => edges.Length;
 
-    /// <summary>The node that produced input <paramref name="i"/>, or null for a leaf or an input without grad.</summary>
+    /// <summary>The node that produced input <paramref name="i"/>, or null for a leaf or an input with no grad.</summary>
     public Node? NextFunction(int i) => edges[i].Node;
 
     /// <inheritdoc/>
@@ -172,7 +175,8 @@ internal sealed class UnaryNode(string name, Tensor x, Tensor y, UnaryRule rule,
         _y.Check(this);
     }
 
-    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => [_rule!(grad, _x.Tensor!, _y.Tensor!)];
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) =>
+        [_rule!(grad, _x.Tensor!, _y.Tensor!)];
 
     internal override void Release() { base.Release(); _x = _y = default; _rule = null; }
 }

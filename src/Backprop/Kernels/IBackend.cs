@@ -97,8 +97,7 @@ public enum BinaryKernel
 internal static class KernelFacts
 {
     /// <summary>True for the kernels that compare their inputs and write a Bool output.</summary>
-    public static bool IsComparison(this BinaryKernel k) => k is BinaryKernel.Gt or BinaryKernel.Ge or BinaryKernel.Lt
-        or BinaryKernel.Le or BinaryKernel.Eq or BinaryKernel.Ne;
+    public static bool IsComparison(this BinaryKernel k) => ElementwiseOps.Binary[(int)k].WritesBool;
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>

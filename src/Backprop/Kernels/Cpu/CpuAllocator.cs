@@ -29,10 +29,10 @@ internal static class CpuAllocator
     [ThreadStatic] private static int t_collections;  // the generation-1 collection count t_handedOut was counted from
     [ThreadStatic] private static long t_newArrays;
 
-    /// <summary>Arrays of cached sizes this thread's requests had to allocate (cache misses): flat once a loop is warm.</summary>
+    /// <summary>Arrays of cached sizes this thread had to allocate (cache misses): flat once a loop is warm.</summary>
     internal static long NewArrays => t_newArrays;
 
-    /// <summary>Inside a scope, smaller arrays than <see cref="CachedMinBytes"/> are cached too, down to this size.</summary>
+    /// <summary>Inside a scope, arrays below <see cref="CachedMinBytes"/> are cached too, down to this size.</summary>
     public const int ScopedMinBytes = 64;
 
     /// <summary>
@@ -71,7 +71,7 @@ internal static class CpuAllocator
         return new CachedCpuStorage<T>(array, cache);
     }
 
-    /// <summary>A scratch array for one kernel call, handed back with <see cref="ReturnScratch"/> when it ends.</summary>
+    /// <summary>A scratch array for one kernel call, handed back with <see cref="ReturnScratch"/>.</summary>
     public static T[] RentScratch<T>(int length) where T : unmanaged =>
         (long)length * Unsafe.SizeOf<T>() < CachedMinBytes
             ? NewArray<T>(length, clear: false)
@@ -80,7 +80,8 @@ internal static class CpuAllocator
     /// <summary>Caches a scratch array from <see cref="RentScratch"/>; nothing may use it afterwards.</summary>
     public static void ReturnScratch<T>(T[]? array) where T : unmanaged
     {
-        if (array is not null && (long)array.Length * Unsafe.SizeOf<T>() >= CachedMinBytes) ArrayCache<T>.Mine.Return(array);
+        if (array is not null && (long)array.Length * Unsafe.SizeOf<T>() >= CachedMinBytes)
+            ArrayCache<T>.Mine.Return(array);
     }
 
     private static T[] NewArray<T>(int length, bool clear) where T : unmanaged =>
@@ -115,7 +116,7 @@ internal sealed class ArrayCache<T> where T : unmanaged
         }
     }
 
-    /// <summary>Keeps <paramref name="array"/> for reuse; the caller guarantees nothing can read or write it any more.</summary>
+    /// <summary>Keeps <paramref name="array"/> for reuse; nothing may read or write it any more.</summary>
     public void Return(T[] array)
     {
         long bytes = (long)array.Length * Unsafe.SizeOf<T>();

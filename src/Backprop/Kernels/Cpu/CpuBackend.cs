@@ -118,44 +118,11 @@ internal sealed class CpuBackend : IBackend
     private static NotSupportedException NotForBool(string kernel) =>
         new($"{kernel}: not defined for Bool tensors; convert with To(DType.Int64) or To(DType.Float32)");
 
-    public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
-    {
-        switch (y.DType)
-        {
-            case DType.Float32: CpuKernels.Unary(k, Contiguous<float>(x), Data<float>(y), (float)p, (float)q); break;
-            case DType.Float64: CpuKernels.Unary(k, Contiguous<double>(x), Data<double>(y), p, q); break;
-            case DType.Int64: CpuKernels.UnaryInt(k, Contiguous<long>(x), Data<long>(y), (long)p, (long)q); break;
-            default: throw NotForBool(k.ToString());
-        }
-    }
+    // the op table's row checks the dtype and runs its operator, specialized for the element type
+    public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q) =>
+        ElementwiseOps.Require(k, y.DType).Cpu.Run(x, y, p, q);
 
-    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
-    {
-        if (k.IsComparison()) { Compare(k, a, b, y); return; }
-        switch (y.DType)
-        {
-            case DType.Float32: CpuKernels.Binary(k, Operand<float>(a, y), Operand<float>(b, y), Data<float>(y), y.shape); break;
-            case DType.Float64: CpuKernels.Binary(k, Operand<double>(a, y), Operand<double>(b, y), Data<double>(y), y.shape); break;
-            case DType.Int64: CpuKernels.BinaryInt(k, Operand<long>(a, y), Operand<long>(b, y), Data<long>(y), y.shape);
-                break;
-            default: CpuKernels.BinaryBool(k, Operand<byte>(a, y), Operand<byte>(b, y), Data<byte>(y), y.shape); break;
-        }
-    }
-
-    // a comparison runs in its inputs' element type and writes Bool
-    private static void Compare(BinaryKernel k, Tensor a, Tensor b, Tensor y)
-    {
-        switch (a.DType)
-        {
-            case DType.Float32: CompareAs<float>(k, a, b, y); break;
-            case DType.Float64: CompareAs<double>(k, a, b, y); break;
-            case DType.Int64: CompareAs<long>(k, a, b, y); break;
-            default: CompareAs<byte>(k, a, b, y); break;
-        }
-    }
-
-    private static void CompareAs<T>(BinaryKernel k, Tensor a, Tensor b, Tensor y) where T : unmanaged, INumber<T> =>
-        CpuKernels.Compare(k, Operand<T>(a, y), Operand<T>(b, y), Data<byte>(y), y.shape);
+    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y) => ElementwiseOps.Require(k, a.DType).Cpu.Run(a, b, y);
 
     public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
     {
@@ -364,6 +331,9 @@ internal sealed class CpuBackend : IBackend
     /// The elements of x in row-major order: its own array when already contiguous, else a copy in a tensor's storage,
     /// which an open <see cref="TensorScope"/> recycles (a broadcast loss gradient is strided every step).
     /// </summary>
+    /// <summary>x's elements in row-major order: its own array when contiguous, else a copy for this call.</summary>
+    internal static ReadOnlySpan<T> Span<T>(Tensor x) where T : unmanaged => Instance.Contiguous<T>(x);
+
     private ReadOnlySpan<T> Contiguous<T>(Tensor x) where T : unmanaged
     {
         if (x.IsContiguous) return Data<T>(x).AsSpan(x.offset, x.Numel);
@@ -388,7 +358,7 @@ internal sealed class CpuBackend : IBackend
         new(new CpuStorage<T>(GC.AllocateUninitializedArray<T>(Shapes.Numel(shape))), shape, Shapes.ContiguousStrides(shape), 0);
 
     /// <summary>x's array, offset and strides as seen when broadcast to <paramref name="target"/>'s shape.</summary>
-    private static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>
+    internal static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>
         new(Data<T>(x), x.offset, ReferenceEquals(x, target) || Shapes.Equal(x.shape, target.shape)
             ? x.strides : Shapes.BroadcastStrides(x.shape, x.strides, target.shape));
 }

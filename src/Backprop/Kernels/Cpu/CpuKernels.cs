@@ -24,57 +24,8 @@ internal static class CpuKernels
         }
     }
 
-    public static void Unary<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        switch (k)
-        {
-            case UnaryKernel.Neg: Map<T, NegOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Abs: Map<T, AbsOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Sign: Map<T, SignOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Exp: Map<T, ExpOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Log: Map<T, LogOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Sqrt: Map<T, SqrtOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Tanh: Map<T, TanhOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Sigmoid: Map<T, SigmoidOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Relu: Map<T, ReluOp<T>>(x, y, p, q); break;
-            case UnaryKernel.LeakyRelu: Map<T, LeakyReluOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Gelu: Map<T, GeluOp<T>>(x, y, p, q); break;
-            case UnaryKernel.GeluTanh: Map<T, GeluTanhOp<T>>(x, y, p, q); break;
-            case UnaryKernel.NormalCdf: Map<T, NormalCdfOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Silu: Map<T, SiluOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Softplus: Map<T, SoftplusOp<T>>(x, y, p, q); break;
-            case UnaryKernel.AddScalar: Map<T, AddScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.MulScalar: Map<T, MulScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.RSubScalar: Map<T, RSubScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.RDivScalar: Map<T, RDivScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.PowScalar: Map<T, PowScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
-            case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
-            case UnaryKernel.DivScalar: Map<T, DivScalarOp<T>>(x, y, p, q); break;
-            default: throw new NotSupportedException($"unary kernel {k}");
-        }
-    }
-
-    public static void UnaryInt<T>(UnaryKernel k, ReadOnlySpan<T> x, T[] y, T p, T q)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        switch (k)
-        {
-            case UnaryKernel.Neg: Map<T, NegOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Abs: Map<T, AbsOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Sign: Map<T, SignOp<T>>(x, y, p, q); break;
-            case UnaryKernel.AddScalar: Map<T, AddScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.MulScalar: Map<T, MulScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.RSubScalar: Map<T, RSubScalarOp<T>>(x, y, p, q); break;
-            case UnaryKernel.Clamp: Map<T, ClampOp<T>>(x, y, p, q); break;
-            case UnaryKernel.InRange: Map<T, InRangeOp<T>>(x, y, p, q); break;
-            case UnaryKernel.PowScalar: Map<T, IntPowScalarOp<T>>(x, y, p, q); break;
-            default: throw new NotSupportedException($"{k}: not defined for Int64 tensors; convert with To(DType.Float32)");
-        }
-    }
-
     // long spans are split over the threads (ParallelSpans' rule); every element is computed as in one pass
-    private static unsafe void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    public static unsafe void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
     {
         int parts = ParallelSpans.Parts(x.Length);
         if (parts == 1) { MapSpan<T, TOp>(x, y, p, q); return; }
@@ -104,65 +55,7 @@ internal static class CpuKernels
         }
     }
 
-    public static void Binary<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (k == BinaryKernel.Pow) Zip<T, PowOp<T>>(a, b, y, shape);
-        else if (k == BinaryKernel.PassIfPositive) Zip<T, PassIfPositiveOp<T>>(a, b, y, shape);
-        else Arithmetic(k, a, b, y, shape, "floating-point");
-    }
-
-    public static void BinaryInt<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        if (k == BinaryKernel.Pow) Zip<T, IntPowOp<T>>(a, b, y, shape);
-        else Arithmetic(k, a, b, y, shape, "Int64");
-    }
-
-    private static void Arithmetic<T>(BinaryKernel k, Strided<T> a, Strided<T> b, T[] y, int[] shape, string kind)
-        where T : unmanaged, INumber<T>
-    {
-        switch (k)
-        {
-            case BinaryKernel.Add: Zip<T, AddOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Sub: Zip<T, SubOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Mul: Zip<T, MulOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Div: Zip<T, DivOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Maximum: Zip<T, MaximumOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Minimum: Zip<T, MinimumOp<T>>(a, b, y, shape); break;
-            default: throw new NotSupportedException($"{k}: not defined for {kind} tensors");
-        }
-    }
-
-    /// <summary>The logical kernels over Bool's bytes.</summary>
-    public static void BinaryBool(BinaryKernel k, Strided<byte> a, Strided<byte> b, byte[] y, int[] shape)
-    {
-        switch (k)
-        {
-            case BinaryKernel.LogicalAnd: Zip<byte, AndOp<byte>>(a, b, y, shape); break;
-            case BinaryKernel.LogicalOr: Zip<byte, OrOp<byte>>(a, b, y, shape); break;
-            case BinaryKernel.LogicalXor: Zip<byte, XorOp<byte>>(a, b, y, shape); break;
-            default: throw new NotSupportedException($"{k}: not defined for Bool tensors");
-        }
-    }
-
-    /// <summary>y = 1 where the comparison k of a and b holds, else 0, into the Bool <paramref name="y"/>.</summary>
-    public static void Compare<T>(BinaryKernel k, Strided<T> a, Strided<T> b, byte[] y, int[] shape)
-        where T : unmanaged, INumber<T>
-    {
-        switch (k)
-        {
-            case BinaryKernel.Gt: Compare<T, GtOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Ge: Compare<T, GeOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Lt: Compare<T, LtOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Le: Compare<T, LeOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Eq: Compare<T, EqOp<T>>(a, b, y, shape); break;
-            case BinaryKernel.Ne: Compare<T, NeOp<T>>(a, b, y, shape); break;
-            default: throw new NotSupportedException($"{k} is not a comparison");
-        }
-    }
-
-    private static void Compare<T, TOp>(Strided<T> a, Strided<T> b, byte[] y, int[] shape)
+    public static void Compare<T, TOp>(Strided<T> a, Strided<T> b, byte[] y, int[] shape)
         where T : unmanaged where TOp : IComparison<T>
     {
         var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
@@ -176,7 +69,7 @@ internal static class CpuKernels
     }
 
     /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
-    private static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
+    public static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
     {
         int count = Shapes.Numel(shape);
         bool aRuns = Shapes.IsContiguous(shape, a.Strides), bRuns = Shapes.IsContiguous(shape, b.Strides);
