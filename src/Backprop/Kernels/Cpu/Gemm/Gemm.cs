@@ -8,7 +8,7 @@ namespace Backprop.Kernels.Cpu;
 /// C must not overlap A or B. When beta is 0, C is only written, so it may hold anything (even NaN).
 /// Products use up to <see cref="Threads.Count"/> threads; the result bits do not depend on the thread count.
 /// </summary>
-public static class Gemm
+internal static class Gemm
 {
     /// <summary>Single precision C = alpha·op(A)·op(B) + beta·C.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its row.</exception>
