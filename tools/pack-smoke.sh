@@ -15,6 +15,8 @@ version=$(tr -d '[:space:]' < "$root/VERSION")
 unzip -l "$work/out/Backprop.Interactive.$version.nupkg" | grep -q 'interactive-extensions/dotnet/extension.dib' \
   || { echo "pack-smoke: Backprop.Interactive lacks interactive-extensions/dotnet/extension.dib" >&2; exit 1; }
 
+# a package folder of its own, so a package of the same version restored earlier never stands in for this one
+export NUGET_PACKAGES="$work/packages"
 mkdir "$work/app"
 cat > "$work/app/nuget.config" <<XML
 <configuration><packageSources><add key="local" value="$work/out" /></packageSources></configuration>
@@ -35,6 +37,9 @@ Console.WriteLine($"{f.Data} {x.Grad} {y.Grad} {z.Grad}");
 CS
 got=$(cd "$work/app" && dotnet run 2>&1 | tail -1)
 [[ "$got" == "-12 -4 -4 3" ]] || { echo "pack-smoke: the README example printed '$got', expected '-12 -4 -4 3'" >&2; exit 1; }
+config=$(cat "$work"/app/bin/Debug/net10.0/app.runtimeconfig.json)
+[[ "$config" == *'"System.Runtime.TieredPGO": false'* && "$config" == *'CallCountingDelayMs": 0'* ]] \
+  || { echo "pack-smoke: the package's JIT settings did not reach the app's runtimeconfig: $config" >&2; exit 1; }
 
 dotnet tool install --tool-path "$work/t" --add-source "$work/out" --version "$version" Backprop.Tool >/dev/null
 json=$("$work/t/backprop" grad "x*y" --at x=2,y=3 --json)

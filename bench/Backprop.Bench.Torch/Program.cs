@@ -1,4 +1,13 @@
+using System.Diagnostics;
 using Backprop.Bench;
+
+if (args is [Harness.WarmupChild])
+{
+    long entered = Stopwatch.GetTimestamp();
+    TorchSpiralStep.RunSteps(100);
+    Console.WriteLine(Stopwatch.GetElapsedTime(entered).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    return 0;
+}
 
 // The TorchSharp baseline: the same workloads, names and JSON rows as bench/Backprop.Bench, measured with
 // TorchSharp-cpu. Add a workload by adding a class that implements IWorkload under the same name as its

@@ -90,6 +90,14 @@ public sealed class TorchSpiralStep : TorchTrainingStep
     /// <inheritdoc/>
     protected override int Inner => 50;
 
+    /// <summary>Builds the data and the parameters and runs <paramref name="steps"/> steps.</summary>
+    public static void RunSteps(int steps)
+    {
+        var workload = new TorchSpiralStep();
+        var parameters = workload.Parameters();
+        for (int i = 0; i < steps; i++) workload.Step(parameters);
+    }
+
     /// <inheritdoc/>
     protected override Tensor[] Parameters() =>
     [
@@ -104,6 +112,16 @@ public sealed class TorchSpiralStep : TorchTrainingStep
         var l2 = (p[0] * p[0]).sum() + (p[2] * p[2]).sum();
         return F.cross_entropy(scores, _labels) + 0.5f * SpiralRegularization * l2;
     }
+}
+
+/// <summary>The time from entering Main to the end of the 100th spiral step, in fresh processes.</summary>
+public sealed class TorchWarmup : IWorkload
+{
+    /// <inheritdoc/>
+    public string Name => "warmup";
+
+    /// <inheritdoc/>
+    public void Run(Report report) => report.Add(Harness.TimeFreshProcesses(Name, "TorchSharp", null));
 }
 
 /// <summary>The MLP 784-512-512-10 step.</summary>

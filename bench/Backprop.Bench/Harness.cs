@@ -65,6 +65,28 @@ public static class Harness
     }
 
     /// <summary>A row from samples, each converted to the reported unit by <paramref name="convert"/>.</summary>
+    /// <summary>The argument that makes this program a warm-up child (see <see cref="TimeFreshProcesses"/>).</summary>
+    public const string WarmupChild = "--warmup-child";
+
+    /// <summary>
+    /// Runs this program <paramref name="runs"/> times as a fresh process with <see cref="WarmupChild"/>, which times
+    /// its own work from entering Main and prints the milliseconds; the row is their median.
+    /// </summary>
+    public static Row TimeFreshProcesses(string workload, string implementation, string? target, int runs = 5)
+    {
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!,
+                [System.Reflection.Assembly.GetEntryAssembly()!.Location, WarmupChild]) { RedirectStandardOutput = true };
+            using var child = System.Diagnostics.Process.Start(start)!;
+            string output = child.StandardOutput.ReadToEnd().Trim();
+            child.WaitForExit();
+            times[i] = double.Parse(output.Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return Summarize(workload, implementation, "to the 100th step, fresh process", times, ms => ms, "ms", target);
+    }
+
     public static Row Summarize(string workload, string implementation, string metric, double[] samples, Func<double, double> convert,
         string unit, string? target = null)
     {

@@ -127,6 +127,14 @@ public sealed class SpiralStepWorkload : TrainingStepWorkload
         return F.CrossEntropy(scores, _net.Labels) + 0.5 * SpiralRegularization * l2;
     }
 
+    /// <summary>Builds the data and the model and runs <paramref name="steps"/> steps: a user's first program.</summary>
+    public static void RunSteps(int steps)
+    {
+        var workload = new SpiralStepWorkload();
+        var model = workload.Model();
+        for (int i = 0; i < steps; i++) workload.Step(model);
+    }
+
     /// <summary>
     /// The step, then the same step on one point of each class with 8 hidden units, whose kernels cost next to
     /// nothing: what the eager framework around them costs.
@@ -148,6 +156,16 @@ public sealed class SpiralStepWorkload : TrainingStepWorkload
             Threads.Count = saved;
         }
     }
+}
+
+/// <summary>The time from entering Main to the end of the 100th spiral step, in fresh processes.</summary>
+public sealed class WarmupWorkload : IWorkload
+{
+    /// <inheritdoc/>
+    public string Name => "warmup";
+
+    /// <inheritdoc/>
+    public void Run(Report report) => report.Add(Harness.TimeFreshProcesses(Name, "Backprop", "<= 150 ms"));
 }
 
 /// <summary>The MLP 784-512-512-10 with ReLU, cross-entropy, on a batch of 128.</summary>
