@@ -38,7 +38,7 @@ CS
 got=$(cd "$work/app" && dotnet run 2>&1 | tail -1)
 [[ "$got" == "-12 -4 -4 3" ]] || { echo "pack-smoke: the README example printed '$got', expected '-12 -4 -4 3'" >&2; exit 1; }
 config=$(cat "$work"/app/bin/Debug/net10.0/app.runtimeconfig.json)
-[[ "$config" == *'"System.Runtime.TieredPGO": false'* && "$config" == *'CallCountingDelayMs": 0'* ]] \
+[[ "$config" == *'CallCountingDelayMs": 0'* ]] \
   || { echo "pack-smoke: the package's JIT settings did not reach the app's runtimeconfig: $config" >&2; exit 1; }
 
 dotnet tool install --tool-path "$work/t" --add-source "$work/out" --version "$version" Backprop.Tool >/dev/null
