@@ -202,7 +202,7 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
-            ElementwiseOps.Require(k, y.DType);
+            OpTable.Require(k, y.DType);
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [x.offset], x.strides);
             switch (y.DType)
@@ -220,7 +220,7 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
-            ElementwiseOps.Require(k, a.DType);
+            OpTable.Require(k, a.DType);
             if (y.Numel == 0) return;
             var (shape, ops) = Layouts.Plan(y.shape, [a.offset, b.offset], Broadcast(a, y), Broadcast(b, y));
             if (k.IsComparison())
@@ -285,6 +285,7 @@ public sealed partial class CudaBackend : IBackend
     {
         try
         {
+            OpTable.Require(k, y.DType);
             if (y.Numel == 0) return;
             x = Contiguous(x);
             int length = x.Numel / y.Numel;

@@ -8,7 +8,7 @@ namespace Backprop.Cuda.Kernels;
 /// The arithmetic of one element type, as a struct whose methods ILGPU inlines into generic kernels: one kernel
 /// source serves float, double, long and Bool's bytes. Op codes are the values of <see cref="UnaryKernel"/> and
 /// <see cref="BinaryKernel"/>, each case the CUDA expression of a row of the op table
-/// (<c>Backprop/Kernels/ElementwiseOps.cs</c>), whose dtypes the host checks before launching; comparisons go to
+/// (<c>Backprop/Kernels/OpTable.cs</c>), whose dtypes the host checks before launching; comparisons go to
 /// <see cref="Compare"/>.
 /// </summary>
 internal interface IArith<T> where T : unmanaged

@@ -97,7 +97,7 @@ public enum BinaryKernel
 internal static class KernelFacts
 {
     /// <summary>True for the kernels that compare their inputs and write a Bool output.</summary>
-    public static bool IsComparison(this BinaryKernel k) => ElementwiseOps.Binary[(int)k].WritesBool;
+    public static bool IsComparison(this BinaryKernel k) => OpTable.Binary[(int)k].WritesBool;
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>

@@ -71,11 +71,11 @@ public class ElementwiseKernelTests
     public void Every_unary_row_of_the_op_table_matches_the_cpu_or_is_refused_by_both(DType dtype)
     {
         var x = Random([6, 5], dtype, 4, -3, 3);
-        foreach (var row in ElementwiseOps.Unary)
+        foreach (var row in OpTable.Unary)
         {
             var k = row.Kernel;
             var (yc, yg) = Outputs([5, 6], dtype);
-            if (!ElementwiseOps.Takes(row.Takes, dtype))
+            if (!OpTable.Takes(row.Takes, dtype))
             {
                 Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Unary(k, x.T, yc, 0, 0)).Message);
                 Assert.Contains(dtype.ToString(),
@@ -104,11 +104,11 @@ public class ElementwiseKernelTests
         var b = Random([3, 5], dtype, 7, -3, 3).T;   // [5,3] transposed view
         if (dtype is DType.Float32 or DType.Float64) a = a.Abs() + 0.5;  // so that Pow is defined
         if (dtype == DType.Int64) b = b + Tensor.FromArray(Enumerable.Repeat(20L, 15).ToArray(), [5, 3]);  // no 0 divisor
-        foreach (var row in ElementwiseOps.Binary)
+        foreach (var row in OpTable.Binary)
         {
             var k = row.Kernel;
             var (yc, yg) = Outputs([4, 5, 3], row.WritesBool ? DType.Bool : dtype);
-            if (!ElementwiseOps.Takes(row.Takes, dtype))
+            if (!OpTable.Takes(row.Takes, dtype))
             {
                 Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Binary(k, a, b, yc)).Message);
                 Assert.Contains(dtype.ToString(),
@@ -121,11 +121,34 @@ public class ElementwiseKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllTypes))]
+    public void Every_reduction_row_of_the_op_table_matches_the_cpu_or_is_refused_by_both(DType dtype)
+    {
+        var x = Random([4, 6, 5], dtype, 11, -3, 3).Permute(0, 2, 1);   // strided rows
+        foreach (var row in OpTable.Reduce)
+        {
+            var k = row.Kernel;
+            var (yc, yg) = Outputs([4, 5], dtype);
+            if (!OpTable.Takes(row.Takes, dtype))
+            {
+                Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Reduce(k, x, yc)).Message);
+                Assert.Contains(dtype.ToString(),
+                    Assert.Throws<NotSupportedException>(() => Backend.Reduce(k, x.To(Gpu), yg)).Message);
+                continue;
+            }
+            Cpu.Reduce(k, x, yc);
+            Backend.Reduce(k, x.To(Gpu), yg);
+            AssertClose(yc, yg, dtype is DType.Int64 or DType.Bool ? 0 : Tolerance(dtype) * 8, $"{k} {dtype}");
+        }
+    }
+
     [Fact]
     public void The_op_table_has_one_row_per_kernel_in_the_kernels_order()
     {
-        Assert.Equal(Enum.GetValues<UnaryKernel>(), ElementwiseOps.Unary.Select(r => r.Kernel));
-        Assert.Equal(Enum.GetValues<BinaryKernel>(), ElementwiseOps.Binary.Select(r => r.Kernel));
+        Assert.Equal(Enum.GetValues<UnaryKernel>(), OpTable.Unary.Select(r => r.Kernel));
+        Assert.Equal(Enum.GetValues<BinaryKernel>(), OpTable.Binary.Select(r => r.Kernel));
+        Assert.Equal(Enum.GetValues<ReduceKernel>(), OpTable.Reduce.Select(r => r.Kernel));
     }
 
     [Theory]

@@ -120,9 +120,9 @@ internal sealed class CpuBackend : IBackend
 
     // the op table's row checks the dtype and runs its operator, specialized for the element type
     public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q) =>
-        ElementwiseOps.Require(k, y.DType).Cpu.Run(x, y, p, q);
+        OpTable.Require(k, y.DType).Cpu.Run(x, y, p, q);
 
-    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y) => ElementwiseOps.Require(k, a.DType).Cpu.Run(a, b, y);
+    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y) => OpTable.Require(k, a.DType).Cpu.Run(a, b, y);
 
     public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
     {
@@ -138,29 +138,8 @@ internal sealed class CpuBackend : IBackend
     private static void WhereAs<T>(Tensor cond, Tensor a, Tensor b, Tensor y) where T : unmanaged =>
         CpuKernels.Where(Operand<byte>(cond, y), Operand<T>(a, y), Operand<T>(b, y), Data<T>(y), y.shape);
 
-    public void Reduce(ReduceKernel k, Tensor x, Tensor y)
-    {
-        if (!x.IsContiguous && y.DType switch
-            {
-                DType.Float32 => TryReduceStrided<float>(k, x, y),
-                DType.Float64 => TryReduceStrided<double>(k, x, y),
-                DType.Int64 => TryReduceStrided<long>(k, x, y),
-                _ => TryReduceStrided<byte>(k, x, y),
-            })
-            return;
-        // Bool's max and min over 0 and 1 are any and all; its sums are counted in Int64 by the op
-        switch (y.DType)
-        {
-            case DType.Float32: CpuKernels.Reduce(k, Contiguous<float>(x), Data<float>(y)); break;
-            case DType.Float64: CpuKernels.Reduce(k, Contiguous<double>(x), Data<double>(y)); break;
-            case DType.Int64: CpuKernels.Reduce(k, Contiguous<long>(x), Data<long>(y)); break;
-            default: CpuKernels.Reduce(k, Contiguous<byte>(x), Data<byte>(y)); break;
-        }
-    }
-
-    private static bool TryReduceStrided<T>(ReduceKernel k, Tensor x, Tensor y)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T> =>
-        StridedReduce.TryReduce(k, Data<T>(x), x.offset, x.shape, x.strides, Data<T>(y));
+    // Bool's max and min over 0 and 1 are any and all; its sums are counted in Int64 by the op
+    public void Reduce(ReduceKernel k, Tensor x, Tensor y) => OpTable.Require(k, y.DType).Cpu.Run(x, y);
 
     public void ArgReduce(bool max, Tensor x, Tensor y)
     {

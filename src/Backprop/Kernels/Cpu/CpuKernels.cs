@@ -146,20 +146,11 @@ internal static class CpuKernels
         }
     }
 
-    public static void Reduce<T>(ReduceKernel k, ReadOnlySpan<T> x, T[] y) where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    public static void Reduce<T, TOp>(ReadOnlySpan<T> x, T[] y) where T : unmanaged where TOp : IReduceOperator<T>
     {
         if (y.Length == 0) return;
         int row = x.Length / y.Length;
-        for (int r = 0; r < y.Length; r++)
-        {
-            var s = x.Slice(r * row, row);
-            y[r] = k switch
-            {
-                ReduceKernel.Sum => TensorPrimitives.Sum(s),
-                ReduceKernel.Max => TensorPrimitives.Max(s),
-                _ => TensorPrimitives.Min(s),
-            };
-        }
+        for (int r = 0; r < y.Length; r++) y[r] = TOp.Reduce(x.Slice(r * row, row));
     }
 
     public static void ArgReduce<T>(bool max, ReadOnlySpan<T> x, long[] y) where T : unmanaged, INumber<T>

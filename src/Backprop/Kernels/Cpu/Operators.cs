@@ -24,6 +24,36 @@ internal interface IBinaryOperator<T> where T : unmanaged
     static virtual bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) => false;
 }
 
+/// <summary>
+/// A reduction: a run reduced to one element, two partial results combined, and runs folded elementwise into a
+/// running result (a reduction over leading dims, as a bias gradient, adds whole rows).
+/// </summary>
+internal interface IReduceOperator<T> where T : unmanaged
+{
+    static abstract T Reduce(ReadOnlySpan<T> run);
+    static abstract T Combine(T a, T b);
+    static abstract void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into);
+}
+
+internal struct SumReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Sum(run);
+    public static T Combine(T a, T b) => a + b;
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Add(acc, run, into);
+}
+internal struct MaxReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Max(run);
+    public static T Combine(T a, T b) => T.Max(a, b);
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Max(acc, run, into);
+}
+internal struct MinReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Min(run);
+    public static T Combine(T a, T b) => T.Min(a, b);
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Min(acc, run, into);
+}
+
 /// <summary>A comparison of two elements, whose result a Bool tensor stores.</summary>
 internal interface IComparison<T> where T : unmanaged
 {

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
-
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
@@ -14,15 +11,15 @@ internal static class StridedReduce
     private const int MinRun = 8;
 
     /// <summary>Reduces x into y when its layout allows one of the two plans; false (nothing written) otherwise.</summary>
-    public static bool TryReduce<T>(ReduceKernel k, T[] x, int offset, int[] shape, int[] strides, T[] y)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    public static bool TryReduce<T, TOp>(T[] x, int offset, int[] shape, int[] strides, T[] y)
+        where T : unmanaged where TOp : IReduceOperator<T>
     {
         int kept = KeptRank(shape, y.Length);
         if (kept < 0 || y.Length == 0 || Shapes.Numel(shape) == 0) return false;
         int[] keptShape = shape[..kept], keptStrides = strides[..kept], reducedShape = shape[kept..], reducedStrides = strides[kept..];
         if (y.Length >= MinRun && Shapes.IsContiguous(keptShape, keptStrides))
         {
-            FoldRuns(k, x, offset, reducedShape, reducedStrides, y);
+            FoldRuns<T, TOp>(x, offset, reducedShape, reducedStrides, y);
             return true;
         }
         // one walk of the reduced layout serves every kept element: a full pass returns its offset to 0
@@ -31,7 +28,7 @@ internal static class StridedReduce
         var keptWalk = new Walk(keptShape, [offset], keptStrides);
         for (int r = 0, iy = 0; r < keptWalk.Rows; r++, keptWalk.Next())
             for (int i = 0, start = keptWalk.Offsets[0]; i < keptWalk.Inner; i++, start += keptWalk.InnerStrides[0])
-                y[iy++] = ReduceRuns(k, x, start, reducedWalk);
+                y[iy++] = ReduceRuns<T, TOp>(x, start, reducedWalk);
         return true;
     }
 
@@ -49,8 +46,8 @@ internal static class StridedReduce
     }
 
     // y = fold over every reduced position of the unit-stride run of y.Length kept elements that starts there
-    private static void FoldRuns<T>(ReduceKernel k, T[] x, int offset, int[] reducedShape, int[] reducedStrides, T[] y)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    private static void FoldRuns<T, TOp>(T[] x, int offset, int[] reducedShape, int[] reducedStrides, T[] y)
+        where T : unmanaged where TOp : IReduceOperator<T>
     {
         int n = y.Length;
         var walk = new Walk(reducedShape, [offset], reducedStrides);
@@ -60,32 +57,19 @@ internal static class StridedReduce
             {
                 var run = x.AsSpan(start, n);
                 if (first) { run.CopyTo(y); first = false; }
-                else if (k == ReduceKernel.Sum) TensorPrimitives.Add(y, run, y);
-                else if (k == ReduceKernel.Max) TensorPrimitives.Max(y, run, y);
-                else TensorPrimitives.Min(y, run, y);
+                else TOp.Fold(y, run, y);
             }
     }
 
     // the reduction of the elements at start + the reduced layout, a unit-stride run at a time
-    private static T ReduceRuns<T>(ReduceKernel k, T[] x, int start, Walk walk)
-        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    private static T ReduceRuns<T, TOp>(T[] x, int start, Walk walk)
+        where T : unmanaged where TOp : IReduceOperator<T>
     {
-        T acc = T.Zero;
+        T acc = default;
         for (int r = 0; r < walk.Rows; r++, walk.Next())
         {
-            var run = x.AsSpan(start + walk.Offsets[0], walk.Inner);
-            T part = k switch
-            {
-                ReduceKernel.Sum => TensorPrimitives.Sum(run),
-                ReduceKernel.Max => TensorPrimitives.Max(run),
-                _ => TensorPrimitives.Min(run),
-            };
-            acc = r == 0 ? part : k switch
-            {
-                ReduceKernel.Sum => acc + part,
-                ReduceKernel.Max => T.Max(acc, part),
-                _ => T.Min(acc, part),
-            };
+            T part = TOp.Reduce(x.AsSpan(start + walk.Offsets[0], walk.Inner));
+            acc = r == 0 ? part : TOp.Combine(acc, part);
         }
         return acc;
     }

@@ -18,6 +18,9 @@ internal enum DTypeSet
 /// <summary>One elementwise kernel of one input: which dtypes it takes and how the CPU runs it.</summary>
 internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, ICpuUnary Cpu);
 
+/// <summary>One reduction kernel: which dtypes it takes and how the CPU runs it.</summary>
+internal sealed record ReduceRow(ReduceKernel Kernel, DTypeSet Takes, ICpuReduce Cpu);
+
 /// <summary>
 /// One elementwise kernel of two inputs: which dtypes it takes (its inputs'), whether it writes Bool (a
 /// comparison), and how the CPU runs it.
@@ -25,13 +28,14 @@ internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, ICpuUnary Cp
 internal sealed record BinaryRow(BinaryKernel Kernel, DTypeSet Takes, bool WritesBool, ICpuBinary Cpu);
 
 /// <summary>
-/// The elementwise kernels, one row each, as <c>Scalar/Gates.cs</c> is for gates: the kernel, the dtypes it takes
-/// and its CPU operator. Both backends check dtypes here before they run a kernel; the CPU backend runs the row's
-/// operator, and the CUDA backend the case of the same kernel in <c>Backprop.Cuda/Kernels/Arith.cs</c>, which the
-/// tests compare with the CPU for every row and dtype. Adding an elementwise op is a row here, its operator struct
-/// (<c>Kernels/Cpu/Operators.cs</c>), its CUDA case and its gradient rule in <c>Ops/</c>.
+/// The elementwise and reduction kernels, one row each, as <c>Scalar/Gates.cs</c> is for gates: the kernel, the
+/// dtypes it takes and its CPU operator. Both backends check dtypes here before they run a kernel; the CPU backend
+/// runs the row's operator, and the CUDA backend the case of the same kernel in <c>Backprop.Cuda/Kernels/</c>
+/// (<c>Arith.cs</c>, <c>ReduceKernels.cs</c>), which the tests compare with the CPU for every row and dtype. Adding
+/// an elementwise op is a row here, its operator struct (<c>Kernels/Cpu/Operators.cs</c>), its CUDA case and its
+/// gradient rule in <c>Ops/</c>.
 /// </summary>
-internal static class ElementwiseOps
+internal static class OpTable
 {
     private static readonly UnaryRow[] s_unary = ByKernel<UnaryKernel, UnaryRow>(r => r.Kernel,
     [
@@ -105,11 +109,33 @@ internal static class ElementwiseOps
         new(BinaryKernel.LogicalXor,      DTypeSet.Bool,    false, new LogicalBinary<XorOp<byte>>()),
     ]);
 
+    private static readonly ReduceRow[] s_reduce = ByKernel<ReduceKernel, ReduceRow>(r => r.Kernel,
+    [
+        //  kernel             dtypes            CPU operator (Bool's max and min over 0 and 1 are any and all)
+        new(ReduceKernel.Sum,  DTypeSet.Numeric,
+            new CpuReduce<SumReduce<float>, SumReduce<double>, SumReduce<long>, SumReduce<byte>>()),
+        new(ReduceKernel.Max,  DTypeSet.All,
+            new CpuReduce<MaxReduce<float>, MaxReduce<double>, MaxReduce<long>, MaxReduce<byte>>()),
+        new(ReduceKernel.Min,  DTypeSet.All,
+            new CpuReduce<MinReduce<float>, MinReduce<double>, MinReduce<long>, MinReduce<byte>>()),
+    ]);
+
     /// <summary>Every unary row, in the kernels' order.</summary>
     public static IReadOnlyList<UnaryRow> Unary => s_unary;
 
     /// <summary>Every binary row, in the kernels' order.</summary>
     public static IReadOnlyList<BinaryRow> Binary => s_binary;
+
+    /// <summary>Every reduction row, in the kernels' order.</summary>
+    public static IReadOnlyList<ReduceRow> Reduce => s_reduce;
+
+    /// <summary>The row of <paramref name="k"/>, after checking that it takes <paramref name="dtype"/>.</summary>
+    public static ReduceRow Require(ReduceKernel k, DType dtype)
+    {
+        var row = s_reduce[(int)k];
+        if (!Takes(row.Takes, dtype)) throw NotDefined(k.ToString(), dtype);
+        return row;
+    }
 
     /// <summary>The row of <paramref name="k"/>, after checking that it takes <paramref name="dtype"/>.</summary>
     public static UnaryRow Require(UnaryKernel k, DType dtype)

@@ -17,6 +17,38 @@ internal interface ICpuBinary
     void Run(Tensor a, Tensor b, Tensor y);
 }
 
+/// <summary>How the CPU runs one reduction row of the op table.</summary>
+internal interface ICpuReduce
+{
+    /// <summary>Reduces each of y.Numel rows of the (possibly strided) x, whose trailing dims form the rows.</summary>
+    void Run(Tensor x, Tensor y);
+}
+
+/// <summary>A reduction row, over whichever of the four element types the row takes.</summary>
+internal sealed class CpuReduce<TF, TD, TL, TB> : ICpuReduce
+    where TF : IReduceOperator<float> where TD : IReduceOperator<double>
+    where TL : IReduceOperator<long> where TB : IReduceOperator<byte>
+{
+    public void Run(Tensor x, Tensor y)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32: Reduce<float, TF>(x, y); break;
+            case DType.Float64: Reduce<double, TD>(x, y); break;
+            case DType.Int64: Reduce<long, TL>(x, y); break;
+            default: Reduce<byte, TB>(x, y); break;
+        }
+    }
+
+    // a strided view is reduced in place when its layout allows, else copied into row order first
+    private static void Reduce<T, TOp>(Tensor x, Tensor y) where T : unmanaged where TOp : IReduceOperator<T>
+    {
+        if (!x.IsContiguous && StridedReduce.TryReduce<T, TOp>(Data<T>(x), x.offset, x.shape, x.strides, Data<T>(y)))
+            return;
+        CpuKernels.Reduce<T, TOp>(Span<T>(x), Data<T>(y));
+    }
+}
+
 /// <summary>A unary row defined for Float32 and Float64.</summary>
 internal sealed class FloatUnary<TF, TD> : ICpuUnary
     where TF : IUnaryOperator<float> where TD : IUnaryOperator<double>
