@@ -39,19 +39,22 @@ internal struct SumReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T
 {
     public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Sum(run);
     public static T Combine(T a, T b) => a + b;
-    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Add(acc, run, into);
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) =>
+        TensorPrimitives.Add(acc, run, into);
 }
 internal struct MaxReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Max(run);
     public static T Combine(T a, T b) => T.Max(a, b);
-    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Max(acc, run, into);
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) =>
+        TensorPrimitives.Max(acc, run, into);
 }
 internal struct MinReduce<T> : IReduceOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Reduce(ReadOnlySpan<T> run) => TensorPrimitives.Min(run);
     public static T Combine(T a, T b) => T.Min(a, b);
-    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) => TensorPrimitives.Min(acc, run, into);
+    public static void Fold(ReadOnlySpan<T> acc, ReadOnlySpan<T> run, Span<T> into) =>
+        TensorPrimitives.Min(acc, run, into);
 }
 
 /// <summary>A comparison of two elements, whose result a Bool tensor stores.</summary>
