@@ -7,7 +7,7 @@ namespace Backprop.Cuda;
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
-    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
+    void IBackend.Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
     {
         try
         {
@@ -18,14 +18,14 @@ public sealed partial class CudaBackend
             var a = new Tensor(rowsOfX.storage, [rows, inFeatures], [inFeatures, 1], rowsOfX.offset);
             var weightT = new Tensor(weight.storage, [inFeatures, outFeatures], [weight.strides[1], weight.strides[0]], weight.offset);
             var product = new Tensor(y.storage, [rows, outFeatures], [outFeatures, 1], y.offset);
-            MatMul(a, weightT, product);
+            Self.MatMul(a, weightT, product);
             if (bias is not null) AddInPlace(product, new Tensor(bias.storage, [rows, outFeatures], [0, bias.strides[0]], bias.offset));
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(weight); GC.KeepAlive(bias); GC.KeepAlive(y); }
     }
 
     /// <inheritdoc/>
-    public void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
+    void IBackend.Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
     {
         try
         {
@@ -35,14 +35,14 @@ public sealed partial class CudaBackend
             var weights = new Tensor(weight.storage, [n, o, k], [0, weight.strides[0], weight.strides[1]], weight.offset);
             var samples = new Tensor(columns.storage, [n, k, p], [p, n * p, 1], columns.offset);
             var output = new Tensor(y.storage, [n, o, p], [o * p, p, 1], y.offset);
-            MatMul(weights, samples, output);
+            Self.MatMul(weights, samples, output);
             if (bias is not null) AddInPlace(output, new Tensor(bias.storage, [n, o, p], [0, bias.strides[0], 0], bias.offset));
         }
         finally { GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(bias); GC.KeepAlive(y); }
     }
 
     /// <inheritdoc/>
-    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
+    void IBackend.Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
     {
         try
         {
@@ -52,19 +52,19 @@ public sealed partial class CudaBackend
             {
                 // dWeight = Σₛ g[s]·columns[:, s]ᵀ: one product per sample, then a sum over samples
                 var perSample = NewTensor([n, o, k], g.DType);
-                MatMul(gradients, new Tensor(columns.storage, [n, p, k], [p, 1, n * p], columns.offset), perSample);
-                Reduce(ReduceKernel.Sum, new Tensor(perSample.storage, [o, k, n], [k, 1, o * k], 0), dWeight);
+                Self.MatMul(gradients, new Tensor(columns.storage, [n, p, k], [p, 1, n * p], columns.offset), perSample);
+                Self.Reduce(ReduceKernel.Sum, new Tensor(perSample.storage, [o, k, n], [k, 1, o * k], 0), dWeight);
             }
             if (dColumns is not null)
             {
                 // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW]
                 var perSample = NewTensor([n, k, p], g.DType);
-                MatMul(new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]], weight.offset), gradients, perSample);
-                Copy(perSample, new Tensor(dColumns.storage, [n, k, p], [p, n * p, 1], dColumns.offset));
+                Self.MatMul(new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]], weight.offset), gradients, perSample);
+                Self.Copy(perSample, new Tensor(dColumns.storage, [n, k, p], [p, n * p, 1], dColumns.offset));
             }
         }
         finally { GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(g); GC.KeepAlive(dWeight); GC.KeepAlive(dColumns); }
     }
 
-    private void AddInPlace(Tensor y, Tensor addend) => Binary(BinaryKernel.Add, y, addend, y);
+    private void AddInPlace(Tensor y, Tensor addend) => Self.Binary(BinaryKernel.Add, y, addend, y);
 }

@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using Backprop.Cuda.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
@@ -16,13 +17,13 @@ public sealed partial class CudaBackend
     private bool _allowTf32;
 
     /// <inheritdoc/>
-    public void MatMul(Tensor a, Tensor b, Tensor y)
+    void IBackend.MatMul(Tensor a, Tensor b, Tensor y)
     {
         try
         {
             int r = y.shape.Length, m = y.shape[r - 2], n = y.shape[r - 1], k = a.shape[r - 1];
             if (y.Numel == 0) return;
-            if (k == 0) { Fill(y, 0); return; }
+            if (k == 0) { Self.Fill(y, 0); return; }
             var batchShape = y.shape[..(r - 2)];
             if (_cublas is null)
             {

@@ -9,7 +9,7 @@ namespace Backprop.Cuda;
 public sealed partial class CudaBackend
 {
     /// <inheritdoc/>
-    public void Gather(Tensor x, int dim, Tensor index, Tensor y)
+    void IBackend.Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
         try
         {
@@ -33,7 +33,7 @@ public sealed partial class CudaBackend
         set.Gather.Value(y.Numel, View<T>(x), View<long>(index), View<T>(y), shape, ops[0], ops[1], x.strides[dim]);
 
     /// <inheritdoc/>
-    public void ScatterAdd(Tensor y, int dim, Tensor index, Tensor src)
+    void IBackend.ScatterAdd(Tensor y, int dim, Tensor index, Tensor src)
     {
         try
         {
@@ -59,7 +59,7 @@ public sealed partial class CudaBackend
             y.strides[dim]);
 
     /// <inheritdoc/>
-    public long? FindOutOfRange(Tensor index, int size)
+    long? IBackend.FindOutOfRange(Tensor index, int size)
     {
         try
         {
@@ -77,7 +77,7 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public bool AllFinite(Tensor x)
+    bool IBackend.AllFinite(Tensor x)
     {
         try
         {
@@ -92,7 +92,7 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public void CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp)
+    void IBackend.CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp)
     {
         try
         {
@@ -109,7 +109,7 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits)
+    void IBackend.CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits)
     {
         try
         {
@@ -125,35 +125,35 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    public void Im2Col(Tensor x, Window2d window, Tensor columns)
+    void IBackend.Im2Col(Tensor x, Window2d window, Tensor columns)
     {
         Window(x, window, columns, columns.Numel, _float.Im2Col, _double.Im2Col);
         GC.KeepAlive(x); GC.KeepAlive(columns);
     }
 
     /// <inheritdoc/>
-    public void Col2Im(Tensor columns, Window2d window, Tensor dx)
+    void IBackend.Col2Im(Tensor columns, Window2d window, Tensor dx)
     {
         Window(columns, window, dx, dx.Numel, _float.Col2Im, _double.Col2Im);
         GC.KeepAlive(columns); GC.KeepAlive(dx);
     }
 
     /// <inheritdoc/>
-    public void AvgPool2d(Tensor x, Window2d window, Tensor y)
+    void IBackend.AvgPool2d(Tensor x, Window2d window, Tensor y)
     {
         Window(x, window, y, y.Numel, _float.AvgPool, _double.AvgPool);
         GC.KeepAlive(x); GC.KeepAlive(y);
     }
 
     /// <inheritdoc/>
-    public void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx)
+    void IBackend.AvgPool2dBackward(Tensor g, Window2d window, Tensor dx)
     {
         Window(g, window, dx, g.Numel, _float.AvgPoolBackward, _double.AvgPoolBackward);
         GC.KeepAlive(g); GC.KeepAlive(dx);
     }
 
     /// <inheritdoc/>
-    public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
+    void IBackend.MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
     {
         try
         {

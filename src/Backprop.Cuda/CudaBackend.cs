@@ -10,12 +10,15 @@ namespace Backprop.Cuda;
 /// Tensors in device memory of one ILGPU accelerator: a CUDA GPU in real use (matrix products through cuBLAS), or
 /// ILGPU's CPU accelerator in tests (matrix products through a tiled kernel). Every kernel runs on the
 /// accelerator's default stream, in order, so a block freed by one storage can serve the next without waiting;
-/// data reaches the host only in <see cref="ToArray{T}"/>. Each method keeps its tensor arguments alive
+/// data reaches the host only in <see cref="IBackend.ToArray{T}"/>. Each method keeps its tensor arguments alive
 /// (GC.KeepAlive) until its kernels are launched: a storage's block returns to the pool when the storage is finalized,
 /// and without that a storage whose view is being launched could be finalized, and its block reused, mid-call.
 /// </summary>
 public sealed partial class CudaBackend : IBackend
 {
+    // the kernels are the backend interface, implemented explicitly: a user of the CUDA package never calls them
+    private IBackend Self => this;
+
     private readonly Accelerator _accelerator;
     private readonly KernelSet<float, FloatArith> _float;
     private readonly KernelSet<double, DoubleArith> _double;
@@ -67,7 +70,7 @@ public sealed partial class CudaBackend : IBackend
     private Tensor NewTensor(int[] shape, DType dtype) => new(NewStorage(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
 
     /// <inheritdoc/>
-    public Storage Allocate(DType dtype, int length)
+    Storage IBackend.Allocate(DType dtype, int length)
     {
         var storage = NewStorage(dtype, length);
         if (length > 0) storage.Bytes.MemSetToZero(_accelerator.DefaultStream);
@@ -75,10 +78,10 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public Storage AllocateUninitialized(DType dtype, int length) => NewStorage(dtype, length);
+    Storage IBackend.AllocateUninitialized(DType dtype, int length) => NewStorage(dtype, length);
 
     /// <inheritdoc/>
-    public Storage FromArray<T>(ReadOnlySpan<T> data) where T : unmanaged
+    Storage IBackend.FromArray<T>(ReadOnlySpan<T> data)
     {
         var storage = NewStorage(DTypeExtensions.Of<T>(), data.Length);
         if (data.Length > 0) storage.View<T>().CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
@@ -86,7 +89,7 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public T[] ToArray<T>(Tensor x) where T : unmanaged
+    T[] IBackend.ToArray<T>(Tensor x)
     {
         try
         {
@@ -104,14 +107,14 @@ public sealed partial class CudaBackend : IBackend
     {
         if (x.IsContiguous) return x;
         var copy = NewTensor(x.shape, x.DType);
-        Copy(x, copy);
+        Self.Copy(x, copy);
         return copy;
     }
 
     private static ArrayView<T> Elements<T>(Tensor contiguous) where T : unmanaged => View<T>(contiguous).SubView(contiguous.offset, contiguous.Numel);
 
     /// <inheritdoc/>
-    public void Fill(Tensor y, double value)
+    void IBackend.Fill(Tensor y, double value)
     {
         try
         {
@@ -128,7 +131,7 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Copy(Tensor src, Tensor dst)
+    void IBackend.Copy(Tensor src, Tensor dst)
     {
         try
         {
@@ -151,7 +154,7 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Convert(Tensor src, Tensor dst)
+    void IBackend.Convert(Tensor src, Tensor dst)
     {
         try
         {
@@ -198,7 +201,7 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
+    void IBackend.Unary(UnaryKernel k, Tensor x, Tensor y, double p, double q)
     {
         try
         {
@@ -216,7 +219,7 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
+    void IBackend.Binary(BinaryKernel k, Tensor a, Tensor b, Tensor y)
     {
         try
         {
@@ -259,7 +262,7 @@ public sealed partial class CudaBackend : IBackend
         Shapes.Equal(x.shape, target.shape) ? x.strides : Shapes.BroadcastStrides(x.shape, x.strides, target.shape);
 
     /// <inheritdoc/>
-    public void Where(Tensor cond, Tensor a, Tensor b, Tensor y)
+    void IBackend.Where(Tensor cond, Tensor a, Tensor b, Tensor y)
     {
         try
         {
@@ -281,7 +284,7 @@ public sealed partial class CudaBackend : IBackend
         set.Where.Value(y.Numel, View<byte>(cond), View<T>(a), View<T>(b), View<T>(y), shape, ops[0], ops[1], ops[2]);
 
     /// <inheritdoc/>
-    public void Reduce(ReduceKernel k, Tensor x, Tensor y)
+    void IBackend.Reduce(ReduceKernel k, Tensor x, Tensor y)
     {
         try
         {
@@ -307,7 +310,7 @@ public sealed partial class CudaBackend : IBackend
         set.Reduce.Value(config, Elements<T>(x), Elements<T>(y), length, (int)k);
 
     /// <inheritdoc/>
-    public void ArgReduce(bool max, Tensor x, Tensor y)
+    void IBackend.ArgReduce(bool max, Tensor x, Tensor y)
     {
         try
         {

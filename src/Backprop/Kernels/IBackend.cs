@@ -1,7 +1,7 @@
 namespace Backprop.Kernels;
 
 /// <summary>Elementwise one-input kernels; p and q are the op's scalar parameters where it has any.</summary>
-public enum UnaryKernel
+internal enum UnaryKernel
 {
     /// <summary>-x</summary>
     Neg,
@@ -55,7 +55,7 @@ public enum UnaryKernel
 /// Elementwise two-input kernels (broadcasting) over inputs of one dtype; comparisons write a Bool output, and the
 /// logical kernels take and give Bool.
 /// </summary>
-public enum BinaryKernel
+internal enum BinaryKernel
 {
     /// <summary>a + b</summary>
     Add,
@@ -101,7 +101,7 @@ internal static class KernelFacts
 }
 
 /// <summary>Reductions over the trailing elements of each row.</summary>
-public enum ReduceKernel
+internal enum ReduceKernel
 {
     /// <summary>Σ</summary>
     Sum,
@@ -115,7 +115,7 @@ public enum ReduceKernel
 /// The storage and kernels of one device. Ops call these after validating their arguments; a backend never
 /// sees autograd. Output tensors passed in are freshly allocated and contiguous unless stated otherwise.
 /// </summary>
-public interface IBackend
+internal interface IBackend
 {
     /// <summary>Zero-filled storage of <paramref name="length"/> elements.</summary>
     Storage Allocate(DType dtype, int length);
@@ -285,7 +285,7 @@ public interface IBackend
 /// The geometry of a sliding 2-D window over an [N, C, H, W] input: kernel size, stride, zero padding and
 /// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.
 /// </summary>
-public readonly record struct Window2d(int N, int C, int H, int W, int KernelH, int KernelW,
+internal readonly record struct Window2d(int N, int C, int H, int W, int KernelH, int KernelW,
     int StrideH, int StrideW, int PadH, int PadW, int DilationH = 1, int DilationW = 1)
 {
     /// <summary>Output height.</summary>
@@ -296,7 +296,7 @@ public readonly record struct Window2d(int N, int C, int H, int W, int KernelH, 
 }
 
 /// <summary>Backends for devices other than the CPU, registered by the assemblies that provide them.</summary>
-public static class Backends
+internal static class Backends
 {
     private static readonly Dictionary<Device, IBackend> s_registered = [];
 

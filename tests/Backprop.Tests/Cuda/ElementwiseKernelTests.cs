@@ -25,12 +25,12 @@ public class ElementwiseKernelTests
         var x = Random([4, 6], dtype, 2, -9, 9);
         var (yc, yg) = Outputs([3, 4], dtype);
         Cpu.Copy(x.Slice(1, 1, 4).T, yc);
-        Backend.Copy(x.To(Gpu).Slice(1, 1, 4).T, yg);
+        GpuKernels.Copy(x.To(Gpu).Slice(1, 1, 4).T, yg);
         AssertClose(yc, yg, 0);
         // into a strided destination: the transposed view of a fresh [4,3]
         var (dc, dg) = Outputs([4, 3], dtype);
         Cpu.Copy(yc, dc.T);
-        Backend.Copy(yg, dg.T);
+        GpuKernels.Copy(yg, dg.T);
         AssertClose(dc, dg, 0);
         double filled = dtype == DType.Bool ? 1 : 7;   // a nonzero fill is true
         Assert.All(Tensor.Full([2, 2], 7, dtype, Gpu).ToArray<double>(), v => Assert.Equal(filled, v));
@@ -79,7 +79,7 @@ public class ElementwiseKernelTests
             {
                 Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Unary(k, x.T, yc, 0, 0)).Message);
                 Assert.Contains(dtype.ToString(),
-                    Assert.Throws<NotSupportedException>(() => Backend.Unary(k, x.To(Gpu).T, yg, 0, 0)).Message);
+                    Assert.Throws<NotSupportedException>(() => GpuKernels.Unary(k, x.To(Gpu).T, yg, 0, 0)).Message);
                 continue;
             }
             // log, sqrt and reciprocals see positive inputs; the rest see both signs, a zero and a NaN
@@ -91,7 +91,7 @@ public class ElementwiseKernelTests
                 _ => dtype == DType.Int64 ? (2.0, 0.0) : (0.3, 0.0),
             };
             Cpu.Unary(k, input.T, yc, p, q);
-            Backend.Unary(k, input.To(Gpu).T, yg, p, q);
+            GpuKernels.Unary(k, input.To(Gpu).T, yg, p, q);
             AssertClose(yc, yg, dtype == DType.Int64 ? 0 : Tolerance(dtype) * 4, $"{k} {dtype}");
         }
     }
@@ -112,11 +112,11 @@ public class ElementwiseKernelTests
             {
                 Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Binary(k, a, b, yc)).Message);
                 Assert.Contains(dtype.ToString(),
-                    Assert.Throws<NotSupportedException>(() => Backend.Binary(k, a.To(Gpu), b.To(Gpu), yg)).Message);
+                    Assert.Throws<NotSupportedException>(() => GpuKernels.Binary(k, a.To(Gpu), b.To(Gpu), yg)).Message);
                 continue;
             }
             Cpu.Binary(k, a, b, yc);
-            Backend.Binary(k, a.To(Gpu), b.To(Gpu), yg);
+            GpuKernels.Binary(k, a.To(Gpu), b.To(Gpu), yg);
             AssertClose(yc, yg, dtype is DType.Int64 or DType.Bool ? 0 : Tolerance(dtype) * 4, $"{k} {dtype}");
         }
     }
@@ -134,11 +134,11 @@ public class ElementwiseKernelTests
             {
                 Assert.Contains(dtype.ToString(), Assert.Throws<NotSupportedException>(() => Cpu.Reduce(k, x, yc)).Message);
                 Assert.Contains(dtype.ToString(),
-                    Assert.Throws<NotSupportedException>(() => Backend.Reduce(k, x.To(Gpu), yg)).Message);
+                    Assert.Throws<NotSupportedException>(() => GpuKernels.Reduce(k, x.To(Gpu), yg)).Message);
                 continue;
             }
             Cpu.Reduce(k, x, yc);
-            Backend.Reduce(k, x.To(Gpu), yg);
+            GpuKernels.Reduce(k, x.To(Gpu), yg);
             AssertClose(yc, yg, dtype is DType.Int64 or DType.Bool ? 0 : Tolerance(dtype) * 8, $"{k} {dtype}");
         }
     }
@@ -181,7 +181,7 @@ public class ElementwiseKernelTests
         var b = Random([3, 4], dtype, 10, -5, 5);
         var (yc, yg) = Outputs([3, 4], dtype);
         Cpu.Where(cond, a, b, yc);
-        Backend.Where(cond.To(Gpu), a.To(Gpu), b.To(Gpu), yg);
+        GpuKernels.Where(cond.To(Gpu), a.To(Gpu), b.To(Gpu), yg);
         AssertClose(yc, yg, 0);
     }
 
@@ -189,9 +189,9 @@ public class ElementwiseKernelTests
     public void AllFinite_finds_NaN_and_infinity_in_strided_views()
     {
         var x = Random([4, 4], DType.Float32, 11).To(Gpu);
-        Assert.True(Backend.AllFinite(x.T));
+        Assert.True(GpuKernels.AllFinite(x.T));
         var bad = Tensor.FromArray(new[] { 1.0, 2, double.PositiveInfinity, 4 }, [2, 2]).To(Gpu);
-        Assert.False(Backend.AllFinite(bad.T));
-        Assert.True(Backend.AllFinite(bad.Slice(0, 0, 1)));
+        Assert.False(GpuKernels.AllFinite(bad.T));
+        Assert.True(GpuKernels.AllFinite(bad.Slice(0, 0, 1)));
     }
 }

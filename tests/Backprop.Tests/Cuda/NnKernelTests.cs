@@ -21,7 +21,7 @@ public class NnKernelTests
             {
                 var (yc, yg) = Outputs([3], dtype);
                 Cpu.Reduce(k, x, yc);
-                Backend.Reduce(k, x.To(Gpu), yg);
+                GpuKernels.Reduce(k, x.To(Gpu), yg);
                 AssertClose(yc, yg, dtype == DType.Int64 ? 0 : Tolerance(dtype) * length, $"{k} of {length}");
             }
         }
@@ -37,7 +37,7 @@ public class NnKernelTests
         {
             var (yc, yg) = Outputs([4], DType.Int64);
             Cpu.ArgReduce(max, x, yc);
-            Backend.ArgReduce(max, x.To(Gpu), yg);
+            GpuKernels.ArgReduce(max, x.To(Gpu), yg);
             AssertClose(yc, yg, 0, max ? "argmax" : "argmin");
         }
     }
@@ -47,11 +47,11 @@ public class NnKernelTests
     {
         var x = Tensor.FromArray(new[] { 1f, 5f, float.NaN, 2f, float.NaN, 9f }, [1, 6]);
         var max = Tensor.Empty([1], DType.Float32, Gpu);
-        Backend.Reduce(ReduceKernel.Max, x.To(Gpu), max);
+        GpuKernels.Reduce(ReduceKernel.Max, x.To(Gpu), max);
         Assert.True(float.IsNaN(max.Item<float>()));
         var (ic, ig) = Outputs([1], DType.Int64);
         Cpu.ArgReduce(true, x, ic);
-        Backend.ArgReduce(true, x.To(Gpu), ig);
+        GpuKernels.ArgReduce(true, x.To(Gpu), ig);
         Assert.Equal(2, ig.Item<long>());
         Assert.Equal(ic.Item<long>(), ig.Item<long>());
     }
@@ -66,7 +66,7 @@ public class NnKernelTests
         var be = b.Expand(2, 3, 21, 17);
         var (yc, yg) = Outputs([2, 3, 19, 17], dtype);
         Cpu.MatMul(ae, be, yc);
-        Backend.MatMul(a.To(Gpu).Expand(2, 3, 19, 21), b.To(Gpu).Expand(2, 3, 21, 17), yg);
+        GpuKernels.MatMul(a.To(Gpu).Expand(2, 3, 19, 21), b.To(Gpu).Expand(2, 3, 21, 17), yg);
         AssertClose(yc, yg, Tolerance(dtype) * 20);
     }
 
@@ -78,13 +78,13 @@ public class NnKernelTests
         var index = Tensor.FromArray(new long[] { 5, 0, 5, 2, 1, 1, 3, 3, 0, 4, 4, 4 }, [4, 3]);
         var (yc, yg) = Outputs([4, 3], dtype);
         Cpu.Gather(x, 1, index, yc);
-        Backend.Gather(x.To(Gpu), 1, index.To(Gpu), yg);
+        GpuKernels.Gather(x.To(Gpu), 1, index.To(Gpu), yg);
         AssertClose(yc, yg, 0, "gather");
 
         var src = Random([4, 3], dtype, 16, -9, 9);
         var (sc, sg) = (Tensor.Zeros([4, 6], dtype), Tensor.Zeros([4, 6], dtype, device: Gpu));
         Cpu.ScatterAdd(sc, 1, index, src);
-        Backend.ScatterAdd(sg, 1, index.To(Gpu), src.To(Gpu));
+        GpuKernels.ScatterAdd(sg, 1, index.To(Gpu), src.To(Gpu));
         AssertClose(sc, sg, Tolerance(dtype), "scatter");
     }
 
@@ -92,9 +92,9 @@ public class NnKernelTests
     public void FindOutOfRange_reports_the_first_bad_index_in_order()
     {
         var index = Tensor.FromArray(new long[] { 0, 3, 1, 9, -1, 2 }, [3, 2]);
-        Assert.Equal(Cpu.FindOutOfRange(index.T, 3), Backend.FindOutOfRange(index.To(Gpu).T, 3));
-        Assert.Equal(-1, Backend.FindOutOfRange(index.To(Gpu).T, 3));   // the transposed order reaches -1 before 9
-        Assert.Null(Backend.FindOutOfRange(index.To(Gpu).Slice(0, 0, 2), 10));
+        Assert.Equal(Cpu.FindOutOfRange(index.T, 3), GpuKernels.FindOutOfRange(index.To(Gpu).T, 3));
+        Assert.Equal(-1, GpuKernels.FindOutOfRange(index.To(Gpu).T, 3));   // the transposed order reaches -1 before 9
+        Assert.Null(GpuKernels.FindOutOfRange(index.To(Gpu).Slice(0, 0, 2), 10));
     }
 
     [Theory]
@@ -107,12 +107,12 @@ public class NnKernelTests
         var (lc, lg) = Outputs([5], dtype);
         var (sc, sg) = Outputs([5], dtype);
         Cpu.CrossEntropy(logits, target, lc, sc);
-        Backend.CrossEntropy(logits.To(Gpu), target.To(Gpu), lg, sg);
+        GpuKernels.CrossEntropy(logits.To(Gpu), target.To(Gpu), lg, sg);
         AssertClose(lc, lg, Tolerance(dtype) * 4, "loss");
         AssertClose(sc, sg, Tolerance(dtype) * 4, "lse");
         var (dc, dg) = Outputs([5, 7], dtype);
         Cpu.CrossEntropyBackward(logits, target, sc, g, dc);
-        Backend.CrossEntropyBackward(logits.To(Gpu), target.To(Gpu), sg, g.To(Gpu), dg);
+        GpuKernels.CrossEntropyBackward(logits.To(Gpu), target.To(Gpu), sg, g.To(Gpu), dg);
         AssertClose(dc, dg, Tolerance(dtype) * 4, "dlogits");
     }
 
@@ -125,11 +125,11 @@ public class NnKernelTests
         int rows = 3 * 3 * 2, cols = 2 * w.OutH * w.OutW;
         var (cc, cg) = Outputs([rows, cols], dtype);
         Cpu.Im2Col(x, w, cc);
-        Backend.Im2Col(x.To(Gpu), w, cg);
+        GpuKernels.Im2Col(x.To(Gpu), w, cg);
         AssertClose(cc, cg, 0, "im2col");
         var (dc, dg) = Outputs([2, 3, 7, 6], dtype);
         Cpu.Col2Im(cc, w, dc);
-        Backend.Col2Im(cg, w, dg);
+        GpuKernels.Col2Im(cg, w, dg);
         AssertClose(dc, dg, Tolerance(dtype) * 4, "col2im");
     }
 
@@ -143,17 +143,17 @@ public class NnKernelTests
         var (yc, yg) = Outputs(outShape, dtype);
         var (ic, ig) = Outputs(outShape, DType.Int64);
         Cpu.MaxPool2d(x, w, yc, ic);
-        Backend.MaxPool2d(x.To(Gpu), w, yg, ig);
+        GpuKernels.MaxPool2d(x.To(Gpu), w, yg, ig);
         AssertClose(yc, yg, 0, "max");
         AssertClose(ic, ig, 0, "argmax");
         var (ac, ag) = Outputs(outShape, dtype);
         Cpu.AvgPool2d(x, w, ac);
-        Backend.AvgPool2d(x.To(Gpu), w, ag);
+        GpuKernels.AvgPool2d(x.To(Gpu), w, ag);
         AssertClose(ac, ag, Tolerance(dtype), "avg");
         var g = Random(outShape, dtype, 21);
         var (dc, dg) = Outputs([2, 2, 5, 6], dtype);
         Cpu.AvgPool2dBackward(g, w, dc);
-        Backend.AvgPool2dBackward(g.To(Gpu), w, dg);
+        GpuKernels.AvgPool2dBackward(g.To(Gpu), w, dg);
         AssertClose(dc, dg, Tolerance(dtype) * 4, "avg backward");
     }
 }

@@ -18,6 +18,7 @@ internal static class Simulated
 
     public static readonly CudaBackend Backend = Backprop.Cuda.Cuda.Simulate(15);
     public static Device Gpu => Backend.Device;
+    public static IBackend GpuKernels => Backend;   // the backend interface, which CudaBackend implements explicitly
     public static IBackend Cpu => CpuBackend.Instance;
 
     /// <summary>Seeded values in [lo, hi) as a CPU tensor of <paramref name="dtype"/> (Bool: being positive).</summary>

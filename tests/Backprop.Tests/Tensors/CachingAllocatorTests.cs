@@ -5,9 +5,14 @@ namespace Backprop.Tests.Tensors;
 
 // The caching allocator takes arrays back from storages that nothing references; these check that a loop written as
 // in PyTorch stops allocating them once warm, and that memory a tensor the user can still reach is using is never
-// handed out again.
+// handed out again. They run alone: another test's collections could promote this loop's live storages to an older
+// generation, whose arrays only a full collection returns.
+[CollectionDefinition(Serial, DisableParallelization = true)]
+[Collection(Serial)]
 public class CachingAllocatorTests
 {
+    private const string Serial = "Caching allocator";
+
     // big enough (64×512 = 32K elements) that every hidden gradient goes through the pool
     private static Tensor[] Parameters()
     {
