@@ -23,7 +23,9 @@ internal static class CpuAllocator
     /// <summary>Arrays this large or larger are cached.</summary>
     public const int CachedMinBytes = 8 << 10;
 
-    private const long CollectAfterBytes = 32 << 20;
+    // small enough that the arrays a loop cycles through between collections stay in the last-level cache (a
+    // larger budget collects less often but makes every kernel write memory that has left it)
+    private const long CollectAfterBytes = 8 << 20;
 
     [ThreadStatic] private static long t_handedOut;   // bytes of cached sizes handed out since the last collection
     [ThreadStatic] private static int t_collections;  // the generation-1 collection count t_handedOut was counted from
