@@ -52,22 +52,23 @@ internal class CpuStorage<T>(T[] data) : Storage where T : unmanaged
 }
 
 /// <summary>
-/// Storage whose array belongs to the CPU's caching allocator: it goes back to the cache of the thread that allocated
-/// it when the storage is released or, since nothing references the storage any more, finalized.
+/// Storage whose array the CPU's caching allocator lent: it goes back to the cache of the thread that allocated it
+/// when the storage is released or, once no reference to the storage is left, found gone by a collection.
 /// </summary>
-internal sealed class CachedCpuStorage<T>(T[] data, Kernels.Cpu.ArrayCache<T> home) : CpuStorage<T>(data)
-    where T : unmanaged
+internal sealed class CachedCpuStorage<T> : CpuStorage<T> where T : unmanaged
 {
-    ~CachedCpuStorage()
+    private readonly Kernels.Cpu.Loan<T> _loan;
+
+    public CachedCpuStorage(Kernels.Cpu.Loan<T> loan) : base(loan.Array)
     {
-        if (Data is { } array) home.Return(array);
+        _loan = loan;
+        loan.Bind(this);
     }
 
     internal override void Release()
     {
-        if (Data is not { } array) return;
+        if (Data is null) return;
         Data = null;
-        GC.SuppressFinalize(this);
-        home.Return(array);
+        _loan.Release();
     }
 }
