@@ -15,10 +15,11 @@ internal static class Op
     public static Tensor Unary(string name, Tensor x, UnaryKernel k, UnaryRule? backward, Reads reads, double p = 0,
         double q = 0, bool intAllowed = false)
     {
-        if (x.DType == DType.Bool)
+        // a floating-point function of integers or Bool runs in the default float dtype, as PyTorch's exp(int) does
+        if (!intAllowed && !x.DType.IsFloatingPoint()) x = x.To(Tensor.DefaultDType);
+        else if (x.DType == DType.Bool)
             throw new ArgumentException(
                 $"{name}: not defined for Bool tensors ({Describe(x)}); use the logical ops, or convert with To");
-        if (!intAllowed) RequireFloat(name, x);
         var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
         x.Backend.Unary(k, x, y, p, q);
         if (backward is not null && Autograd.ShouldRecord(x)) y.SetGradFn(new UnaryNode(name, x, y, backward, reads));

@@ -84,9 +84,22 @@ public class DTypeTests
             Assert.Contains("LogicalNot", e.Message);
         }
         Assert.Contains("Pow", Assert.Throws<ArgumentException>(() => a.Pow(b)).Message);
-        var exp = Assert.Throws<ArgumentException>(() => a.Exp());
-        Assert.Contains("Exp", exp.Message);
-        Assert.Contains("Bool [4]", exp.Message);
+        Assert.Contains("Bool [4]", Assert.Throws<ArgumentException>(() => a.Abs()).Message);
+    }
+
+    [Fact]
+    public void Floating_point_functions_of_integers_and_bools_run_in_the_default_float_dtype()
+    {
+        var e = (float)Math.E;
+        var exp = Bools(true, false).Exp();
+        Assert.Equal(DType.Float32, exp.DType);
+        Assert.Equal(new[] { e, 1f }, exp.ToArray<float>());
+        var roots = Tensor.FromArray(new long[] { 4, 9 }).Sqrt();
+        Assert.Equal(DType.Float32, roots.DType);
+        Assert.Equal(new[] { 2f, 3f }, roots.ToArray<float>());
+        Tensor.SetDefaultDType(DType.Float64);
+        try { Assert.Equal(DType.Float64, Tensor.FromArray(new long[] { 1 }).Log().DType); }
+        finally { Tensor.SetDefaultDType(DType.Float32); }
     }
 
     [Fact]
