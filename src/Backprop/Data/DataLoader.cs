@@ -12,16 +12,19 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
     private readonly int[] _order;
 
     /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last batch smaller than <paramref name="batchSize"/>.</summary>
-    public DataLoader(Dataset data, int batchSize, bool shuffle = false, long seed = 0, bool dropLast = false, DType dtype = DType.Float32)
+    public DataLoader(Dataset data, int batchSize, bool shuffle = false, long seed = 0, bool dropLast = false,
+        DType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"DataLoader: the batch size must be positive, got {batchSize}");
-        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"DataLoader: features must be floating point, got {dtype}");
+        var features = dtype ?? Tensor.DefaultDType;
+        if (!features.IsFloatingPoint())
+            throw new ArgumentException($"DataLoader: features must be floating point, got {features}");
         _data = data;
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
-        DType = dtype;
+        DType = features;
         _generator = new Generator(seed);
         _order = Enumerable.Range(0, data.Count).ToArray();
     }
@@ -90,11 +93,11 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
 public static class DatasetTensors
 {
     /// <summary>All features [Count, FeatureCount] in <paramref name="dtype"/> and the Int64 labels [Count].</summary>
-    public static (Tensor Features, Tensor Labels) ToTensors(this Dataset data, DType dtype = DType.Float32)
+    public static (Tensor Features, Tensor Labels) ToTensors(this Dataset data, DType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var features = Tensor.FromArray(data.Features, [data.Count, data.FeatureCount]);
-        return (features.To(dtype), Tensor.FromArray(data.Labels));
+        return (features.To(dtype ?? Tensor.DefaultDType), Tensor.FromArray(data.Labels));
     }
 
     /// <summary>

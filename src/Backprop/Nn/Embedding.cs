@@ -4,7 +4,7 @@ namespace Backprop.Nn;
 public sealed class Embedding : Module
 {
     /// <summary>Creates a table of <paramref name="numEmbeddings"/> rows; the generator seeds its initial values.</summary>
-    public Embedding(int numEmbeddings, int embeddingDim, Generator? generator = null, DType dtype = DType.Float32)
+    public Embedding(int numEmbeddings, int embeddingDim, Generator? generator = null, DType? dtype = null)
     {
         if (numEmbeddings <= 0 || embeddingDim <= 0)
             throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"Embedding: sizes must be positive, got {numEmbeddings}×{embeddingDim}");

@@ -7,7 +7,7 @@ namespace Backprop.Nn;
 public sealed class Linear : Module
 {
     /// <summary>Creates the layer; the generator seeds its initial weights (the thread's default when null).</summary>
-    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType dtype = DType.Float32)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType? dtype = null)
     {
         if (inFeatures <= 0 || outFeatures <= 0)
             throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear: feature counts must be positive, got {inFeatures} in and {outFeatures} out");
@@ -46,7 +46,7 @@ public sealed class Conv2d : Module
 {
     /// <summary>Creates the layer; the generator seeds its initial weights (the thread's default when null).</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1,
-        bool bias = true, Generator? generator = null, DType dtype = DType.Float32)
+        bool bias = true, Generator? generator = null, DType? dtype = null)
     {
         if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv2d: channels and kernel size must be positive, got {inChannels}, {outChannels}, {kernelSize}");

@@ -10,7 +10,8 @@ public abstract class BatchNorm : Module
     private readonly int[] _acceptedDims;
 
     /// <summary>Creates the layer for inputs of the given ranks.</summary>
-    protected BatchNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats, DType dtype, int[] acceptedDims)
+    protected BatchNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats, DType? dtype,
+        int[] acceptedDims)
     {
         if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, $"{GetType().Name}: the feature count must be positive");
         if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{GetType().Name}: momentum must be in [0, 1]");
@@ -78,11 +79,11 @@ public abstract class BatchNorm : Module
 
 /// <summary>Batch normalization of [N, C] or [N, C, L] inputs (torch.nn.BatchNorm1d).</summary>
 public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
-    DType dtype = DType.Float32) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [2, 3]);
+    DType? dtype = null) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [2, 3]);
 
 /// <summary>Batch normalization of [N, C, H, W] inputs (torch.nn.BatchNorm2d).</summary>
 public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
-    DType dtype = DType.Float32) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [4]);
+    DType? dtype = null) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [4]);
 
 /// <summary>Layer normalization over the trailing <see cref="NormalizedShape"/> dims (torch.nn.LayerNorm), weight ones and bias zeros.</summary>
 public sealed class LayerNorm : Module
@@ -90,7 +91,7 @@ public sealed class LayerNorm : Module
     private readonly int[] _normalizedShape;
 
     /// <summary>Creates the layer.</summary>
-    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
+    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(d => d <= 0))

@@ -1,3 +1,4 @@
+using Backprop.Data;
 using Backprop.IO;
 
 namespace Backprop.Tests.Tensors;
@@ -85,6 +86,22 @@ public class DTypeTests
         }
         Assert.Contains("Pow", Assert.Throws<ArgumentException>(() => a.Pow(b)).Message);
         Assert.Contains("Bool [4]", Assert.Throws<ArgumentException>(() => a.Abs()).Message);
+    }
+
+    [Fact]
+    public void Modules_and_loaders_make_the_default_float_dtype_unless_told()
+    {
+        Tensor.SetDefaultDType(DType.Float64);
+        try
+        {
+            Assert.Equal(DType.Float64, new Backprop.Nn.Linear(2, 3).Weight.DType);
+            Assert.Equal(DType.Float64, new Backprop.Nn.LayerNorm([3]).Weight!.DType);
+            Assert.Equal(DType.Float32, new Backprop.Nn.Linear(2, 3, dtype: DType.Float32).Weight.DType);
+            var data = new Dataset("pairs", [1, 2, 3, 4], featureCount: 2, labels: [0, 1], classes: 2);
+            Assert.Equal(DType.Float64, data.ToTensors().Features.DType);
+        }
+        finally { Tensor.SetDefaultDType(DType.Float32); }
+        Assert.Equal(DType.Float32, new Backprop.Nn.Linear(2, 3).Weight.DType);
     }
 
     [Fact]
