@@ -3,18 +3,24 @@ namespace Backprop;
 // Joining and splitting along a dim: Cat copies into one tensor and hands each input its slice of the gradient.
 public sealed partial class Tensor
 {
-    /// <summary>Concatenates tensors of equal shape except along <paramref name="dim"/>.</summary>
+    /// <summary>
+    /// Concatenates tensors of equal shape except along <paramref name="dim"/>; mixed dtypes promote as in PyTorch,
+    /// and each input's gradient comes back in its own dtype.
+    /// </summary>
     public static Tensor Cat(Tensor[] tensors, int dim = 0)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Length == 0) throw new ArgumentException("Cat: needs at least one tensor");
+        var dtype = tensors[0].DType;
+        foreach (var t in tensors) dtype = Promotion.Promote(dtype, t.DType);
+        tensors = Array.ConvertAll(tensors, t => t.To(dtype));
         var first = tensors[0];
         int d = Shapes.NormalizeDim("Cat", dim, first.shape.Length, first.shape);
         if (first.shape.Length == 0) throw new ArgumentException("Cat: cannot concatenate 0-dim tensors; use Stack");
         int total = 0;
         foreach (var t in tensors)
         {
-            Op.RequireSame("Cat", first, t);
+            Op.RequireSameDevice("Cat", first, t);
             bool fits = t.shape.Length == first.shape.Length;
             for (int i = 0; fits && i < t.shape.Length; i++) fits = i == d || t.shape[i] == first.shape[i];
             if (!fits)
@@ -32,7 +38,7 @@ public sealed partial class Tensor
             y.Backend.Copy(t, new Tensor(y.storage, t.shape, y.strides, at * y.strides[d]));
         }
         var sizes = Array.ConvertAll(tensors, t => t.shape[d]);
-        return Op.Record("Cat", y, (Tensor[])tensors.Clone(), g =>
+        return Op.Record("Cat", y, tensors, g =>
         {
             var grads = new Tensor?[sizes.Length];
             for (int i = 0; i < sizes.Length; i++) grads[i] = g.Narrow(d, starts[i], sizes[i]);

@@ -89,6 +89,21 @@ public class DTypeTests
     }
 
     [Fact]
+    public void Cat_promotes_mixed_dtypes_and_hands_each_input_its_gradient_in_its_own_dtype()
+    {
+        var a = Tensor.FromArray(new float[] { 1, 2 }, requiresGrad: true);
+        var b = Tensor.FromArray(new double[] { 3 }, requiresGrad: true);
+        var i = Tensor.FromArray(new long[] { 4 });
+        var y = Tensor.Cat([a, b, i]);
+        Assert.Equal(DType.Float64, y.DType);
+        Assert.Equal(new double[] { 1, 2, 3, 4 }, y.ToArray<double>());
+        (y * y).Sum().Backward();
+        Assert.Equal(DType.Float32, a.Grad!.DType);
+        Assert.Equal(new float[] { 2, 4 }, a.Grad.ToArray<float>());
+        Assert.Equal(new double[] { 6 }, b.Grad!.ToArray<double>());
+    }
+
+    [Fact]
     public void Modules_and_loaders_make_the_default_float_dtype_unless_told()
     {
         Tensor.SetDefaultDType(DType.Float64);
