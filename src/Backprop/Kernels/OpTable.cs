@@ -15,17 +15,23 @@ internal enum DTypeSet
     All = Numeric | Bool,
 }
 
+/// <summary>A row of the op table: which dtypes its kernel takes.</summary>
+internal interface IOpRow
+{
+    DTypeSet Takes { get; }
+}
+
 /// <summary>One elementwise kernel of one input: which dtypes it takes and how the CPU runs it.</summary>
-internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, ICpuUnary Cpu);
+internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, ICpuUnary Cpu) : IOpRow;
 
 /// <summary>One reduction kernel: which dtypes it takes and how the CPU runs it.</summary>
-internal sealed record ReduceRow(ReduceKernel Kernel, DTypeSet Takes, ICpuReduce Cpu);
+internal sealed record ReduceRow(ReduceKernel Kernel, DTypeSet Takes, ICpuReduce Cpu) : IOpRow;
 
 /// <summary>
 /// One elementwise kernel of two inputs: which dtypes it takes (its inputs'), whether it writes Bool (a
 /// comparison), and how the CPU runs it.
 /// </summary>
-internal sealed record BinaryRow(BinaryKernel Kernel, DTypeSet Takes, bool WritesBool, ICpuBinary Cpu);
+internal sealed record BinaryRow(BinaryKernel Kernel, DTypeSet Takes, bool WritesBool, ICpuBinary Cpu) : IOpRow;
 
 /// <summary>
 /// The elementwise and reduction kernels, one row each, as <c>Scalar/Gates.cs</c> is for gates: the kernel, the
@@ -130,32 +136,21 @@ internal static class OpTable
     public static IReadOnlyList<ReduceRow> Reduce => s_reduce;
 
     /// <summary>The row of <paramref name="k"/>, after checking that it takes <paramref name="dtype"/>.</summary>
-    public static ReduceRow Require(ReduceKernel k, DType dtype)
-    {
-        var row = s_reduce[(int)k];
-        if (!Takes(row.Takes, dtype)) throw NotDefined(k.ToString(), dtype);
-        return row;
-    }
+    public static ReduceRow Require(ReduceKernel k, DType dtype) => Checked(s_reduce[(int)k], k, dtype);
 
     /// <summary>The row of <paramref name="k"/>, after checking that it takes <paramref name="dtype"/>.</summary>
-    public static UnaryRow Require(UnaryKernel k, DType dtype)
-    {
-        var row = s_unary[(int)k];
-        if (!Takes(row.Takes, dtype)) throw NotDefined(k.ToString(), dtype);
-        return row;
-    }
+    public static UnaryRow Require(UnaryKernel k, DType dtype) => Checked(s_unary[(int)k], k, dtype);
 
     /// <summary>The row of <paramref name="k"/>, after checking that it takes inputs of
     /// <paramref name="dtype"/>.</summary>
-    public static BinaryRow Require(BinaryKernel k, DType dtype)
-    {
-        var row = s_binary[(int)k];
-        if (!Takes(row.Takes, dtype)) throw NotDefined(k.ToString(), dtype);
-        return row;
-    }
+    public static BinaryRow Require(BinaryKernel k, DType dtype) => Checked(s_binary[(int)k], k, dtype);
 
     /// <summary>Whether <paramref name="set"/> holds <paramref name="dtype"/>.</summary>
     public static bool Takes(DTypeSet set, DType dtype) => (set & (DTypeSet)(1 << (int)dtype)) != 0;
+
+    private static TRow Checked<TRow, TKernel>(TRow row, TKernel kernel, DType dtype)
+        where TRow : IOpRow where TKernel : struct, Enum =>
+        Takes(row.Takes, dtype) ? row : throw NotDefined(kernel.ToString(), dtype);
 
     private static NotSupportedException NotDefined(string kernel, DType dtype) => new(
         $"{kernel}: not defined for {dtype} tensors; convert with To(" +
