@@ -1,13 +1,7 @@
-using System.Diagnostics;
 using Backprop.Bench;
 
-if (args is [Harness.WarmupChild])
-{
-    long entered = Stopwatch.GetTimestamp();
-    TorchSpiralStep.RunSteps(100);
-    Console.WriteLine(Stopwatch.GetElapsedTime(entered).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    return 0;
-}
+// a warm-up child (Harness.TimeFreshProcesses) times its steps from here, the first statement of Main
+if (args is [Harness.WarmupChild]) return Harness.RunWarmupChild(() => TorchSpiralStep.RunSteps(100));
 
 // The TorchSharp baseline: the same workloads, names and JSON rows as bench/Backprop.Bench, measured with
 // TorchSharp-cpu. Add a workload by adding a class that implements IWorkload under the same name as its

@@ -69,6 +69,19 @@ public static class Harness
     public const string WarmupChild = "--warmup-child";
 
     /// <summary>
+    /// The body of a warm-up child: runs <paramref name="steps"/>, timed from the call (made first thing in Main), and
+    /// prints the milliseconds for <see cref="TimeFreshProcesses"/>.
+    /// </summary>
+    public static int RunWarmupChild(Action steps)
+    {
+        long entered = System.Diagnostics.Stopwatch.GetTimestamp();
+        steps();
+        double ms = System.Diagnostics.Stopwatch.GetElapsedTime(entered).TotalMilliseconds;
+        Console.WriteLine(ms.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    /// <summary>
     /// Runs this program <paramref name="runs"/> times as a fresh process with <see cref="WarmupChild"/>, which times
     /// its own work from entering Main and prints the milliseconds; the row is their median.
     /// </summary>

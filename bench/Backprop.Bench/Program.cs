@@ -1,14 +1,7 @@
-using System.Diagnostics;
 using Backprop.Bench;
 
-if (args is [Harness.WarmupChild])
-{
-    // timed from entering Main: the JIT's and the runtime's first work on the library is what is measured
-    long entered = Stopwatch.GetTimestamp();
-    SpiralStepWorkload.RunSteps(100);
-    Console.WriteLine(Stopwatch.GetElapsedTime(entered).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    return 0;
-}
+// a warm-up child (Harness.TimeFreshProcesses) times its steps from here, the first statement of Main
+if (args is [Harness.WarmupChild]) return Harness.RunWarmupChild(() => SpiralStepWorkload.RunSteps(100));
 
 // usage: dotnet run -c Release --project bench/Backprop.Bench -- [workload ...] [--json FILE]
 //        dotnet run -c Release --project bench/Backprop.Bench -- --compare OUT.json ROWS.json ...   (see bench/run.sh)
