@@ -42,7 +42,8 @@ public sealed partial class CudaBackend
     }
 
     /// <inheritdoc/>
-    void IBackend.Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
+    void IBackend.Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight,
+        Tensor? dColumns)
     {
         try
         {
@@ -52,14 +53,16 @@ public sealed partial class CudaBackend
             {
                 // dWeight = Σₛ g[s]·columns[:, s]ᵀ: one product per sample, then a sum over samples
                 var perSample = NewTensor([n, o, k], g.DType);
-                Self.MatMul(gradients, new Tensor(columns.storage, [n, p, k], [p, 1, n * p], columns.offset), perSample);
+                var columnsBySample = new Tensor(columns.storage, [n, p, k], [p, 1, n * p], columns.offset);
+                Self.MatMul(gradients, columnsBySample, perSample);
                 Self.Reduce(ReduceKernel.Sum, new Tensor(perSample.storage, [o, k, n], [k, 1, o * k], 0), dWeight);
             }
             if (dColumns is not null)
             {
                 // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW]
                 var perSample = NewTensor([n, k, p], g.DType);
-                Self.MatMul(new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]], weight.offset), gradients, perSample);
+                var weightT = new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]], weight.offset);
+                Self.MatMul(weightT, gradients, perSample);
                 Self.Copy(perSample, new Tensor(dColumns.storage, [n, k, p], [p, n * p, 1], dColumns.offset));
             }
         }

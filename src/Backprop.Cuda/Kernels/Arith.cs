@@ -103,15 +103,20 @@ internal struct DoubleArith : IArith<double>
             case (int)UnaryKernel.Relu: return x > 0 || XMath.IsNaN(x) ? x : 0;
             case (int)UnaryKernel.LeakyRelu: return x > 0 ? x : (single ? (float)p * (float)x : p * x);
             case (int)UnaryKernel.Gelu: return x * DeviceMath.NormalCdf(x);
-            case (int)UnaryKernel.GeluTanh: return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+            case (int)UnaryKernel.GeluTanh:
+                return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
             case (int)UnaryKernel.NormalCdf: return DeviceMath.NormalCdf(x);
-            case (int)UnaryKernel.Silu: return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
-            case (int)UnaryKernel.Softplus: return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
+            case (int)UnaryKernel.Silu:
+                return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
+            case (int)UnaryKernel.Softplus:
+                return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
             case (int)UnaryKernel.AddScalar: return single ? (float)x + (float)p : x + p;
             case (int)UnaryKernel.MulScalar: return single ? (float)x * (float)p : x * p;
             case (int)UnaryKernel.RSubScalar: return single ? (float)p - (float)x : p - x;
             case (int)UnaryKernel.RDivScalar: return single ? (float)p / (float)x : p / x;
-            case (int)UnaryKernel.PowScalar: return p == 2 ? (single ? (float)x * (float)x : x * x) : (single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p));
+            case (int)UnaryKernel.PowScalar:
+                if (p == 2) return single ? (float)x * (float)x : x * x;
+                return single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p);
             case (int)UnaryKernel.Clamp: return x < p ? p : x > q ? q : x;
             case (int)UnaryKernel.DivScalar: return single ? (float)x / (float)p : x / p;
             default: return x >= p && x <= q ? 1 : 0;   // InRange

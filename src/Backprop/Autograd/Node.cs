@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Backprop;
 
-/// <summary>Where the gradient for one input of a node goes: the node that produced it, or a leaf to add it to.</summary>
+/// <summary>Where the gradient of one input of a node goes: the node that made the input, or a leaf.</summary>
 internal readonly struct Edge(Node? node, Tensor? leaf, int[] shape)
 {
     public readonly Node? Node = node;
@@ -61,7 +61,7 @@ public abstract class Node
     /// <summary>Number of inputs of the op.</summary>
     public int InputCount => edges.Length;
 
-    /// <summary>The node that produced input <paramref name="i"/>, or null for a leaf or an input with no grad.</summary>
+    /// <summary>The node that produced input <paramref name="i"/>; null for a leaf or an input with no grad.</summary>
     public Node? NextFunction(int i) => edges[i].Node;
 
     /// <inheritdoc/>

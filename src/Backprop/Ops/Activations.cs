@@ -21,12 +21,14 @@ public sealed partial class Tensor
         Op.Unary("Relu", x, UnaryKernel.Relu, (g, x, y) => ReluBackward(g, y), Reads.Y);
 
     // g where the ReLU's output is positive, else 0, in one pass; linear in g, and the mask is constant
-    private static Tensor ReluBackward(Tensor g, Tensor y) => Op.Binary("ReluBackward", g, y, BinaryKernel.PassIfPositive,
-        (gg, g, y, _) => ReluBackward(gg, y), Reads.B, null, Reads.Nothing);
+    private static Tensor ReluBackward(Tensor g, Tensor y) =>
+        Op.Binary("ReluBackward", g, y, BinaryKernel.PassIfPositive,
+            (gg, g, y, _) => ReluBackward(gg, y), Reads.B, null, Reads.Nothing);
 
     /// <summary>x where x &gt; 0, else slope·x.</summary>
-    public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
-        (g, x, y) => g * (x.Gt(0).To(x.DType) * (1 - negativeSlope) + negativeSlope), Reads.X, negativeSlope);
+    public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) =>
+        Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
+            (g, x, y) => g * (x.Gt(0).To(x.DType) * (1 - negativeSlope) + negativeSlope), Reads.X, negativeSlope);
 
     /// <summary>
     /// The Gaussian error linear unit x·Φ(x); with <paramref name="tanhApproximation"/> the form

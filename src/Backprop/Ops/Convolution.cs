@@ -93,7 +93,10 @@ public static partial class F
             var mask = _reluOutput.Tensor;
             // grad of grad: the rule in recorded tensor ops
             if (context.CreateGraph)
-                return ConvolutionGradients(_x.Tensor!, _weight.Tensor!, _bias, window, mask is { } y ? g * y.Gt(0) : g);
+            {
+                var masked = mask is { } y ? g * y.Gt(0) : g;
+                return ConvolutionGradients(_x.Tensor!, _weight.Tensor!, _bias, window, masked);
+            }
             Tensor x = _x.Tensor!, weight = _weight.Tensor!, columns = _columns!;
             var source = g.Contiguous();
             // after the fused ReLU, masked in place when nothing else holds it: the contiguous copy of a strided g, or

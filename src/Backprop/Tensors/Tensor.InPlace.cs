@@ -39,7 +39,7 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>this += g for a contiguous tensor of g's shape and dtype: a backward pass accumulating into Grad.</summary>
+    /// <summary>this += g, this contiguous, of g's shape and dtype: a backward pass adding into Grad.</summary>
     internal void AddInPlace(Tensor g)
     {
         Backend.Binary(BinaryKernel.Add, this, g, this);

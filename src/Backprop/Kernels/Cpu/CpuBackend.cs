@@ -334,7 +334,8 @@ internal sealed class CpuBackend : IBackend
     };
 
     private static Tensor ScratchOf<T>(int[] shape) where T : unmanaged =>
-        new(new CpuStorage<T>(GC.AllocateUninitializedArray<T>(Shapes.Numel(shape))), shape, Shapes.ContiguousStrides(shape), 0);
+        new(new CpuStorage<T>(GC.AllocateUninitializedArray<T>(Shapes.Numel(shape))), shape,
+            Shapes.ContiguousStrides(shape), 0);
 
     /// <summary>x's array, offset and strides as seen when broadcast to <paramref name="target"/>'s shape.</summary>
     internal static Strided<T> Operand<T>(Tensor x, Tensor target) where T : unmanaged =>

@@ -25,7 +25,8 @@ internal static class CpuKernels
     }
 
     // long spans are split over the threads (ParallelSpans' rule); every element is computed as in one pass
-    public static unsafe void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    public static unsafe void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+        where T : unmanaged where TOp : IUnaryOperator<T>
     {
         int parts = ParallelSpans.Parts(x.Length);
         if (parts == 1) { MapSpan<T, TOp>(x, y, p, q); return; }
@@ -69,7 +70,8 @@ internal static class CpuKernels
     }
 
     /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
-    public static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape) where T : unmanaged where TOp : IBinaryOperator<T>
+    public static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape)
+        where T : unmanaged where TOp : IBinaryOperator<T>
     {
         int count = Shapes.Numel(shape);
         bool aRuns = Shapes.IsContiguous(shape, a.Strides), bRuns = Shapes.IsContiguous(shape, b.Strides);

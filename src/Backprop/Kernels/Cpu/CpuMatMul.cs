@@ -108,7 +108,8 @@ internal static class CpuMatMul
     }
 
     // dw = gᵀ·x over all rows, dw contiguous
-    private static void WeightGradient<T>(Tensor x, ReadOnlySpan<T> grad, int outFeatures, int inFeatures, int rows, Tensor dw)
+    private static void WeightGradient<T>(Tensor x, ReadOnlySpan<T> grad, int outFeatures, int inFeatures, int rows,
+        Tensor dw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!x.IsContiguous) x = Copy(x);
