@@ -25,7 +25,7 @@ public static class Cli
                         [--json]                       one JSON object
                         [--save FILE.safetensors]      write the trained weights
                         [--load FILE.safetensors]      start from saved weights (--epochs 0: evaluate only)
-                        [--plot FILE.png]              loss and accuracy curves, decision regions of 2-D sets
+                        [--plot FILE.svg]              loss and accuracy curves, decision regions of 2-D sets
           backprop --help | --version
 
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and

@@ -26,5 +26,6 @@ public class PackagingTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"pack-smoke.sh failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
         Assert.Contains("\"gradients\":{\"x\":3,\"y\":2}", stdout);
+        Assert.Contains("Backprop.Tool package", stdout);   // the size and no-native-binary checks ran
     }
 }
