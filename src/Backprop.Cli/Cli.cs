@@ -10,8 +10,9 @@ public static class Cli
         backprop: gradients by backpropagation, from the command line
 
         usage:
-          backprop demo [--out DIR]                    the CS231n notes' examples, step by step
-                                                       (--out: write each example's circuit diagram as SVG)
+          backprop demo [N ...] [--list] [--out DIR]   the CS231n notes' examples, step by step
+                                                       (N: only those sections; --list: the sections;
+                                                       --out: write each example's circuit diagram as SVG)
           backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
                         [--json]                       one JSON object
                         [--svg FILE] [--dot FILE]      the circuit diagram as SVG or Graphviz DOT

@@ -69,6 +69,17 @@ public static class Viz
     }
 
     /// <summary>
+    /// The autograd graph as a table with one row per wire, in the order the forward pass made them: its name, the op
+    /// that made it from which wires, its value's shape, ‖v‖ and range, and its gradient's ‖g‖. For graphs whose
+    /// diagram is too wide for a terminal: the table is as wide as its longest row, whatever the depth.
+    /// </summary>
+    public static string Table(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null)
+    {
+        options ??= new VizOptions();
+        return WireTable.Write(TensorGraphLayout.Build(output, options, names), options);
+    }
+
+    /// <summary>
     /// A scope (for this thread) in which every recorded op keeps a summary of its output (norm, min, max) and of
     /// the gradient that reaches it in backward passes (the last one), so diagrams can label every wire:
     /// <c>using (Viz.Trace()) { var loss = ...; loss.Backward(); }</c> then <c>Viz.Svg(loss)</c>. Only the
