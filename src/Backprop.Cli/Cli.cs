@@ -11,11 +11,13 @@ public static class Cli
 
         usage:
           backprop demo [N ...] [--list] [--out DIR]   the CS231n notes' examples, step by step
-                                                       (N: only those sections; --list: the sections;
-                                                       --out: write each example's circuit diagram as SVG)
+                        [--html DIR]                   (N: only those sections; --list: the sections;
+                                                       --out: each example's circuit diagram as SVG;
+                                                       --html: each example as a page to play with)
           backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
                         [--json]                       one JSON object
                         [--svg FILE] [--dot FILE]      the circuit diagram as SVG or Graphviz DOT
+                        [--html FILE]                  a page to move the inputs and watch the gradients
                         [--code]                       the staged forward and backward pass as C#
                         [--explain]                    what each gate did to the gradient
                         [--digits N]                   significant digits on the diagram (default 4)

@@ -13,7 +13,7 @@ public static class DemoCommand
     internal const int DiagramIndent = 2;
 
     /// <summary>Where the demo writes, and how.</summary>
-    internal sealed record Page(TextWriter Out, string? OutDir, bool Color);
+    internal sealed record Page(TextWriter Out, string? OutDir, string? HtmlDir, bool Color);
 
     private static readonly (string Title, Action<Page> Show)[] Sections =
     [
@@ -32,7 +32,7 @@ public static class DemoCommand
     /// <summary>Runs the demo; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout)
     {
-        var options = Options.Parse("demo", args, ["--out"], ["--list"]);
+        var options = Options.Parse("demo", args, ["--out", "--html"], ["--list"]);
         if (options.Has("--list"))
         {
             for (int i = 0; i < Sections.Length; i++) stdout.WriteLine($"{i + 1,2}. {Sections[i].Title}");
@@ -41,10 +41,12 @@ public static class DemoCommand
         var chosen = options.Positionals.Count == 0
             ? Enumerable.Range(1, Sections.Length).ToList()
             : options.Positionals.Select(SectionNumber).ToList();
-        string? outDir = options.Get("--out");
+        string? outDir = options.Get("--out"), htmlDir = options.Get("--html");
         if (outDir is not null) Directory.CreateDirectory(outDir);
-        bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null && stdout == Console.Out;
-        var page = new Page(stdout, outDir, color);
+        if (htmlDir is not null) Directory.CreateDirectory(htmlDir);
+        bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
+            && stdout == Console.Out;
+        var page = new Page(stdout, outDir, htmlDir, color);
         foreach (int number in chosen)
         {
             stdout.WriteLine();
@@ -75,7 +77,8 @@ public static class DemoCommand
         var (mx, my) = (new Value(4, "x"), new Value(2, "y"));
         var max = Value.Max(mx, my); max.Backward();
         stdout.WriteLine($"  add gate at x = 4, y = 2: df/dx = {N(ax.Grad)}, df/dy = {N(ay.Grad)} (always 1)");
-        stdout.WriteLine($"  max gate at x = 4, y = 2: df/dx = {N(mx.Grad)}, df/dy = {N(my.Grad)} (1 on the larger input)");
+        stdout.WriteLine($"  max gate at x = 4, y = 2: df/dx = {N(mx.Grad)}, df/dy = {N(my.Grad)} " +
+                         "(1 on the larger input)");
     }
 
     private static void ChainRule(Page page)
@@ -83,7 +86,8 @@ public static class DemoCommand
         var addMul = NotesExamples.AddThenMultiply();
         Wires(page.Out, addMul);
         Pictures(page, addMul);
-        page.Out.WriteLine("  The add gate learns its output's gradient is -4 and passes it, times its local 1, to x and y.");
+        page.Out.WriteLine("  The add gate learns its output's gradient is -4 and passes it, times its local 1, " +
+                           "to x and y.");
     }
 
     private static void NeuronGateByGate(Page page)
@@ -100,7 +104,8 @@ public static class DemoCommand
         Wires(stdout, fused);
         Pictures(page, fused);
         var sig = fused.Output;
-        stdout.WriteLine($"  ddot = (1 - f) * f = (1 - {N(sig.Data)}) * {N(sig.Data)} = {N((1 - sig.Data) * sig.Data)}");
+        double local = (1 - sig.Data) * sig.Data;
+        stdout.WriteLine($"  ddot = (1 - f) * f = (1 - {N(sig.Data)}) * {N(sig.Data)} = {N(local)}");
         stdout.WriteLine($"  dx = [{Grads(fused, "x0", "x1")}]   dw = [{Grads(fused, "w0", "w1", "w2")}]");
         var neuron = NotesExamples.NeuronGateByGate();
         bool same = neuron.Inputs.Zip(fused.Inputs).All(p => Math.Abs(p.First.Grad - p.Second.Grad) < 1e-12);
@@ -139,34 +144,43 @@ public static class DemoCommand
         for (int digits = 4; digits >= 2 && diagram is null; digits--)
         {
             string text = Viz.Text(circuit.Output, new VizOptions { Digits = digits });
-            if (Fits(text, DiagramIndent)) diagram = Viz.Text(circuit.Output, new VizOptions { Digits = digits }, page.Color);
+            if (Fits(text, DiagramIndent))
+                diagram = Viz.Text(circuit.Output, new VizOptions { Digits = digits }, page.Color);
         }
         if (diagram is null)
             stdout.WriteLine($"  (the diagram is wider than {Width} columns; the wires are in the table above" +
                              (page.OutDir is null ? ", and --out DIR draws it as SVG)" : ", the SVG below draws it)"));
         else
-            foreach (var line in diagram.TrimEnd('\n').Split('\n')) stdout.WriteLine(new string(' ', DiagramIndent) + line);
+            foreach (var line in diagram.TrimEnd('\n').Split('\n'))
+                stdout.WriteLine(new string(' ', DiagramIndent) + line);
         stdout.WriteLine();
-        foreach (var line in StagedCode.Generate(circuit.Output).TrimEnd('\n').Split('\n')) stdout.WriteLine("    " + line);
-        if (page.OutDir is null) return;
-        string path = Path.Combine(page.OutDir, circuit.Name + ".svg");
-        Files.WriteAtomically(path, Viz.Svg(circuit.Output, new VizOptions { Title = circuit.Formula }));
-        stdout.WriteLine($"  wrote {path}");
+        foreach (var line in StagedCode.Generate(circuit.Output).TrimEnd('\n').Split('\n'))
+            stdout.WriteLine("    " + line);
+        foreach (var (dir, extension) in new[] { (page.OutDir, ".svg"), (page.HtmlDir, ".html") })
+        {
+            if (dir is null) continue;
+            string path = Path.Combine(dir, circuit.Name + extension);
+            var viz = new VizOptions { Title = circuit.Formula };
+            string content = extension == ".svg" ? Viz.Svg(circuit.Output, viz) : Viz.Html(circuit.Output, viz);
+            Files.WriteAtomically(path, content);
+            stdout.WriteLine($"  wrote {path}");
+        }
     }
 
-    /// <summary>True when every line of <paramref name="text"/>, indented, fits in <see cref="Width"/> columns.</summary>
+    /// <summary>True when every line of <paramref name="text"/>, indented, fits in <see cref="Width"/>.</summary>
     internal static bool Fits(string text, int indent) => text.Split('\n').All(l => indent + l.Length <= Width);
 
     // One row per wire: its name, the gate that made it from which wires, its value and its gradient.
     private static void Wires(TextWriter stdout, Circuit circuit)
     {
         stdout.WriteLine($"  {circuit.Formula}");
-        var rows = circuit.Wires.Select(v => (name: v.Label ?? "?", gate: GateText(v), value: N(v.Data), grad: N(v.Grad))).ToList();
+        var rows = circuit.Wires
+            .Select(v => (name: v.Label ?? "?", gate: GateText(v), value: N(v.Data), grad: N(v.Grad))).ToList();
         int wn = Math.Max(4, rows.Max(r => r.name.Length)), wg = Math.Max(4, rows.Max(r => r.gate.Length));
         int wv = Math.Max(5, rows.Max(r => r.value.Length)), wd = Math.Max(8, rows.Max(r => r.grad.Length));
-        stdout.WriteLine($"    {"wire".PadRight(wn)}   {"gate".PadRight(wg)}   {"value".PadLeft(wv)}   {"gradient".PadLeft(wd)}");
-        foreach (var (name, gate, value, grad) in rows)
-            stdout.WriteLine($"    {name.PadRight(wn)}   {gate.PadRight(wg)}   {value.PadLeft(wv)}   {grad.PadLeft(wd)}");
+        foreach (var (name, gate, value, grad) in rows.Prepend(("wire", "gate", "value", "gradient")))
+            stdout.WriteLine(
+                $"    {name.PadRight(wn)}   {gate.PadRight(wg)}   {value.PadLeft(wv)}   {grad.PadLeft(wd)}");
     }
 
     private static string GateText(Value v)

@@ -22,21 +22,24 @@ internal static class TensorDemo
         var gen = new Generator(231);
         var x = Tensor.Randn([5, 4], DType.Float64, gen);
         var labels = Tensor.FromArray(new long[] { 0, 1, 2, 1, 0 });
-        stdout.WriteLine("  A linear classifier: scores = x·W for 5 examples of 4 features, W [4,3], softmax loss.");
-        stdout.WriteLine("  At W = 0 every score is 0 at any scale of x, so the upstream gradient dscores is the same,");
-        stdout.WriteLine("  and dW = xᵀ·dscores carries the data's scale: the multiply gate scales by its other input.");
+        Say(stdout,
+            "A linear classifier: scores = x·W for 5 examples of 4 features, W [4,3], softmax loss.",
+            "At W = 0 every score is 0 at any scale of x, so the upstream gradient dscores is the same,",
+            "and dW = xᵀ·dscores carries the data's scale: the multiply gate scales by its other input.");
         var (grad1, step1) = GradientAndStep(x, labels, scale: 1, learningRate: 1e-2);
         var (grad1000, step1000) = GradientAndStep(x, labels, scale: 1000, learningRate: 1e-5);
         double norm1 = Norm(grad1), norm1000 = Norm(grad1000);
         stdout.WriteLine(Invariant($"    data × 1:     ‖dW‖ = {norm1:G6}"));
         stdout.WriteLine(Invariant($"    data × 1000:  ‖dW‖ = {norm1000:G6}  ({norm1000 / norm1:0.###} times larger)"));
-        bool sameStep = step1.Zip(step1000).All(p => Math.Abs(p.First - p.Second) <= 1e-12 * Math.Max(1, Math.Abs(p.First)));
-        stdout.WriteLine("  One SGD step with learning rate 1e-2 on the data, and 1e-5 on the data × 1000, moves W by the");
-        stdout.WriteLine($"  same amount: {(sameStep ? "yes" : "NO")}. Scale the data, and the learning rate must shrink by the same factor.");
+        Say(stdout,
+            "One SGD step with learning rate 1e-2 on the data, and 1e-5 on the data × 1000, moves W by the",
+            $"same amount: {YesNo(Same(step1, step1000))}.",
+            "Scale the data, and the learning rate must shrink by as much.");
     }
 
     // dW at W = 0 for the data times scale, and the change one SGD step makes to W
-    private static (double[] Grad, double[] Step) GradientAndStep(Tensor x, Tensor labels, double scale, double learningRate)
+    private static (double[] Grad, double[] Step) GradientAndStep(Tensor x, Tensor labels, double scale,
+        double learningRate)
     {
         var w = Tensor.Zeros([4, 3], DType.Float64, requiresGrad: true);
         F.CrossEntropy((x * scale).MatMul(w), labels).Backward();
@@ -49,12 +52,12 @@ internal static class TensorDemo
     {
         var stdout = page.Out;
         var (w, x, dD, d) = MatMulCase();
-        stdout.WriteLine("  W [5,10], X [10,3], a random upstream gradient dD [5,3]: dW = dD·Xᵀ [5,10], dX = Wᵀ·dD [10,3]");
-        stdout.WriteLine("  Each wire: shape, ‖value‖ and range above, ‖gradient‖ below. A gradient has its variable's shape.");
+        Say(stdout,
+            "W [5,10], X [10,3], a random upstream gradient dD [5,3]: dW = dD·Xᵀ [5,10], dX = Wᵀ·dD [10,3]",
+            "Each wire: shape, ‖value‖ and range above, ‖gradient‖ below. A gradient has its variable's shape.");
         Picture(page, d, new() { ["W"] = w, ["X"] = x, ["D"] = d }, "matmul-gate", "D = W·X");
-        var expectedDW = dD.MatMul(x.Detach().MT).ToArray<double>();
-        bool same = w.Grad!.ToArray<double>().Zip(expectedDW).All(p => Math.Abs(p.First - p.Second) < 1e-12);
-        stdout.WriteLine($"  dW equals dD·Xᵀ computed directly: {(same ? "yes" : "NO")}.");
+        bool same = Same(w.Grad!.ToArray<double>(), dD.MatMul(x.Detach().MT).ToArray<double>());
+        stdout.WriteLine($"  dW equals dD·Xᵀ computed directly: {YesNo(same)}.");
     }
 
     private static (Tensor W, Tensor X, Tensor DD, Tensor D) MatMulCase()
@@ -80,22 +83,25 @@ internal static class TensorDemo
     {
         var stdout = page.Out;
         var (w, x, dD, _) = MatMulCase();
-        stdout.WriteLine("  D = W·X: W [5,10], X [10,3], D [5,3], and dD [5,3] from above. Each gradient is a product of dD");
-        stdout.WriteLine("  with the other input, in some order, each maybe transposed; its shape must be its variable's.");
+        Say(stdout,
+            "D = W·X: W [5,10], X [10,3], D [5,3], and dD [5,3] from above. Each gradient is a product of dD",
+            "with the other input, in some order, each maybe transposed; its shape must be its variable's.");
         Candidates(stdout, "dW", w, dD, x.Detach(), "X");
         Candidates(stdout, "dX", x, dD, w.Detach(), "W");
     }
 
-    private static void Candidates(TextWriter stdout, string gradName, Tensor variable, Tensor dD, Tensor other, string otherName)
+    private static void Candidates(TextWriter stdout, string gradName, Tensor variable, Tensor dD, Tensor other,
+        string otherName)
     {
         string want = ShapeText(variable);
         stdout.WriteLine($"  {gradName} must be {want}:");
-        var operands = new (string Name, Tensor T)[] { ("dD", dD), ("dDᵀ", dD.MT), (otherName, other), (otherName + "ᵀ", other.MT) };
+        (string Name, Tensor T)[] operands =
+            [("dD", dD), ("dDᵀ", dD.MT), (otherName, other), (otherName + "ᵀ", other.MT)];
         (string Name, Tensor Value)? fit = null;
         foreach (var (an, a) in operands)
             foreach (var (bn, b) in operands)
             {
-                if (an.StartsWith("dD", StringComparison.Ordinal) == bn.StartsWith("dD", StringComparison.Ordinal)) continue;
+                if (IsUpstream(an) == IsUpstream(bn)) continue;
                 string product = $"{an}·{bn}", shapes = $"{ShapeText(a)}·{ShapeText(b)}";
                 if (a.Shape[1] != b.Shape[0])
                 {
@@ -112,8 +118,8 @@ internal static class TensorDemo
             stdout.WriteLine($"    no product fits {want}: NO");
             return;
         }
-        bool same = found.Value.ToArray<double>().Zip(variable.Grad!.ToArray<double>()).All(p => Math.Abs(p.First - p.Second) < 1e-12);
-        stdout.WriteLine($"    so {gradName} = {found.Name}; it equals the gradient backward computed: {(same ? "yes" : "NO")}.");
+        bool same = Same(found.Value.ToArray<double>(), variable.Grad!.ToArray<double>());
+        stdout.WriteLine($"    so {gradName} = {found.Name}; it equals the gradient backward computed: {YesNo(same)}.");
     }
 
     /// <summary>A two-layer net's loss through the fused ops, as a table of its wires.</summary>
@@ -133,8 +139,9 @@ internal static class TensorDemo
             loss = F.CrossEntropy(F.Linear(F.Relu(F.Linear(input, w1, b1)), w2, b2), labels);
             loss.Backward();
         }
-        stdout.WriteLine("  F.Linear is one gate, y = x·Wᵀ + b, with local gradients dx = dy·W, dW = dyᵀ·x, db = Σ rows of dy;");
-        stdout.WriteLine("  F.CrossEntropy is one gate too: softmax and the mean negative log-likelihood, dscores = (p - onehot)/N.");
+        Say(stdout,
+            "F.Linear is one gate, y = x·Wᵀ + b, with local gradients dx = dy·W, dW = dyᵀ·x, db = Σ rows of dy;",
+            "F.CrossEntropy is one gate too: softmax and the mean negative log-likelihood, dscores = (p - onehot)/N.");
         Picture(page, loss, new() { ["W1"] = w1, ["b1"] = b1, ["W2"] = w2, ["b2"] = b2, ["loss"] = loss },
             "two-layer-net", "loss = CrossEntropy(Linear(ReLU(Linear(x, W1, b1)), W2, b2), y)");
     }
@@ -146,14 +153,29 @@ internal static class TensorDemo
         stdout.WriteLine();
         string diagram = Viz.Text(output, Options, names);
         bool fits = DemoCommand.Fits(diagram, DemoCommand.DiagramIndent);
-        if (!fits) stdout.WriteLine("  (the diagram is wider than the page: its wires as a table, in the order they were made)");
+        if (!fits) Say(stdout, "(the diagram is too wide for the page: its wires as a table, in the order made)");
         string text = fits ? Viz.Text(output, Options, names, page.Color) : Viz.Table(output, Options, names);
-        foreach (var line in text.TrimEnd('\n').Split('\n')) stdout.WriteLine(new string(' ', DemoCommand.DiagramIndent) + line);
+        foreach (var line in text.TrimEnd('\n').Split('\n'))
+            stdout.WriteLine(new string(' ', DemoCommand.DiagramIndent) + line);
         if (page.OutDir is null) return;
         string path = Path.Combine(page.OutDir, file + ".svg");
         Files.WriteAtomically(path, Viz.Svg(output, Options with { Title = title }, names));
         stdout.WriteLine($"  wrote {path}");
     }
+
+    // the demo's prose: each line indented under its section's title
+    private static void Say(TextWriter stdout, params string[] lines)
+    {
+        foreach (var line in lines) stdout.WriteLine("  " + line);
+    }
+
+    private static bool Same(double[] a, double[] b) =>
+        a.Length == b.Length
+        && a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1e-12 * Math.Max(1, Math.Abs(p.First)));
+
+    private static string YesNo(bool ok) => ok ? "yes" : "NO";
+
+    private static bool IsUpstream(string operand) => operand.StartsWith("dD", StringComparison.Ordinal);
 
     private static string ShapeText(Tensor t) => $"[{string.Join(',', t.Shape)}]";
 

@@ -52,8 +52,8 @@ internal static class TrainingPlot
         // the test accuracy is measured only at the curve's points, where the record has it
         var measured = result.History.Where(r => !double.IsNaN(r.TestAccuracy)).ToArray();
         panel.Line(epochs, trainAccuracy, "#1f77b4", "train");
-        panel.Line(measured.Select(r => (double)r.Epoch).ToArray(), measured.Select(r => 100 * r.TestAccuracy).ToArray(),
-            "#ff7f0e", "test");
+        var testEpochs = measured.Select(r => (double)r.Epoch).ToArray();
+        panel.Line(testEpochs, measured.Select(r => 100 * r.TestAccuracy).ToArray(), "#ff7f0e", "test");
         panel.Legend([("train", "#1f77b4"), ("test", "#ff7f0e")], top: false);
     }
 
@@ -83,7 +83,8 @@ internal static class TrainingPlot
                 long c = predicted[row * GridSize + col];
                 while (end < GridSize && predicted[row * GridSize + end] == c) end++;
                 double top = yRange.Max - row * cellHeight;
-                panel.Region(xRange.Min + col * cellWidth, top, (end - col) * cellWidth, cellHeight, ClassColor((int)c));
+                double left = xRange.Min + col * cellWidth;
+                panel.Region(left, top, (end - col) * cellWidth, cellHeight, ClassColor((int)c));
                 col = end;
             }
         for (int i = 0; i < train.Count; i++) panel.Point(xs[i], ys[i], ClassColor((int)train.Labels[i]));
@@ -153,7 +154,7 @@ internal sealed class SvgPanel(StringBuilder svg, double left, double width, dou
             .Append($"fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>\n");
     }
 
-    /// <summary>A translucent rectangle from (<paramref name="x"/>, <paramref name="top"/>) in data coordinates.</summary>
+    /// <summary>A translucent rectangle from (<paramref name="x"/>, <paramref name="top"/>), in data units.</summary>
     public void Region(double x, double top, double w, double h, string color)
     {
         double sx = X(x), sy = Y(top), sw = X(x + w) - sx, sh = Y(top - h) - sy;

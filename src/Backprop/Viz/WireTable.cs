@@ -33,5 +33,7 @@ internal static class WireTable
 
     // a tensor op's node reads "Linear [4,5]"; the value column already gives the shape
     private static string OpName(string label) =>
-        label.EndsWith(']') && label.LastIndexOf(" [", StringComparison.Ordinal) is > 0 and int cut ? label[..cut] : label;
+        label.EndsWith(']') && label.LastIndexOf(" [", StringComparison.Ordinal) is > 0 and int cut
+            ? label[..cut]
+            : label;
 }

@@ -33,7 +33,8 @@ public sealed class DemoCommandTests
     {
         var (code, stdout, _) = Run("4");
         Assert.Equal(0, code);
-        Assert.Equal(["4. The same neuron with one fused sigmoid gate, local gradient (1 - s)s"], SectionTitles(stdout));
+        Assert.Equal(["4. The same neuron with one fused sigmoid gate, local gradient (1 - s)s"],
+            SectionTitles(stdout));
         Assert.Contains("Gate by gate (section 3) and fused give the same gradients: yes", stdout);
 
         (code, stdout, _) = Run("9", "7");
@@ -91,5 +92,23 @@ public sealed class DemoCommandTests
         Assert.DoesNotContain("Transpose", stdout);
         Assert.Contains("Linear(input1, W1, b1)", stdout);
         Assert.Contains("Linear(relu1, W2, b2)", stdout);
+    }
+
+    [Fact]
+    public void With_html_each_scalar_example_becomes_a_page()
+    {
+        string dir = Directory.CreateTempSubdirectory("backprop-demo-html-").FullName;
+        try
+        {
+            var (code, stdout, _) = Run("1", "2", "--html", dir);
+            Assert.Equal(0, code);
+            Assert.Equal(["add-multiply.html", "multiply.html"],
+                Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+            string page = File.ReadAllText(Path.Combine(dir, "add-multiply.html"));
+            Assert.Contains("<title>f = (x + y) * z</title>", page);
+            Assert.Contains("id=\"in-z\"", page);
+            Assert.Contains($"wrote {Path.Combine(dir, "multiply.html")}", stdout);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }
