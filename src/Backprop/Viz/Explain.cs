@@ -6,6 +6,7 @@ namespace Backprop;
 /// The notes' "patterns in backward flow" for any circuit: one line per gate, in backward order, saying what the gate
 /// did to the gradient arriving on its output: add distributed it unchanged, max routed it to the larger input, mul
 /// scaled each input's share by the other input's value, and any other gate multiplied it by its local gradient.
+/// Then one line per wire that forks, adding up what its branches sent back, as the notes' <c>+=</c> does.
 /// </summary>
 public static class Explain
 {
@@ -34,6 +35,13 @@ public static class Explain
         var names = new WireNames(order);
         var gates = order.Where(v => !v.IsLeaf).ToList();
         var sentences = new List<ExplainPart[]>();
+        // what each gate sent back along each of its input wires, in backward order
+        var branches = new Dictionary<Value, List<Number>>(ReferenceEqualityComparer.Instance);
+        void Branch(Value input, Value gate, double local, string localCode)
+        {
+            if (!branches.TryGetValue(input, out var list)) branches[input] = list = [];
+            list.Add(new Number(local * gate.Grad, $"({localCode}) * {gradCode(gate)}"));
+        }
         for (int k = gates.Count - 1; k >= 0; k--)
         {
             var v = gates[k];
@@ -47,6 +55,8 @@ public static class Explain
                 ? op.LocalGradientCode(valueCode(a), bCode, v.Constant, valueCode(v), CodeLanguage.JavaScript)
                 : ("NaN", "NaN");
             var g = new Number(v.Grad, gradCode(v));
+            Branch(a, v, la, laCode);
+            if (b is not null) Branch(b, v, lb, lbCode);
             ExplainPart[] Times(double local, string localCode) =>
                 [new Number(local, localCode), new Words(" × "), g, new Words(" = "),
                  new Number(local * v.Grad, $"({localCode}) * {gradCode(v)}")];
@@ -76,7 +86,23 @@ public static class Explain
                     .. Times(la, laCode), new Words($", d{nb} += "), .. Times(lb, lbCode)]);
             sentences.Add([.. line]);
         }
+        foreach (var wire in order.Where(w => branches.TryGetValue(w, out var list) && list.Count > 1))
+            sentences.Add(ForkSum(names[wire], branches[wire], new Number(wire.Grad, gradCode(wire))));
         return sentences;
+    }
+
+    // d{wire} = b1 + (b2) + b3 = total: the branches' gradients, negative ones in parentheses, and their sum
+    private static ExplainPart[] ForkSum(string wire, List<Number> branches, Number total)
+    {
+        var parts = new List<ExplainPart> { new Words($"d{wire} = ") };
+        for (int i = 0; i < branches.Count; i++)
+        {
+            if (i > 0) parts.Add(new Words(" + "));
+            parts.Add(branches[i] with { Parenthesized = i > 0 });
+        }
+        parts.AddRange([new Words(" = "), total,
+            new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)")]);
+        return [.. parts];
     }
 
     // max and min route by comparing the inputs, which the page redoes as its inputs move
@@ -106,7 +132,7 @@ public static class Explain
             text.Append(part switch
             {
                 Words w => w.Text,
-                Number n => number(n.Value),
+                Number n => n.Parenthesized && n.Value < 0 ? $"({number(n.Value)})" : number(n.Value),
                 Choice c => Render(c.Now ? c.IfTrue : c.IfFalse, number),
                 _ => throw new InvalidOperationException(part.GetType().Name),
             });
@@ -120,8 +146,11 @@ internal abstract record ExplainPart;
 /// <summary>Words, the same whatever the inputs.</summary>
 internal sealed record Words(string Text) : ExplainPart;
 
-/// <summary>A number: its value now, and the script expression that computes it.</summary>
-internal sealed record Number(double Value, string Code) : ExplainPart;
+/// <summary>
+/// A number: its value now, and the script expression that computes it; <see cref="Parenthesized"/> puts a negative
+/// one in parentheses, as a term of a sum.
+/// </summary>
+internal sealed record Number(double Value, string Code, bool Parenthesized = false) : ExplainPart;
 
 /// <summary>One of two phrasings, chosen by comparing the inputs: the outcome now, and its script expression.</summary>
 internal sealed record Choice(bool Now, string Code, ExplainPart[] IfTrue, ExplainPart[] IfFalse) : ExplainPart;

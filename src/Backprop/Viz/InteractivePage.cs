@@ -107,7 +107,7 @@ internal static class InteractivePage
             text.Append(part switch
             {
                 Words words => words.Text.Replace("\\", "\\\\").Replace("`", "\\`").Replace("${", "\\${"),
-                Number n => $"${{fmt({n.Code})}}",
+                Number n => n.Parenthesized ? $"${{term({n.Code})}}" : $"${{fmt({n.Code})}}",
                 Choice c => $"${{{c.Code} ? `{Template(c.IfTrue)}` : `{Template(c.IfFalse)}`}}",
                 _ => throw new InvalidOperationException(part.GetType().Name),
             });
@@ -129,6 +129,9 @@ internal static class InteractivePage
           const e = Math.abs(exponent).toString().padStart(2, "0");
           return trim(mantissa) + "E" + (exponent < 0 ? "-" : "+") + e;
         }
+
+        // a term of a sum: a negative one in parentheses
+        function term(x) { return x < 0 ? "(" + fmt(x) + ")" : fmt(x); }
 
         function inputs() {
           const values = {};
