@@ -2,8 +2,12 @@ using System.Diagnostics;
 
 namespace Backprop.Tests.Packaging;
 
+[Collection(Builds)]
 public class PackagingTests
 {
+    /// <summary>Tests that run dotnet on the repository's projects: one at a time, so builds never collide.</summary>
+    public const string Builds = "Builds";
+
     internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
