@@ -97,6 +97,54 @@ internal sealed class CircuitLayout
 
     public int Rows => Layers.Max(l => l.Count == 0 ? 0 : l[^1].Row + 1);
 
+    /// <summary>Where a feed enters its target: the row, and -1 or +1 for a two-input gate's first or second.</summary>
+    public static (int Row, int Port) Arrival((Slot Target, int Port) feed) =>
+        (feed.Target.Row, feed.Target.Node is { Inputs.Count: 2 } ? (feed.Port == 0 ? -1 : 1) : 0);
+
+    /// <summary>
+    /// The slots of a layer that feed the next one, in the order of their vertical lanes across the gap, left to
+    /// right. Each wire leaves along its own row to its lane and enters each target from it, so a wire that enters
+    /// row r must have its lane right of the lane of the wire leaving along row r, or the two would share a segment
+    /// of that row: the order sorts these constraints (rows break ties), and where two wires would each have to be
+    /// right of the other, the one entering keeps its row and the renderer offsets it (<see cref="Conflicts"/>).
+    /// </summary>
+    public static List<Slot> LaneOrder(List<Slot> layer)
+    {
+        var feeding = layer.Where(s => s.Feeds.Count > 0).OrderBy(s => s.Row).ToList();
+        var leavingOn = feeding.ToDictionary(s => s.Row);
+        // before[o] = the slots whose lane must be left of o's: those leaving along a row o enters
+        var before = feeding.ToDictionary(o => o, o => o.Feeds.Select(Arrival)
+            .Where(a => a.Port == 0 && leavingOn.TryGetValue(a.Row, out var s) && s != o)
+            .Select(a => leavingOn[a.Row]).Distinct().ToList());
+        var order = new List<Slot>();
+        var placed = new HashSet<Slot>();
+        while (order.Count < feeding.Count)
+        {
+            // the first slot (by row) whose constraints are met, else (a cycle) the first left
+            var next = feeding.FirstOrDefault(s => !placed.Contains(s) && before[s].All(placed.Contains))
+                ?? feeding.First(s => !placed.Contains(s));
+            order.Add(next);
+            placed.Add(next);
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// The feeds of <paramref name="lanes"/> (a <see cref="LaneOrder"/>) that enter a row another wire leaves along
+    /// from a lane further right: where a cycle of constraints left no order, these would share a segment of the row.
+    /// </summary>
+    public static HashSet<(Slot Source, Slot Target)> Conflicts(List<Slot> lanes)
+    {
+        var lane = lanes.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i);
+        var leavingOn = lanes.ToDictionary(s => s.Row);
+        var conflicts = new HashSet<(Slot, Slot)>();
+        foreach (var o in lanes)
+            foreach (var f in o.Feeds)
+                if (Arrival(f) is (int row, 0) && leavingOn.TryGetValue(row, out var s) && s != o && lane[s] > lane[o])
+                    conflicts.Add((o, f.Target));
+        return conflicts;
+    }
+
     public static CircuitLayout Build(Value output, VizOptions options)
     {
         ArgumentNullException.ThrowIfNull(output);

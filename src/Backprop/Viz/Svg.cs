@@ -14,7 +14,7 @@ internal static class Svg
         string w = SvgScene.F(scene.Width), h = SvgScene.F(scene.Height);
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{FontFamily}\">\n");
         svg.Append("<style>")
-           .Append(".wire{fill:none;stroke:#555;stroke-width:1.4}")
+           .Append(".wire{fill:none;stroke:#555;stroke-width:1.4}.halo{fill:none;stroke:#fff;stroke-width:5}")
            .Append(".node{fill:#fff;stroke:#333;stroke-width:1.4}.chain{fill:#f2f2f2;stroke:#333;stroke-dasharray:4 2}")
            .Append(".param{fill:#fff8e1;stroke:#111;stroke-width:2.6}")
            .Append($".value{{fill:#1a7f37;font-size:{SvgScene.LabelFont}px}}.grad{{fill:#c62828;font-size:{SvgScene.LabelFont}px}}")
@@ -23,7 +23,10 @@ internal static class Svg
            .Append(".title{fill:#111;font-size:14px}.note{fill:#666;font-size:12px}")
            .Append("</style>\n");
         svg.Append($"<rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/>\n");
-        foreach (var p in scene.Paths) svg.Append($"<path class=\"wire\" data-wire=\"{Escape(p.Wire)}\" d=\"{p.Data}\"/>\n");
+        // each wire over a white halo, so a wire drawn later breaks the ones it crosses: a crossing reads as one
+        foreach (var p in scene.Paths)
+            svg.Append($"<path class=\"halo\" data-wire=\"{Escape(p.Wire)}\" d=\"{p.Data}\"/>\n")
+               .Append($"<path class=\"wire\" data-wire=\"{Escape(p.Wire)}\" d=\"{p.Data}\"/>\n");
         foreach (var n in scene.Nodes.Where(n => n.Kind is NodeKind.Gate or NodeKind.Chain))
         {
             var b = n.Box;

@@ -12,8 +12,11 @@ internal readonly record struct Box(double X, double Y, double Width, double Hei
 /// <summary>A piece of text at an anchor point, with the box it covers (monospace, so its width is known).</summary>
 internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box);
 
-/// <summary>A wire's drawn path (SVG path data) and points along it, for checking what it crosses.</summary>
-internal sealed record ScenePath(string Data, List<(double X, double Y)> Points, string Wire);
+/// <summary>One straight piece of a drawn wire, horizontal or vertical.</summary>
+internal readonly record struct Segment(double X1, double Y1, double X2, double Y2);
+
+/// <summary>A wire's drawn path (SVG path data) and its straight segments, for checking what it crosses.</summary>
+internal sealed record ScenePath(string Data, List<Segment> Segments, string Wire);
 
 /// <summary>A drawn gate or input node; a parameter input gets a bold frame.</summary>
 internal sealed record SceneNode(Box Box, NodeKind Kind, string Wire, bool IsParameter);
@@ -21,13 +24,17 @@ internal sealed record SceneNode(Box Box, NodeKind Kind, string Wire, bool IsPar
 /// <summary>
 /// The geometry of a circuit diagram, computed from <see cref="CircuitLayout"/>: each layer is a column with a node
 /// zone, then a label zone where every node's outgoing wire runs straight with its value above and gradient below,
-/// then a gap where wires curve to the next layer. Labels live only in label zones, wires only cross gaps, so
-/// labels never touch another wire or label.
+/// then a gap where each wire has a vertical lane of its own (<see cref="CircuitLayout.LaneOrder"/>): it runs along
+/// its row to its lane, along the lane, and along each target's row into the target. Labels live only in label
+/// zones and wires change rows only in gaps, so labels never touch a wire, and no two wires share a segment.
 /// </summary>
 internal sealed class SvgScene
 {
     public const double LabelFont = 12, NodeFont = 13, CharWidth = 0.6; // monospace fonts advance 0.6 em per character
     private const double RowPitch = 50, NodeHeight = 26, Gap = 48, Margin = 16, LineHeight = 18;
+    // lanes in a gap are this far apart; a two-input gate's ports sit PortOffset above and below its row, and a wire
+    // that must enter a row another wire leaves along from further right comes in ConflictOffset below it
+    private const double LanePitch = 10, PortOffset = 7, ConflictOffset = 4;
 
     public List<SceneText> Texts { get; } = [];
     public List<ScenePath> Paths { get; } = [];
@@ -58,18 +65,24 @@ internal sealed class SvgScene
             }
         var columnX = new double[layerCount];
         var stemEnd = new double[layerCount];
+        var laneX = new Dictionary<Slot, double>();
+        var lanes = layout.Layers.Select(CircuitLayout.LaneOrder).ToList();
         double x = Margin;
         for (int l = 0; l < layerCount; l++)
         {
             columnX[l] = x;
             stemEnd[l] = x + nodeWidth[l] + Math.Max(labelWidth[l], 16);
-            x = stemEnd[l] + Gap;
+            double gap = Math.Max(Gap, (lanes[l].Count + 1) * LanePitch);
+            double first = stemEnd[l] + (gap - (lanes[l].Count - 1) * LanePitch) / 2;
+            for (int i = 0; i < lanes[l].Count; i++) laneX[lanes[l][i]] = first + i * LanePitch;
+            x = stemEnd[l] + gap;
         }
         double Y(Slot s) => top + s.Row * RowPitch + RowPitch / 2;
+        var conflicts = lanes.SelectMany(CircuitLayout.Conflicts).ToHashSet();
 
         foreach (var layer in layout.Layers)
             foreach (var s in layer)
-                scene.AddSlot(s, columnX, nodeWidth, stemEnd, Y);
+                scene.AddSlot(s, columnX, nodeWidth, stemEnd, laneX, conflicts, Y);
 
         var outputName = layout.Output.Wire.Name;
         double outX = stemEnd[^1] + 6, outY = Y(layout.Output.Slot);
@@ -80,7 +93,8 @@ internal sealed class SvgScene
         return scene;
     }
 
-    private void AddSlot(Slot s, double[] columnX, double[] nodeWidth, double[] stemEnd, Func<Slot, double> y)
+    private void AddSlot(Slot s, double[] columnX, double[] nodeWidth, double[] stemEnd, Dictionary<Slot, double> laneX,
+        HashSet<(Slot, Slot)> conflicts, Func<Slot, double> y)
     {
         double ys = y(s);
         int l = s.Layer;
@@ -107,30 +121,33 @@ internal sealed class SvgScene
             AddText(labelCenter, ys - 5, node.Wire.Value, "value", wire, "middle", LabelFont);
             AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.Wire.Grad, "grad", wire, "middle", LabelFont);
         }
-        var points = new List<(double, double)> { (start, ys), (stemEnd[l], ys) };
-        var data = new System.Text.StringBuilder($"M{F(start)} {F(ys)}H{F(stemEnd[l])}");
+        var segments = new List<Segment>();
+        var data = new System.Text.StringBuilder();
+        void Line(double x1, double y1, double x2, double y2)
+        {
+            if (x1 == x2 && y1 == y2) return;
+            segments.Add(new Segment(x1, y1, x2, y2));
+            data.Append(y1 == y2 ? $"M{F(x1)} {F(y1)}H{F(x2)}" : $"M{F(x1)} {F(y1)}V{F(y2)}");
+        }
+        if (s.Feeds.Count == 0)
+        {
+            Line(start, ys, stemEnd[l], ys);
+            Paths.Add(new ScenePath(data.ToString(), segments, wire));
+            return;
+        }
+        double lane = laneX[s];
+        Line(start, ys, lane, ys);
+        var arrivals = new List<double>();
         foreach (var (target, port) in s.Feeds)
         {
-            double x1 = stemEnd[l], x2 = columnX[l + 1], yt = y(target);
-            double xEnd = x2;
-            if (target.Node is { } t)
-            {
-                if (t.Inputs.Count == 2) yt += port == 0 ? -7 : 7;
-                xEnd = columnX[l + 1] + (nodeWidth[l + 1] - NodeWidth(t)) / 2;
-            }
-            data.Append($"M{F(x1)} {F(ys)}C{F(x1 + Gap / 2)} {F(ys)} {F(x2 - Gap / 2)} {F(yt)} {F(x2)} {F(yt)}");
-            if (xEnd > x2) data.Append($"H{F(xEnd)}");
-            for (int i = 1; i <= 16; i++) points.Add(Bezier(i / 16.0, x1, ys, x2, yt));
-            points.Add((xEnd, yt));
+            var (_, side) = CircuitLayout.Arrival((target, port));
+            double yt = y(target) + side * PortOffset + (conflicts.Contains((s, target)) ? ConflictOffset : 0);
+            double xEnd = columnX[l + 1] + (target.Node is { } t ? (nodeWidth[l + 1] - NodeWidth(t)) / 2 : 0);
+            Line(lane, yt, xEnd, yt);
+            arrivals.Add(yt);
         }
-        Paths.Add(new ScenePath(data.ToString(), points, wire));
-    }
-
-    // a cubic with horizontal tangents at both ends, control points half the gap in
-    private static (double, double) Bezier(double t, double x1, double y1, double x2, double y2)
-    {
-        double u = 1 - t, a = u * u * u, b = 3 * u * u * t, c = 3 * u * t * t, d = t * t * t;
-        return (a * x1 + b * (x1 + Gap / 2) + c * (x2 - Gap / 2) + d * x2, a * y1 + b * y1 + c * y2 + d * y2);
+        Line(lane, Math.Min(ys, arrivals.Min()), lane, Math.Max(ys, arrivals.Max()));
+        Paths.Add(new ScenePath(data.ToString(), segments, wire));
     }
 
     private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font)

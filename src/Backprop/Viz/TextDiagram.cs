@@ -74,13 +74,11 @@ internal static class TextDiagram
         return text.ToString();
     }
 
-    // Each slot that feeds the next layer runs right to its own lane, down or up it, and right into each target.
-    // A slot whose row receives another slot's wire takes a lane further left, so the two horizontals never meet.
+    // Each slot that feeds the next layer runs right to its own lane, down or up it, and right into each target, the
+    // lanes in the order that keeps a wire leaving along a row off the segment of a wire entering it.
     private static void Route(List<Slot> layer, Grid grid, int gapStart, int nextPort)
     {
-        var feeding = layer.Where(s => s.Feeds.Count > 0)
-            .OrderBy(s => layer.Any(o => o != s && o.Feeds.Any(f => f.Target.Row == s.Row && TargetLine(f) == s.Row * LinesPerRow + 1)) ? 0 : 1)
-            .ThenBy(s => s.Row).ToList();
+        var feeding = CircuitLayout.LaneOrder(layer);
         for (int i = 0; i < feeding.Count; i++)
         {
             var s = feeding[i];
@@ -97,8 +95,8 @@ internal static class TextDiagram
 
     private static int TargetLine((Slot Target, int Port) feed)
     {
-        int line = feed.Target.Row * LinesPerRow + 1;
-        return feed.Target.Node is { Inputs.Count: 2 } ? line + (feed.Port == 0 ? -1 : 1) : line;
+        var (row, port) = CircuitLayout.Arrival(feed);
+        return row * LinesPerRow + 1 + port;
     }
 
     /// <summary>A character grid where lines are drawn as connection bits, turned into box-drawing characters at the end.</summary>

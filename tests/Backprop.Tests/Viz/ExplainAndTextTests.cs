@@ -29,6 +29,16 @@ public class ExplainAndTextTests
     }
 
     [Fact]
+    public void In_the_text_diagram_no_two_wires_merge_into_one_line()
+    {
+        // y passes the add gate's row on its way to σ(y), while (x + y) enters that row for ^2: two lanes, two lines
+        var lines = Backprop.Viz.Text(NotesExamples.Staged().Output).Split('\n');
+        string row = lines.Single(l => l.Contains("^2"));
+        Assert.DoesNotContain("┴─┬", row);
+        Assert.Matches("└─+┐ └─+\\^2", row);
+    }
+
+    [Fact]
     public void Explain_describes_other_gates_by_their_local_gradient()
     {
         var x = new Value(0, "x");

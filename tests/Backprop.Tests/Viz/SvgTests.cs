@@ -44,7 +44,7 @@ public class SvgTests
         {
             foreach (var node in scene.Nodes) Assert.False(label.Box.Overlaps(node.Box), $"'{label.Text}' overlaps a node");
             foreach (var path in scene.Paths)
-                foreach (var (x, y) in Along(path.Points))
+                foreach (var (x, y) in Along(path.Segments))
                     Assert.False(label.Box.Contains(x, y), $"label '{label.Text}' of {label.Wire} is crossed by wire {path.Wire} at ({x:F0}, {y:F0})");
         }
     }
@@ -73,17 +73,79 @@ public class SvgTests
     }
 
     // points every pixel along each segment of a polyline
-    private static IEnumerable<(double, double)> Along(List<(double X, double Y)> points)
+    private static IEnumerable<(double, double)> Along(List<Segment> segments)
     {
-        for (int i = 1; i < points.Count; i++)
+        foreach (var (x1, y1, x2, y2) in segments)
         {
-            var (a, b) = (points[i - 1], points[i]);
-            int steps = (int)Math.Ceiling(Math.Max(Math.Abs(b.X - a.X), Math.Abs(b.Y - a.Y)));
+            int steps = (int)Math.Ceiling(Math.Max(Math.Abs(x2 - x1), Math.Abs(y2 - y1)));
             for (int s = 0; s <= steps; s++)
             {
                 double t = steps == 0 ? 0 : (double)s / steps;
-                yield return (a.X + t * (b.X - a.X), a.Y + t * (b.Y - a.Y));
+                yield return (x1 + t * (x2 - x1), y1 + t * (y2 - y1));
             }
         }
+    }
+
+    // Random circuits of up to 60 gates over up to 6 inputs, every wire used, the output the sum of the unused ones.
+    public static TheoryData<int> Seeds() => new(Enumerable.Range(1, 40));
+
+    private static Value RandomCircuit(int seed)
+    {
+        var random = new Random(seed);
+        var wires = Enumerable.Range(0, random.Next(2, 7)).Select(i => new Value(random.NextDouble() * 2 - 1, $"x{i}"))
+            .ToList();
+        var unused = new HashSet<Value>(wires, ReferenceEqualityComparer.Instance);
+        Value Pick() => wires[random.Next(wires.Count)];
+        int gates = random.Next(5, 56);
+        for (int g = 0; g < gates; g++)
+        {
+            var (a, b) = (Pick(), Pick());
+            var wire = random.Next(6) switch
+            {
+                0 => a + b, 1 => a * b, 2 => Value.Max(a, b), 3 => a.Tanh(), 4 => a.Sigmoid(), _ => a * 0.5,
+            };
+            unused.Remove(a);
+            unused.Remove(b);
+            wires.Add(wire);
+            unused.Add(wire);
+        }
+        var output = unused.Aggregate((x, y) => x + y);
+        output.Backward();
+        return output;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void No_two_wires_share_a_segment_and_no_wire_passes_through_a_gate(int seed)
+    {
+        var output = RandomCircuit(seed);
+        var options = new VizOptions();
+        var scene = SvgScene.Build(CircuitLayout.Build(output, options), options);
+        var pieces = scene.Paths.SelectMany(p => p.Segments.Select(s => (p.Wire, Segment: s))).ToList();
+        for (int i = 0; i < pieces.Count; i++)
+            for (int j = i + 1; j < pieces.Count; j++)
+                if (pieces[i].Wire != pieces[j].Wire)
+                    Assert.False(Overlap(pieces[i].Segment, pieces[j].Segment),
+                        $"wires {pieces[i].Wire} and {pieces[j].Wire} share a segment: " +
+                        $"{pieces[i].Segment}, {pieces[j].Segment}");
+        foreach (var node in scene.Nodes)
+        {
+            var inside = new Box(node.Box.X + 0.5, node.Box.Y + 0.5, node.Box.Width - 1, node.Box.Height - 1);
+            foreach (var (wire, segment) in pieces)
+                Assert.False(Along([segment]).Any(p => inside.Contains(p.Item1, p.Item2)),
+                    $"wire {wire} passes through the node of {node.Wire}: {segment}");
+        }
+    }
+
+    // two horizontal (or two vertical) segments on one line whose extents overlap by more than a point
+    private static bool Overlap(Segment a, Segment b)
+    {
+        bool aHorizontal = a.Y1 == a.Y2, bHorizontal = b.Y1 == b.Y2;
+        if (aHorizontal != bHorizontal) return false;
+        if (aHorizontal)
+            return a.Y1 == b.Y1 && Math.Min(Math.Max(a.X1, a.X2), Math.Max(b.X1, b.X2))
+                - Math.Max(Math.Min(a.X1, a.X2), Math.Min(b.X1, b.X2)) > 1e-9;
+        return a.X1 == b.X1 && Math.Min(Math.Max(a.Y1, a.Y2), Math.Max(b.Y1, b.Y2))
+            - Math.Max(Math.Min(a.Y1, a.Y2), Math.Min(b.Y1, b.Y2)) > 1e-9;
     }
 }
