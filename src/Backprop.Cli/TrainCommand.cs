@@ -162,6 +162,11 @@ public static class TrainCommand
             json.WriteNumber("batch_size", Math.Min(recipe.BatchSize, trainCount));
             json.WriteNumber("seed", recipe.Seed);
             json.WriteNumber("ranks", ranks);
+            if (ranks > 1)
+            {
+                json.WriteNumber("steps", result.Steps);
+                json.WriteNumber("reduce_seconds", Math.Round(result.ReduceSeconds, 3));
+            }
             json.WriteEndObject();
         }
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));

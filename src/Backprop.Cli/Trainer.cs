@@ -8,8 +8,9 @@ namespace Backprop.Cli;
 /// <summary>One recorded point of the learning curves.</summary>
 internal readonly record struct EpochRecord(int Epoch, double Loss, double TrainAccuracy, double TestAccuracy);
 
-/// <summary>The figures of a finished run.</summary>
-internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy, IReadOnlyList<EpochRecord> History);
+/// <summary>The figures of a finished run; on several ranks, also the steps and the time reducing gradients.</summary>
+internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy,
+    IReadOnlyList<EpochRecord> History, double ReduceSeconds = 0, int Steps = 0);
 
 /// <summary>
 /// Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch. In a group of
@@ -26,7 +27,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
     public TrainingResult Run()
     {
         var history = new List<EpochRecord>();
-        double lastLoss = double.NaN;
+        double lastLoss = double.NaN, reduceSeconds = 0;
+        int steps = 0;
         if (recipe.Epochs > 0)
         {
             var optimizer = recipe.Optimizer == "adam"
@@ -49,9 +51,12 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
                 EpochEnded?.Invoke(record);
             }
             parallel?.CheckInSync();
+            reduceSeconds = parallel?.ReduceTime.TotalSeconds ?? 0;
+            steps = recipe.Epochs * loader.Count;
         }
         var trainFigures = Evaluate(train);
-        return new TrainingResult(recipe.Epochs > 0 ? lastLoss : trainFigures.Loss, trainFigures.Accuracy, Evaluate(test).Accuracy, history);
+        return new TrainingResult(recipe.Epochs > 0 ? lastLoss : trainFigures.Loss, trainFigures.Accuracy,
+            Evaluate(test).Accuracy, history, reduceSeconds, steps);
     }
 
     // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.

@@ -103,11 +103,15 @@ public abstract class Communicator : IDisposable
     /// <summary>
     /// MPI's world when the process runs under a launcher, else a group of one (which never loads MPI). Under a
     /// launcher, unless <see cref="Threads.EnvironmentVariable"/> is set, the kernels get the machine's cores
-    /// divided by the ranks on this machine, so that ranks do not fight over cores.
+    /// divided by the ranks on this machine, so that ranks do not fight over cores; and TERM is set to <c>dumb</c>,
+    /// since the rank's output goes through the launcher, not to a terminal.
     /// </summary>
     public static Communicator FromEnvironment()
     {
         if (!IsLaunched) return new SingleProcess();
+        // a rank writes to a pty that mpirun relays: with a real TERM, .NET would put a terminal's escape codes into
+        // mpirun's output (this holds for writes after this call; a program that wrote before sets TERM itself)
+        Environment.SetEnvironmentVariable("TERM", "dumb");
         var world = Mpi.MpiCommunicator.InitWorld();
         if (Environment.GetEnvironmentVariable(Threads.EnvironmentVariable) is null)
             Threads.Count = Math.Max(1, Environment.ProcessorCount / world.LocalSize);

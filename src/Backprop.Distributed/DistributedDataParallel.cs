@@ -48,6 +48,14 @@ public sealed class DistributedDataParallel : Module
     /// <summary>The group the gradients are summed over.</summary>
     public Communicator Communicator { get; }
 
+    /// <summary>
+    /// Time spent in <see cref="ReduceGradients"/> since construction: packing, summing over the ranks (waiting for
+    /// the slowest included) and unpacking.
+    /// </summary>
+    public TimeSpan ReduceTime => _reduceClock.Elapsed;
+
+    private readonly System.Diagnostics.Stopwatch _reduceClock = new();
+
     /// <summary>Each bucket's parameter indices (in <see cref="Nn.Module.Parameters"/> order), as reduced.</summary>
     internal IReadOnlyList<int[]> Buckets => _buckets;
 
@@ -98,6 +106,13 @@ public sealed class DistributedDataParallel : Module
     public int ReduceGradients(int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        _reduceClock.Start();
+        try { return Reduce(rows); }
+        finally { _reduceClock.Stop(); }
+    }
+
+    private int Reduce(int rows)
+    {
         _header[0] = rows;
         for (int i = 0; i < _parameters.Length; i++) _header[1 + i] = _parameters[i].Grad is null ? 0 : 1;
         Communicator.AllReduce(_header);
@@ -108,15 +123,15 @@ public sealed class DistributedDataParallel : Module
         double share = (double)rows / globalRows;
         for (int b = 0; b < _buckets.Count; b++)
         {
-            if (_parameters[_buckets[b][0]].DType == DType.Float32) Reduce<float>(b, share);
-            else Reduce<double>(b, share);
+            if (_parameters[_buckets[b][0]].DType == DType.Float32) ReduceBucket<float>(b, share);
+            else ReduceBucket<double>(b, share);
         }
         using (Autograd.NoGrad())
             foreach (var (_, buffer) in Module.NamedBuffers()) Communicator.Broadcast(buffer, root: 0);
         return globalRows;
     }
 
-    private void Reduce<T>(int b, double share) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private void ReduceBucket<T>(int b, double share) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var bucket = _buckets[b];
         var buffer = (T[])(_bucketBuffers[b] ??= new T[bucket.Sum(i => _parameters[i].Numel)]);
