@@ -34,7 +34,7 @@ public sealed class SyncBatchNormTests
             optimizer.Step();
         }
         var state = model.StateDict().Where(e => e.Value.DType == DType.Float32).Select(e => e.Value.ToArray<float>());
-        return (firstGrads, state.ToArray());
+        return (firstGrads!, state.ToArray());
     }
 
     private static (float[][], float[][]) TrainOne()
