@@ -100,6 +100,15 @@ public sealed class MpiTests : IDisposable
         int code = Backprop.Cli.Cli.Run(["train", "moons", "--epochs", "5", "--ranks", "2", "--json"], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Equal(2, JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("ranks").GetInt32());
+
+        // rank 0 alone prints: five epoch lines and one summary, not one set per rank
+        stdout = new StringWriter();
+        code = Backprop.Cli.Cli.Run(["train", "moons", "--epochs", "5", "--ranks=2"], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Length);
+        Assert.StartsWith("moons softmax: 5 epochs in ", lines[^1]);
+        Assert.Contains(" s on 2 ranks, loss ", lines[^1]);
     }
 
     [Fact]
