@@ -21,6 +21,7 @@ public sealed class DistributedDataParallel : Module
     private readonly List<int[]> _buckets = [];   // indices into _parameters, one dtype per bucket
     private readonly double[] _header;            // [rows, then 1 per parameter that has a gradient on this rank]
     private readonly Array?[] _bucketBuffers;     // each bucket's packed gradients, kept from step to step
+    private readonly System.Diagnostics.Stopwatch _reduceClock = new();
 
     /// <summary>Wraps <paramref name="module"/>; every rank must construct it at the same point.</summary>
     public DistributedDataParallel(Module module, Communicator communicator, double bucketCapMiB = 25)
@@ -53,8 +54,6 @@ public sealed class DistributedDataParallel : Module
     /// the slowest included) and unpacking.
     /// </summary>
     public TimeSpan ReduceTime => _reduceClock.Elapsed;
-
-    private readonly System.Diagnostics.Stopwatch _reduceClock = new();
 
     /// <summary>Each bucket's parameter indices (in <see cref="Nn.Module.Parameters"/> order), as reduced.</summary>
     internal IReadOnlyList<int[]> Buckets => _buckets;
