@@ -12,6 +12,13 @@ dotnet pack "$root/src/Backprop/Backprop.csproj" -c Release -o "$work/out" -p:CI
 dotnet pack "$root/src/Backprop.Cli/Backprop.Cli.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
 dotnet pack "$root/src/Backprop.Interactive/Backprop.Interactive.csproj" -c Release -o "$work/out" -p:CI=true >/dev/null
 version=$(tr -d '[:space:]' < "$root/VERSION")
+tool="$work/out/Backprop.Tool.$version.nupkg"
+# the tool is pure managed code: no native library for any platform, and small enough to install in seconds
+if unzip -l "$tool" | grep -qE '\.(so|dylib|a)$|/runtimes/|\.so\.'; then
+  echo "pack-smoke: Backprop.Tool carries a native binary:" >&2; unzip -l "$tool" | grep -E '\.(so|dylib)|runtimes/' >&2; exit 1
+fi
+tool_bytes=$(stat -c %s "$tool")
+(( tool_bytes <= 10 * 1024 * 1024 )) || { echo "pack-smoke: Backprop.Tool is $tool_bytes bytes, over 10 MiB" >&2; exit 1; }
 unzip -l "$work/out/Backprop.Interactive.$version.nupkg" | grep -q 'interactive-extensions/dotnet/extension.dib' \
   || { echo "pack-smoke: Backprop.Interactive lacks interactive-extensions/dotnet/extension.dib" >&2; exit 1; }
 
@@ -42,6 +49,10 @@ config=$(cat "$work"/app/bin/Debug/net10.0/app.runtimeconfig.json)
   || { echo "pack-smoke: the package's JIT settings did not reach the app's runtimeconfig: $config" >&2; exit 1; }
 
 dotnet tool install --tool-path "$work/t" --add-source "$work/out" --version "$version" Backprop.Tool >/dev/null
+installed_bytes=$(du -sb "$work/t" | cut -f1)
+(( installed_bytes <= 40 * 1024 * 1024 )) \
+  || { echo "pack-smoke: the installed tool takes $installed_bytes bytes, over 40 MiB" >&2; exit 1; }
 json=$("$work/t/backprop" grad "x*y" --at x=2,y=3 --json)
 [[ "$json" == '{"value":6,"gradients":{"x":3,"y":2}}' ]] || { echo "pack-smoke: the tool printed '$json'" >&2; exit 1; }
 echo "pack-smoke: the Backprop package ran the README example, and the backprop tool printed $json"
+echo "pack-smoke: Backprop.Tool package $tool_bytes bytes, installed $installed_bytes bytes"

@@ -10,11 +10,14 @@ public static class Cli
         backprop: gradients by backpropagation, from the command line
 
         usage:
-          backprop demo [--out DIR]                    the CS231n notes' examples, step by step
-                                                       (--out: write each example's circuit diagram as SVG)
+          backprop demo [N ...] [--list] [--out DIR]   the CS231n notes' examples, step by step
+                        [--html DIR]                   (N: only those sections; --list: the sections;
+                                                       --out: each example's circuit diagram as SVG;
+                                                       --html: each example as a page to play with)
           backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
                         [--json]                       one JSON object
                         [--svg FILE] [--dot FILE]      the circuit diagram as SVG or Graphviz DOT
+                        [--html FILE]                  a page to move the inputs and watch the gradients
                         [--code]                       the staged forward and backward pass as C#
                         [--explain]                    what each gate did to the gradient
                         [--digits N]                   significant digits on the diagram (default 4)
@@ -25,7 +28,7 @@ public static class Cli
                         [--json]                       one JSON object
                         [--save FILE.safetensors]      write the trained weights
                         [--load FILE.safetensors]      start from saved weights (--epochs 0: evaluate only)
-                        [--plot FILE.png]              loss and accuracy curves, decision regions of 2-D sets
+                        [--plot FILE.svg]              loss and accuracy curves, decision regions of 2-D sets
                         [--ranks N]                    train data-parallel on N ranks under mpirun (Open MPI);
                                                        mpirun -np N backprop train ... works as well
           backprop --help | --version

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Backprop.Cli;
 
 /// <summary>
-/// <c>backprop grad "&lt;expression&gt;" --at x=3,y=-4 [--json] [--svg FILE] [--dot FILE] [--code] [--explain] [--digits N]</c>:
-/// the value and every variable's gradient; optionally the circuit diagram, the staged code and how each gate moved the gradient.
+/// <c>backprop grad "&lt;expression&gt;" --at x=3,y=-4 [--json] [--svg FILE] [--dot FILE] [--html FILE] [--code]
+/// [--explain] [--digits N]</c>: the value and every variable's gradient; optionally the circuit diagram, a page to
+/// play with it, the staged code and how each gate moved the gradient.
 /// </summary>
 public static class GradCommand
 {
@@ -15,7 +16,8 @@ public static class GradCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("grad", args, ["--at", "--svg", "--dot", "--digits"], ["--json", "--code", "--explain"]);
+        var options = Options.Parse("grad", args, ["--at", "--svg", "--dot", "--html", "--digits"],
+            ["--json", "--code", "--explain"]);
         if (options.Positionals.Count != 1)
             throw new UsageException(options.Positionals.Count == 0
                 ? "grad needs an expression, as in: backprop grad \"x*y + 1\" --at x=2,y=3"
@@ -36,6 +38,7 @@ public static class GradCommand
         var viz = new VizOptions { Digits = digits, Title = $"f = {expression.Text}" };
         if (options.Get("--svg") is { } svg) Files.WriteAtomically(svg, Viz.Svg(output, viz));
         if (options.Get("--dot") is { } dot) Files.WriteAtomically(dot, Viz.Dot(output, viz));
+        if (options.Get("--html") is { } html) Files.WriteAtomically(html, Viz.Html(output, viz));
         if (options.Has("--code")) { stdout.WriteLine(); stdout.Write(StagedCode.Generate(output)); }
         if (options.Has("--explain")) { stdout.WriteLine(); stdout.Write(Explain.Describe(output, digits)); }
         return WarnIfNotFinite(stderr, output, inputs) ? NotFinite : 0;

@@ -25,8 +25,10 @@ public static class TrainCommand
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
         bool json = options.Has("--json");
-        if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--plot: '{plotPath}' must name a .png file");
+        if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException(plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+                ? $"--plot: '{plotPath}': the plot is drawn as SVG (the tool ships no native image library); name a .svg file"
+                : $"--plot: '{plotPath}' must name a .svg file");
         foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
             if (output is not null) RequireFolder(output);
         int ranks = ParseInt(options, "--ranks", 1, min: 1);

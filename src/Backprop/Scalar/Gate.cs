@@ -66,11 +66,19 @@ public sealed class Gate
 
     /// <summary>The gate's output as a C# expression of the named inputs, as in <c>1 / (1 + Math.Exp(-y))</c>.</summary>
     public string ForwardCode(string a, string b = "", double constant = double.NaN) =>
-        RuleCode.Print(CodeRules.Forward, a, b, constant, "");
+        ForwardCode(a, b, constant, CodeLanguage.CSharp);
+
+    internal string ForwardCode(string a, string b, double constant, CodeLanguage language) =>
+        RuleCode.Print(CodeRules.Forward, a, b, constant, "", language);
 
     /// <summary>The local gradients as C# expressions of the named inputs and output, as in <c>(1 - sigy) * sigy</c>.</summary>
     public (string da, string db) LocalGradientCode(string a, string b, double constant, string y) =>
-        (RuleCode.Print(CodeRules.Da, a, b, constant, y), Arity == 2 ? RuleCode.Print(CodeRules.Db, a, b, constant, y) : "");
+        LocalGradientCode(a, b, constant, y, CodeLanguage.CSharp);
+
+    internal (string da, string db) LocalGradientCode(string a, string b, double constant, string y,
+        CodeLanguage language) =>
+        (RuleCode.Print(CodeRules.Da, a, b, constant, y, language),
+            Arity == 2 ? RuleCode.Print(CodeRules.Db, a, b, constant, y, language) : "");
 
     private GateRules CodeRules => Rules ?? throw new InvalidOperationException($"gate '{Name}' has no C# form (a user-defined gate)");
 

@@ -36,6 +36,12 @@ internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
     /// <summary>The nodes feeding this one, one per input port.</summary>
     public List<LayoutNode> Inputs { get; } = [];
 
+    /// <summary>
+    /// Per input port, the gradient this gate sends back along that wire, its local gradient times its upstream
+    /// gradient (scalar circuits; empty for tensor graphs): a forked wire's gradient is the sum of its branches'.
+    /// </summary>
+    public List<string> BranchGrads { get; } = [];
+
     /// <summary>The slots in the previous layer that feed each input port.</summary>
     public List<Slot> InputSlots { get; } = [];
 
@@ -123,6 +129,10 @@ internal sealed class CircuitLayout
             var node = new LayoutNode(NodeKind.Gate, Text(v), v.Op!.Describe(v.Constant));
             node.Gates.Add(v);
             node.Inputs.AddRange(v.Inputs.Select(i => nodeOf[i]));
+            double second = v.Inputs.Count > 1 ? v.Inputs[1].Data : 0;
+            var (la, lb) = v.Op.LocalGradient(first.Data, second, v.Constant, v.Data);
+            node.BranchGrads.AddRange(new[] { la, lb }.Take(v.Inputs.Count)
+                .Select(local => Format.Number(local * v.Grad, options.Digits)));
             nodes.Add(nodeOf[v] = node);
         }
         var outputNode = nodeOf[output];

@@ -33,7 +33,11 @@ public static class StagedCode
         code.Append("using System;\n\npublic static class StagedCircuit\n{\n");
         string returns = inputs.Count == 0 ? "double"
             : $"(double {f}, {string.Join(", ", inputs.Select(v => "double d" + names[v]))})";
-        code.Append($"    public static {returns} Run({string.Join(", ", inputs.Select(v => "double " + names[v]))})\n    {{\n");
+        string parameters = string.Join(", ", inputs.Select(v => "double " + names[v]));
+        string signature = $"    public static {returns} Run({parameters})";
+        // a long signature puts its parameters on a line of their own, as a C# formatter would
+        code.Append(signature.Length <= 100 ? signature : $"    public static {returns} Run(\n        {parameters})")
+            .Append("\n    {\n");
         var lines = new List<(string statement, string comment)>();
         foreach (var c in order.Where(WireNames.IsConstant))
             lines.Add(($"double {names[c]} = {Format.CSharp(c.Data)};", "constant"));

@@ -45,6 +45,20 @@ public static class Viz
     }
 
     /// <summary>
+    /// A self-contained HTML page (no network, no external script) for playing with the circuit: its diagram, a slider
+    /// and a field for every input, and the forward and backward passes recomputed in the browser as the inputs move,
+    /// by the staged code printed as JavaScript from the gates' rules, with the <see cref="Explain"/> sentences beside
+    /// it. Inputs can be set from the page's address (<c>page.html?x=3&amp;y=-4</c>).
+    /// </summary>
+    public static string Html(Value output, VizOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        options ??= new VizOptions();
+        options.Validate();
+        return InteractivePage.Write(output, options);
+    }
+
+    /// <summary>
     /// The autograd graph ending at <paramref name="output"/> as a self-contained SVG document. <paramref name="names"/>
     /// names tensors of the graph (parameters, or op outputs such as the loss); others get names made from their op.
     /// </summary>
@@ -66,6 +80,18 @@ public static class Viz
     {
         options ??= new VizOptions();
         return TextDiagram.Write(TensorGraphLayout.Build(output, options, names), options, ansiColors);
+    }
+
+    /// <summary>
+    /// The autograd graph as a table with one row per wire, in the order the forward pass made them: its name, the op
+    /// that made it from which wires, its value's shape, ‖v‖ and range, and its gradient's ‖g‖. For graphs whose
+    /// diagram is too wide for a terminal: the table is as wide as its longest row, whatever the depth.
+    /// </summary>
+    public static string Table(Tensor output, VizOptions? options = null,
+        IReadOnlyDictionary<string, Tensor>? names = null)
+    {
+        options ??= new VizOptions();
+        return WireTable.Write(TensorGraphLayout.Build(output, options, names), options);
     }
 
     /// <summary>

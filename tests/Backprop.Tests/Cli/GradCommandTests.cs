@@ -82,6 +82,6 @@ public class GradCommandTests
         Assert.Equal(0, code);
         foreach (var number in new[] { "-12", "0.731059", "0.393224", "-0.589836", "-0.196612", "1.54564", "2.05957", "1.59223", "-8" })
             Assert.Contains(number, stdout);
-        Assert.Contains("Gate by gate and fused give the same gradients: yes", stdout);
+        Assert.Contains("Gate by gate (section 3) and fused give the same gradients: yes", stdout);
     }
 }

@@ -87,11 +87,49 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void PlotWritesAPng()
+    public void PlotDrawsTheCurvesAndTheRegionsTheModelLearned()
     {
-        string plot = PathIn("spiral.png");
-        Assert.Equal(0, Run("spiral", "--epochs", "20", "--plot", plot).code);
-        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(plot)[..4]);
+        string plot = PathIn("spiral.svg");
+        Assert.Equal(0, Run("spiral", "--model", "mlp", "--epochs", "300", "--plot", plot).code);
+        var svg = System.Xml.Linq.XDocument.Load(plot).Root!;
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        var titles = svg.Elements(ns + "text").Select(t => t.Value).ToList();
+        Assert.Contains("Loss", titles);
+        Assert.Contains("Accuracy", titles);
+        Assert.Contains("Decision regions (mlp)", titles);
+
+        // the loss curve falls: its last point is drawn lower on the page (a larger y) than its first
+        var loss = svg.Elements(ns + "polyline").Single(p => (string?)p.Attribute("data-name") == "training loss");
+        var lossYs = ((string)loss.Attribute("points")!).Split(' ').Select(p => double.Parse(p.Split(',')[1])).ToArray();
+        Assert.True(lossYs.Length > 10, "one point per recorded epoch");
+        Assert.True(lossYs[^1] > lossYs[0] + 100, $"loss curve from y={lossYs[0]} to y={lossYs[^1]}");
+
+        // every training point is drawn, and nearly all lie in a region of their own class's colour (the trained MLP
+        // separates the spiral): a region drawn in the wrong place or colour fails this
+        var regions = svg.Elements(ns + "rect").Where(r => (string?)r.Attribute("class") == "region")
+            .Select(r => (X: D(r, "x"), Y: D(r, "y"), W: D(r, "width"), H: D(r, "height"), Fill: (string)r.Attribute("fill")!))
+            .ToList();
+        var points = svg.Elements(ns + "circle").ToList();
+        Assert.Equal(300, points.Count);
+        int inOwnRegion = points.Count(p =>
+        {
+            double x = D(p, "cx"), y = D(p, "cy");
+            var under = regions.FirstOrDefault(r => x >= r.X && x <= r.X + r.W && y >= r.Y && y <= r.Y + r.H);
+            return under.Fill == (string)p.Attribute("fill")!;
+        });
+        Assert.True(inOwnRegion >= 270, $"{inOwnRegion} of 300 points in their class's region");
+
+        static double D(System.Xml.Linq.XElement e, string name) =>
+            double.Parse((string)e.Attribute(name)!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void PlotAsPngIsRefusedWithTheFormatItTakes()
+    {
+        var (code, _, stderr) = Run("spiral", "--epochs", "1", "--plot", PathIn("spiral.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("the plot is drawn as SVG", stderr);
+        Assert.False(File.Exists(PathIn("spiral.png")));
     }
 
     [Fact]
@@ -146,13 +184,13 @@ public sealed class TrainCommandTests : IDisposable
 
         AssertRefused("Could not find file", "--load", PathIn("absent.safetensors"));
         AssertRefused("does not exist", "--save", Path.Combine(_dir, "no-such-folder", "w.safetensors"));
-        AssertRefused("must name a .png", "--plot", PathIn("plot.svg"));
+        AssertRefused("must name a .svg", "--plot", PathIn("plot.pdf"));
     }
 
     // Each refusal exits 2 with one line on stderr and leaves no output file, not even half of one.
     private void AssertRefused(string message, params string[] args)
     {
-        string save = PathIn("out.safetensors"), plot = PathIn("out.png");
+        string save = PathIn("out.safetensors"), plot = PathIn("out.svg");
         string[] outputs = [.. args.Contains("--save") ? [] : new[] { "--save", save }, .. args.Contains("--plot") ? [] : new[] { "--plot", plot }];
         var (code, _, stderr) = Run(["spiral", "--epochs", "1", .. args, .. outputs]);
         Assert.Equal(2, code);

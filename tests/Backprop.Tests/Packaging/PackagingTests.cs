@@ -2,8 +2,12 @@ using System.Diagnostics;
 
 namespace Backprop.Tests.Packaging;
 
+[Collection(Builds)]
 public class PackagingTests
 {
+    /// <summary>Tests that run dotnet on the repository's projects: one at a time, so builds never collide.</summary>
+    public const string Builds = "Builds";
+
     internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -26,5 +30,6 @@ public class PackagingTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"pack-smoke.sh failed ({process.ExitCode}):\n{stdout}\n{await stderr}");
         Assert.Contains("\"gradients\":{\"x\":3,\"y\":2}", stdout);
+        Assert.Contains("Backprop.Tool package", stdout);   // the size and no-native-binary checks ran
     }
 }

@@ -18,8 +18,9 @@ public class DotTests
             var (code, svg, errors) = RunDot(dot);
             Assert.True(code == 0, $"dot rejected the {name} circuit: {errors}\n{dot}");
             var texts = System.Xml.Linq.XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToHashSet();
-            foreach (var wire in output.Topological())
-                Assert.Contains(Format.Number(wire.Grad, 4), texts);
+            // every wire's gradient is drawn: on its edge, or for a forked wire as the sum of its branches
+            foreach (var grad in output.Topological().Select(w => Format.Number(w.Grad, 4)))
+                Assert.Contains(texts, t => t == grad || t.EndsWith(" = " + grad, StringComparison.Ordinal));
         }
     }
 
@@ -32,6 +33,19 @@ public class DotTests
         // q = 3 with gradient -4 runs from the add gate to the mul gate
         Assert.Contains("<font color=\"#1a7f37\">3</font><br/><font color=\"#c62828\">-4</font>", dot);
         Assert.Equal(circuit.Wires.Count, dot.Split('\n').Count(l => l.Contains("->")));
+    }
+
+    [Fact]
+    public void Each_branch_of_a_fork_carries_its_own_gradient_and_the_input_shows_their_sum()
+    {
+        string dot = Backprop.Viz.Dot(NotesExamples.Staged().Output);
+        var ids = System.Text.RegularExpressions.Regex.Matches(dot, @"(n\d+) \[label=""x"",");
+        string x = Assert.Single(ids).Groups[1].Value;
+        var branches = dot.Split('\n').Where(l => l.StartsWith($"  {x} -> ", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "#c62828\">([^<]+)<").Groups[1].Value).Order();
+        Assert.Equal(["-0.03576", "0.5121", "1.583"], branches);
+        string sum = "dx = 1.583 + (-0.03576) + 0.5121 = 2.06";
+        Assert.Contains($"  {x} [xlabel=<<font color=\"#c62828\">{sum}</font>>];", dot);
     }
 
     internal static bool DotIsInstalled()

@@ -15,6 +15,20 @@ public class ExplainAndTextTests
     }
 
     [Fact]
+    public void Explain_adds_up_the_branches_of_each_forked_wire_as_the_notes_do()
+    {
+        var lines = Explain.Describe(NotesExamples.Staged().Output).TrimEnd().Split('\n');
+        Assert.Equal(
+            "dx = 1.583 + (-0.03576) + 0.5121 = 2.06: x feeds 3 gate inputs, so its branches' gradients add up (+=)",
+            lines[^2]);
+        Assert.StartsWith("dy = 1.583 + 0.009046 = 1.592:", lines[^1]);
+        var x = new Value(3, "x");
+        var square = x * x;
+        square.Backward();
+        Assert.StartsWith("dx = 3 + 3 = 6: x feeds 2 gate inputs", Explain.Describe(square).TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
     public void Explain_describes_other_gates_by_their_local_gradient()
     {
         var x = new Value(0, "x");

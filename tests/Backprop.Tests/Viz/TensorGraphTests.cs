@@ -93,6 +93,31 @@ public class TensorGraphTests
     }
 
     [Fact]
+    public void The_table_lists_every_wire_once_after_the_wires_it_reads()
+    {
+        var (loss, names) = TwoLayerNet(trace: true);
+        var rows = Backprop.Viz.Table(loss, names: names).TrimEnd('\n').Split('\n');
+        Assert.StartsWith("wire", rows[0]);
+        var wires = rows.Skip(1).Select(r => r.Split(' ')[0]).ToList();
+        Assert.Equal(wires.Distinct(), wires);
+        Assert.Equal("loss", wires[^1]);
+        foreach (var row in rows.Skip(1))
+        {
+            var reads = System.Text.RegularExpressions.Regex.Match(row, @"\(([^)]*)\)").Groups[1].Value;
+            foreach (var input in reads.Split(", ", StringSplitOptions.RemoveEmptyEntries))
+                Assert.True(wires.IndexOf(input) >= 0 && wires.IndexOf(input) < wires.IndexOf(row.Split(' ')[0]),
+                    $"{row}: '{input}' is not listed before it");
+        }
+        foreach (var (name, t) in names.Where(p => p.Key != "loss"))
+        {
+            var row = rows.Single(r => r.StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.Contains("parameter", row);
+            Assert.EndsWith($"‖g‖={N(Norm(t.Grad!.ToArray<double>()))}", row);
+        }
+        Assert.Contains(rows, r => r.StartsWith("relu1 ", StringComparison.Ordinal) && r.Contains("Relu(linear1)"));
+    }
+
+    [Fact]
     public void Without_a_trace_intermediate_wires_show_their_shape_only()
     {
         var (loss, names) = TwoLayerNet(trace: false);
@@ -183,7 +208,7 @@ public class TensorGraphTests
         Assert.Contains("├MatMul [5,3]", text);
         Assert.Contains("W param", text);
         Assert.Contains("dW equals dD·Xᵀ computed directly: yes.", text);
-        Assert.Contains("CrossEntropy [4]", text);
+        Assert.Contains("CrossEntropy(linear2)", text);   // the net, too wide to draw, as its table of wires
         Assert.True(text.IndexOf("Patterns in backward flow", StringComparison.Ordinal) < text.IndexOf("matmul gate", StringComparison.Ordinal),
             "the tensor examples come after the scalar ones");
     }
