@@ -104,7 +104,8 @@ public abstract class Communicator : IDisposable
     /// MPI's world when the process runs under a launcher, else a group of one (which never loads MPI). Under a
     /// launcher, unless <see cref="Threads.EnvironmentVariable"/> is set, the kernels get the machine's cores
     /// divided by the ranks on this machine, so that ranks do not fight over cores; and TERM is set to <c>dumb</c>,
-    /// since the rank's output goes through the launcher, not to a terminal.
+    /// since the rank's output goes through the launcher, not to a terminal. MPI's world is one per process: every
+    /// call returns it, and disposing it finalizes MPI for good.
     /// </summary>
     public static Communicator FromEnvironment()
     {
