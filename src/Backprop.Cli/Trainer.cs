@@ -15,7 +15,8 @@ internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, do
 /// <summary>
 /// Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch. In a group of
 /// ranks each takes its share of every batch, the gradients are reduced by <see cref="DistributedDataParallel"/>,
-/// and the epoch's loss and accuracy are summed over the ranks: every rank reports the one-process figures.
+/// and the epoch's loss and accuracy, like the evaluations, are summed over the ranks: every rank reports the
+/// one-process figures.
 /// </summary>
 internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train, Dataset test, Communicator world)
 {
@@ -94,16 +95,28 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
         return sum! * (0.5 * recipe.Regularization);
     }
 
-    /// <summary>Loss (data loss plus penalty) and accuracy of the model in evaluation mode on a whole set.</summary>
+    /// <summary>
+    /// Loss (data loss plus penalty) and accuracy of the model in evaluation mode on a whole set. On several ranks each
+    /// scores rows r, r + ranks, ... and the shares' figures, weighted by their rows, are summed over the ranks.
+    /// </summary>
     public (double Loss, double Accuracy) Evaluate(Dataset data)
     {
         model.Eval();
         using var _ = Autograd.NoGrad();
-        var (features, labels) = data.ToTensors();
-        var scores = model.Forward(recipe.Input(features));
-        var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
-        double loss = (recipe.DataLoss(scores, labels) + Penalty(weights)).Item();
-        return (loss, (double)Correct(scores, labels) / data.Count);
+        var share = world.Size == 1 ? data
+            : data.Subset(Enumerable.Range(0, data.Count).Where(i => i % world.Size == world.Rank).ToArray());
+        double[] sums = [0, 0];   // the share's loss times its fraction of the rows, its correct rows
+        if (share.Count > 0)
+        {
+            var (features, labels) = share.ToTensors();
+            var scores = model.Forward(recipe.Input(features));
+            var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
+            double loss = (recipe.DataLoss(scores, labels) + Penalty(weights)).Item();
+            sums[0] = loss * ((double)share.Count / data.Count);
+            sums[1] = Correct(scores, labels);
+        }
+        world.AllReduce(sums.AsSpan());
+        return (sums[0], sums[1] / data.Count);
     }
 
     private static int Correct(Tensor scores, Tensor labels)
