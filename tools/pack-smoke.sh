@@ -17,6 +17,9 @@ tool="$work/out/Backprop.Tool.$version.nupkg"
 if unzip -l "$tool" | grep -qE '\.(so|dylib|a)$|/runtimes/|\.so\.'; then
   echo "pack-smoke: Backprop.Tool carries a native binary:" >&2; unzip -l "$tool" | grep -E '\.(so|dylib)|runtimes/' >&2; exit 1
 fi
+unzip -p "$work/out/Backprop.$version.nupkg" Backprop.nuspec | grep -q '<icon>icon.png</icon>' \
+  && unzip -l "$work/out/Backprop.$version.nupkg" | grep -q ' icon.png$' \
+  || { echo "pack-smoke: the Backprop package lacks its icon" >&2; exit 1; }
 tool_bytes=$(stat -c %s "$tool")
 (( tool_bytes <= 10 * 1024 * 1024 )) || { echo "pack-smoke: Backprop.Tool is $tool_bytes bytes, over 10 MiB" >&2; exit 1; }
 unzip -l "$work/out/Backprop.Interactive.$version.nupkg" | grep -q 'interactive-extensions/dotnet/extension.dib' \
