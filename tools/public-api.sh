@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-for project in src/Backprop src/Backprop.Interactive src/Backprop.Cuda; do
+for project in src/Backprop src/Backprop.Interactive src/Backprop.Cuda src/Backprop.Distributed; do
   printf '#nullable enable\n' > "$root/$project/PublicAPI.Unshipped.txt"
   dotnet format analyzers "$root/$project" --diagnostics RS0016 --severity warn
 done

@@ -29,6 +29,8 @@ public static class Cli
                         [--save FILE.safetensors]      write the trained weights
                         [--load FILE.safetensors]      start from saved weights (--epochs 0: evaluate only)
                         [--plot FILE.svg]              loss and accuracy curves, decision regions of 2-D sets
+                        [--ranks N]                    train data-parallel on N ranks under mpirun (Open MPI);
+                                                       mpirun -np N backprop train ... works as well
           backprop --help | --version
 
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and

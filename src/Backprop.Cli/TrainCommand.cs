@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Backprop.Distributed;
 using Backprop.IO;
 using Backprop.Nn;
 
@@ -8,14 +9,18 @@ namespace Backprop.Cli;
 
 /// <summary>
 /// <c>backprop train &lt;spiral|moons|circles|digits&gt; [--model NAME] [--epochs N] [--lr X] [--batch-size N] [--seed S]
-/// [--json] [--save FILE] [--load FILE] [--plot FILE]</c>: trains a classifier and reports its loss and accuracies.
+/// [--json] [--save FILE] [--load FILE] [--plot FILE] [--ranks N]</c>: trains a classifier and reports its loss and
+/// accuracies. Under an MPI launcher each rank trains on its share of every batch (data-parallel); rank 0 alone
+/// prints, plots and saves, and an error on any rank stops them all.
 /// </summary>
 public static class TrainCommand
 {
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("train", args, ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot"], ["--json"]);
+        var options = Options.Parse("train", args,
+            ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks"],
+            ["--json"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
@@ -26,29 +31,58 @@ public static class TrainCommand
                 : $"--plot: '{plotPath}' must name a .svg file");
         foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
             if (output is not null) RequireFolder(output);
+        int ranks = ParseInt(options, "--ranks", 1, min: 1);
+        if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", args, stdout, stderr);
 
+        using var world = Communicator.FromEnvironment();
+        if (options.Get("--ranks") is not null && ranks != world.Size)
+            throw new UsageException($"--ranks {ranks}: the launcher started {world.Size} ranks");
+        if (world.Size == 1) return Train(options, recipe, json, world, stdout);
+        try
+        {
+            return Train(options, recipe, json, world, world.Rank == 0 ? stdout : TextWriter.Null);
+        }
+        catch (Exception e)
+        {
+            world.Abort($"backprop: error on rank {world.Rank} of {world.Size}: {e.Message}");
+            throw;   // not reached: Abort ends the process
+        }
+    }
+
+    private static int Train(Options options, TrainingRecipe recipe, bool json, Communicator world, TextWriter stdout)
+    {
+        bool speaks = world.Rank == 0;
         var (train, test) = recipe.LoadData();
         var model = recipe.BuildModel(train.FeatureCount, train.Classes);
         if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe);
 
         var clock = Stopwatch.StartNew();
         var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
-        var trainer = new Trainer(recipe, model, train, test) { EpochEnded = progress.Report };
+        var trainer = new Trainer(recipe, model, train, test, world) { EpochEnded = progress.Report };
         var result = trainer.Run();
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
 
+        if (!speaks) return 0;   // rank 0 alone saves, plots and prints
         if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
         if (options.Get("--plot") is { } plot)
             Files.WriteAtomically(plot, TrainingPlot.Render(recipe, result, train, trainer));
-        if (json) WriteJson(stdout, recipe, result, seconds, train.Count, test.Count, model);
+        if (json) WriteJson(stdout, recipe, result, seconds, train.Count, test.Count, model, world.Size);
         else
-            stdout.WriteLine(FormattableString.Invariant(
-                $"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s, loss {result.FinalLoss:0.0000}, train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count}), test accuracy {100 * result.TestAccuracy:0.0}% ({test.Count})"));
+            stdout.WriteLine(string.Join(", ",
+                FormattableString.Invariant($"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s") +
+                OnRanks(world.Size),
+                FormattableString.Invariant($"loss {result.FinalLoss:0.0000}"),
+                FormattableString.Invariant($"train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count})"),
+                FormattableString.Invariant($"test accuracy {100 * result.TestAccuracy:0.0}% ({test.Count})")));
         return 0;
     }
 
-    private static bool Interactive(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+    private static string OnRanks(int ranks) => ranks == 1 ? "" : $" on {ranks} ranks";
+
+    // a launched rank's output is relayed by the launcher: never a live terminal line
+    private static bool Interactive(TextWriter stdout) =>
+        ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Communicator.IsLaunched;
 
     private static TrainingRecipe ParseRecipe(Options options)
     {
@@ -108,7 +142,8 @@ public static class TrainCommand
     private static void Save(Module model, string path, TrainingRecipe recipe) =>
         model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
 
-    private static void WriteJson(TextWriter stdout, TrainingRecipe recipe, TrainingResult result, double seconds, int trainCount, int testCount, Module model)
+    private static void WriteJson(TextWriter stdout, TrainingRecipe recipe, TrainingResult result, double seconds,
+        int trainCount, int testCount, Module model, int ranks)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -128,6 +163,12 @@ public static class TrainCommand
             json.WriteNumber("learning_rate", recipe.LearningRate);
             json.WriteNumber("batch_size", Math.Min(recipe.BatchSize, trainCount));
             json.WriteNumber("seed", recipe.Seed);
+            json.WriteNumber("ranks", ranks);
+            if (ranks > 1)
+            {
+                json.WriteNumber("steps", result.Steps);
+                json.WriteNumber("reduce_seconds", Math.Round(result.ReduceSeconds, 3));
+            }
             json.WriteEndObject();
         }
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));

@@ -1,4 +1,5 @@
 using Backprop.Data;
+using Backprop.Distributed;
 using Backprop.Nn;
 using Backprop.Optim;
 
@@ -7,11 +8,17 @@ namespace Backprop.Cli;
 /// <summary>One recorded point of the learning curves.</summary>
 internal readonly record struct EpochRecord(int Epoch, double Loss, double TrainAccuracy, double TestAccuracy);
 
-/// <summary>The figures of a finished run.</summary>
-internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy, IReadOnlyList<EpochRecord> History);
+/// <summary>The figures of a finished run; on several ranks, also the steps and the time reducing gradients.</summary>
+internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy,
+    IReadOnlyList<EpochRecord> History, double ReduceSeconds = 0, int Steps = 0);
 
-/// <summary>Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch.</summary>
-internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train, Dataset test)
+/// <summary>
+/// Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch. In a group of
+/// ranks each takes its share of every batch, the gradients are reduced by <see cref="DistributedDataParallel"/>,
+/// and the epoch's loss and accuracy, like the evaluations, are summed over the ranks: every rank reports the
+/// one-process figures.
+/// </summary>
+internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train, Dataset test, Communicator world)
 {
     private const int MaxCurvePoints = 200;
 
@@ -21,50 +28,63 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
     public TrainingResult Run()
     {
         var history = new List<EpochRecord>();
-        double lastLoss = double.NaN;
+        double lastLoss = double.NaN, reduceSeconds = 0;
+        int steps = 0;
         if (recipe.Epochs > 0)
         {
             var optimizer = recipe.Optimizer == "adam"
                 ? (Optimizer)new Adam(model.Parameters(), recipe.LearningRate)
                 : new SGD(model.Parameters(), recipe.LearningRate);
             bool fullBatch = recipe.BatchSize >= train.Count;
-            var loader = new DataLoader(train, Math.Min(recipe.BatchSize, train.Count), shuffle: !fullBatch, seed: recipe.Seed);
+            int batch = Math.Min(recipe.BatchSize, train.Count);
+            var loader = new DataLoader(train, batch, shuffle: !fullBatch, seed: recipe.Seed)
+                .Shard(world.Rank, world.Size);
+            var parallel = world.Size > 1 ? new DistributedDataParallel(model, world) : null;
             var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
             int curveStride = (recipe.Epochs + MaxCurvePoints - 1) / MaxCurvePoints;
             for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
             {
-                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights);
+                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights, parallel);
                 lastLoss = loss;
                 bool onCurve = epoch % curveStride == 0 || epoch == recipe.Epochs || epoch == 1;
                 var record = new EpochRecord(epoch, loss, accuracy, onCurve ? Evaluate(test).Accuracy : double.NaN);
                 if (onCurve) history.Add(record);
                 EpochEnded?.Invoke(record);
             }
+            parallel?.CheckInSync();
+            reduceSeconds = parallel?.ReduceTime.TotalSeconds ?? 0;
+            steps = recipe.Epochs * loader.Count;
         }
         var trainFigures = Evaluate(train);
-        return new TrainingResult(recipe.Epochs > 0 ? lastLoss : trainFigures.Loss, trainFigures.Accuracy, Evaluate(test).Accuracy, history);
+        return new TrainingResult(recipe.Epochs > 0 ? lastLoss : trainFigures.Loss, trainFigures.Accuracy,
+            Evaluate(test).Accuracy, history, reduceSeconds, steps);
     }
 
     // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.
-    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights)
+    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights,
+        DistributedDataParallel? parallel)
     {
         model.Train();
-        double lossSum = 0;
-        int correct = 0, seen = 0;
+        double[] sums = [0, 0, 0];   // loss times rows, correct rows, rows
         foreach (var (features, labels) in loader)
         {
             using var step = new TensorScope();  // the step's tensors hand their memory to the next step
-            var scores = model.Forward(recipe.Input(features));
-            var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
             optimizer.ZeroGrad(setToNone: false);
-            loss.Backward();
-            optimizer.Step();
             int n = labels.Numel;
-            lossSum += loss.Item() * n;
-            correct += Correct(scores, labels);
-            seen += n;
+            if (n > 0)   // a rank's share of a ragged last batch may be empty; it still joins the reduction
+            {
+                var scores = model.Forward(recipe.Input(features));
+                var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
+                loss.Backward();
+                sums[0] += loss.Item() * n;
+                sums[1] += Correct(scores, labels);
+                sums[2] += n;
+            }
+            parallel?.ReduceGradients(n);
+            optimizer.Step();
         }
-        return (lossSum / seen, (double)correct / seen);
+        world.AllReduce(sums.AsSpan());
+        return (sums[0] / sums[2], sums[1] / sums[2]);
     }
 
     // The course's L2 regularization on weights only: 0.5·reg·Σ W², whose gradient is reg·W.
@@ -75,16 +95,28 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
         return sum! * (0.5 * recipe.Regularization);
     }
 
-    /// <summary>Loss (data loss plus penalty) and accuracy of the model in evaluation mode on a whole set.</summary>
+    /// <summary>
+    /// Loss (data loss plus penalty) and accuracy of the model in evaluation mode on a whole set. On several ranks each
+    /// scores rows r, r + ranks, ... and the shares' figures, weighted by their rows, are summed over the ranks.
+    /// </summary>
     public (double Loss, double Accuracy) Evaluate(Dataset data)
     {
         model.Eval();
         using var _ = Autograd.NoGrad();
-        var (features, labels) = data.ToTensors();
-        var scores = model.Forward(recipe.Input(features));
-        var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
-        double loss = (recipe.DataLoss(scores, labels) + Penalty(weights)).Item();
-        return (loss, (double)Correct(scores, labels) / data.Count);
+        var share = world.Size == 1 ? data
+            : data.Subset(Enumerable.Range(0, data.Count).Where(i => i % world.Size == world.Rank).ToArray());
+        double[] sums = [0, 0];   // the share's loss times its fraction of the rows, its correct rows
+        if (share.Count > 0)
+        {
+            var (features, labels) = share.ToTensors();
+            var scores = model.Forward(recipe.Input(features));
+            var weights = model.Parameters().Where(p => p.NDim >= 2).ToList();
+            double loss = (recipe.DataLoss(scores, labels) + Penalty(weights)).Item();
+            sums[0] = loss * ((double)share.Count / data.Count);
+            sums[1] = Correct(scores, labels);
+        }
+        world.AllReduce(sums.AsSpan());
+        return (sums[0], sums[1] / data.Count);
     }
 
     private static int Correct(Tensor scores, Tensor labels)

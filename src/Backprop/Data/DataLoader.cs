@@ -10,6 +10,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
     private readonly Dataset _data;
     private readonly Generator _generator;
     private readonly int[] _order;
+    private readonly long _seed;
+    private int _rank, _ranks = 1;
 
     /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last batch smaller than <paramref name="batchSize"/>.</summary>
     public DataLoader(Dataset data, int batchSize, bool shuffle = false, long seed = 0, bool dropLast = false,
@@ -25,6 +27,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
         Shuffle = shuffle;
         DropLast = dropLast;
         DType = features;
+        _seed = seed;
         _generator = new Generator(seed);
         _order = Enumerable.Range(0, data.Count).ToArray();
     }
@@ -41,6 +44,23 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
     /// <summary>The dtype of the feature tensors.</summary>
     public DType DType { get; }
 
+    /// <summary>Which share of each batch this loader yields: its rank of the ranks (0 of 1 unless sharded).</summary>
+    public (int Rank, int Ranks) Share => (_rank, _ranks);
+
+    /// <summary>
+    /// A new loader over the same data, settings and seed that yields rank <paramref name="rank"/>'s share of each of
+    /// this loader's batches (for data-parallel training): every rank draws the same order, and rank r takes the
+    /// batch's rows r, r + ranks, r + 2·ranks, ..., so the ranks' batches together are the one-process batch. Every
+    /// rank gets <see cref="Count"/> batches; in a ragged last batch some ranks may get none (zero rows).
+    /// </summary>
+    public DataLoader Shard(int rank, int ranks)
+    {
+        if (ranks < 1 || (uint)rank >= (uint)ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank,
+                $"DataLoader.Shard: rank {rank} is not one of {ranks} ranks (0 to ranks − 1)");
+        return new DataLoader(_data, BatchSize, Shuffle, _seed, DropLast, DType) { _rank = rank, _ranks = ranks };
+    }
+
     /// <summary>Batches per epoch.</summary>
     public int Count => DropLast ? _data.Count / BatchSize : (_data.Count + BatchSize - 1) / BatchSize;
 
@@ -52,11 +72,19 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
         for (int b = 0; b < Count; b++)
         {
             int start = b * BatchSize, size = Math.Min(BatchSize, order.Length - start);
-            yield return Batch(order.AsSpan(start, size));
+            if (_ranks == 1) yield return Batch(order.AsSpan(start, size));
+            else yield return Batch(Interleaved(order.AsSpan(start, size)));
         }
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int[] Interleaved(ReadOnlySpan<int> batch)
+    {
+        var share = new int[(batch.Length - _rank + _ranks - 1) / _ranks];
+        for (int i = 0; i < share.Length; i++) share[i] = batch[_rank + i * _ranks];
+        return share;
+    }
 
     // Fisher–Yates with the loader's own generator, so the order depends only on the seed and the epoch.
     private void ShuffleOrder()

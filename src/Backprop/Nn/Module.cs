@@ -57,6 +57,15 @@ public abstract class Module
             throw new ArgumentException($"{GetType().Name}: a member named '{name}' is already registered");
     }
 
+    /// <summary>How many direct children there are.</summary>
+    internal int ChildCount => _children.Count;
+
+    /// <summary>The direct child at <paramref name="index"/>, in registration order.</summary>
+    internal Module ChildAt(int index) => _children[index].Value;
+
+    /// <summary>Puts <paramref name="module"/> in the child at <paramref name="index"/>'s place, same name.</summary>
+    internal void ReplaceChild(int index, Module module) => _children[index] = (_children[index].Name, module);
+
     /// <summary>The direct children with their names, in registration order.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _children.Select(c => (c.Name, c.Value));
 

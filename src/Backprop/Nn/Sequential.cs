@@ -1,10 +1,11 @@
 namespace Backprop.Nn;
 
-/// <summary>Modules applied one after another (torch.nn.Sequential), named "0", "1", ... in the state dict.</summary>
+/// <summary>
+/// Modules applied one after another (torch.nn.Sequential), named "0", "1", ... in the state dict. The layers are
+/// the module's children, so a layer replaced in the tree (a BatchNorm made synchronized) is the one that runs.
+/// </summary>
 public sealed class Sequential : Module
 {
-    private readonly List<Module> _layers = [];
-
     /// <summary>Chains <paramref name="layers"/> in order.</summary>
     public Sequential(params Module[] layers)
     {
@@ -14,15 +15,15 @@ public sealed class Sequential : Module
     /// <summary>Appends a layer and returns this sequence.</summary>
     public Sequential Add(Module layer)
     {
-        _layers.Add(RegisterModule(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), layer));
+        RegisterModule(ChildCount.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
         return this;
     }
 
     /// <summary>The layer at <paramref name="index"/>.</summary>
-    public Module this[int index] => _layers[index];
+    public Module this[int index] => ChildAt(index);
 
     /// <summary>How many layers there are.</summary>
-    public int Count => _layers.Count;
+    public int Count => ChildCount;
 
     /// <summary>
     /// Applies the layers in order; a <see cref="Linear"/> or <see cref="Conv2d"/> followed by a <see cref="ReLU"/> runs
@@ -32,16 +33,17 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        for (int i = 0; i < _layers.Count; i++)
+        for (int i = 0; i < ChildCount; i++)
         {
-            bool reluNext = i + 1 < _layers.Count && _layers[i + 1] is ReLU;
-            if (reluNext && _layers[i] is Linear linear)
+            var layer = ChildAt(i);
+            bool reluNext = i + 1 < ChildCount && ChildAt(i + 1) is ReLU;
+            if (reluNext && layer is Linear linear)
                 x = F.LinearRelu(x, linear.Weight, linear.Bias);
-            else if (reluNext && _layers[i] is Conv2d conv)
+            else if (reluNext && layer is Conv2d conv)
                 x = F.Conv2dRelu(x, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups);
             else
             {
-                x = _layers[i].Forward(x);
+                x = layer.Forward(x);
                 continue;
             }
             i++;   // the ReLU is done

@@ -23,6 +23,31 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void ShardsInterleaveEachBatchOfTheSameSeededOrder()
+    {
+        var data = Numbered(17);
+        var whole = new DataLoader(data, 8, shuffle: true, seed: 3);
+        var shards = Enumerable.Range(0, 3).Select(r => whole.Shard(r, 3)).ToArray();
+        Assert.All(shards, s => Assert.Equal(3, s.Count));   // every rank takes every step, even an empty one
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var batches = whole.Select(b => b.Features.ToArray<float>()).ToList();
+            var parts = shards.Select(s => s.Select(b => b.Features.ToArray<float>()).ToList()).ToArray();
+            for (int b = 0; b < batches.Count; b++)
+            {
+                // rank r holds rows r, r + 3, ... of the one-process batch (two floats a row)
+                var rows = batches[b].Chunk(2).ToArray();
+                for (int r = 0; r < 3; r++)
+                    Assert.Equal(rows.Where((_, i) => i % 3 == r).SelectMany(x => x), parts[r][b]);
+            }
+        }
+        Assert.Equal([3, 3, 1], shards[0].Select(b => b.Labels.Numel));   // 17 = 8 + 8 + 1
+        Assert.Equal([3, 3, 0], shards[1].Select(b => b.Labels.Numel));   // no row of the last batch
+        Assert.Equal((2, 3), shards[2].Share);
+        Assert.Throws<ArgumentOutOfRangeException>(() => whole.Shard(3, 3));
+    }
+
+    [Fact]
     public void ShufflingIsSeededAndNewEachEpoch()
     {
         var data = Numbered(50);
