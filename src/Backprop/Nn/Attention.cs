@@ -11,7 +11,8 @@ public sealed class MultiheadAttention : Module
 {
     private readonly Generator? _generator;
 
-    /// <summary>Creates the layer; <paramref name="embedDim"/> must divide into <paramref name="numHeads"/> heads.</summary>
+    /// <summary>Creates the layer; <paramref name="embedDim"/> must divide into <paramref name="numHeads"/>
+    /// heads.</summary>
     public MultiheadAttention(int embedDim, int numHeads, double dropout = 0, bool bias = true, bool batchFirst = false,
         Generator? generator = null, DType? dtype = null)
     {
@@ -19,10 +20,12 @@ public sealed class MultiheadAttention : Module
             throw new ArgumentException(
                 $"MultiheadAttention: embedDim {embedDim} must be a positive multiple of numHeads {numHeads}");
         if (!(dropout is >= 0 and <= 1))
-            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "MultiheadAttention: dropout must be in [0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout,
+                "MultiheadAttention: dropout must be in [0, 1]");
         (EmbedDim, NumHeads, Dropout, BatchFirst, _generator) = (embedDim, numHeads, dropout, batchFirst, generator);
         var g = generator ?? Generator.Default;
-        InProjWeight = RegisterParameter("in_proj_weight", Init.XavierUniform(Tensor.Zeros([3 * embedDim, embedDim], dtype), g));
+        InProjWeight = RegisterParameter("in_proj_weight",
+            Init.XavierUniform(Tensor.Zeros([3 * embedDim, embedDim], dtype), g));
         if (bias) InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros([3 * embedDim], dtype));
         OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, bias, g, dtype));
         using (Autograd.NoGrad()) OutProj.Bias?.Zero_();
@@ -58,8 +61,8 @@ public sealed class MultiheadAttention : Module
     /// <paramref name="keyPaddingMask"/> [batch, S] and <paramref name="attnMask"/> [L, S] or [batch·heads, L, S]
     /// follow PyTorch: a Bool mask is true where a key is left out, a floating one is added to the scores.
     /// </summary>
-    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask = null,
-        bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true)
+    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value,
+        Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true)
     {
         bool unbatched = query.NDim == 2;
         var (q, k, v) = (BatchMajor(query, unbatched), BatchMajor(key, unbatched), BatchMajor(value, unbatched));
@@ -95,7 +98,8 @@ public sealed class MultiheadAttention : Module
     {
         if (x.NDim != (unbatched ? 2 : 3) || x.shape[^1] != EmbedDim)
             throw new ArgumentException(
-                $"MultiheadAttention: input {Shapes.Format(x.shape)} must be [{(BatchFirst ? "batch, seq" : "seq, batch")}, " +
+                $"MultiheadAttention: input {Shapes.Format(x.shape)} must be " +
+                $"[{(BatchFirst ? "batch, seq" : "seq, batch")}, " +
                 $"{EmbedDim}] or, unbatched, [seq, {EmbedDim}] like the query");
         return unbatched ? x.Unsqueeze(0) : BatchFirst ? x : x.Transpose(0, 1);
     }
@@ -126,7 +130,8 @@ public sealed class MultiheadAttention : Module
         {
             int[] expected = unbatched ? [sources] : [batch, sources];
             if (!Shapes.Equal(keyPaddingMask.shape, expected))
-                throw new ArgumentException($"MultiheadAttention: keyPaddingMask {Shapes.Format(keyPaddingMask.shape)} " +
+                throw new ArgumentException($"MultiheadAttention: keyPaddingMask " +
+                    $"{Shapes.Format(keyPaddingMask.shape)} " +
                     $"must be {Shapes.Format(expected)}");
             Add(keyPaddingMask.Reshape(batch, 1, 1, sources));
         }
@@ -149,7 +154,8 @@ public sealed class SinusoidalPositionalEncoding : Module
     {
         if (dModel <= 0 || dModel % 2 != 0 || maxLen <= 0)
             throw new ArgumentException(
-                $"SinusoidalPositionalEncoding: dModel ({dModel}) must be positive and even, maxLen ({maxLen}) positive");
+                $"SinusoidalPositionalEncoding: dModel ({dModel}) must be positive and even, " +
+                $"maxLen ({maxLen}) positive");
         var table = new double[maxLen * dModel];   // a constant: computed once, in doubles
         for (int pos = 0; pos < maxLen; pos++)
             for (int i = 0; i < dModel; i += 2)

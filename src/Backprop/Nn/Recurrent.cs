@@ -1,6 +1,7 @@
 namespace Backprop.Nn;
 
-/// <summary>The hidden and cell states of an LSTM: each [layers·directions, batch, hidden] for a sequence module.</summary>
+/// <summary>The hidden and cell states of an LSTM: each [layers·directions, batch, hidden] for a sequence
+/// module.</summary>
 public readonly record struct LstmState(Tensor H, Tensor C);
 
 /// <summary>
@@ -10,7 +11,8 @@ public readonly record struct LstmState(Tensor H, Tensor C);
 /// </summary>
 public abstract class RecurrentCell : Module
 {
-    private protected RecurrentCell(int inputSize, int hiddenSize, int gates, bool bias, Generator? generator, DType? dtype)
+    private protected RecurrentCell(int inputSize, int hiddenSize, int gates, bool bias, Generator? generator,
+        DType? dtype)
     {
         RecurrentShapes.Check(GetType().Name, inputSize, hiddenSize);
         (InputSize, HiddenSize) = (inputSize, hiddenSize);
@@ -42,7 +44,8 @@ public abstract class RecurrentCell : Module
     /// <summary>[gates·HiddenSize], or null without biases.</summary>
     public Tensor? BiasHh { get; }
 
-    /// <summary>Zeros for the hidden state of <paramref name="input"/> ([batch, hidden], or [hidden] unbatched).</summary>
+    /// <summary>Zeros for the hidden state of <paramref name="input"/> ([batch, hidden], or [hidden]
+    /// unbatched).</summary>
     private protected Tensor ZeroState(Tensor input) =>
         Tensor.Zeros(input.NDim == 1 ? [HiddenSize] : [input.shape[0], HiddenSize], input.DType, device: input.Device);
 
@@ -238,7 +241,8 @@ public abstract class RecurrentLayers : Module
         var state = unbatched ? given.Unsqueeze(1) : given;
         if (!Shapes.Equal(state.shape, shape))
             throw new ArgumentException(
-                $"{name}: {what} {Shapes.Format(given.shape)} must be {Shapes.Format(unbatched ? [shape[0], shape[2]] : shape)}" +
+                $"{name}: {what} {Shapes.Format(given.shape)} must be " +
+                $"{Shapes.Format(unbatched ? [shape[0], shape[2]] : shape)}" +
                 " ([layers·directions, batch, hidden])");
         return state;
     }
@@ -249,7 +253,8 @@ public abstract class RecurrentLayers : Module
         if (lengths is null) return null;
         if (lengths.Length != batch || lengths.Any(n => n < 1 || n > steps))
             throw new ArgumentException(
-                $"{name}: lengths [{string.Join(", ", lengths)}] must give one length in 1..{steps} per batch entry ({batch})");
+                $"{name}: lengths [{string.Join(", ", lengths)}] must give one length in 1..{steps} " +
+                $"per batch entry ({batch})");
         var column = Tensor.FromArray(lengths.Select(n => (long)n).ToArray(), [batch, 1], device);
         var valid = new Tensor[steps];
         for (int t = 0; t < steps; t++) valid[t] = column.Gt(t);
@@ -264,9 +269,9 @@ public abstract class RecurrentLayers : Module
 }
 
 /// <summary>A multi-layer Elman RNN (torch.nn.RNN), tanh or ReLU.</summary>
-public sealed class RNN(int inputSize, int hiddenSize, int numLayers = 1, string nonlinearity = "tanh", bool bias = true,
-    bool batchFirst = false, double dropout = 0, bool bidirectional = false, Generator? generator = null,
-    DType? dtype = null)
+public sealed class RNN(int inputSize, int hiddenSize, int numLayers = 1, string nonlinearity = "tanh",
+    bool bias = true, bool batchFirst = false, double dropout = 0, bool bidirectional = false,
+    Generator? generator = null, DType? dtype = null)
     : RecurrentLayers(inputSize, hiddenSize, 1, numLayers, bias, batchFirst, dropout, bidirectional, generator, dtype)
 {
     private readonly bool _relu = RecurrentShapes.IsRelu("RNN", nonlinearity);
@@ -287,7 +292,8 @@ public sealed class LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool 
     double dropout = 0, bool bidirectional = false, Generator? generator = null, DType? dtype = null)
     : RecurrentLayers(inputSize, hiddenSize, 4, numLayers, bias, batchFirst, dropout, bidirectional, generator, dtype)
 {
-    /// <summary>The output sequence and the final hidden and cell states; <paramref name="state"/> defaults to zeros.</summary>
+    /// <summary>The output sequence and the final hidden and cell states; <paramref name="state"/> defaults to
+    /// zeros.</summary>
     public (Tensor Output, LstmState State) Forward(Tensor input, LstmState? state, int[]? lengths = null)
     {
         var (output, h, c) = Run(input, state?.H, state?.C, lengths);

@@ -124,7 +124,8 @@ public sealed class TransformerDecoderLayer : Module
     /// <summary>Refused: a decoder layer attends to an encoder's memory, which <see cref="Forward(Tensor, Tensor,
     /// Tensor?, Tensor?, Tensor?, Tensor?)"/> takes.</summary>
     public override Tensor Forward(Tensor input) =>
-        throw new InvalidOperationException("TransformerDecoderLayer: needs the encoder's memory; call Forward(tgt, memory)");
+        throw new InvalidOperationException("TransformerDecoderLayer: needs the encoder's memory; " +
+            "call Forward(tgt, memory)");
 
     /// <summary>The layer's output for <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
@@ -162,11 +163,14 @@ public sealed class TransformerEncoder : Module
         Generator? generator = null, DType? dtype = null)
     {
         if (numLayers <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numLayers), numLayers, "TransformerEncoder: numLayers must be positive");
+            throw new ArgumentOutOfRangeException(nameof(numLayers), numLayers,
+                "TransformerEncoder: numLayers must be positive");
         _layers = new TransformerEncoderLayer[numLayers];
         var layers = RegisterModule("layers", new Sequential());
-        for (int i = 0; i < numLayers; i++) layers.Add(_layers[i] = new TransformerEncoderLayer(options, generator, dtype));
-        if (finalNorm) _norm = RegisterModule("norm", new LayerNorm([options.DModel], options.LayerNormEps, dtype: dtype));
+        for (int i = 0; i < numLayers; i++)
+            layers.Add(_layers[i] = new TransformerEncoderLayer(options, generator, dtype));
+        if (finalNorm)
+            _norm = RegisterModule("norm", new LayerNorm([options.DModel], options.LayerNormEps, dtype: dtype));
     }
 
     /// <inheritdoc/>
@@ -195,16 +199,20 @@ public sealed class TransformerDecoder : Module
         Generator? generator = null, DType? dtype = null)
     {
         if (numLayers <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numLayers), numLayers, "TransformerDecoder: numLayers must be positive");
+            throw new ArgumentOutOfRangeException(nameof(numLayers), numLayers,
+                "TransformerDecoder: numLayers must be positive");
         _layers = new TransformerDecoderLayer[numLayers];
         var layers = RegisterModule("layers", new Sequential());
-        for (int i = 0; i < numLayers; i++) layers.Add(_layers[i] = new TransformerDecoderLayer(options, generator, dtype));
-        if (finalNorm) _norm = RegisterModule("norm", new LayerNorm([options.DModel], options.LayerNormEps, dtype: dtype));
+        for (int i = 0; i < numLayers; i++)
+            layers.Add(_layers[i] = new TransformerDecoderLayer(options, generator, dtype));
+        if (finalNorm)
+            _norm = RegisterModule("norm", new LayerNorm([options.DModel], options.LayerNormEps, dtype: dtype));
     }
 
     /// <summary>Refused: a decoder attends to an encoder's memory.</summary>
     public override Tensor Forward(Tensor input) =>
-        throw new InvalidOperationException("TransformerDecoder: needs the encoder's memory; call Forward(tgt, memory)");
+        throw new InvalidOperationException("TransformerDecoder: needs the encoder's memory; " +
+            "call Forward(tgt, memory)");
 
     /// <summary>The decoding of <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,

@@ -45,7 +45,8 @@ public static partial class F
     public static Tensor CausalMask(int queries, int keys, Device? device = null)
     {
         if (queries <= 0 || keys <= 0)
-            throw new ArgumentOutOfRangeException(nameof(queries), $"CausalMask: sizes must be positive, got {queries}×{keys}");
+            throw new ArgumentOutOfRangeException(nameof(queries),
+                $"CausalMask: sizes must be positive, got {queries}×{keys}");
         var rows = Tensor.Arange(queries, DType.Int64).Reshape(queries, 1);
         var columns = Tensor.Arange(keys, DType.Int64).Reshape(1, keys);
         return rows.Ge(columns).To(device ?? Device.Cpu);
@@ -56,13 +57,16 @@ public static partial class F
         const string op = "ScaledDotProductAttention";
         Op.RequireFloat(op, query);
         if (query.NDim < 2 || key.NDim < 2 || value.NDim < 2)
-            throw new ArgumentException($"{op}: query {Shapes.Format(query.shape)}, key {Shapes.Format(key.shape)} and " +
+            throw new ArgumentException($"{op}: query {Shapes.Format(query.shape)}, key " +
+                $"{Shapes.Format(key.shape)} and " +
                 $"value {Shapes.Format(value.shape)} need at least 2 dims ([..., sequence, features])");
         if (query.shape[^1] != key.shape[^1])
             throw new ArgumentException(
-                $"{op}: query {Shapes.Format(query.shape)} and key {Shapes.Format(key.shape)} differ in their last dim");
+                $"{op}: query {Shapes.Format(query.shape)} and key {Shapes.Format(key.shape)} differ in their " +
+                $"last dim");
         if (key.shape[^2] != value.shape[^2])
             throw new ArgumentException(
-                $"{op}: key {Shapes.Format(key.shape)} and value {Shapes.Format(value.shape)} differ in sequence length");
+                $"{op}: key {Shapes.Format(key.shape)} and value {Shapes.Format(value.shape)} differ in " +
+                $"sequence length");
     }
 }

@@ -5,7 +5,8 @@ namespace Backprop;
 // hidden projection h·W_hhᵀ + b_hh and applies the gates. Gradients come from the ops the step is written in.
 public static partial class F
 {
-    /// <summary>h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (ReLU instead of tanh when <paramref name="relu"/>).</summary>
+    /// <summary>h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), or ReLU instead of tanh when <paramref name="relu"/>.
+    /// </summary>
     public static Tensor RnnCell(Tensor x, Tensor h, Tensor weightIh, Tensor weightHh, Tensor? biasIh = null,
         Tensor? biasHh = null, bool relu = false)
     {
@@ -23,7 +24,8 @@ public static partial class F
         CheckCell("LstmCell", 4, x, h, weightIh, weightHh);
         if (!Shapes.Equal(c.shape, h.shape))
             throw new ArgumentException(
-                $"LstmCell: the cell state {Shapes.Format(c.shape)} differs from the hidden state {Shapes.Format(h.shape)}");
+                $"LstmCell: the cell state {Shapes.Format(c.shape)} differs from the hidden state " +
+                $"{Shapes.Format(h.shape)}");
         return LstmStep(Linear(x, weightIh, biasIh), h, c, weightHh, biasHh);
     }
 
@@ -44,7 +46,8 @@ public static partial class F
         return relu ? Relu(pre) : Tanh(pre);
     }
 
-    internal static (Tensor H, Tensor C) LstmStep(Tensor inputGates, Tensor h, Tensor c, Tensor weightHh, Tensor? biasHh)
+    internal static (Tensor H, Tensor C) LstmStep(Tensor inputGates, Tensor h, Tensor c, Tensor weightHh,
+        Tensor? biasHh)
     {
         var gates = (inputGates + Linear(h, weightHh, biasHh)).Chunk(4, -1);
         var cNext = Sigmoid(gates[1]) * c + Sigmoid(gates[0]) * Tanh(gates[2]);
@@ -64,7 +67,8 @@ public static partial class F
     private static void CheckCell(string op, int gates, Tensor x, Tensor h, Tensor weightIh, Tensor weightHh)
     {
         if (weightHh.NDim != 2 || weightHh.shape[0] != gates * weightHh.shape[1])
-            throw new ArgumentException($"{op}: weight_hh must be [{gates}·hidden, hidden], got {Shapes.Format(weightHh.shape)}");
+            throw new ArgumentException($"{op}: weight_hh must be [{gates}·hidden, hidden], got " +
+                $"{Shapes.Format(weightHh.shape)}");
         int hidden = weightHh.shape[1];
         if (weightIh.NDim != 2 || weightIh.shape[0] != gates * hidden)
             throw new ArgumentException(
@@ -75,6 +79,7 @@ public static partial class F
                 $"{op}: input {Shapes.Format(x.shape)} must be [batch, {weightIh.shape[1]}] or [{weightIh.shape[1]}]");
         if (h.NDim != x.NDim || h.shape[^1] != hidden || (x.NDim == 2 && h.shape[0] != x.shape[0]))
             throw new ArgumentException(
-                $"{op}: hidden state {Shapes.Format(h.shape)} does not fit input {Shapes.Format(x.shape)} and hidden size {hidden}");
+                $"{op}: hidden state {Shapes.Format(h.shape)} does not fit input {Shapes.Format(x.shape)} and " +
+                $"hidden size {hidden}");
     }
 }

@@ -11,15 +11,7 @@ namespace Backprop.Tests.Nn;
 public class Assignment3Tests
 {
     private static Tensor Linspace(double start, double end, params int[] shape) =>
-        Tensor.Linspace(start, end, shape.Aggregate(1, (a, b) => a * b), DType.Float64).Reshape(shape);
-
-    // the course's relative error: max |x − y| / max(1e-8, |x| + |y|)
-    private static double RelError(Tensor actual, double[] expected)
-    {
-        var a = actual.ToArray<double>();
-        Assert.Equal(expected.Length, a.Length);
-        return a.Zip(expected, (x, y) => Math.Abs(x - y) / Math.Max(1e-8, Math.Abs(x) + Math.Abs(y))).Max();
-    }
+        Cs231nTests.Linspace(start, end, shape);
 
     // the course's Wx [in, gates·hidden] (LSTM gates i, f, o, g) as PyTorch's weight [gates·hidden, in] (i, f, g, o)
     private static Tensor Gates(Tensor courseWeight, bool lstm)
@@ -43,7 +35,7 @@ public class Assignment3Tests
 
     private static void AssertClose(Tensor actual, double[] expected)
     {
-        double error = RelError(actual, expected);
+        double error = Cs231nTests.RelError(actual, expected);
         Assert.True(error < 1e-7, $"rel error {error:E2}");
     }
 
@@ -51,7 +43,8 @@ public class Assignment3Tests
     public void Rnn_step_forward_matches_the_notebook()
     {
         var cell = new RNNCell(10, 4, dtype: DType.Float64);
-        cell.LoadStateDict(CellState(Linspace(-0.1, 0.9, 10, 4), Linspace(-0.3, 0.7, 4, 4), Linspace(-0.2, 0.4, 4), false));
+        var (wx, wh, b) = (Linspace(-0.1, 0.9, 10, 4), Linspace(-0.3, 0.7, 4, 4), Linspace(-0.2, 0.4, 4));
+        cell.LoadStateDict(CellState(wx, wh, b, false));
         var next = cell.Forward(Linspace(-0.4, 0.7, 3, 10), Linspace(-0.2, 0.5, 3, 4));
         AssertClose(next, [
             -0.58172089, -0.50182032, -0.41232771, -0.31410098, 0.66854692, 0.79562378, 0.87755553, 0.92795967,
@@ -62,7 +55,8 @@ public class Assignment3Tests
     public void Rnn_forward_matches_the_notebook()
     {
         var rnn = new RNN(4, 5, batchFirst: true, dtype: DType.Float64);
-        rnn.LoadStateDict(CellState(Linspace(-0.2, 0.4, 4, 5), Linspace(-0.4, 0.1, 5, 5), Linspace(-0.7, 0.1, 5), false, "_l0"));
+        var (wx, wh, b) = (Linspace(-0.2, 0.4, 4, 5), Linspace(-0.4, 0.1, 5, 5), Linspace(-0.7, 0.1, 5));
+        rnn.LoadStateDict(CellState(wx, wh, b, false, "_l0"));
         var (h, _) = rnn.Forward(Linspace(-0.1, 0.3, 2, 3, 4), Linspace(-0.3, 0.1, 2, 5).Unsqueeze(0));
         AssertClose(h, [
             -0.42070749, -0.27279261, -0.11074945, 0.05740409, 0.22236251,
@@ -77,8 +71,10 @@ public class Assignment3Tests
     public void Lstm_step_forward_matches_the_notebook()
     {
         var cell = new LSTMCell(4, 5, dtype: DType.Float64);
-        cell.LoadStateDict(CellState(Linspace(-2.1, 1.3, 4, 20), Linspace(-0.7, 2.2, 5, 20), Linspace(0.3, 0.7, 20), true));
-        var state = cell.Forward(Linspace(-0.4, 1.2, 3, 4), new LstmState(Linspace(-0.3, 0.7, 3, 5), Linspace(-0.4, 0.9, 3, 5)));
+        var (wx, wh, b) = (Linspace(-2.1, 1.3, 4, 20), Linspace(-0.7, 2.2, 5, 20), Linspace(0.3, 0.7, 20));
+        cell.LoadStateDict(CellState(wx, wh, b, true));
+        var previous = new LstmState(Linspace(-0.3, 0.7, 3, 5), Linspace(-0.4, 0.9, 3, 5));
+        var state = cell.Forward(Linspace(-0.4, 1.2, 3, 4), previous);
         AssertClose(state.H, [
             0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904,
             0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181,
@@ -93,7 +89,8 @@ public class Assignment3Tests
     public void Lstm_forward_matches_the_notebook()
     {
         var lstm = new LSTM(5, 4, batchFirst: true, dtype: DType.Float64);
-        lstm.LoadStateDict(CellState(Linspace(-0.2, 0.9, 5, 16), Linspace(-0.3, 0.6, 4, 16), Linspace(0.2, 0.7, 16), true, "_l0"));
+        var (wx, wh, b) = (Linspace(-0.2, 0.9, 5, 16), Linspace(-0.3, 0.6, 4, 16), Linspace(0.2, 0.7, 16));
+        lstm.LoadStateDict(CellState(wx, wh, b, true, "_l0"));
         var h0 = Linspace(-0.4, 0.8, 2, 4).Unsqueeze(0);
         var (h, _) = lstm.Forward(Linspace(-0.4, 0.6, 2, 3, 5), new LstmState(h0, Tensor.ZerosLike(h0)));
         AssertClose(h, [
@@ -125,7 +122,8 @@ public class Assignment3Tests
     [Fact]
     public void Temporal_softmax_loss_of_uniform_scores_is_ln_v_per_unmasked_step()
     {
-        var mask = Tensor.FromArray([true, true, false, true, true, true, false, false, true, true, false, true], [4, 3]);
+        bool[] kept = [true, true, false, true, true, true, false, false, true, true, false, true];
+        var mask = Tensor.FromArray(kept, [4, 3]);
         var targets = Tensor.FromArray(Enumerable.Range(0, 12).Select(i => (long)(i % 10)).ToArray(), [4, 3]);
         var loss = TemporalSoftmaxLoss(Tensor.Zeros([4, 3, 10], DType.Float64), targets, mask);
         Assert.Equal(8 * Math.Log(10) / 4, loss.Item(), 12);

@@ -20,7 +20,8 @@ public class SequenceGoldenTests
     private static Case Cell<T>(Func<DType, T> build, Func<T, Tensor[], Tensor[]> run) where T : Module =>
         new(d => build(d), (m, x) => run((T)m!, x));
 
-    private static TransformerOptions Small(bool batchFirst = false, bool normFirst = false, string activation = "relu") =>
+    private static TransformerOptions Small(bool batchFirst = false, bool normFirst = false,
+        string activation = "relu") =>
         new(8, 2, DimFeedforward: 16, Dropout: 0, Activation: activation, BatchFirst: batchFirst, NormFirst: normFirst);
 
     private static Tensor Bools(bool[] values, params int[] shape) => Tensor.FromArray(values, shape);
@@ -28,7 +29,8 @@ public class SequenceGoldenTests
     private static readonly Dictionary<string, Case> Cases = new()
     {
         ["rnn_cell_tanh"] = Cell(d => new RNNCell(4, 5, dtype: d), (m, x) => [m.Forward(x[0], x[1])]),
-        ["rnn_cell_relu"] = Cell(d => new RNNCell(4, 5, nonlinearity: "relu", dtype: d), (m, x) => [m.Forward(x[0], x[1])]),
+        ["rnn_cell_relu"] = Cell(d => new RNNCell(4, 5, nonlinearity: "relu", dtype: d),
+            (m, x) => [m.Forward(x[0], x[1])]),
         ["lstm_cell"] = Cell(d => new LSTMCell(4, 5, dtype: d), (m, x) =>
         {
             var s = m.Forward(x[0], new LstmState(x[1], x[2]));
@@ -67,7 +69,8 @@ public class SequenceGoldenTests
             var (o, h) = m.Forward(x[0], x[1]);
             return [o, h];
         }),
-        ["sdpa_mask"] = new(_ => null, (_, x) => [F.ScaledDotProductAttention(x[0], x[1], x[2], Bools(MaskAllowed, 3, 4))]),
+        ["sdpa_mask"] = new(_ => null,
+            (_, x) => [F.ScaledDotProductAttention(x[0], x[1], x[2], Bools(MaskAllowed, 3, 4))]),
         ["sdpa_causal_float_mask"] = new(_ => null,
             (_, x) => [F.ScaledDotProductAttention(x[0], x[1], x[2], x[3], isCausal: true)]),
         ["mha_self_key_padding"] = Cell(d => new MultiheadAttention(6, 2, dtype: d), (m, x) =>
@@ -132,7 +135,8 @@ public class SequenceGoldenTests
                 .ToDictionary(p => p.GetProperty("name").GetString()!, p => Read(p, dtype));
             module.LoadStateDict(state);
         }
-        var inputs = golden.GetProperty("inputs").EnumerateArray().Select(e => Read(e, dtype).RequiresGrad_()).ToArray();
+        var inputs = golden.GetProperty("inputs").EnumerateArray()
+            .Select(e => Read(e, dtype).RequiresGrad_()).ToArray();
         var outputs = c.Run(module, inputs);
         var expected = golden.GetProperty("outputs").EnumerateArray().ToArray();
         Assert.Equal(expected.Length, outputs.Length);
@@ -150,7 +154,8 @@ public class SequenceGoldenTests
             AssertClose($"{name} input grad {i}", inputGrads[i], inputs[i].Grad ?? Tensor.ZerosLike(inputs[i]), tol);
         if (module is null) return;
         var parameters = module.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
-        var names = golden.GetProperty("params").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToArray();
+        var names = golden.GetProperty("params").EnumerateArray()
+            .Select(p => p.GetProperty("name").GetString()!).ToArray();
         var paramGrads = golden.GetProperty("param_grads").EnumerateArray().ToArray();
         for (int i = 0; i < names.Length; i++)
             AssertClose($"{name} grad of {names[i]}", paramGrads[i], parameters[names[i]].Grad!, tol);
@@ -170,6 +175,7 @@ public class SequenceGoldenTests
         var e = expected.GetProperty("data").EnumerateArray().Select(v => v.GetDouble()).ToArray();
         var a = actual.ToArray<double>();
         for (int i = 0; i < e.Length; i++)
-            Assert.True(Math.Abs(a[i] - e[i]) <= tol * Math.Max(1, Math.Abs(e[i])), $"{what}[{i}]: PyTorch {e[i]:R}, ours {a[i]:R}");
+            Assert.True(Math.Abs(a[i] - e[i]) <= tol * Math.Max(1, Math.Abs(e[i])),
+                $"{what}[{i}]: PyTorch {e[i]:R}, ours {a[i]:R}");
     }
 }

@@ -13,12 +13,14 @@ public class SequenceGradientTests
 
     private static T Seeded<T>(Func<Generator, T> build) => build(new Generator(3));
 
-    private static readonly RNN Rnn = Seeded(g => new RNN(3, 4, nonlinearity: "relu", generator: g, dtype: DType.Float64));
+    private static readonly RNN Rnn =
+        Seeded(g => new RNN(3, 4, nonlinearity: "relu", generator: g, dtype: DType.Float64));
     private static readonly LSTM Lstm =
         Seeded(g => new LSTM(3, 2, numLayers: 2, bidirectional: true, generator: g, dtype: DType.Float64));
     private static readonly GRU Gru =
         Seeded(g => new GRU(2, 3, bidirectional: true, batchFirst: true, generator: g, dtype: DType.Float64));
-    private static readonly MultiheadAttention Attention = Seeded(g => new MultiheadAttention(4, 2, generator: g, dtype: DType.Float64));
+    private static readonly MultiheadAttention Attention =
+        Seeded(g => new MultiheadAttention(4, 2, generator: g, dtype: DType.Float64));
     private static readonly TransformerOptions Options = new(4, 2, DimFeedforward: 6, Dropout: 0, Activation: "gelu");
     private static readonly TransformerEncoderLayer Encoder =
         Seeded(g => new TransformerEncoderLayer(Options with { NormFirst = true }, g, DType.Float64));
@@ -27,15 +29,19 @@ public class SequenceGradientTests
 
     private static readonly Dictionary<string, Case> Cases = new()
     {
-        ["RnnCell"] = new(x => F.RnnCell(x[0], x[1], x[2], x[3], x[4], x[5]), [[3, 2], [3, 4], [4, 2], [4, 4], [4], [4]]),
+        ["RnnCell"] = new(x => F.RnnCell(x[0], x[1], x[2], x[3], x[4], x[5]),
+            [[3, 2], [3, 4], [4, 2], [4, 4], [4], [4]]),
         ["RnnCellUnbatchedNoBias"] = new(x => F.RnnCell(x[0], x[1], x[2], x[3]), [[2], [1], [1, 2], [1, 1]]),
         ["LstmCell"] = new(x => Pair(F.LstmCell(x[0], x[1], x[2], x[3], x[4], x[5], x[6])),
             [[2, 3], [2, 2], [2, 2], [8, 3], [8, 2], [8], [8]]),
-        ["LstmCellSingle"] = new(x => Pair(F.LstmCell(x[0], x[1], x[2], x[3], x[4])), [[1, 1], [1, 1], [1, 1], [4, 1], [4, 1]]),
-        ["GruCell"] = new(x => F.GruCell(x[0], x[1], x[2], x[3], x[4], x[5]), [[2, 3], [2, 2], [6, 3], [6, 2], [6], [6]]),
+        ["LstmCellSingle"] = new(x => Pair(F.LstmCell(x[0], x[1], x[2], x[3], x[4])),
+            [[1, 1], [1, 1], [1, 1], [4, 1], [4, 1]]),
+        ["GruCell"] = new(x => F.GruCell(x[0], x[1], x[2], x[3], x[4], x[5]),
+            [[2, 3], [2, 2], [6, 3], [6, 2], [6], [6]]),
         ["Attention"] = new(x => F.ScaledDotProductAttention(x[0], x[1], x[2]), [[2, 3, 4], [2, 5, 4], [2, 5, 2]]),
         ["AttentionCausalMasked"] = new(x => F.ScaledDotProductAttention(x[0], x[1], x[2],
-            Tensor.FromArray([true, true, false, true], [1, 4]), isCausal: true), [[2, 1, 4, 3], [2, 1, 4, 3], [1, 2, 4, 2]]),
+            Tensor.FromArray([true, true, false, true], [1, 4]), isCausal: true),
+            [[2, 1, 4, 3], [2, 1, 4, 3], [1, 2, 4, 2]]),
         ["AttentionFloatMaskScaled"] = new(x => F.ScaledDotProductAttention(x[0], x[1], x[2], x[3], scale: 0.3),
             [[3, 2], [4, 2], [4, 3], [3, 4]]),
         ["RnnModuleUnbatched"] = new(x => Rnn.Forward(x[0], x[1]).Output, [[5, 3], [1, 4]]),
@@ -51,7 +57,8 @@ public class SequenceGradientTests
         }, [[2, 3, 2], [2, 2, 3]]),
         ["MultiheadAttentionKeyPadding"] = new(x =>
         {
-            var (o, w) = Attention.Forward(x[0], x[1], x[2], Tensor.FromArray([false, true, false, false, false, false], [2, 3]));
+            var padding = Tensor.FromArray([false, true, false, false, false, false], [2, 3]);
+            var (o, w) = Attention.Forward(x[0], x[1], x[2], padding);
             return Tensor.Cat([o.Reshape(-1), w!.Reshape(-1)]);
         }, [[2, 2, 4], [3, 2, 4], [3, 2, 4]]),
         ["EncoderLayerPreNorm"] = new(x => Encoder.Forward(x[0], F.CausalMask(3, 3).LogicalNot(), null), [[3, 2, 4]]),
