@@ -49,9 +49,64 @@ public static partial class F
     internal static (Tensor H, Tensor C) LstmStep(Tensor inputGates, Tensor h, Tensor c, Tensor weightHh,
         Tensor? biasHh)
     {
-        var gates = (inputGates + Linear(h, weightHh, biasHh)).Chunk(4, -1);
-        var cNext = Sigmoid(gates[1]) * c + Sigmoid(gates[0]) * Tanh(gates[2]);
-        return (Sigmoid(gates[3]) * Tanh(cNext), cNext);
+        var state = LstmGates(inputGates + Linear(h, weightHh, biasHh), c);
+        return (state[0], state[1]);
+    }
+
+    /// <summary>
+    /// The LSTM's pointwise step as one op: from <paramref name="gates"/> [..., 4H], the pre-activations i, f, g, o,
+    /// and the cell state <paramref name="c"/> [..., H], the new states stacked as [2, ..., H]: h' = σ(o)⊙tanh(c')
+    /// then c' = σ(f)⊙c + σ(i)⊙tanh(g). One pass forward and one backward (outside a create-graph pass) replace the
+    /// ten elementwise ops of its unfused spelling, which it equals to rounding (within 1e-6 in Float32).
+    /// </summary>
+    public static Tensor LstmGates(Tensor gates, Tensor c)
+    {
+        const string op = "LstmGates";
+        Op.RequireSame(op, gates, c);
+        Op.RequireFloat(op, gates);
+        if (c.NDim == 0 || gates.NDim != c.NDim || gates.shape[^1] != 4 * c.shape[^1] ||
+            !Shapes.Equal(gates.shape[..^1], c.shape[..^1]))
+            throw new ArgumentException($"{op}: gates {Shapes.Format(gates.shape)} must be [..., 4·hidden] for the " +
+                $"cell state {Shapes.Format(c.shape)}");
+        (gates, c) = (gates.Contiguous(), c.Contiguous());
+        var state = Tensor.Uninitialized([2, .. c.shape], c.DType, c.Device);
+        c.Backend.LstmCell(gates, c, state);
+        return Op.RecordFused(op, state, [gates, c], (g, pass) =>
+        {
+            if (pass.CreateGraph)
+            {
+                var (dGates, dc) = LstmPointwiseGradients(g[0], g[1], gates, c, state[1]);
+                return [dGates, dc];
+            }
+            var dGatesFused = Tensor.Uninitialized(gates.shape, gates.DType, gates.Device);
+            var dcFused = Tensor.Uninitialized(c.shape, c.DType, c.Device);
+            c.Backend.LstmCellBackward(g.Contiguous(), gates, c, state, dGatesFused, dcFused);
+            return [dGatesFused, dcFused];
+        }, saved: [gates, c, state]);
+    }
+
+    /// <summary>The unfused spelling of <see cref="LstmGates"/>: (h', c') in elementwise tensor ops.</summary>
+    internal static (Tensor H, Tensor C) LstmPointwise(Tensor gates, Tensor c)
+    {
+        var parts = gates.Chunk(4, -1);
+        var cNext = Sigmoid(parts[1]) * c + Sigmoid(parts[0]) * Tanh(parts[2]);
+        return (Sigmoid(parts[3]) * Tanh(cNext), cNext);
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="LstmGates"/> in tensor ops (so they differentiate again), from the upstream
+    /// gradients of h' and c', the gates, c and c'.
+    /// </summary>
+    internal static (Tensor DGates, Tensor DC) LstmPointwiseGradients(Tensor gradH, Tensor gradC, Tensor gates,
+        Tensor c, Tensor cNext)
+    {
+        var parts = gates.Chunk(4, -1);
+        var (i, f, g, o) = (Sigmoid(parts[0]), Sigmoid(parts[1]), Tanh(parts[2]), Sigmoid(parts[3]));
+        var tanhC = Tanh(cNext);
+        var dcNext = gradC + gradH * o * (1 - tanhC * tanhC);   // through c' directly and through h' = o·tanh(c')
+        var dGates = Tensor.Cat([dcNext * g * i * (1 - i), dcNext * c * f * (1 - f), dcNext * i * (1 - g * g),
+            gradH * tanhC * o * (1 - o)], -1);
+        return (dGates, dcNext * f);
     }
 
     internal static Tensor GruStep(Tensor inputGates, Tensor h, Tensor weightHh, Tensor? biasHh)

@@ -36,6 +36,8 @@ public class SequenceGradientTests
             [[2, 3], [2, 2], [2, 2], [8, 3], [8, 2], [8], [8]]),
         ["LstmCellSingle"] = new(x => Pair(F.LstmCell(x[0], x[1], x[2], x[3], x[4])),
             [[1, 1], [1, 1], [1, 1], [4, 1], [4, 1]]),
+        ["LstmGates"] = new(x => F.LstmGates(x[0], x[1]), [[3, 8], [3, 2]]),
+        ["LstmGatesUnbatched"] = new(x => F.LstmGates(x[0] * 3, x[1]), [[4], [1]]),
         ["GruCell"] = new(x => F.GruCell(x[0], x[1], x[2], x[3], x[4], x[5]),
             [[2, 3], [2, 2], [6, 3], [6, 2], [6], [6]]),
         ["Attention"] = new(x => F.ScaledDotProductAttention(x[0], x[1], x[2]), [[2, 3, 4], [2, 5, 4], [2, 5, 2]]),
@@ -78,5 +80,48 @@ public class SequenceGradientTests
         var inputs = c.Shapes.Select(s => Tensor.Randn(s, DType.Float64, gen, requiresGrad: true)).ToArray();
         var result = GradCheck.Check(c.F, inputs);
         Assert.True(result.Passed, $"{name}\n{result}");
+    }
+
+    [Fact]
+    public void Fused_lstm_gates_differentiate_twice()
+    {
+        var gen = new Generator(5);
+        Tensor[] inputs =
+            [Tensor.Randn([2, 12], DType.Float64, gen, true), Tensor.Randn([2, 3], DType.Float64, gen, true)];
+        var result = GradCheck.GradGradCheck(x => F.LstmGates(x[0], x[1]), inputs);
+        Assert.True(result.Passed, result.ToString());
+    }
+
+    // the fused kernel against its unfused spelling: values and both gradients, to rounding
+    [Theory]
+    [InlineData(DType.Float32, 1e-6)]
+    [InlineData(DType.Float64, 1e-14)]
+    public void Fused_lstm_gates_equal_their_unfused_spelling(DType dtype, double tol)
+    {
+        var gen = new Generator(9);
+        var gates = (Tensor.Randn([64, 4 * 300], dtype, gen) * 3).RequiresGrad_();   // large enough to use the threads
+        var c = Tensor.Randn([64, 300], dtype, gen).RequiresGrad_();
+        var (gh, gc) = (Tensor.Randn([64, 300], dtype, gen), Tensor.Randn([64, 300], dtype, gen));
+        var fused = F.LstmGates(gates, c);
+        (fused[0] * gh + fused[1] * gc).Sum().Backward();
+        Tensor[] fusedResults = [fused[0], fused[1], gates.Grad!, c.Grad!];
+        var (gates2, c2) = (gates.Detach().RequiresGrad_(), c.Detach().RequiresGrad_());
+        var (h, cNext) = F.LstmPointwise(gates2, c2);
+        (h * gh + cNext * gc).Sum().Backward();
+        Tensor[] unfusedResults = [h, cNext, gates2.Grad!, c2.Grad!];
+        for (int k = 0; k < 4; k++)
+        {
+            var (a, b) = (fusedResults[k].ToArray<double>(), unfusedResults[k].ToArray<double>());
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(a[i] - b[i]) <= tol * Math.Max(1, Math.Abs(b[i])),
+                    $"result {k} [{i}]: {a[i]} vs {b[i]}");
+        }
+    }
+
+    [Fact]
+    public void Lstm_gates_name_the_shapes_that_do_not_fit()
+    {
+        var e = Assert.Throws<ArgumentException>(() => F.LstmGates(Tensor.Zeros([2, 8]), Tensor.Zeros([2, 3])));
+        Assert.Contains("LstmGates: gates [2,8] must be [..., 4·hidden] for the cell state [2,3]", e.Message);
     }
 }
