@@ -128,6 +128,27 @@ def course():
     return losses
 
 
+def gan_losses():
+    """The assignment's GAN losses (vanilla and least-squares) on fixed logits, with the gradients of each."""
+    g = np.random.default_rng(7)
+    real = torch.tensor(g.standard_normal(8), requires_grad=True)
+    fake = torch.tensor(g.standard_normal(8), requires_grad=True)
+    ones, zeros = torch.ones(8, dtype=torch.float64), torch.zeros(8, dtype=torch.float64)
+    losses = {
+        "discriminator": F.binary_cross_entropy_with_logits(real, ones)
+        + F.binary_cross_entropy_with_logits(fake, zeros),
+        "generator": F.binary_cross_entropy_with_logits(fake, ones),
+        "ls_discriminator": 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake ** 2).mean(),
+        "ls_generator": 0.5 * ((fake - 1) ** 2).mean(),
+    }
+    result = {"real": encode(real.detach()), "fake": encode(fake.detach())}
+    for name, loss in losses.items():
+        d_real, d_fake = torch.autograd.grad(loss, [real, fake], allow_unused=True)
+        result[name] = {"loss": float(loss), "grad_real": encode(torch.zeros(8) if d_real is None else d_real),
+                        "grad_fake": encode(d_fake)}
+    return result
+
+
 def encode(t):
     t = torch.as_tensor(t, dtype=torch.float64)
     return {"shape": list(t.shape), "data": [float(x) for x in t.flatten()]}
@@ -159,7 +180,8 @@ def main():
             "param_grads": [encode(g) for g in grads[len(inputs):]],
         })
     path = pathlib.Path(__file__).resolve().parents[2] / "tests" / "Backprop.Tests" / "Golden" / "sequence_modules.json"
-    document = {"generator": f"torch {torch.__version__}", "captioning_loss": course(), "cases": cases}
+    document = {"generator": f"torch {torch.__version__}", "captioning_loss": course(), "gan_losses": gan_losses(),
+                "cases": cases}
     path.write_text(json.dumps(document, separators=(",", ":")))
     print(f"wrote {len(cases)} cases to {path.relative_to(path.parents[3])} ({path.stat().st_size} bytes)")
     print("captioning losses", document["captioning_loss"])

@@ -205,6 +205,7 @@ internal interface IBackend
     /// </summary>
     void LstmCell(Tensor gates, Tensor c, Tensor state)
     {
+        using var _ = Autograd.NoGrad();   // the op records its own node
         var (h, cNext) = F.LstmPointwise(gates, c);
         Copy(h, state.Select(0, 0));
         Copy(cNext, state.Select(0, 1));
@@ -217,6 +218,7 @@ internal interface IBackend
     /// </summary>
     void LstmCellBackward(Tensor g, Tensor gates, Tensor c, Tensor state, Tensor dGates, Tensor dc)
     {
+        using var _ = Autograd.NoGrad();
         var (gradGates, gradC) = F.LstmPointwiseGradients(g.Select(0, 0), g.Select(0, 1), gates, c, state.Select(0, 1));
         Copy(gradGates, dGates);
         Copy(gradC, dc);

@@ -129,6 +129,34 @@ public class Assignment3Tests
         Assert.Equal(8 * Math.Log(10) / 4, loss.Item(), 12);
     }
 
+    // the GAN notebook's losses: the discriminator's and generator's binary cross-entropy on logits, and the
+    // least-squares versions, with their gradients, against PyTorch
+    [Theory]
+    [InlineData("discriminator")]
+    [InlineData("generator")]
+    [InlineData("ls_discriminator")]
+    [InlineData("ls_generator")]
+    public void Gan_losses_match_PyTorch(string name)
+    {
+        var golden = SequenceGoldenTests.GanLosses;
+        var real = SequenceGoldenTests.Read(golden.GetProperty("real"), DType.Float64).RequiresGrad_();
+        var fake = SequenceGoldenTests.Read(golden.GetProperty("fake"), DType.Float64).RequiresGrad_();
+        var (ones, zeros) = (Tensor.OnesLike(real), Tensor.ZerosLike(real));
+        var loss = name switch
+        {
+            "discriminator" => F.BinaryCrossEntropyWithLogits(real, ones) + F.BinaryCrossEntropyWithLogits(fake, zeros),
+            "generator" => F.BinaryCrossEntropyWithLogits(fake, ones),
+            "ls_discriminator" => 0.5 * (real - 1).Pow(2).Mean() + 0.5 * fake.Pow(2).Mean(),
+            _ => 0.5 * (fake - 1).Pow(2).Mean(),
+        };
+        loss.Backward();
+        var expected = golden.GetProperty(name);
+        Assert.Equal(expected.GetProperty("loss").GetDouble(), loss.Item(), 12);
+        var realGrad = real.Grad ?? Tensor.ZerosLike(real);
+        AssertClose(realGrad, SequenceGoldenTests.Values(expected.GetProperty("grad_real")));
+        AssertClose(fake.Grad!, SequenceGoldenTests.Values(expected.GetProperty("grad_fake")));
+    }
+
     [Theory]
     [InlineData("rnn", 9.83235591003)]
     [InlineData("lstm", double.NaN)]

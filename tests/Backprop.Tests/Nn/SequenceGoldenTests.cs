@@ -103,6 +103,9 @@ public class SequenceGoldenTests
     private static Dictionary<string, JsonElement> Golden() =>
         Document.Value.GetProperty("cases").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
 
+    /// <summary>The GAN losses' logits, losses and gradients the generator computed.</summary>
+    internal static JsonElement GanLosses => Document.Value.GetProperty("gan_losses");
+
     /// <summary>The captioning losses the generator computed, by cell type.</summary>
     internal static double CaptioningLoss(string cell) =>
         Document.Value.GetProperty("captioning_loss").GetProperty(cell).GetDouble();
@@ -160,6 +163,10 @@ public class SequenceGoldenTests
         for (int i = 0; i < names.Length; i++)
             AssertClose($"{name} grad of {names[i]}", paramGrads[i], parameters[names[i]].Grad!, tol);
     }
+
+    /// <summary>The values of a golden tensor, for comparing with a tensor's <c>ToArray</c>.</summary>
+    internal static double[] Values(JsonElement e) =>
+        e.GetProperty("data").EnumerateArray().Select(v => v.GetDouble()).ToArray();
 
     internal static Tensor Read(JsonElement e, DType dtype)
     {
