@@ -1,11 +1,13 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// The LSTM's pointwise step in one pass over its gates: the four activations, the new cell and hidden states, and in
-/// the backward pass all four gate gradients and the cell gradient, each element read once. Rows are split over the
-/// threads when a step is large enough to pay for waking them.
+/// The LSTM's pointwise step in one pass over its gates, row by row while the row is in cache: the four activations
+/// (vectorized, by TensorPrimitives), the new cell and hidden states, and in the backward pass all four gate
+/// gradients and the cell gradient. Rows are split over the threads when a step is large enough to pay for waking
+/// them.
 /// </summary>
 internal static unsafe class RecurrentKernels
 {
@@ -52,7 +54,15 @@ internal static unsafe class RecurrentKernels
     private static int PartsFor(int rows, int hidden) => rows * hidden < MinParallelElements
         ? 1 : Math.Min(rows, ParallelFor.PartsFor(Threads.Count));
 
-    private static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+    // the four gates' activations of one row, each by TensorPrimitives (vectorized, as the unfused ops compute them)
+    private static void Activations<T>(T* gate, int hidden, Span<T> activated)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var pre = new ReadOnlySpan<T>(gate, 4 * hidden);
+        TensorPrimitives.Sigmoid(pre[..(2 * hidden)], activated[..(2 * hidden)]);
+        TensorPrimitives.Tanh(pre.Slice(2 * hidden, hidden), activated.Slice(2 * hidden, hidden));
+        TensorPrimitives.Sigmoid(pre[(3 * hidden)..], activated[(3 * hidden)..]);
+    }
 
     private struct Step<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -62,18 +72,16 @@ internal static unsafe class RecurrentKernels
         public readonly void Invoke(int part)
         {
             var (first, count) = ParallelSpans.Chunk(Rows, part, Parts);
+            var activated = new T[4 * Hidden];
             for (int r = first; r < first + count; r++)
             {
-                T* gate = Gates + (long)r * 4 * Hidden;
+                Activations(Gates + (long)r * 4 * Hidden, Hidden, activated);
                 long at = (long)r * Hidden;
-                for (int j = 0; j < Hidden; j++)
-                {
-                    T i = Sigmoid(gate[j]), f = Sigmoid(gate[Hidden + j]);
-                    T g = T.Tanh(gate[2 * Hidden + j]), o = Sigmoid(gate[3 * Hidden + j]);
-                    T cNext = f * C[at + j] + i * g;
-                    CNext[at + j] = cNext;
-                    H[at + j] = o * T.Tanh(cNext);
-                }
+                for (int j = 0; j < Hidden; j++)   // σ(f)·c + σ(i)·tanh(g), rounded as the unfused ops round it
+                    CNext[at + j] = activated[Hidden + j] * C[at + j] + activated[j] * activated[2 * Hidden + j];
+                var h = new Span<T>(H + at, Hidden);
+                TensorPrimitives.Tanh(new ReadOnlySpan<T>(CNext + at, Hidden), h);
+                for (int j = 0; j < Hidden; j++) h[j] = activated[3 * Hidden + j] * h[j];
             }
         }
     }
@@ -88,20 +96,23 @@ internal static unsafe class RecurrentKernels
         public readonly void Invoke(int part)
         {
             var (first, count) = ParallelSpans.Chunk(Rows, part, Parts);
+            var activated = new T[4 * Hidden];
+            var tanhC = new T[Hidden];
             for (int r = first; r < first + count; r++)
             {
-                T* gate = Gates + (long)r * 4 * Hidden, dGate = DGates + (long)r * 4 * Hidden;
+                Activations(Gates + (long)r * 4 * Hidden, Hidden, activated);
                 long at = (long)r * Hidden;
+                TensorPrimitives.Tanh(new ReadOnlySpan<T>(CNext + at, Hidden), tanhC);
+                T* dGate = DGates + (long)r * 4 * Hidden;
                 for (int j = 0; j < Hidden; j++)
                 {
-                    T i = Sigmoid(gate[j]), f = Sigmoid(gate[Hidden + j]);
-                    T g = T.Tanh(gate[2 * Hidden + j]), o = Sigmoid(gate[3 * Hidden + j]);
-                    T tanhC = T.Tanh(CNext[at + j]), gradH = GradH[at + j];
-                    T gradC = GradC[at + j] + gradH * o * (T.One - tanhC * tanhC);
+                    T i = activated[j], f = activated[Hidden + j], g = activated[2 * Hidden + j];
+                    T o = activated[3 * Hidden + j], t = tanhC[j], gradH = GradH[at + j];
+                    T gradC = GradC[at + j] + gradH * o * (T.One - t * t);
                     dGate[j] = gradC * g * i * (T.One - i);
                     dGate[Hidden + j] = gradC * C[at + j] * f * (T.One - f);
                     dGate[2 * Hidden + j] = gradC * i * (T.One - g * g);
-                    dGate[3 * Hidden + j] = gradH * tanhC * o * (T.One - o);
+                    dGate[3 * Hidden + j] = gradH * t * o * (T.One - o);
                     DC[at + j] = gradC * f;
                 }
             }
