@@ -27,6 +27,9 @@ public abstract class TorchTrainingStep : IWorkload
     /// <summary>Learning rate of the update.</summary>
     protected virtual float LearningRate => TrainingCases.LearningRate;
 
+    /// <summary>Steps the collections are counted over.</summary>
+    protected virtual int GcSteps => GcWindowSteps;
+
     /// <summary>Timed samples and steps per sample.</summary>
     protected virtual int Samples => 15;
     /// <inheritdoc cref="Samples"/>
@@ -58,9 +61,10 @@ public abstract class TorchTrainingStep : IWorkload
         }
         var p = Parameters();
         int before = GC.CollectionCount(0);
-        for (int i = 0; i < GcWindowSteps; i++) Step(p);
+        for (int i = 0; i < GcSteps; i++) Step(p);
         double collections = GC.CollectionCount(0) - before;
-        report.Add(new Row(Name, "TorchSharp", $"gen0 GCs/{GcWindowSteps} steps", collections, collections, collections, "GCs", 1));
+        report.Add(new Row(Name, "TorchSharp", $"gen0 GCs/{GcSteps} steps", collections, collections, collections,
+            "GCs", 1));
     }
 
     /// <summary>A Float32 tensor of the shared uniform values, requiring grad.</summary>

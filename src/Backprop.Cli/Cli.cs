@@ -22,7 +22,10 @@ public static class Cli
                         [--explain]                    what each gate did to the gradient
                         [--digits N]                   significant digits on the diagram (default 4)
           backprop train <spiral|moons|circles|digits>  train a classifier, report loss and accuracy
-                        [--model NAME]                 softmax, svm, mlp (default for digits), convnet (digits)
+          backprop train names                          a character-level language model; samples new names
+                        [--model NAME]                 softmax, svm, mlp (default for digits), convnet (digits);
+                                                       lstm (default for names), transformer (names)
+                        [--examples N]                 names: use N of the 32,033 names (a tenth held out)
                         [--epochs N] [--lr X]          epochs (steps for full-batch sets), learning rate
                         [--batch-size N] [--seed S]    examples per step, seed of data, split and weights
                         [--json]                       one JSON object

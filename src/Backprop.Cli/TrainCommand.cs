@@ -8,9 +8,10 @@ using Backprop.Nn;
 namespace Backprop.Cli;
 
 /// <summary>
-/// <c>backprop train &lt;spiral|moons|circles|digits&gt; [--model NAME] [--epochs N] [--lr X] [--batch-size N] [--seed S]
-/// [--json] [--save FILE] [--load FILE] [--plot FILE] [--ranks N]</c>: trains a classifier and reports its loss and
-/// accuracies. Under an MPI launcher each rank trains on its share of every batch (data-parallel); rank 0 alone
+/// <c>backprop train &lt;spiral|moons|circles|digits|names&gt; [--model NAME] [--epochs N] [--lr X] [--batch-size N]
+/// [--seed S] [--json] [--save FILE] [--load FILE] [--plot FILE] [--ranks N] [--examples N]</c>: trains a classifier
+/// and reports its loss and accuracies, or, on names, a character-level language model that then samples names.
+/// Under an MPI launcher each rank trains a classifier on its share of every batch (data-parallel); rank 0 alone
 /// prints, plots and saves, and an error on any rank stops them all.
 /// </summary>
 public static class TrainCommand
@@ -18,9 +19,9 @@ public static class TrainCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("train", args,
-            ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks"],
-            ["--json"]);
+        string[] valueOptions =
+            ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks", "--examples"];
+        var options = Options.Parse("train", args, valueOptions, ["--json"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
@@ -32,6 +33,15 @@ public static class TrainCommand
         foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
             if (output is not null) RequireFolder(output);
         int ranks = ParseInt(options, "--ranks", 1, min: 1);
+        if (recipe.IsText)
+        {
+            if (ranks > 1 || Communicator.IsLaunched)
+                throw new UsageException("names trains in one process; --ranks and mpirun train the classifiers");
+            return RunLanguageModel(recipe, options, json, stdout);
+        }
+        if (options.Get("--examples") is not null)
+            throw new UsageException(
+                "--examples limits a text data set (names); the others train on all their examples");
         if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", args, stdout, stderr);
 
         using var world = Communicator.FromEnvironment();
@@ -67,7 +77,18 @@ public static class TrainCommand
         if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
         if (options.Get("--plot") is { } plot)
             Files.WriteAtomically(plot, TrainingPlot.Render(recipe, result, train, trainer));
-        if (json) WriteJson(stdout, recipe, result, seconds, train.Count, test.Count, model, world.Size);
+        if (json)
+        {
+            var figures = new RunFigures(result.FinalLoss, result.TrainAccuracy, result.TestAccuracy, seconds,
+                train.Count, test.Count);
+            WriteJson(stdout, recipe, figures, model, json =>
+            {
+                json.WriteNumber("ranks", world.Size);
+                if (world.Size == 1) return;
+                json.WriteNumber("steps", result.Steps);
+                json.WriteNumber("reduce_seconds", Math.Round(result.ReduceSeconds, 3));
+            });
+        }
         else
             stdout.WriteLine(string.Join(", ",
                 FormattableString.Invariant($"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s") +
@@ -75,6 +96,38 @@ public static class TrainCommand
                 FormattableString.Invariant($"loss {result.FinalLoss:0.0000}"),
                 FormattableString.Invariant($"train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count})"),
                 FormattableString.Invariant($"test accuracy {100 * result.TestAccuracy:0.0}% ({test.Count})")));
+        return 0;
+    }
+
+    // names: a character-level language model, its learning curve and names sampled from it
+    private static int RunLanguageModel(TrainingRecipe recipe, Options options, bool json, TextWriter stdout)
+    {
+        if (options.Get("--plot") is not null)
+            throw new UsageException("--plot draws a classifier's decision regions; names prints its learning curve");
+        int? examples = options.Get("--examples") is null ? null : ParseInt(options, "--examples", 0, min: 20);
+        var training = new CharacterTraining(recipe, examples);
+        var model = training.BuildModel();
+        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe);
+        var clock = Stopwatch.StartNew();
+        var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
+        var result = training.Run(model, progress.Report);
+        double seconds = clock.Elapsed.TotalSeconds;
+        progress.Finish();
+        if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
+        if (json)
+        {
+            WriteLanguageModelJson(stdout, recipe, result, seconds, model);
+            return 0;
+        }
+        stdout.WriteLine(FormattableString.Invariant(
+            $"names {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.0} s, loss {result.FinalLoss:0.000}, ") +
+            FormattableString.Invariant($"validation loss {result.ValidationLoss:0.000} ") +
+            FormattableString.Invariant($"({result.TrainWords} names, {result.ValidationWords} held out)"));
+        stdout.WriteLine("step  seconds  train loss  validation loss");
+        foreach (var p in result.Curve)
+            stdout.WriteLine(FormattableString.Invariant(
+                $"{p.Step,4}  {p.Seconds,7:0.0}  {p.TrainLoss,10:0.000}  {p.ValidationLoss,15:0.000}"));
+        stdout.WriteLine("samples: " + string.Join(" ", result.Samples));
         return 0;
     }
 
@@ -86,7 +139,9 @@ public static class TrainCommand
 
     private static TrainingRecipe ParseRecipe(Options options)
     {
-        var recipe = TrainingRecipe.Defaults(options.Positionals[0], options.Get("--model") ?? (options.Positionals[0] == "digits" ? "mlp" : "softmax"));
+        string dataset = options.Positionals[0];
+        var recipe = TrainingRecipe.Defaults(dataset,
+            options.Get("--model") ?? dataset switch { "digits" => "mlp", "names" => "lstm", _ => "softmax" });
         return recipe with
         {
             Epochs = ParseInt(options, "--epochs", recipe.Epochs, min: 0),
@@ -142,8 +197,38 @@ public static class TrainCommand
     private static void Save(Module model, string path, TrainingRecipe recipe) =>
         model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
 
-    private static void WriteJson(TextWriter stdout, TrainingRecipe recipe, TrainingResult result, double seconds,
-        int trainCount, int testCount, Module model, int ranks)
+    // the language model's figures beyond a classifier's: held-out loss, learning curve and samples
+    private static void WriteLanguageModelJson(TextWriter stdout, TrainingRecipe recipe, LanguageModelResult result,
+        double seconds, Module model)
+    {
+        var figures = new RunFigures(result.FinalLoss, result.TrainAccuracy, result.ValidationAccuracy, seconds,
+            result.TrainWords, result.ValidationWords);
+        WriteJson(stdout, recipe, figures, model, json =>
+        {
+            GradCommand.WriteNumber(json, "validation_loss", result.ValidationLoss);
+            json.WriteStartArray("curve");
+            foreach (var p in result.Curve)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("step", p.Step);
+                json.WriteNumber("seconds", Math.Round(p.Seconds, 3));
+                GradCommand.WriteNumber(json, "train_loss", p.TrainLoss);
+                GradCommand.WriteNumber(json, "validation_loss", p.ValidationLoss);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("samples");
+            foreach (var sample in result.Samples) json.WriteStringValue(sample);
+            json.WriteEndArray();
+        });
+    }
+
+    /// <summary>The figures every run reports (accuracies of a language model are next-character accuracies).</summary>
+    private readonly record struct RunFigures(double FinalLoss, double TrainAccuracy, double TestAccuracy,
+        double Seconds, int TrainCount, int TestCount);
+
+    private static void WriteJson(TextWriter stdout, TrainingRecipe recipe, RunFigures figures, Module model,
+        Action<Utf8JsonWriter>? more = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -152,23 +237,18 @@ public static class TrainCommand
             json.WriteString("dataset", recipe.Dataset);
             json.WriteString("model", recipe.Model);
             json.WriteNumber("epochs", recipe.Epochs);
-            GradCommand.WriteNumber(json, "final_loss", result.FinalLoss);
-            json.WriteNumber("train_accuracy", result.TrainAccuracy);
-            json.WriteNumber("test_accuracy", result.TestAccuracy);
-            json.WriteNumber("seconds", Math.Round(seconds, 3));
-            json.WriteNumber("train_examples", trainCount);
-            json.WriteNumber("test_examples", testCount);
+            GradCommand.WriteNumber(json, "final_loss", figures.FinalLoss);
+            json.WriteNumber("train_accuracy", figures.TrainAccuracy);
+            json.WriteNumber("test_accuracy", figures.TestAccuracy);
+            json.WriteNumber("seconds", Math.Round(figures.Seconds, 3));
+            json.WriteNumber("train_examples", figures.TrainCount);
+            json.WriteNumber("test_examples", figures.TestCount);
             json.WriteNumber("parameters", model.Parameters().Sum(p => (long)p.Numel));
             json.WriteString("optimizer", recipe.Optimizer);
             json.WriteNumber("learning_rate", recipe.LearningRate);
-            json.WriteNumber("batch_size", Math.Min(recipe.BatchSize, trainCount));
+            json.WriteNumber("batch_size", Math.Min(recipe.BatchSize, figures.TrainCount));
             json.WriteNumber("seed", recipe.Seed);
-            json.WriteNumber("ranks", ranks);
-            if (ranks > 1)
-            {
-                json.WriteNumber("steps", result.Steps);
-                json.WriteNumber("reduce_seconds", Math.Round(result.ReduceSeconds, 3));
-            }
+            more?.Invoke(json);
             json.WriteEndObject();
         }
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));

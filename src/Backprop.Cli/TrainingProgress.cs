@@ -16,7 +16,10 @@ internal sealed class TrainingProgress(int epochs, TextWriter? output, bool inte
     {
         if (output is null) return;
         string test = double.IsNaN(record.TestAccuracy) ? "" : FormattableString.Invariant($"  test accuracy {100 * record.TestAccuracy:0.0}%");
-        string line = FormattableString.Invariant($"epoch {record.Epoch}/{epochs}  loss {record.Loss:0.0000}  train accuracy {100 * record.TrainAccuracy:0.0}%{test}");
+        string train = double.IsNaN(record.TrainAccuracy)
+            ? "" : FormattableString.Invariant($"  train accuracy {100 * record.TrainAccuracy:0.0}%");
+        string line = FormattableString.Invariant($"epoch {record.Epoch}/{epochs}  loss {record.Loss:0.0000}") +
+            train + test;
         if (interactive)
         {
             if (_sinceDraw.ElapsedMilliseconds < 100 && record.Epoch != epochs) return;

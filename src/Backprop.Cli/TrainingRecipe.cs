@@ -7,8 +7,12 @@ namespace Backprop.Cli;
 internal sealed record TrainingRecipe(string Dataset, string Model, string Optimizer, int Epochs, double LearningRate, int BatchSize,
     double Regularization, int Hidden, int Seed)
 {
-    public static readonly string[] DatasetNames = ["spiral", "moons", "circles", "digits"];
-    public static readonly string[] ModelNames = ["softmax", "svm", "mlp", "convnet"];
+    public static readonly string[] DatasetNames = ["spiral", "moons", "circles", "digits", "names"];
+    public static readonly string[] ModelNames = ["softmax", "svm", "mlp", "convnet", "lstm", "transformer"];
+    private static readonly string[] SequenceModels = ["lstm", "transformer"];
+
+    /// <summary>Whether the data set is text, trained as a character-level language model.</summary>
+    public bool IsText => Dataset == "names";
 
     /// <summary>
     /// Defaults that train each pair well. The 2-D sets follow the course: full-batch SGD with lr 1 and an L2
@@ -22,6 +26,15 @@ internal sealed record TrainingRecipe(string Dataset, string Model, string Optim
             throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", ModelNames)})");
         if (model == "convnet" && dataset != "digits")
             throw new UsageException($"the convnet model needs images; it trains on digits, not '{dataset}'");
+        if (dataset == "names" != SequenceModels.Contains(model))
+            throw new UsageException(dataset == "names"
+                ? $"names trains a character-level language model: --model lstm or transformer, not '{model}'"
+                : $"the {model} model reads text; it trains on names, not '{dataset}'");
+        // language models: AdamW (weight decay 0.01) on batches of 64 names; Hidden is the LSTM's state or d_model
+        if (dataset == "names")
+            return model == "lstm"
+                ? new(dataset, model, "adamw", 3, 1e-2, 64, 1e-2, 128, 0)
+                : new(dataset, model, "adamw", 3, 3e-3, 64, 1e-2, 64, 0);
         if (dataset == "digits")
             return model switch
             {

@@ -262,15 +262,15 @@ internal sealed class FusedUnaryNode(string name, Tensor x, Func<Tensor, Backwar
 /// Any op of several inputs whose rule is a closure (joins, indexing, custom functions); it saves what the closure
 /// reads.
 /// </summary>
-internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> rule, SavedTensor[] saved)
-    : Node(name, EdgesOf(inputs))
+internal sealed class LambdaNode(string name, Tensor[] inputs, Func<Tensor, BackwardContext, Tensor?[]> rule,
+    SavedTensor[] saved) : Node(name, EdgesOf(inputs))
 {
-    private Func<Tensor, Tensor?[]>? _rule = rule;
+    private Func<Tensor, BackwardContext, Tensor?[]>? _rule = rule;
     private SavedTensor[] _saved = saved;
 
     internal override void CheckSaved() => SavedTensor.CheckAll(_saved, this);
 
-    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => _rule!(grad);
+    private protected override Tensor?[] Rule(Tensor grad, BackwardContext context) => _rule!(grad, context);
 
     internal override void Release() { base.Release(); _rule = null; _saved = []; }
 }

@@ -116,6 +116,22 @@ public static class Datasets
         return new Dataset("digits", x.ToArray(), 64, y.ToArray(), 10);
     }
 
+    /// <summary>
+    /// The 32,033 most common US baby names of 2018 (the US Social Security Administration's data, a public-domain
+    /// work of the US government, as collected in the makemore repository's names.txt): lower-case a..z, one a
+    /// line, in the file's order.
+    /// </summary>
+    public static string[] Names()
+    {
+        using var resource = typeof(Datasets).Assembly.GetManifestResourceStream("Backprop.Data.names.txt.gz")
+            ?? throw new InvalidOperationException("the names data set is missing from the Backprop assembly");
+        using var reader = new StreamReader(new GZipStream(resource, CompressionMode.Decompress));
+        var names = new List<string>(32_033);
+        while (reader.ReadLine() is { } line)
+            if (line.Length > 0) names.Add(line);
+        return [.. names];
+    }
+
     // Box-Muller: a standard normal from two uniforms, so the stream depends only on the seed.
     private static double Gaussian(Random rng)
     {

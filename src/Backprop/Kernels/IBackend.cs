@@ -197,6 +197,33 @@ internal interface IBackend
         if (columnSums is not null) Copy(dz.Reshape(dz.Numel / columnSums.Numel, columnSums.Numel).Sum(0), columnSums);
     }
 
+    /// <summary>
+    /// The LSTM's pointwise step, outside grad mode: from the contiguous <paramref name="gates"/> [..., 4H] (the
+    /// pre-activations i, f, g, o) and cell state <paramref name="c"/> [..., H], writes h' = σ(o)·tanh(c') into
+    /// state[0] and c' = σ(f)·c + σ(i)·tanh(g) into state[1] (<paramref name="state"/> [2, ..., H]). A backend
+    /// without a fused version runs the tensor ops of <see cref="F.LstmPointwise"/>.
+    /// </summary>
+    void LstmCell(Tensor gates, Tensor c, Tensor state)
+    {
+        using var _ = Autograd.NoGrad();   // the op records its own node
+        var (h, cNext) = F.LstmPointwise(gates, c);
+        Copy(h, state.Select(0, 0));
+        Copy(cNext, state.Select(0, 1));
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="LstmCell"/>, outside grad mode: <paramref name="dGates"/> [..., 4H] and
+    /// <paramref name="dc"/> [..., H] from the upstream gradient <paramref name="g"/> [2, ..., H] of (h', c'), reading
+    /// the gates, c and the step's output <paramref name="state"/> (all contiguous).
+    /// </summary>
+    void LstmCellBackward(Tensor g, Tensor gates, Tensor c, Tensor state, Tensor dGates, Tensor dc)
+    {
+        using var _ = Autograd.NoGrad();
+        var (gradGates, gradC) = F.LstmPointwiseGradients(g.Select(0, 0), g.Select(0, 1), gates, c, state.Select(0, 1));
+        Copy(gradGates, dGates);
+        Copy(gradC, dc);
+    }
+
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 

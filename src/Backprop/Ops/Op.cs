@@ -120,7 +120,14 @@ internal static class Op
     /// values of the tensors in <paramref name="saved"/>.
     /// </summary>
     public static Tensor Record(string name, Tensor y, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
-        ReadOnlySpan<Tensor> saved)
+        ReadOnlySpan<Tensor> saved) => RecordFused(name, y, inputs, (g, _) => backward(g), saved);
+
+    /// <summary>
+    /// Records a fused op of several inputs whose rule runs a fused kernel unless the pass creates a graph; the rule
+    /// returns one gradient per input and reads the values of the tensors in <paramref name="saved"/>.
+    /// </summary>
+    public static Tensor RecordFused(string name, Tensor y, Tensor[] inputs,
+        Func<Tensor, BackwardContext, Tensor?[]> backward, ReadOnlySpan<Tensor> saved)
     {
         if (!Autograd.IsGradEnabled) return y;
         foreach (var x in inputs)

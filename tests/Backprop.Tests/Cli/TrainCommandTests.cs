@@ -154,6 +154,11 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--batch-size: '0'", "spiral", "--batch-size", "0")]
     [InlineData("--seed: 'x'", "spiral", "--seed", "x")]
     [InlineData("needs one data set", "spiral", "moons")]
+    [InlineData("--model lstm or transformer, not 'mlp'", "names", "--model", "mlp")]
+    [InlineData("the lstm model reads text", "digits", "--model", "lstm")]
+    [InlineData("--examples limits a text data set", "spiral", "--examples", "100")]
+    [InlineData("--examples: '5'", "names", "--examples", "5")]
+    [InlineData("names prints its learning curve", "names", "--plot", "curve.png")]
     public void BadArgumentsAreOneLineErrors(string message, params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
@@ -161,6 +166,31 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("", stdout);
         Assert.Contains(message, stderr);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("transformer")]
+    public void ANamesLanguageModelLearnsAndSamplesNames(string model)
+    {
+        string weights = PathIn(model + ".safetensors");
+        var result = Json("names", "--model", model, "--examples", "600", "--epochs", "2", "--save", weights);
+        Assert.Equal(540, result.GetProperty("train_examples").GetInt32());
+        Assert.Equal(60, result.GetProperty("test_examples").GetInt32());
+        // uniform guessing over 27 tokens costs ln 27 ≈ 3.30 a character; a few hundred names teach the letters'
+        // frequencies and the common pairs
+        double validation = result.GetProperty("validation_loss").GetDouble();
+        Assert.InRange(validation, 1.5, 2.9);
+        var curve = result.GetProperty("curve").EnumerateArray().ToArray();
+        double Validation(JsonElement point) => point.GetProperty("validation_loss").GetDouble();
+        Assert.True(Validation(curve[^1]) < Validation(curve[0]));
+        var samples = result.GetProperty("samples").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(12, samples.Length);
+        Assert.All(samples, s => Assert.Matches("^[a-z]{0,15}$", s));
+
+        // the saved weights reload by name and give the same held-out loss without training
+        var reloaded = Json("names", "--model", model, "--examples", "600", "--epochs", "0", "--load", weights);
+        Assert.Equal(validation, reloaded.GetProperty("validation_loss").GetDouble(), 5);
     }
 
     [Fact]

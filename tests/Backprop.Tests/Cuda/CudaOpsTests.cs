@@ -9,7 +9,7 @@ namespace Backprop.Tests.Cuda;
 public class CudaOpsTests
 {
     /// <summary>Runs <paramref name="f"/> on CPU leaves and on their device copies; outputs and gradients must agree.</summary>
-    private static void SameOnBothDevices(Func<Tensor[], Tensor> f, double tol, params Tensor[] inputs)
+    internal static void SameOnBothDevices(Func<Tensor[], Tensor> f, double tol, params Tensor[] inputs)
     {
         var cpu = inputs.Select(x => x.Detach().RequiresGrad_()).ToArray();
         var gpu = inputs.Select(x => x.To(Gpu).RequiresGrad_()).ToArray();

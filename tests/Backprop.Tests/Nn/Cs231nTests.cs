@@ -6,11 +6,11 @@ namespace Backprop.Tests.Nn;
 /// </summary>
 public class Cs231nTests
 {
-    private static Tensor Linspace(double start, double end, params int[] shape) =>
+    internal static Tensor Linspace(double start, double end, params int[] shape) =>
         Tensor.Linspace(start, end, shape.Aggregate(1, (a, b) => a * b), DType.Float64).Reshape(shape);
 
     // the course's relative error: max |x − y| / max(1e-8, |x| + |y|)
-    private static double RelError(Tensor actual, double[] expected)
+    internal static double RelError(Tensor actual, double[] expected)
     {
         var a = actual.ToArray<double>();
         Assert.Equal(expected.Length, a.Length);

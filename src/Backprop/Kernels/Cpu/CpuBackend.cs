@@ -182,6 +182,18 @@ internal sealed class CpuBackend : IBackend
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
 
+    public void LstmCell(Tensor gates, Tensor c, Tensor state)
+    {
+        if (state.DType == DType.Float32) RecurrentKernels.LstmCell<float>(gates, c, state);
+        else RecurrentKernels.LstmCell<double>(gates, c, state);
+    }
+
+    public void LstmCellBackward(Tensor g, Tensor gates, Tensor c, Tensor state, Tensor dGates, Tensor dc)
+    {
+        if (state.DType == DType.Float32) RecurrentKernels.LstmCellBackward<float>(g, gates, c, state, dGates, dc);
+        else RecurrentKernels.LstmCellBackward<double>(g, gates, c, state, dGates, dc);
+    }
+
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
         switch (y.DType)

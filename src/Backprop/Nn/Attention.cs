@@ -1,0 +1,181 @@
+namespace Backprop.Nn;
+
+/// <summary>
+/// Multi-head attention (torch.nn.MultiheadAttention): query, key and value projected by the rows of
+/// <c>in_proj_weight</c> [3·embed, embed] (with <c>in_proj_bias</c>), split into heads, attended by scaled dot
+/// products, joined and projected by <c>out_proj</c>. Inputs are [seq, batch, embed] ([batch, seq, embed] when
+/// <see cref="BatchFirst"/>; [seq, embed] unbatched). Initialized as PyTorch does: Xavier-uniform input projection,
+/// zero biases.
+/// </summary>
+public sealed class MultiheadAttention : Module
+{
+    private readonly Generator? _generator;
+
+    /// <summary>Creates the layer; <paramref name="embedDim"/> must divide into <paramref name="numHeads"/>
+    /// heads.</summary>
+    public MultiheadAttention(int embedDim, int numHeads, double dropout = 0, bool bias = true, bool batchFirst = false,
+        Generator? generator = null, DType? dtype = null)
+    {
+        if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0)
+            throw new ArgumentException(
+                $"MultiheadAttention: embedDim {embedDim} must be a positive multiple of numHeads {numHeads}");
+        if (!(dropout is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout,
+                "MultiheadAttention: dropout must be in [0, 1]");
+        (EmbedDim, NumHeads, Dropout, BatchFirst, _generator) = (embedDim, numHeads, dropout, batchFirst, generator);
+        var g = generator ?? Generator.Default;
+        InProjWeight = RegisterParameter("in_proj_weight",
+            Init.XavierUniform(Tensor.Zeros([3 * embedDim, embedDim], dtype), g));
+        if (bias) InProjBias = RegisterParameter("in_proj_bias", Tensor.Zeros([3 * embedDim], dtype));
+        OutProj = RegisterModule("out_proj", new Linear(embedDim, embedDim, bias, g, dtype));
+        using (Autograd.NoGrad()) OutProj.Bias?.Zero_();
+    }
+
+    /// <summary>Features of each position.</summary>
+    public int EmbedDim { get; }
+
+    /// <summary>Heads, each of EmbedDim / NumHeads features.</summary>
+    public int NumHeads { get; }
+
+    /// <summary>Dropout probability on the attention weights in training.</summary>
+    public double Dropout { get; }
+
+    /// <summary>Whether inputs and outputs are [batch, seq, embed].</summary>
+    public bool BatchFirst { get; }
+
+    /// <summary>The query, key and value projections stacked, [3·EmbedDim, EmbedDim].</summary>
+    public Tensor InProjWeight { get; }
+
+    /// <summary>[3·EmbedDim], or null without biases.</summary>
+    public Tensor? InProjBias { get; }
+
+    /// <summary>The output projection.</summary>
+    public Linear OutProj { get; }
+
+    /// <summary>Self-attention of <paramref name="input"/> with no mask.</summary>
+    public override Tensor Forward(Tensor input) => Forward(input, input, input, needWeights: false).Output;
+
+    /// <summary>
+    /// The attended output, like the query, and the attention weights [batch, L, S] averaged over heads ([batch,
+    /// heads, L, S] when not <paramref name="averageAttnWeights"/>; null unless <paramref name="needWeights"/>).
+    /// <paramref name="keyPaddingMask"/> [batch, S] and <paramref name="attnMask"/> [L, S] or [batch·heads, L, S]
+    /// follow PyTorch: a Bool mask is true where a key is left out, a floating one is added to the scores.
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value,
+        Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true)
+    {
+        bool unbatched = query.NDim == 2;
+        var (q, k, v) = (BatchMajor(query, unbatched), BatchMajor(key, unbatched), BatchMajor(value, unbatched));
+        int batch = q.shape[0], targets = q.shape[1], sources = k.shape[1];
+        if (k.shape[0] != batch || v.shape[0] != batch || v.shape[1] != sources)
+            throw new ArgumentException($"MultiheadAttention: query {Shapes.Format(query.shape)}, key " +
+                $"{Shapes.Format(key.shape)} and value {Shapes.Format(value.shape)} do not fit together");
+        Tensor qp, kp, vp;
+        if (ReferenceEquals(query, key) && ReferenceEquals(key, value))
+        {
+            var qkv = F.Linear(q, InProjWeight, InProjBias).Chunk(3, -1);   // self-attention: one GEMM
+            (qp, kp, vp) = (qkv[0], qkv[1], qkv[2]);
+        }
+        else
+        {
+            var w = InProjWeight.Chunk(3);
+            var b = InProjBias?.Chunk(3);
+            (qp, kp, vp) = (F.Linear(q, w[0], b?[0]), F.Linear(k, w[1], b?[1]), F.Linear(v, w[2], b?[2]));
+        }
+        var (allowed, additive) = Masks(keyPaddingMask, attnMask, batch, targets, sources, unbatched);
+        var weights = F.AttentionWeights(Heads(qp), Heads(kp), allowed, additive, scale: null);
+        if (Dropout > 0 && Training) weights = F.Dropout(weights, Dropout, training: true, _generator);
+        var attended = weights.MatMul(Heads(vp)).Transpose(1, 2).Reshape(batch, targets, EmbedDim);
+        var output = OutProj.Forward(attended);
+        output = unbatched ? output.Squeeze(0) : BatchFirst ? output : output.Transpose(0, 1);
+        if (!needWeights) return (output, null);
+        if (averageAttnWeights) weights = weights.Mean(1);
+        return (output, unbatched ? weights.Squeeze(0) : weights);
+    }
+
+    // [batch, seq, embed] whatever the layout given
+    private Tensor BatchMajor(Tensor x, bool unbatched)
+    {
+        if (x.NDim != (unbatched ? 2 : 3) || x.shape[^1] != EmbedDim)
+            throw new ArgumentException(
+                $"MultiheadAttention: input {Shapes.Format(x.shape)} must be " +
+                $"[{(BatchFirst ? "batch, seq" : "seq, batch")}, " +
+                $"{EmbedDim}] or, unbatched, [seq, {EmbedDim}] like the query");
+        return unbatched ? x.Unsqueeze(0) : BatchFirst ? x : x.Transpose(0, 1);
+    }
+
+    // [batch, seq, embed] → [batch, heads, seq, embed / heads]
+    private Tensor Heads(Tensor x) => x.Reshape(x.shape[0], x.shape[1], NumHeads, EmbedDim / NumHeads).Transpose(1, 2);
+
+    // PyTorch's Bool masks mark what is left out; attention takes what is allowed
+    private (Tensor? Allowed, Tensor? Additive) Masks(Tensor? keyPaddingMask, Tensor? attnMask, int batch, int targets,
+        int sources, bool unbatched)
+    {
+        Tensor? allowed = null, additive = null;
+        void Add(Tensor mask)
+        {
+            if (mask.DType == DType.Bool)
+                allowed = allowed is null ? mask.LogicalNot() : allowed.LogicalAnd(mask.LogicalNot());
+            else additive = additive is null ? mask : additive + mask;
+        }
+        if (attnMask is not null)
+        {
+            bool perHead = attnMask.NDim == 3 && Shapes.Equal(attnMask.shape, [batch * NumHeads, targets, sources]);
+            if (!perHead && !(attnMask.NDim == 2 && Shapes.Equal(attnMask.shape, [targets, sources])))
+                throw new ArgumentException($"MultiheadAttention: attnMask {Shapes.Format(attnMask.shape)} must be " +
+                    $"[{targets}, {sources}] or [{batch * NumHeads}, {targets}, {sources}]");
+            Add(perHead ? attnMask.Reshape(batch, NumHeads, targets, sources) : attnMask);
+        }
+        if (keyPaddingMask is not null)
+        {
+            int[] expected = unbatched ? [sources] : [batch, sources];
+            if (!Shapes.Equal(keyPaddingMask.shape, expected))
+                throw new ArgumentException($"MultiheadAttention: keyPaddingMask " +
+                    $"{Shapes.Format(keyPaddingMask.shape)} " +
+                    $"must be {Shapes.Format(expected)}");
+            Add(keyPaddingMask.Reshape(batch, 1, 1, sources));
+        }
+        return (allowed, additive);
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => $"embed_dim={EmbedDim}, num_heads={NumHeads}" +
+        (Dropout != 0 ? $", dropout={Dropout}" : "") + (BatchFirst ? ", batch_first=True" : "");
+}
+
+/// <summary>
+/// Adds the sinusoidal position table of "Attention Is All You Need" to [..., seq, dModel]: even features
+/// sin(pos/10000^(2i/d)), odd ones the cosine. The table is a buffer named <c>pe</c>, [maxLen, dModel].
+/// </summary>
+public sealed class SinusoidalPositionalEncoding : Module
+{
+    /// <summary>Creates the table for positions 0..maxLen−1.</summary>
+    public SinusoidalPositionalEncoding(int dModel, int maxLen = 5000, DType? dtype = null)
+    {
+        if (dModel <= 0 || dModel % 2 != 0 || maxLen <= 0)
+            throw new ArgumentException(
+                $"SinusoidalPositionalEncoding: dModel ({dModel}) must be positive and even, " +
+                $"maxLen ({maxLen}) positive");
+        var table = new double[maxLen * dModel];   // a constant: computed once, in doubles
+        for (int pos = 0; pos < maxLen; pos++)
+            for (int i = 0; i < dModel; i += 2)
+            {
+                double angle = pos * Math.Exp(-Math.Log(10000.0) * i / dModel);
+                table[pos * dModel + i] = Math.Sin(angle);
+                table[pos * dModel + i + 1] = Math.Cos(angle);
+            }
+        Table = RegisterBuffer("pe", Tensor.FromArray(table, [maxLen, dModel]).To(dtype ?? Tensor.DefaultDType));
+    }
+
+    /// <summary>[maxLen, dModel].</summary>
+    public Tensor Table { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (input.NDim < 2 || input.shape[^1] != Table.shape[1] || input.shape[^2] > Table.shape[0])
+            throw new ArgumentException($"SinusoidalPositionalEncoding: input {Shapes.Format(input.shape)} must be " +
+                $"[..., seq ≤ {Table.shape[0]}, {Table.shape[1]}]");
+        return input + Table.Narrow(0, 0, input.shape[^2]).To(input.Device).To(input.DType);
+    }
+}
