@@ -26,19 +26,20 @@ public static class TrainCommand
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
         bool json = options.Has("--json");
+        int ranks = ParseInt(options, "--ranks", 1, min: 1);
+        if (recipe.IsText)
+        {
+            if (ranks > 1 || Communicator.IsLaunched)
+                throw new UsageException("names trains in one process; --ranks and mpirun train the classifiers");
+            if (options.Get("--save") is { } output) RequireFolder(output);
+            return RunLanguageModel(recipe, options, json, stdout);
+        }
         if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
             throw new UsageException(plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
                 ? $"--plot: '{plotPath}': the plot is drawn as SVG (the tool ships no native image library); name a .svg file"
                 : $"--plot: '{plotPath}' must name a .svg file");
         foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
             if (output is not null) RequireFolder(output);
-        int ranks = ParseInt(options, "--ranks", 1, min: 1);
-        if (recipe.IsText)
-        {
-            if (ranks > 1 || Communicator.IsLaunched)
-                throw new UsageException("names trains in one process; --ranks and mpirun train the classifiers");
-            return RunLanguageModel(recipe, options, json, stdout);
-        }
         if (options.Get("--examples") is not null)
             throw new UsageException(
                 "--examples limits a text data set (names); the others train on all their examples");
