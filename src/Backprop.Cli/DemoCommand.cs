@@ -9,7 +9,12 @@ public static class DemoCommand
         var options = Options.Parse("demo", args, ["--out"], []);
         if (options.Positionals.Count > 0) throw new UsageException($"demo takes no arguments, got '{options.Positionals[0]}'");
         string? outDir = options.Get("--out");
-        if (outDir is not null) Directory.CreateDirectory(outDir);
+        Files.CheckInput("--out", outDir);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+            Files.CheckOutput("--out", Path.Combine(outDir, "circuit.svg"));  // a writable folder, before any output
+        }
         bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null && stdout == Console.Out;
 
         Section(stdout, 1, "Simple expressions: the multiply, add and max gates");

@@ -15,24 +15,38 @@ public static class TrainCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("train", args, ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot"], ["--json"]);
+        var options = Options.Parse("train", args, ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot"],
+            ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
         bool json = options.Has("--json");
         if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--plot: '{plotPath}' must name a .png file");
-        foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
-            if (output is not null) RequireFolder(output);
+        Files.CheckInput("--load", options.Get("--load"));
+        Files.CheckOutput("--save", options.Get("--save"));
+        Files.CheckOutput("--plot", options.Get("--plot"));
 
         var (train, test) = recipe.LoadData();
         var model = recipe.BuildModel(train.FeatureCount, train.Classes);
-        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe);
+        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe, stderr);
 
         var clock = Stopwatch.StartNew();
         var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
         var trainer = new Trainer(recipe, model, train, test) { EpochEnded = progress.Report };
-        var result = trainer.Run();
+        TrainingResult result;
+        try
+        {
+            using var anomaly = options.Has("--detect-anomaly") ? Autograd.DetectAnomaly() : null;
+            result = trainer.Run();
+        }
+        catch (TrainingDivergedException e)
+        {
+            // nothing is saved or plotted from weights that are no longer numbers
+            progress.Finish();
+            stderr.WriteLine($"backprop: error: {e.Message}");
+            return GradCommand.NotFinite;
+        }
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
 
@@ -77,7 +91,7 @@ public static class TrainCommand
     }
 
     // Weights are checked whole (names, shapes, the recipe they came from) before any is copied into the model.
-    private static void Load(Module model, string path, TrainingRecipe recipe)
+    private static void Load(Module model, string path, TrainingRecipe recipe, TextWriter stderr)
     {
         try
         {
@@ -89,6 +103,10 @@ public static class TrainCommand
                     throw new UsageException($"--load: '{path}' holds weights of a {key} '{saved}', not '{expected}'");
             }
             model.LoadStateDict(state);
+            var notFinite = state.Where(p => !AllFinite(p.Value)).Select(p => p.Key).ToList();
+            if (notFinite.Count > 0)
+                stderr.WriteLine($"backprop: warning: --load: '{path}' holds NaN or infinite weights in " +
+                                 $"{string.Join(", ", notFinite.Take(3))}{(notFinite.Count > 3 ? $" and {notFinite.Count - 3} more" : "")}");
         }
         catch (InvalidDataException e)
         {
@@ -96,12 +114,12 @@ public static class TrainCommand
         }
     }
 
-    // Output folders are checked before training, so a typo costs no training time.
-    private static void RequireFolder(string path)
+    private static bool AllFinite(Tensor t) => t.DType switch
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
-            throw new IOException($"cannot write '{path}': the folder '{dir}' does not exist");
-    }
+        DType.Float32 => t.ToArray<float>().All(float.IsFinite),
+        DType.Float64 => t.ToArray<double>().All(double.IsFinite),
+        _ => true,
+    };
 
     private static void Save(Module model, string path, TrainingRecipe recipe) =>
         model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });

@@ -10,6 +10,19 @@ internal readonly record struct EpochRecord(int Epoch, double Loss, double Train
 /// <summary>The figures of a finished run.</summary>
 internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy, IReadOnlyList<EpochRecord> History);
 
+/// <summary>
+/// Training stopped because the loss became NaN or infinite at <see cref="Epoch"/>; under anomaly detection,
+/// <see cref="Op"/> names the first backward rule that produced a non-finite gradient.
+/// </summary>
+internal sealed class TrainingDivergedException(int epoch, double loss, string? op)
+    : Exception(op is null
+        ? FormattableString.Invariant($"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)")
+        : $"the gradient became NaN or infinite at epoch {epoch}: {op}")
+{
+    public int Epoch { get; } = epoch;
+    public string? Op { get; } = op;
+}
+
 /// <summary>Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch.</summary>
 internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train, Dataset test)
 {
@@ -33,7 +46,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             int curveStride = (recipe.Epochs + MaxCurvePoints - 1) / MaxCurvePoints;
             for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
             {
-                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights);
+                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights, epoch);
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, loss, null);
                 lastLoss = loss;
                 bool onCurve = epoch % curveStride == 0 || epoch == recipe.Epochs || epoch == 1;
                 var record = new EpochRecord(epoch, loss, accuracy, onCurve ? Evaluate(test).Accuracy : double.NaN);
@@ -46,7 +60,7 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
     }
 
     // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.
-    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights)
+    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights, int epoch)
     {
         model.Train();
         double lossSum = 0;
@@ -57,7 +71,12 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             var scores = model.Forward(recipe.Input(features));
             var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
             optimizer.ZeroGrad(setToNone: false);
-            loss.Backward();
+            try { loss.Backward(); }
+            catch (InvalidOperationException e) when (Autograd.IsAnomalyEnabled && e.Message.StartsWith("Anomaly: "))
+            {
+                // the engine's message goes on with the op's creation trace: the first line names the op
+                throw new TrainingDivergedException(epoch, loss.Item(), e.Message["Anomaly: ".Length..].Split('\n')[0].Trim());
+            }
             optimizer.Step();
             int n = labels.Numel;
             lossSum += loss.Item() * n;

@@ -116,7 +116,6 @@ internal sealed class CircuitLayout
                 chain.Kind = NodeKind.Chain;
                 chain.Gates.Add(v);
                 chain.Wire = Text(v);
-                chain.Label = ChainLabel(chain.Gates);
                 nodeOf[v] = chain;
                 continue;
             }
@@ -125,6 +124,8 @@ internal sealed class CircuitLayout
             node.Inputs.AddRange(v.Inputs.Select(i => nodeOf[i]));
             nodes.Add(nodeOf[v] = node);
         }
+        // a chain's label is made once it is whole: remade at each gate, a long chain would cost its length squared
+        foreach (var chain in nodes.Where(n => n.Kind == NodeKind.Chain)) chain.Label = ChainLabel(chain.Gates);
         var outputNode = nodeOf[output];
         if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
 
@@ -138,8 +139,8 @@ internal sealed class CircuitLayout
 
     private static string ChainLabel(List<Value> gates)
     {
-        string all = string.Join("·", gates.Select(g => g.Op!.Describe(g.Constant)));
-        return all.Length <= 16 ? all
+        string all = string.Join("·", gates.Take(17).Select(g => g.Op!.Describe(g.Constant)));
+        return all.Length <= 16 && gates.Count <= 16 ? all
             : $"{gates[0].Op!.Describe(gates[0].Constant)}…{gates[^1].Op!.Describe(gates[^1].Constant)} ×{gates.Count}";
     }
 
