@@ -5,12 +5,16 @@ namespace Backprop.Cli;
 /// <summary>Output files of the commands: checked before any work, then written whole or not at all.</summary>
 public static class Files
 {
-    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> through <see cref="AtomicFile"/>.</summary>
-    public static void WriteAtomically(string path, string text) =>
-        AtomicFile.Write(path, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, whole or not at all.</summary>
+    public static void WriteAtomically(string path, string text) => AtomicFile.Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        writer.Write(text);
+    });
 
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> through <see cref="AtomicFile"/>.</summary>
-    public static void WriteAtomically(string path, byte[] bytes) => AtomicFile.Write(path, stream => stream.Write(bytes));
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, whole or not at all.</summary>
+    public static void WriteAtomically(string path, byte[] bytes) =>
+        AtomicFile.Write(path, stream => stream.Write(bytes));
 
     /// <summary>
     /// Refuses, before the command does any work, an output path given with <paramref name="option"/> that could not
@@ -30,6 +34,7 @@ public static class Files
     /// <summary>Refuses an empty input path given with <paramref name="option"/>.</summary>
     public static void CheckInput(string option, string? path)
     {
-        if (path is not null && string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option}: the path is empty");
+        if (path is not null && string.IsNullOrWhiteSpace(path))
+            throw new UsageException($"{option}: the path is empty");
     }
 }

@@ -28,7 +28,8 @@ public static class GradCommand
         var expression = Expression.Parse(options.Positionals[0]);
         var at = ParseBindings(options.All("--at"));
         foreach (var name in at.Keys.Where(n => !expression.Variables.Contains(n)))
-            stderr.WriteLine($"backprop: warning: variable '{Cli.Clip(name)}' given with --at does not appear in the expression");
+            stderr.WriteLine(
+                $"backprop: warning: variable '{Cli.Clip(name)}' given with --at does not appear in the expression");
 
         var (output, inputs) = expression.Build(at);
         output.Backward();
@@ -62,9 +63,11 @@ public static class GradCommand
             if (eq <= 0) throw new UsageException($"--at: '{Cli.Clip(part)}' is not of the form name=number");
             string name = part[..eq].Trim(), text = part[(eq + 1)..].Trim();
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                throw new UsageException($"--at: the value of '{Cli.Clip(name)}' is '{Cli.Clip(text)}', which is not a finite number");
+                throw new UsageException(
+                    $"--at: the value of '{Cli.Clip(name)}' is '{Cli.Clip(text)}', which is not a finite number");
             if (!at.TryAdd(name, v))
-                throw new UsageException($"--at: '{Cli.Clip(name)}' is given twice ({Format.RoundTrip(at[name])} and {Format.RoundTrip(v)})");
+                throw new UsageException(
+                    $"--at: '{Cli.Clip(name)}' is given twice ({Format.RoundTrip(at[name])} and {Format.RoundTrip(v)})");
         }
         return at;
     }

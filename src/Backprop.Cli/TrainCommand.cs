@@ -15,7 +15,8 @@ public static class TrainCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("train", args, ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot"],
+        var options = Options.Parse("train", args,
+            ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot"],
             ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
@@ -104,9 +105,10 @@ public static class TrainCommand
             }
             model.LoadStateDict(state);
             var notFinite = state.Where(p => !AllFinite(p.Value)).Select(p => p.Key).ToList();
+            string more = notFinite.Count > 3 ? $" and {notFinite.Count - 3} more" : "";
             if (notFinite.Count > 0)
                 stderr.WriteLine($"backprop: warning: --load: '{path}' holds NaN or infinite weights in " +
-                                 $"{string.Join(", ", notFinite.Take(3))}{(notFinite.Count > 3 ? $" and {notFinite.Count - 3} more" : "")}");
+                                 $"{string.Join(", ", notFinite.Take(3))}{more}");
         }
         catch (InvalidDataException e)
         {

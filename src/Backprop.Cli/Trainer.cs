@@ -16,7 +16,8 @@ internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, do
 /// </summary>
 internal sealed class TrainingDivergedException(int epoch, double loss, string? op)
     : Exception(op is null
-        ? FormattableString.Invariant($"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)")
+        ? FormattableString.Invariant(
+            $"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)")
         : $"the gradient became NaN or infinite at epoch {epoch}: {op}")
 {
     public int Epoch { get; } = epoch;
@@ -60,7 +61,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
     }
 
     // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.
-    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights, int epoch)
+    private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights,
+        int epoch)
     {
         model.Train();
         double lossSum = 0;
@@ -75,7 +77,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             catch (InvalidOperationException e) when (Autograd.IsAnomalyEnabled && e.Message.StartsWith("Anomaly: "))
             {
                 // the engine's message goes on with the op's creation trace: the first line names the op
-                throw new TrainingDivergedException(epoch, loss.Item(), e.Message["Anomaly: ".Length..].Split('\n')[0].Trim());
+                string op = e.Message["Anomaly: ".Length..].Split('\n')[0].Trim();
+                throw new TrainingDivergedException(epoch, loss.Item(), op);
             }
             optimizer.Step();
             int n = labels.Numel;

@@ -12,7 +12,8 @@ namespace Backprop.IO;
 public static class AtomicFile
 {
     /// <summary>Writes the file at <paramref name="path"/> with <paramref name="write"/>, whole or not at all.</summary>
-    /// <exception cref="IOException">The target is not a regular file, its folder does not exist, or writing failed.</exception>
+    /// <exception cref="IOException">The target is not a regular file, its folder does not exist, or writing
+    /// failed.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -35,9 +36,9 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Checks, without writing the target, that <see cref="Write"/> could write <paramref name="path"/>: the target is a
-    /// regular file or absent, its folder exists and a file can be created in it. Throws <see cref="IOException"/>
-    /// naming the problem otherwise.
+    /// Checks, without writing the target, that <see cref="Write"/> could write <paramref name="path"/>: the target
+    /// is a regular file or absent, its folder exists and a file can be created in it. Throws
+    /// <see cref="IOException"/> naming the problem otherwise.
     /// </summary>
     public static void CheckWritable(string path)
     {
@@ -49,18 +50,19 @@ public static class AtomicFile
         }
         catch (UnauthorizedAccessException)
         {
-            throw new IOException($"cannot write '{path}': the folder '{Path.GetDirectoryName(target)}' is not writable");
+            string folder = Path.GetDirectoryName(target)!;
+            throw new IOException($"cannot write '{path}': the folder '{folder}' is not writable");
         }
     }
 
-    /// <summary>The file a write to <paramref name="path"/> replaces: the path itself, or a symbolic link's final target.</summary>
+    // The file a write to `path` replaces: the path itself, or a symbolic link's final target.
     private static string Target(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path)) throw new IOException("cannot write '': the path is empty");
         string full = Path.GetFullPath(path);
-        if (new FileInfo(full).LinkTarget is not null && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } linked)
-            full = linked.FullName;
+        bool isLink = new FileInfo(full).LinkTarget is not null;
+        if (isLink && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } linked) full = linked.FullName;
         if (Directory.Exists(full)) throw new IOException($"cannot write '{path}': it is a folder");
         if (File.Exists(full) && !IsRegularFile(full))
             throw new IOException($"cannot write '{path}': it is not a regular file (a device, pipe or socket)");
@@ -118,5 +120,6 @@ public static class AtomicFile
     private const int FileTypeMask = 0xF000, RegularFileType = 0x8000;
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int StatX(int folder, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
+    private static extern int StatX(int folder, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask,
+        byte[] buffer);
 }

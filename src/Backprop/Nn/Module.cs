@@ -132,7 +132,8 @@ public abstract class Module
             if (state.TryGetValue(name, out var source) && source.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
                 problems.Add($"{name} is {source.DType} but the module's is {target.DType}");
         if (problems.Count > 0)
-            throw new InvalidDataException($"{GetType().Name}: the state dict does not fit: {FirstFew(problems, "; ")}");
+            throw new InvalidDataException(
+                $"{GetType().Name}: the state dict does not fit: {FirstFew(problems, "; ")}");
         using (Autograd.NoGrad())
             foreach (var (name, target) in own) target.Copy_(state[name]);
     }

@@ -112,7 +112,8 @@ public sealed class Expression
     }
 
     // "neg" is the gate unary minus makes, not a function a user writes: the name is free for a variable
-    private static bool IsFunction(string name) => name is "max" or "min" || (UnaryGates.ContainsKey(name) && name != "neg");
+    private static bool IsFunction(string name) =>
+        name is "max" or "min" || (UnaryGates.ContainsKey(name) && name != "neg");
 
     private static readonly Dictionary<string, Gate> UnaryGates = new()
     {
@@ -162,7 +163,10 @@ public sealed class Expression
         {
             // the fixed limit keeps messages predictable; the stack check keeps a thread with a small stack alive
             if (++_depth > MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
-                throw Error($"the expression nests deeper than {(_depth > MaxDepth ? MaxDepth : _depth - 1)} levels", _pos);
+            {
+                int levels = _depth > MaxDepth ? MaxDepth : _depth - 1;
+                throw Error($"the expression nests deeper than {levels} levels", _pos);
+            }
             char c = Peek();
             if (c == '-')
             {

@@ -148,7 +148,11 @@ public sealed class HostileInputTests : IDisposable
         string saved = PathIn("w.safetensors"), fifo = PathIn("pipe");
         Assert.Equal(0, Run("train", "spiral", "--epochs", "3", "--save", saved).code);
         using (var mkfifo = Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
-        var writer = Task.Run(() => { using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite); pipe.Write(File.ReadAllBytes(saved)); });
+        var writer = Task.Run(() =>
+        {
+            using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            pipe.Write(File.ReadAllBytes(saved));
+        });
         var (code, stdout, stderr) = Run("train", "spiral", "--epochs", "0", "--load", fifo);
         writer.Wait();
         Assert.True(code == 0, stderr);
@@ -159,7 +163,8 @@ public sealed class HostileInputTests : IDisposable
     public void ADivergingLoss_ExitsOneNamingTheEpoch_AndSavesNothing()
     {
         string save = PathIn("w.safetensors");
-        var (code, _, stderr) = Run("train", "spiral", "--model", "mlp", "--lr", "1e30", "--epochs", "50", "--json", "--save", save);
+        var (code, _, stderr) = Run("train", "spiral", "--model", "mlp", "--lr", "1e30", "--epochs", "50", "--json",
+            "--save", save);
         Assert.Equal(GradCommand.NotFinite, code);
         Assert.Matches(@"the loss became (NaN|Infinity|-Infinity) at epoch \d+", stderr);
         Assert.False(File.Exists(save));
@@ -169,7 +174,8 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void ADivergingLossUnderDetectAnomaly_NamesTheOp()
     {
-        var (code, _, stderr) = Run("train", "spiral", "--model", "mlp", "--lr", "1e30", "--epochs", "50", "--detect-anomaly");
+        var (code, _, stderr) = Run("train", "spiral", "--model", "mlp", "--lr", "1e30", "--epochs", "50",
+            "--detect-anomaly");
         Assert.Equal(GradCommand.NotFinite, code);
         Assert.Matches(@"at epoch \d+: \w+ returned NaN or Inf in its gradient", stderr);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -202,7 +208,8 @@ public sealed class HostileInputTests : IDisposable
             File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         }
         var clock = Stopwatch.StartNew();
-        var (code, stdout, stderr) = Run("train", "spiral", "--model", "mlp", "--save", Path.Combine(folder, "w.safetensors"));
+        var (code, stdout, stderr) =
+            Run("train", "spiral", "--model", "mlp", "--save", Path.Combine(folder, "w.safetensors"));
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.StartsWith("backprop: error: --save:", stderr);

@@ -22,7 +22,8 @@ public sealed class HostileFileTests : IDisposable
     }
 
     private static InvalidDataException Refused(byte[] header, int dataBytes) =>
-        Assert.Throws<InvalidDataException>(() => SafeTensorsFormat.Read(new MemoryStream(File(header, dataBytes)), "hostile.safetensors"));
+        Assert.Throws<InvalidDataException>(() =>
+            SafeTensorsFormat.Read(new MemoryStream(File(header, dataBytes)), "hostile.safetensors"));
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
@@ -38,7 +39,8 @@ public sealed class HostileFileTests : IDisposable
     [Theory]
     [InlineData("{\"a\\ud800\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "a key of the header")]
     [InlineData("{\"a\":{\"dtype\":\"F\\ud800\",\"shape\":[1],\"data_offsets\":[0,4]}}", "the dtype of tensor 'a'")]
-    [InlineData("{\"__metadata__\":{\"k\":\"\\udc00\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "__metadata__ value 'k'")]
+    [InlineData("{\"__metadata__\":{\"k\":\"\\udc00\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+        "__metadata__ value 'k'")]
     public void AnEscapedLoneSurrogate_IsRefusedNamingTheField(string header, string field)
     {
         var ex = Refused(Utf8(header), 4);
@@ -77,7 +79,8 @@ public sealed class HostileFileTests : IDisposable
             SafeTensors.Save(path, new Dictionary<string, Tensor> { ["w\ud800"] = Tensor.Zeros([1]) }));
         Assert.Contains("lone surrogate at index 1", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => SafeTensors.Save(path,
-            new Dictionary<string, Tensor> { ["w"] = Tensor.Zeros([1]) }, new Dictionary<string, string> { ["k"] = "\udc00" }));
+            new Dictionary<string, Tensor> { ["w"] = Tensor.Zeros([1]) },
+            new Dictionary<string, string> { ["k"] = "\udc00" }));
         Assert.Contains("metadata value of 'k'", ex.Message);
         Assert.False(System.IO.File.Exists(path));
         // a surrogate pair is text, and survives the round trip
@@ -143,6 +146,10 @@ public sealed class HostileFileTests : IDisposable
     {
         public override bool CanSeek => false;
         public override long Length => throw new NotSupportedException("Stream does not support seeking.");
-        public override long Position { get => base.Position; set => throw new NotSupportedException("Stream does not support seeking."); }
+        public override long Position
+        {
+            get => base.Position;
+            set => throw new NotSupportedException("Stream does not support seeking.");
+        }
     }
 }

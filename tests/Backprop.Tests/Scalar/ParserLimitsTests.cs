@@ -23,7 +23,8 @@ public class ParserLimitsTests
         thread.Start();
         thread.Join();
         // either it fits in the stack and parses, or it is refused: the process lives on either way
-        if (caught is not null) Assert.Contains("nests deeper than", Assert.IsType<ExpressionException>(caught).Message);
+        if (caught is not null)
+            Assert.Contains("nests deeper than", Assert.IsType<ExpressionException>(caught).Message);
         else Assert.Equal(["x"], parsed!.Variables);
     }
 

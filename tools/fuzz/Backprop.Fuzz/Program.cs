@@ -4,7 +4,8 @@ using SharpFuzz;
 // AFL++ feeds each input on stdin; an exception escaping the target is recorded as a crash.
 if (args.Length != 1 || !FuzzTargets.All.TryGetValue(args[0], out var target))
 {
-    Console.Error.WriteLine($"usage: Backprop.Fuzz <{string.Join("|", FuzzTargets.All.Keys)}>   (input on stdin, run under afl-fuzz)");
+    string names = string.Join("|", FuzzTargets.All.Keys);
+    Console.Error.WriteLine($"usage: Backprop.Fuzz <{names}>   (input on stdin, run under afl-fuzz)");
     return 2;
 }
 Fuzzer.OutOfProcess.Run(stream =>
