@@ -50,6 +50,12 @@ public static class TrainCommand
         }
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
+        if (!double.IsFinite(result.FinalLoss))
+        {
+            // only evaluation reaches here (training stops at the first bad epoch): the loaded weights are to blame
+            stderr.WriteLine(FormattableString.Invariant($"backprop: error: the loss is {result.FinalLoss} before training"));
+            return GradCommand.NotFinite;
+        }
 
         if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
         if (options.Get("--plot") is { } plot)

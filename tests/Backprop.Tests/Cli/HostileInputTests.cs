@@ -182,7 +182,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
-    public void NonFiniteWeights_LoadWithAWarning()
+    public void NonFiniteWeights_LoadWithAWarning_AndANonFiniteLossExitsOne()
     {
         string path = PathIn("nan.safetensors");
         SafeTensors.Save(path, new Dictionary<string, Tensor>
@@ -194,7 +194,8 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("warning: --load", stderr);
         Assert.Contains("NaN or infinite weights in 0.weight", stderr);
         Assert.DoesNotContain("0.bias", stderr);
-        Assert.Equal(0, code);
+        Assert.Contains("error: the loss is NaN before training", stderr);
+        Assert.Equal(GradCommand.NotFinite, code);
     }
 
     [Fact]
