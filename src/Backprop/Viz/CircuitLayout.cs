@@ -115,7 +115,6 @@ internal sealed class CircuitLayout
                 var chain = nodeOf[first];
                 chain.Kind = NodeKind.Chain;
                 chain.Gates.Add(v);
-                chain.Wire = Text(v);
                 nodeOf[v] = chain;
                 continue;
             }
@@ -125,7 +124,11 @@ internal sealed class CircuitLayout
             nodes.Add(nodeOf[v] = node);
         }
         // a chain's label is made once it is whole: remade at each gate, a long chain would cost its length squared
-        foreach (var chain in nodes.Where(n => n.Kind == NodeKind.Chain)) chain.Label = ChainLabel(chain.Gates);
+        foreach (var chain in nodes.Where(n => n.Kind == NodeKind.Chain))
+        {
+            chain.Label = ChainLabel(chain.Gates);
+            chain.Wire = Text(chain.Gates[^1]);
+        }
         var outputNode = nodeOf[output];
         if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
 
