@@ -53,7 +53,8 @@ public static class TrainCommand
         if (!double.IsFinite(result.FinalLoss))
         {
             // only evaluation reaches here (training stops at the first bad epoch): the loaded weights are to blame
-            stderr.WriteLine(FormattableString.Invariant($"backprop: error: the loss is {result.FinalLoss} before training"));
+            string loss = Format.RoundTrip(result.FinalLoss);
+            stderr.WriteLine($"backprop: error: the loss is {loss} before training");
             return GradCommand.NotFinite;
         }
 

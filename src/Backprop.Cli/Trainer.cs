@@ -11,17 +11,16 @@ internal readonly record struct EpochRecord(int Epoch, double Loss, double Train
 internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, double TestAccuracy, IReadOnlyList<EpochRecord> History);
 
 /// <summary>
-/// Training stopped because the loss became NaN or infinite at <see cref="Epoch"/>; under anomaly detection,
-/// <see cref="Op"/> names the first backward rule that produced a non-finite gradient.
+/// Training stopped because the loss became NaN or infinite at an epoch; under anomaly detection, the message names
+/// the first backward rule that produced a non-finite gradient instead.
 /// </summary>
-internal sealed class TrainingDivergedException(int epoch, double loss, string? op)
-    : Exception(op is null
-        ? FormattableString.Invariant(
-            $"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)")
-        : $"the gradient became NaN or infinite at epoch {epoch}: {op}")
+internal sealed class TrainingDivergedException(string message) : Exception(message)
 {
-    public int Epoch { get; } = epoch;
-    public string? Op { get; } = op;
+    public static TrainingDivergedException Loss(int epoch, double loss) => new(FormattableString.Invariant(
+        $"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)"));
+
+    public static TrainingDivergedException Gradient(int epoch, string op) =>
+        new($"the gradient became NaN or infinite at epoch {epoch}: {op}");
 }
 
 /// <summary>Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch.</summary>
@@ -48,7 +47,7 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
             {
                 var (loss, accuracy) = TrainEpoch(loader, optimizer, weights, epoch);
-                if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, loss, null);
+                if (!double.IsFinite(loss)) throw TrainingDivergedException.Loss(epoch, loss);
                 lastLoss = loss;
                 bool onCurve = epoch % curveStride == 0 || epoch == recipe.Epochs || epoch == 1;
                 var record = new EpochRecord(epoch, loss, accuracy, onCurve ? Evaluate(test).Accuracy : double.NaN);
@@ -78,7 +77,7 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             {
                 // the engine's message goes on with the op's creation trace: the first line names the op
                 string op = e.Message["Anomaly: ".Length..].Split('\n')[0].Trim();
-                throw new TrainingDivergedException(epoch, loss.Item(), op);
+                throw TrainingDivergedException.Gradient(epoch, op);
             }
             optimizer.Step();
             int n = labels.Numel;
