@@ -26,8 +26,10 @@ public static class Cli
                         [--save FILE.safetensors]      write the trained weights
                         [--load FILE.safetensors]      start from saved weights (--epochs 0: evaluate only)
                         [--plot FILE.png]              loss and accuracy curves, decision regions of 2-D sets
+                        [--detect-anomaly]             on a NaN or infinite gradient, name the op that made it
           backprop --help | --version
 
+        '--' ends the options: backprop grad --at x=1 -- "--x"
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and
           exp log sqrt sin cos tanh sigmoid relu abs max(a,b) min(a,b)
         """;

@@ -67,8 +67,8 @@ public static class GradCommand
                 throw new UsageException(
                     $"--at: the value of '{Cli.Clip(name)}' is '{Cli.Clip(text)}', which is not a finite number");
             if (!at.TryAdd(name, v))
-                throw new UsageException(
-                    $"--at: '{Cli.Clip(name)}' is given twice ({Format.RoundTrip(at[name])} and {Format.RoundTrip(v)})");
+                throw new UsageException($"--at: '{Cli.Clip(name)}' is given twice " +
+                                         $"({Format.RoundTrip(at[name])} and {Format.RoundTrip(v)})");
         }
         return at;
     }

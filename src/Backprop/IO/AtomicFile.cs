@@ -11,7 +11,9 @@ namespace Backprop.IO;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes the file at <paramref name="path"/> with <paramref name="write"/>, whole or not at all.</summary>
+    /// <summary>
+    /// Writes the file at <paramref name="path"/> with <paramref name="write"/>, whole or not at all.
+    /// </summary>
     /// <exception cref="IOException">The target is not a regular file, its folder does not exist, or writing
     /// failed.</exception>
     public static void Write(string path, Action<Stream> write)
