@@ -34,8 +34,10 @@ public static class Cli
                         [--plot FILE.svg]              loss and accuracy curves, decision regions of 2-D sets
                         [--ranks N]                    train data-parallel on N ranks under mpirun (Open MPI);
                                                        mpirun -np N backprop train ... works as well
+                        [--detect-anomaly]             on a NaN or infinite gradient, name the op that made it
           backprop --help | --version
 
+        '--' ends the options: backprop grad --at x=1 -- "--x"
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and
           exp log sqrt sin cos tanh sigmoid relu abs max(a,b) min(a,b)
         """;
@@ -67,8 +69,32 @@ public static class Cli
         }
         catch (Exception e) when (e is UsageException or ExpressionException or IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"backprop: error: {e.Message}");
+            stderr.WriteLine($"backprop: error: {OneLine(e.Message)}");
             return UsageError;
         }
+        catch (Exception e)
+        {
+            // the last resort: a bug, not bad input; files are written whole or not at all, so none is half-written
+            stderr.WriteLine($"backprop: internal error ({e.GetType().Name}): {OneLine(e.Message)}; please report it");
+            return InternalError;
+        }
+    }
+
+    /// <summary>Exit code when something failed that no input should cause (a bug): the last-resort handler.</summary>
+    public const int InternalError = 70;
+
+    /// <summary>The longest error message printed; a longer one (echoing a huge input) is cut.</summary>
+    public const int MaxMessageLength = 300;
+
+    /// <summary>A piece of the user's input quoted in a message: at most 40 characters, on one line.</summary>
+    internal static string Clip(string text) => OneLine(text.Length <= 40 ? text : text[..39] + "…");
+
+    // One line of at most MaxMessageLength characters, whatever the message echoes (line breaks, control characters).
+    internal static string OneLine(string message)
+    {
+        var line = new string(message.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+        if (line.Length <= MaxMessageLength) return line;
+        int cut = char.IsHighSurrogate(line[MaxMessageLength - 2]) ? MaxMessageLength - 2 : MaxMessageLength - 1;
+        return line[..cut] + "…";
     }
 }

@@ -42,8 +42,13 @@ public static class DemoCommand
             ? Enumerable.Range(1, Sections.Length).ToList()
             : options.Positionals.Select(SectionNumber).ToList();
         string? outDir = options.Get("--out"), htmlDir = options.Get("--html");
-        if (outDir is not null) Directory.CreateDirectory(outDir);
-        if (htmlDir is not null) Directory.CreateDirectory(htmlDir);
+        foreach (var (option, dir, probe) in new[] { ("--out", outDir, "circuit.svg"), ("--html", htmlDir, "circuit.html") })
+        {
+            Files.CheckInput(option, dir);
+            if (dir is null) continue;
+            Directory.CreateDirectory(dir);
+            Files.CheckOutput(option, Path.Combine(dir, probe));  // a writable folder, before any output
+        }
         bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
             && stdout == Console.Out;
         var page = new Page(stdout, outDir, htmlDir, color);

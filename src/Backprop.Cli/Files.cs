@@ -1,28 +1,40 @@
+using Backprop.IO;
+
 namespace Backprop.Cli;
 
-/// <summary>Writes output files whole or not at all.</summary>
+/// <summary>Output files of the commands: checked before any work, then written whole or not at all.</summary>
 public static class Files
 {
-    /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAtomically(string path, string text) => WriteAtomically(path, temp => File.WriteAllText(temp, text));
-
-    /// <summary>Writes <paramref name="bytes"/> to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAtomically(string path, byte[] bytes) => WriteAtomically(path, temp => File.WriteAllBytes(temp, bytes));
-
-    private static void WriteAtomically(string path, Action<string> write)
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, whole or not at all.</summary>
+    public static void WriteAtomically(string path, string text) => AtomicFile.Write(path, stream =>
     {
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir)) throw new IOException($"cannot write '{path}': the folder '{dir}' does not exist");
-        string temp = full + $".{Environment.ProcessId}.tmp";
-        try
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        writer.Write(text);
+    });
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, whole or not at all.</summary>
+    public static void WriteAtomically(string path, byte[] bytes) =>
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+
+    /// <summary>
+    /// Refuses, before the command does any work, an output path given with <paramref name="option"/> that could not
+    /// be written: empty, a folder or device, in a missing or read-only folder.
+    /// </summary>
+    public static void CheckOutput(string option, string? path)
+    {
+        if (path is null) return;
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option}: the path is empty");
+        try { AtomicFile.CheckWritable(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            write(temp);
-            File.Move(temp, full, overwrite: true);
+            throw new UsageException($"{option}: {e.Message}");
         }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+    }
+
+    /// <summary>Refuses an empty input path given with <paramref name="option"/>.</summary>
+    public static void CheckInput(string option, string? path)
+    {
+        if (path is not null && string.IsNullOrWhiteSpace(path))
+            throw new UsageException($"{option}: the path is empty");
     }
 }

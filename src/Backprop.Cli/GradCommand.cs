@@ -25,10 +25,15 @@ public static class GradCommand
         if (options.Has("--json") && (options.Has("--code") || options.Has("--explain")))
             throw new UsageException("--json prints one JSON object, so it cannot be combined with --code or --explain");
         int digits = ParseDigits(options.Get("--digits"));
+        Files.CheckOutput("--svg", options.Get("--svg"));
+        Files.CheckOutput("--dot", options.Get("--dot"));
+        Files.CheckOutput("--html", options.Get("--html"));
         var expression = Expression.Parse(options.Positionals[0]);
         var at = ParseBindings(options.All("--at"));
-        foreach (var name in at.Keys.Where(n => !expression.Variables.Contains(n)))
-            stderr.WriteLine($"backprop: warning: variable '{name}' given with --at does not appear in the expression");
+        var used = expression.Variables.ToHashSet();  // a set: 100,000 variables would make a list's lookups quadratic
+        foreach (var name in at.Keys.Where(n => !used.Contains(n)))
+            stderr.WriteLine(
+                $"backprop: warning: variable '{Cli.Clip(name)}' given with --at does not appear in the expression");
 
         var (output, inputs) = expression.Build(at);
         output.Backward();
@@ -60,11 +65,14 @@ public static class GradCommand
         foreach (var part in specs.SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries)))
         {
             int eq = part.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--at: '{part}' is not of the form name=number");
+            if (eq <= 0) throw new UsageException($"--at: '{Cli.Clip(part)}' is not of the form name=number");
             string name = part[..eq].Trim(), text = part[(eq + 1)..].Trim();
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                throw new UsageException($"--at: the value of '{name}' is '{text}', which is not a finite number");
-            at[name] = v;
+                throw new UsageException(
+                    $"--at: the value of '{Cli.Clip(name)}' is '{Cli.Clip(text)}', which is not a finite number");
+            if (!at.TryAdd(name, v))
+                throw new UsageException($"--at: '{Cli.Clip(name)}' is given twice " +
+                                         $"({Format.RoundTrip(at[name])} and {Format.RoundTrip(v)})");
         }
         return at;
     }
@@ -101,7 +109,8 @@ public static class GradCommand
         else json.WriteString(name, double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
     }
 
-    // Names the first gate whose output is not finite although its inputs are: where the trouble started.
+    // Names the first gate whose output is not finite although its inputs are: where the trouble started. A wire
+    // with no gate is a number the parser folded (as 1/0) or wrote (as 1e400): then the number is named.
     private static bool WarnIfNotFinite(TextWriter stderr, Value output, IReadOnlyDictionary<string, Value> inputs)
     {
         bool bad = false;
@@ -110,8 +119,9 @@ public static class GradCommand
             bad = true;
             var origin = output.Topological().First(v => !double.IsFinite(v.Data));
             string from = string.Join(", ", origin.Inputs.Select(i => Format.RoundTrip(i.Data)));
-            stderr.WriteLine($"backprop: warning: the value is {Format.RoundTrip(output.Data)}: " +
-                             $"gate '{origin.Op!.Name}' gave {Format.RoundTrip(origin.Data)} from input {from}");
+            stderr.WriteLine($"backprop: warning: the value is {Format.RoundTrip(output.Data)}: " + (origin.Op is null
+                ? $"a constant part of the expression is {Format.RoundTrip(origin.Data)}"
+                : $"gate '{origin.Op.Name}' gave {Format.RoundTrip(origin.Data)} from input {from}"));
         }
         foreach (var (name, wire) in inputs.Where(p => !double.IsFinite(p.Value.Grad)))
         {

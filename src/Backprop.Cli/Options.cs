@@ -17,10 +17,13 @@ public sealed class Options
     {
         var result = new Options();
         using var e = args.GetEnumerator();
+        bool optionsEnded = false;
         while (e.MoveNext())
         {
             string arg = e.Current;
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            // "--" ends the options, so an expression may start with "--" (as in: grad --at x=1 -- --x)
+            if (arg == "--" && !optionsEnded) { optionsEnded = true; continue; }
+            if (optionsEnded || !arg.StartsWith("--", StringComparison.Ordinal))
             {
                 result.Positionals.Add(arg);
                 continue;

@@ -21,25 +21,25 @@ public static class TrainCommand
     {
         string[] valueOptions =
             ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks", "--examples"];
-        var options = Options.Parse("train", args, valueOptions, ["--json"]);
+        var options = Options.Parse("train", args, valueOptions, ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
         bool json = options.Has("--json");
         int ranks = ParseInt(options, "--ranks", 1, min: 1);
+        Files.CheckInput("--load", options.Get("--load"));
+        Files.CheckOutput("--save", options.Get("--save"));
         if (recipe.IsText)
         {
             if (ranks > 1 || Communicator.IsLaunched)
                 throw new UsageException("names trains in one process; --ranks and mpirun train the classifiers");
-            if (options.Get("--save") is { } output) RequireFolder(output);
-            return RunLanguageModel(recipe, options, json, stdout);
+            return RunLanguageModel(recipe, options, json, stdout, stderr);
         }
         if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
             throw new UsageException(plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
                 ? $"--plot: '{plotPath}': the plot is drawn as SVG (the tool ships no native image library); name a .svg file"
                 : $"--plot: '{plotPath}' must name a .svg file");
-        foreach (var output in new[] { options.Get("--save"), options.Get("--plot") })
-            if (output is not null) RequireFolder(output);
+        Files.CheckOutput("--plot", options.Get("--plot"));
         if (options.Get("--examples") is not null)
             throw new UsageException(
                 "--examples limits a text data set (names); the others train on all their examples");
@@ -48,10 +48,11 @@ public static class TrainCommand
         using var world = Communicator.FromEnvironment();
         if (options.Get("--ranks") is not null && ranks != world.Size)
             throw new UsageException($"--ranks {ranks}: the launcher started {world.Size} ranks");
-        if (world.Size == 1) return Train(options, recipe, json, world, stdout);
+        if (world.Size == 1) return Train(options, recipe, json, world, stdout, stderr);
         try
         {
-            return Train(options, recipe, json, world, world.Rank == 0 ? stdout : TextWriter.Null);
+            bool speaks = world.Rank == 0;
+            return Train(options, recipe, json, world, speaks ? stdout : TextWriter.Null, speaks ? stderr : TextWriter.Null);
         }
         catch (Exception e)
         {
@@ -60,19 +61,39 @@ public static class TrainCommand
         }
     }
 
-    private static int Train(Options options, TrainingRecipe recipe, bool json, Communicator world, TextWriter stdout)
+    private static int Train(Options options, TrainingRecipe recipe, bool json, Communicator world, TextWriter stdout,
+        TextWriter stderr)
     {
         bool speaks = world.Rank == 0;
         var (train, test) = recipe.LoadData();
         var model = recipe.BuildModel(train.FeatureCount, train.Classes);
-        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe);
+        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe, stderr);
 
         var clock = Stopwatch.StartNew();
         var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
         var trainer = new Trainer(recipe, model, train, test, world) { EpochEnded = progress.Report };
-        var result = trainer.Run();
+        TrainingResult result;
+        try
+        {
+            using var anomaly = options.Has("--detect-anomaly") ? Autograd.DetectAnomaly() : null;
+            result = trainer.Run();
+        }
+        catch (TrainingDivergedException e)
+        {
+            // nothing is saved or plotted from weights that are no longer numbers
+            progress.Finish();
+            stderr.WriteLine($"backprop: error: {e.Message}");
+            return GradCommand.NotFinite;
+        }
         double seconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
+        if (!double.IsFinite(result.FinalLoss))
+        {
+            // only evaluation reaches here (training stops at the first bad epoch): the loaded weights are to blame
+            string loss = Format.RoundTrip(result.FinalLoss);
+            stderr.WriteLine($"backprop: error: the loss is {loss} before training");
+            return GradCommand.NotFinite;
+        }
 
         if (!speaks) return 0;   // rank 0 alone saves, plots and prints
         if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
@@ -101,14 +122,15 @@ public static class TrainCommand
     }
 
     // names: a character-level language model, its learning curve and names sampled from it
-    private static int RunLanguageModel(TrainingRecipe recipe, Options options, bool json, TextWriter stdout)
+    private static int RunLanguageModel(TrainingRecipe recipe, Options options, bool json, TextWriter stdout,
+        TextWriter stderr)
     {
         if (options.Get("--plot") is not null)
             throw new UsageException("--plot draws a classifier's decision regions; names prints its learning curve");
         int? examples = options.Get("--examples") is null ? null : ParseInt(options, "--examples", 0, min: 20);
         var training = new CharacterTraining(recipe, examples);
         var model = training.BuildModel();
-        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe);
+        if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe, stderr);
         var clock = Stopwatch.StartNew();
         var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
         var result = training.Run(model, progress.Report);
@@ -169,7 +191,7 @@ public static class TrainCommand
     }
 
     // Weights are checked whole (names, shapes, the recipe they came from) before any is copied into the model.
-    private static void Load(Module model, string path, TrainingRecipe recipe)
+    private static void Load(Module model, string path, TrainingRecipe recipe, TextWriter stderr)
     {
         try
         {
@@ -181,6 +203,11 @@ public static class TrainCommand
                     throw new UsageException($"--load: '{path}' holds weights of a {key} '{saved}', not '{expected}'");
             }
             model.LoadStateDict(state);
+            var notFinite = state.Where(p => !AllFinite(p.Value)).Select(p => p.Key).ToList();
+            string more = notFinite.Count > 3 ? $" and {notFinite.Count - 3} more" : "";
+            if (notFinite.Count > 0)
+                stderr.WriteLine($"backprop: warning: --load: '{path}' holds NaN or infinite weights in " +
+                                 $"{string.Join(", ", notFinite.Take(3))}{more}");
         }
         catch (InvalidDataException e)
         {
@@ -188,12 +215,12 @@ public static class TrainCommand
         }
     }
 
-    // Output folders are checked before training, so a typo costs no training time.
-    private static void RequireFolder(string path)
+    private static bool AllFinite(Tensor t) => t.DType switch
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
-            throw new IOException($"cannot write '{path}': the folder '{dir}' does not exist");
-    }
+        DType.Float32 => t.ToArray<float>().All(float.IsFinite),
+        DType.Float64 => t.ToArray<double>().All(double.IsFinite),
+        _ => true,
+    };
 
     private static void Save(Module model, string path, TrainingRecipe recipe) =>
         model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });

@@ -13,6 +13,19 @@ internal sealed record TrainingResult(double FinalLoss, double TrainAccuracy, do
     IReadOnlyList<EpochRecord> History, double ReduceSeconds = 0, int Steps = 0);
 
 /// <summary>
+/// Training stopped because the loss became NaN or infinite at an epoch; under anomaly detection, the message names
+/// the first backward rule that produced a non-finite gradient instead.
+/// </summary>
+internal sealed class TrainingDivergedException(string message) : Exception(message)
+{
+    public static TrainingDivergedException Loss(int epoch, double loss) => new(FormattableString.Invariant(
+        $"the loss became {loss} at epoch {epoch} (try a smaller --lr, or --detect-anomaly)"));
+
+    public static TrainingDivergedException Gradient(int epoch, string op) =>
+        new($"the gradient became NaN or infinite at epoch {epoch}: {op}");
+}
+
+/// <summary>
 /// Runs a recipe's training loop: forward, loss plus L2 penalty, backward, optimizer step, per batch. In a group of
 /// ranks each takes its share of every batch, the gradients are reduced by <see cref="DistributedDataParallel"/>,
 /// and the epoch's loss and accuracy, like the evaluations, are summed over the ranks: every rank reports the
@@ -44,7 +57,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             int curveStride = (recipe.Epochs + MaxCurvePoints - 1) / MaxCurvePoints;
             for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
             {
-                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights, parallel);
+                var (loss, accuracy) = TrainEpoch(loader, optimizer, weights, parallel, epoch);
+                if (!double.IsFinite(loss)) throw TrainingDivergedException.Loss(epoch, loss);
                 lastLoss = loss;
                 bool onCurve = epoch % curveStride == 0 || epoch == recipe.Epochs || epoch == 1;
                 var record = new EpochRecord(epoch, loss, accuracy, onCurve ? Evaluate(test).Accuracy : double.NaN);
@@ -62,7 +76,7 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
 
     // Mean loss (with the penalty) and accuracy over the epoch's batches, measured on the scores each step saw.
     private (double Loss, double Accuracy) TrainEpoch(DataLoader loader, Optimizer optimizer, List<Tensor> weights,
-        DistributedDataParallel? parallel)
+        DistributedDataParallel? parallel, int epoch)
     {
         model.Train();
         double[] sums = [0, 0, 0];   // loss times rows, correct rows, rows
@@ -75,7 +89,13 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
             {
                 var scores = model.Forward(recipe.Input(features));
                 var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
-                loss.Backward();
+                try { loss.Backward(); }
+                catch (InvalidOperationException e) when (Autograd.IsAnomalyEnabled && e.Message.StartsWith("Anomaly: "))
+                {
+                    // the engine's message goes on with the op's creation trace: the first line names the op
+                    string op = e.Message["Anomaly: ".Length..].Split('\n')[0].Trim();
+                    throw TrainingDivergedException.Gradient(epoch, op);
+                }
                 sums[0] += loss.Item() * n;
                 sums[1] += Correct(scores, labels);
                 sums[2] += n;

@@ -123,7 +123,7 @@ public abstract class Module
     /// <summary>
     /// Copies every entry of <paramref name="state"/> into the tensor of the same name (values converted to its
     /// dtype). Refuses, changing nothing, when an entry is missing, unexpected or of another shape; the message
-    /// names every such entry.
+    /// names such entries (the first few of each kind, and how many more).
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
@@ -132,8 +132,8 @@ public abstract class Module
         var problems = new List<string>();
         var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
-        if (missing.Count > 0) problems.Add("missing " + string.Join(", ", missing));
-        if (unexpected.Count > 0) problems.Add("unexpected " + string.Join(", ", unexpected));
+        if (missing.Count > 0) problems.Add("missing " + FirstFew(missing));
+        if (unexpected.Count > 0) problems.Add("unexpected " + FirstFew(unexpected));
         foreach (var (name, target) in own)
             if (state.TryGetValue(name, out var source) && !Shapes.Equal(source.shape, target.shape))
                 problems.Add($"{name} has shape {Shapes.Format(source.shape)} but the module's is {Shapes.Format(target.shape)}");
@@ -141,9 +141,18 @@ public abstract class Module
             if (state.TryGetValue(name, out var source) && source.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
                 problems.Add($"{name} is {source.DType} but the module's is {target.DType}");
         if (problems.Count > 0)
-            throw new InvalidDataException($"{GetType().Name}: the state dict does not fit: {string.Join("; ", problems)}");
+            throw new InvalidDataException(
+                $"{GetType().Name}: the state dict does not fit: {FirstFew(problems, "; ")}");
         using (Autograd.NoGrad())
             foreach (var (name, target) in own) target.Copy_(state[name]);
+    }
+
+    // a file with 200,000 unexpected entries still gives a message of one short line
+    private static string FirstFew(List<string> items, string separator = ", ")
+    {
+        const int Shown = 5;
+        string shown = string.Join(separator, items.Take(Shown).Select(i => i.Length <= 80 ? i : i[..80] + "…"));
+        return items.Count <= Shown ? shown : $"{shown} and {items.Count - Shown} more";
     }
 
     /// <summary>Writes <see cref="StateDict"/> to a safetensors file (atomically: never half a file).</summary>

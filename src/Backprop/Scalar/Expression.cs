@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Backprop;
 
@@ -110,6 +111,10 @@ public sealed class Expression
         }, 0);
     }
 
+    // "neg" is the gate unary minus makes, not a function a user writes: the name is free for a variable
+    private static bool IsFunction(string name) =>
+        name is "max" or "min" || (UnaryGates.ContainsKey(name) && name != "neg");
+
     private static readonly Dictionary<string, Gate> UnaryGates = new()
     {
         ["neg"] = Gates.Neg, ["exp"] = Gates.Exp, ["log"] = Gates.Log, ["sqrt"] = Gates.Sqrt,
@@ -127,9 +132,10 @@ public sealed class Expression
     {
         private int _pos;
         public List<string> Variables { get; } = [];
+        private readonly HashSet<string> _variables = new(StringComparer.Ordinal);
         public List<Step> Program { get; } = [];
         private int _depth;
-        private const int MaxDepth = 2000; // nesting deeper than this would exhaust the stack
+        private const int MaxDepth = 2000;
 
         public void ParseAll()
         {
@@ -155,7 +161,12 @@ public sealed class Expression
 
         private void Unary()
         {
-            if (++_depth > MaxDepth) throw Error($"the expression nests deeper than {MaxDepth} levels", _pos);
+            // the fixed limit keeps messages predictable; the stack check keeps a thread with a small stack alive
+            if (++_depth > MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            {
+                int levels = _depth > MaxDepth ? MaxDepth : _depth - 1;
+                throw Error($"the expression nests deeper than {levels} levels", _pos);
+            }
             char c = Peek();
             if (c == '-')
             {
@@ -193,9 +204,8 @@ public sealed class Expression
                 while (_pos < text.Length && (char.IsLetterOrDigit(text[_pos]) || text[_pos] == '_')) _pos++;
                 string name = text[start.._pos];
                 if (Peek() == '(') { Call(name, start); return; }
-                if (UnaryGates.ContainsKey(name) || name is "max" or "min")
-                    throw Error($"function '{name}' needs parentheses: {name}(...)", start);
-                if (!Variables.Contains(name)) Variables.Add(name);
+                if (IsFunction(name)) throw Error($"function '{name}' needs parentheses: {name}(...)", start);
+                if (_variables.Add(name)) Variables.Add(name);
                 Program.Add(new(StepKind.Variable, Name: name));
                 return;
             }
@@ -206,7 +216,7 @@ public sealed class Expression
         private void Call(string name, int start)
         {
             int arity = name is "max" or "min" ? 2 : 1;
-            if (arity == 1 && (!UnaryGates.ContainsKey(name) || name == "neg"))
+            if (!IsFunction(name))
                 throw Error($"unknown function '{name}' (known: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, max, min)", start);
             int open = _pos++;
             int count = 1;

@@ -169,8 +169,6 @@ internal sealed class CircuitLayout
                 var chain = nodeOf[first];
                 chain.Kind = NodeKind.Chain;
                 chain.Gates.Add(v);
-                chain.Wire = Text(v);
-                chain.Label = ChainLabel(chain.Gates);
                 nodeOf[v] = chain;
                 continue;
             }
@@ -182,6 +180,12 @@ internal sealed class CircuitLayout
             node.BranchGrads.AddRange(new[] { la, lb }.Take(v.Inputs.Count)
                 .Select(local => Format.Number(local * v.Grad, options.Digits)));
             nodes.Add(nodeOf[v] = node);
+        }
+        // a chain's label is made once it is whole: remade at each gate, a long chain would cost its length squared
+        foreach (var chain in nodes.Where(n => n.Kind == NodeKind.Chain))
+        {
+            chain.Label = ChainLabel(chain.Gates);
+            chain.Wire = Text(chain.Gates[^1]);
         }
         var outputNode = nodeOf[output];
         if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
@@ -196,8 +200,8 @@ internal sealed class CircuitLayout
 
     private static string ChainLabel(List<Value> gates)
     {
-        string all = string.Join("·", gates.Select(g => g.Op!.Describe(g.Constant)));
-        return all.Length <= 16 ? all
+        string all = string.Join("·", gates.Take(17).Select(g => g.Op!.Describe(g.Constant)));
+        return all.Length <= 16 && gates.Count <= 16 ? all
             : $"{gates[0].Op!.Describe(gates[0].Constant)}…{gates[^1].Op!.Describe(gates[^1].Constant)} ×{gates.Count}";
     }
 

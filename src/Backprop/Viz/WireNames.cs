@@ -12,6 +12,7 @@ internal sealed partial class WireNames
     private readonly Dictionary<Value, string> _names = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _taken = [];
     private readonly Dictionary<string, int> _counters = [];
+    private readonly Dictionary<string, string> _stems = [];
 
     /// <summary>Names the wires of <paramref name="order"/> (topological), the output <c>f</c> unless it has a label.</summary>
     public WireNames(IReadOnlyList<Value> order)
@@ -23,7 +24,7 @@ internal sealed partial class WireNames
         foreach (var v in order)
         {
             if (_names.ContainsKey(v)) continue;
-            string stem = v.Op is null ? (IsConstant(v) ? "c" : "input") : Identifier().Replace(v.Op.Name, "_");
+            string stem = v.Op is null ? (IsConstant(v) ? "c" : "input") : Stem(v.Op.Name);
             if (v.Label is not null && IsUsable(v.Label)) stem = v.Label;
             while (!TryTake(v, stem + Next(stem))) { }
         }
@@ -38,6 +39,13 @@ internal sealed partial class WireNames
 
     /// <summary>The name of a wire of the circuit.</summary>
     public string this[Value wire] => _names[wire];
+
+    // one regex run per gate name, not per wire: a two-million-gate chain has two gate names
+    private string Stem(string opName)
+    {
+        if (!_stems.TryGetValue(opName, out var stem)) _stems[opName] = stem = Identifier().Replace(opName, "_");
+        return stem;
+    }
 
     private int Next(string stem) => _counters[stem] = _counters.GetValueOrDefault(stem) + 1;
 
