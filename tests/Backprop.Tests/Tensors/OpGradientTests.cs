@@ -3,7 +3,7 @@ namespace Backprop.Tests.Tensors;
 /// <summary>Every differentiable op against centered differences in Float64, on three shapes each.</summary>
 public class OpGradientTests
 {
-    private enum Domain { Any, Positive }
+    private enum Domain { Any, Positive, Unit }
 
     private sealed record Case(Func<Tensor[], Tensor> F, int[][][] Shapes, Domain Domain = Domain.Any);
 
@@ -40,6 +40,34 @@ public class OpGradientTests
         ["Silu"] = new(x => F.Silu(x[0]), UnaryShapes),
         ["Softplus"] = new(x => F.Softplus(x[0]), UnaryShapes),
         ["Clamp"] = new(x => x[0].Clamp(-0.5, 0.5), UnaryShapes),
+        ["Sin"] = new(x => x[0].Sin(), UnaryShapes),
+        ["Cos"] = new(x => x[0].Cos(), UnaryShapes),
+        ["Tan"] = new(x => x[0].Tan(), UnaryShapes, Domain.Unit),
+        ["Asin"] = new(x => x[0].Asin(), UnaryShapes, Domain.Unit),
+        ["Acos"] = new(x => x[0].Acos(), UnaryShapes, Domain.Unit),
+        ["Atan"] = new(x => x[0].Atan(), UnaryShapes),
+        ["Sinh"] = new(x => x[0].Sinh(), UnaryShapes),
+        ["Cosh"] = new(x => x[0].Cosh(), UnaryShapes),
+        ["Log1p"] = new(x => x[0].Log1p(), UnaryShapes, Domain.Positive),
+        ["Expm1"] = new(x => x[0].Expm1(), UnaryShapes),
+        ["Log2"] = new(x => x[0].Log2(), UnaryShapes, Domain.Positive),
+        ["Log10"] = new(x => x[0].Log10(), UnaryShapes, Domain.Positive),
+        ["Erf"] = new(x => x[0].Erf(), UnaryShapes),
+        ["Erfinv"] = new(x => x[0].Erfinv(), UnaryShapes, Domain.Unit),
+        ["Rounding"] = new(x => x[0].Floor() + x[0].Ceil() * 2 + x[0].Round() * 3 + x[0].Trunc() * 4 + x[0].Exp(),
+            UnaryShapes),
+        ["Frac"] = new(x => x[0].Frac() * 3, UnaryShapes),
+        ["Reciprocal"] = new(x => x[0].Reciprocal(), UnaryShapes, Domain.Positive),
+        ["Rsqrt"] = new(x => x[0].Rsqrt(), UnaryShapes, Domain.Positive),
+        ["Square"] = new(x => x[0].Square(), UnaryShapes),
+        ["NanToNum"] = new(x => (x[0].Log() - 1).NanToNum(), UnaryShapes, Domain.Positive),
+        ["Atan2"] = new(x => x[0].Atan2(x[1]), BinaryShapes),
+        ["Hypot"] = new(x => x[0].Hypot(x[1]), BinaryShapes),
+        ["Fmod"] = new(x => (x[0] * 5 - 4).Fmod(x[1]), BinaryShapes, Domain.Positive),
+        ["Remainder"] = new(x => (x[0] * 5 - 4).Remainder(x[1] - 1.6), BinaryShapes, Domain.Positive),
+        ["LerpTensor"] = new(x => x[0].Lerp(x[1], x[2] * 0.9), [[[3, 4], [3, 4], [3, 4]], [[2, 1], [1, 3], [2, 3]],
+            [[], [4], [4]]], Domain.Positive),
+        ["LerpScalar"] = new(x => x[0].Lerp(x[1], 0.3) + x[0].Lerp(x[1], 0.8), BinaryShapes),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
@@ -88,9 +116,12 @@ public class OpGradientTests
 
     private static Tensor RandomInput(int[] shape, Domain domain, Generator gen)
     {
-        var x = domain == Domain.Positive
-            ? Tensor.Rand(shape, DType.Float64, gen) + 0.5
-            : Tensor.Randn(shape, DType.Float64, gen);
+        var x = domain switch
+        {
+            Domain.Positive => Tensor.Rand(shape, DType.Float64, gen) + 0.5,
+            Domain.Unit => Tensor.Rand(shape, DType.Float64, gen) * 1.6 - 0.8,
+            _ => Tensor.Randn(shape, DType.Float64, gen),
+        };
         return x.RequiresGrad_();
     }
 
@@ -111,6 +142,8 @@ public class OpGradientTests
     }
 
     public static TheoryData<string> SecondOrderNames => new("Mul", "Div", "Exp", "Log", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu", "Softplus",
+        "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Log1p", "Expm1", "Log2", "Log10", "Erf", "Erfinv",
+        "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt",
         "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
 
     [Theory]
