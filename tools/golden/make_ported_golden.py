@@ -7,6 +7,7 @@ upstream gradient, the output and the gradient of every input (none where the ou
 """
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from make_golden import write
 
@@ -64,9 +65,36 @@ ELEMENTWISE = {
     "hypot": (torch.hypot, [normal(3, 4), normal(3, 1)]),
 }
 
+# values at the activations' kinks and bounds (0, ±3, ±1, 6) and past softplus's threshold, then random ones
+KINKS = [0.0, -3.0, 3.0, -1.0, 1.0, 6.0, 25.0, -0.4]
+
+
+def with_kinks(*shape):
+    return np.concatenate([KINKS, normal(*shape).flatten() * 3])
+
+
+ACTIVATIONS = {
+    "elu": (lambda a: F.elu(a, alpha=0.7), [with_kinks(3, 4)]),
+    "selu": (F.selu, [with_kinks(3, 4)]),
+    "celu": (lambda a: F.celu(a, alpha=1.5), [with_kinks(3, 4)]),
+    "softplus_beta": (lambda a: F.softplus(a, beta=2.0, threshold=5.0), [with_kinks(3, 4)]),
+    "softplus_default": (F.softplus, [with_kinks(3, 4)]),
+    "mish": (F.mish, [with_kinks(3, 4)]),
+    "hardtanh": (lambda a: F.hardtanh(a, -1.0, 1.0), [with_kinks(3, 4)]),
+    "relu6": (F.relu6, [with_kinks(3, 4)]),
+    "hardswish": (F.hardswish, [with_kinks(3, 4)]),
+    "hardsigmoid": (F.hardsigmoid, [with_kinks(3, 4)]),
+    "logsigmoid": (F.logsigmoid, [np.concatenate([with_kinks(3, 4), [-40.0, 40.0]])]),
+    "prelu_shared": (F.prelu, [normal(2, 3, 4), np.array([0.2])]),
+    "prelu_channels": (F.prelu, [normal(2, 3, 4), np.array([0.2, -0.5, 1.3])]),
+    "softmin": (lambda a: F.softmin(a, dim=1), [normal(3, 5) * 2]),
+    "glu": (lambda a: F.glu(a, dim=1), [normal(2, 6, 3)]),
+    "glu_last": (F.glu, [normal(3, 4)]),
+}
+
 
 def main():
-    write(ELEMENTWISE, "ported_ops.json", rng)
+    write({**ELEMENTWISE, **ACTIVATIONS}, "ported_ops.json", rng)
 
 
 if __name__ == "__main__":

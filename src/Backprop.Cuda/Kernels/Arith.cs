@@ -117,7 +117,12 @@ internal struct DoubleArith : IArith<double>
             case (int)UnaryKernel.Silu:
                 return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
             case (int)UnaryKernel.Softplus:
-                return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
+                if (single)
+                {
+                    float bx = (float)x * (float)p;
+                    return bx > (float)q ? x : (float)DeviceMath.Log1p(XMath.Exp(bx)) / (float)p;
+                }
+                return x * p > q ? x : DeviceMath.Log1p(XMath.Exp(x * p)) / p;
             case (int)UnaryKernel.AddScalar: return single ? (float)x + (float)p : x + p;
             case (int)UnaryKernel.MulScalar: return single ? (float)x * (float)p : x * p;
             case (int)UnaryKernel.RSubScalar: return single ? (float)p - (float)x : p - x;

@@ -31,7 +31,7 @@ internal enum UnaryKernel
     NormalCdf,
     /// <summary>x·σ(x)</summary>
     Silu,
-    /// <summary>ln(1 + e^x), equal to x above 20 as in PyTorch</summary>
+    /// <summary>ln(1 + e^(px))/p, equal to x where px &gt; q (PyTorch's β and threshold)</summary>
     Softplus,
     /// <summary>x + p</summary>
     AddScalar,

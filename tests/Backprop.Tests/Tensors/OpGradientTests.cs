@@ -68,6 +68,18 @@ public class OpGradientTests
         ["LerpTensor"] = new(x => x[0].Lerp(x[1], x[2] * 0.9), [[[3, 4], [3, 4], [3, 4]], [[2, 1], [1, 3], [2, 3]],
             [[], [4], [4]]], Domain.Positive),
         ["LerpScalar"] = new(x => x[0].Lerp(x[1], 0.3) + x[0].Lerp(x[1], 0.8), BinaryShapes),
+        ["Elu"] = new(x => F.Elu(x[0], 0.7), UnaryShapes),
+        ["Selu"] = new(x => F.Selu(x[0]), UnaryShapes),
+        ["Celu"] = new(x => F.Celu(x[0], 1.5), UnaryShapes),
+        ["SoftplusBeta"] = new(x => F.Softplus(x[0] * 3, beta: 2, threshold: 3), UnaryShapes),
+        ["Mish"] = new(x => F.Mish(x[0] * 2), UnaryShapes),
+        ["Hardtanh"] = new(x => F.Hardtanh(x[0], -0.5, 0.8) + F.Relu6(x[0] * 5), UnaryShapes),
+        ["Hardswish"] = new(x => F.Hardswish(x[0] * 4), UnaryShapes),
+        ["Hardsigmoid"] = new(x => F.Hardsigmoid(x[0] * 4), UnaryShapes),
+        ["LogSigmoid"] = new(x => F.LogSigmoid(x[0] * 3), UnaryShapes),
+        ["Prelu"] = new(x => F.Prelu(x[0], x[1]), [[[2, 3, 4], [3]], [[4, 2], [2]], [[5], [1]]]),
+        ["Softmin"] = new(x => F.Softmin(x[0], -1), ReduceShapes),
+        ["Glu"] = new(x => F.Glu(x[0], 0), [[[4, 3]], [[2, 5]], [[6]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
@@ -143,7 +155,8 @@ public class OpGradientTests
 
     public static TheoryData<string> SecondOrderNames => new("Mul", "Div", "Exp", "Log", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu", "Softplus",
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Log1p", "Expm1", "Log2", "Log10", "Erf", "Erfinv",
-        "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt",
+        "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt", "Elu", "Selu", "Celu", "SoftplusBeta", "Mish",
+        "Hardswish", "LogSigmoid", "Prelu", "Softmin", "Glu",
         "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
 
     [Theory]

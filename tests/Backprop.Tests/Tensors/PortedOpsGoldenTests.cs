@@ -43,6 +43,22 @@ public class PortedOpsGoldenTests
         ["lerp"] = x => x[0].Lerp(x[1], x[2]),
         ["lerp_scalar"] = x => x[0].Lerp(x[1], 0.75),
         ["hypot"] = x => x[0].Hypot(x[1]),
+        ["elu"] = x => F.Elu(x[0], 0.7),
+        ["selu"] = x => F.Selu(x[0]),
+        ["celu"] = x => F.Celu(x[0], 1.5),
+        ["softplus_beta"] = x => F.Softplus(x[0], beta: 2, threshold: 5),
+        ["softplus_default"] = x => F.Softplus(x[0]),
+        ["mish"] = x => F.Mish(x[0]),
+        ["hardtanh"] = x => F.Hardtanh(x[0], -1, 1),
+        ["relu6"] = x => F.Relu6(x[0]),
+        ["hardswish"] = x => F.Hardswish(x[0]),
+        ["hardsigmoid"] = x => F.Hardsigmoid(x[0]),
+        ["logsigmoid"] = x => F.LogSigmoid(x[0]),
+        ["prelu_shared"] = x => F.Prelu(x[0], x[1]),
+        ["prelu_channels"] = x => F.Prelu(x[0], x[1]),
+        ["softmin"] = x => F.Softmin(x[0], 1),
+        ["glu"] = x => F.Glu(x[0], 1),
+        ["glu_last"] = x => F.Glu(x[0]),
     };
 
     // the largest double has no Float32 value, and erf⁻¹ near ±1 magnifies Float32's rounding of its input 10⁴-fold

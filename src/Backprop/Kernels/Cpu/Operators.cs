@@ -186,10 +186,10 @@ internal struct SiluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 {
     public static T Apply(T x, T p, T q) => x / (T.One + T.Exp(-x));
 }
+/// <summary>ln(1 + e^(βx))/β with β = p, equal to x where βx exceeds the threshold q, as in PyTorch.</summary>
 internal struct SoftplusOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly T s_threshold = T.CreateTruncating(20);
-    public static T Apply(T x, T p, T q) => x > s_threshold ? x : Log1p(T.Exp(x));
+    public static T Apply(T x, T p, T q) => x * p > q ? x : Log1p(T.Exp(x * p)) / p;
 
     // log(1+u) without losing u's digits when u is tiny: the rounding of 1+u is corrected by u/((1+u)-1).
     private static T Log1p(T u)
