@@ -92,9 +92,94 @@ ACTIVATIONS = {
     "glu_last": (F.glu, [normal(3, 4)]),
 }
 
+# index tensors, repeated in the C# test
+ROWS = [2, 0]
+ROWS_REPEATED = [1, 3, 1, 0]
+ADD_ROWS = [0, 2, 0]
+SCATTER_COLUMNS = [[1, 3], [0, 2], [3, 0]]
+SCATTER_ROWS = [[0, 1, 0, 2], [0, 0, 2, 2]]
+TAKE = [[2, 0]]
+CLASSES = [3, 0, 4, 1, 3]
+INTERLEAVE = [1, 0, 2]
+# three values for one position, two of them tied at the maximum
+TIED_SOURCE = [[1.0, 2.0], [1.0, -1.0], [0.5, 2.0]]
+
+
+def index(rows):
+    return torch.tensor(rows)
+
+
+INDEXING = {
+    "masked_fill": (lambda a: a.masked_fill(a > 0.3, -2.5), [normal(3, 4)]),
+    "masked_fill_tensor": (lambda a, v: a.masked_fill(a > 0.3, v), [normal(3, 4), np.array(0.7)]),
+    "masked_select": (lambda a: a.masked_select(a > 0), [normal(3, 4)]),
+    "index_mask_rows": (lambda a: a[a[:, 0] > 0], [normal(5, 3)]),
+    "index_rows": (lambda a: a[index([[2, 0], [1, 2]])], [normal(3, 4)]),
+    "index_put_mask": (lambda a, b: a.index_put((a[:, 0] > 0,), b), [normal(5, 3), normal(3)]),
+    "index_put_rows": (lambda a, b: a.index_put((index(ROWS),), b), [normal(4, 3), normal(2, 3)]),
+    "index_put_accumulate": (lambda a, b: a.index_put((index(ROWS_REPEATED),), b, accumulate=True),
+                             [normal(4, 3), normal(4, 3)]),
+    "index_add": (lambda a, b: a.index_add(0, index(ADD_ROWS), b, alpha=2.0), [normal(3, 4), normal(3, 4)]),
+    "scatter": (lambda a, b: a.scatter(1, index(SCATTER_COLUMNS), b), [normal(3, 4), normal(3, 2)]),
+    "scatter_value": (lambda a: a.scatter(1, index(SCATTER_COLUMNS), 1.5), [normal(3, 4)]),
+    "scatter_reduce_sum": (lambda a, b: a.scatter_reduce(0, index(SCATTER_ROWS), b, "sum"),
+                           [normal(3, 4), normal(2, 4)]),
+    "scatter_reduce_sum_exclude": (lambda a, b: a.scatter_reduce(0, index(SCATTER_ROWS), b, "sum",
+                                                                 include_self=False), [normal(3, 4), normal(2, 4)]),
+    "scatter_reduce_amax": (lambda a, b: a.scatter_reduce(0, index(SCATTER_ROWS), b, "amax"),
+                            [normal(3, 4), normal(2, 4)]),
+    "scatter_reduce_amax_exclude": (lambda a, b: a.scatter_reduce(0, index(SCATTER_ROWS), b, "amax",
+                                                                  include_self=False), [normal(3, 4), normal(2, 4)]),
+    "scatter_reduce_amax_tie": (lambda a, b: a.scatter_reduce(0, torch.zeros(3, 2, dtype=torch.long), b, "amax"),
+                                [np.array([[0.2, 3.0], [0.1, 0.1]]), np.array(TIED_SOURCE)]),
+    "take_along_dim": (lambda a: torch.take_along_dim(a, index(TAKE), dim=1), [normal(3, 4)]),
+    "take_along_dim_flat": (lambda a: torch.take_along_dim(a, index([5, 0, 11])), [normal(3, 4)]),
+    "nonzero": (lambda a: torch.nonzero(a > 0), [normal(3, 4)]),
+    "one_hot": (lambda: F.one_hot(index(CLASSES), 6), []),
+}
+
+SHAPES = {
+    "pad_constant": (lambda a: F.pad(a, (1, 2, 0, 1), value=0.5), [normal(2, 3, 4)]),
+    "pad_crop": (lambda a: F.pad(a, (-1, 2)), [normal(2, 5)]),
+    "pad_reflect": (lambda a: F.pad(a, (2, 1), mode="reflect"), [normal(2, 3, 5)]),
+    "pad_reflect_2d": (lambda a: F.pad(a, (1, 1, 2, 0), mode="reflect"), [normal(1, 2, 4, 5)]),
+    "pad_replicate": (lambda a: F.pad(a, (1, 2, 2, 1), mode="replicate"), [normal(1, 2, 3, 4)]),
+    "pad_circular": (lambda a: F.pad(a, (1, 2, 2, 1), mode="circular"), [normal(1, 2, 3, 4)]),
+    "flip": (lambda a: a.flip(0, 2), [normal(2, 3, 4)]),
+    "roll": (lambda a: a.roll((1, -2), (0, 1)), [normal(3, 4)]),
+    "roll_flat": (lambda a: a.roll(3), [normal(3, 4)]),
+    "repeat": (lambda a: a.repeat(2, 1, 3), [normal(2, 3)]),
+    "tile": (lambda a: a.tile((2,)), [normal(2, 3)]),
+    "repeat_interleave": (lambda a: a.repeat_interleave(2, dim=1), [normal(2, 3)]),
+    "repeat_interleave_counts": (lambda a: a.repeat_interleave(index(INTERLEAVE), dim=0), [normal(3, 2)]),
+    "unbind": (lambda a: a.unbind(1)[1] * 2 + a.unbind(1)[0], [normal(3, 2)]),
+    "tril": (lambda a: a.tril(-1), [normal(3, 4)]),
+    "triu": (lambda a: a.triu(1), [normal(2, 3, 4)]),
+    "diag_vector": (lambda a: torch.diag(a, 1), [normal(3)]),
+    "diag_matrix": (lambda a: torch.diag(a, -1), [normal(3, 4)]),
+    "diagonal": (lambda a: a.diagonal(offset=1, dim1=0, dim2=2), [normal(3, 2, 4)]),
+    "broadcast_to": (lambda a: a.broadcast_to((2, 3, 4)), [normal(3, 1)]),
+    "movedim": (lambda a: a.movedim((0, 1), (2, 0)), [normal(2, 3, 4)]),
+    "outer": (torch.outer, [normal(3), normal(4)]),
+    "kron": (torch.kron, [normal(2, 3), normal(2, 2)]),
+    "einsum_matmul": (lambda a, b: torch.einsum("ij,jk->ik", a, b), [normal(3, 4), normal(4, 2)]),
+    "einsum_batch": (lambda a, b: torch.einsum("bij,bjk->bik", a, b), [normal(2, 3, 4), normal(2, 4, 2)]),
+    "einsum_attention": (lambda a, b: torch.einsum("bhqd,bhkd->bhqk", a, b), [normal(2, 2, 3, 4), normal(2, 2, 5, 4)]),
+    "einsum_diagonal": (lambda a: torch.einsum("ii->i", a), [normal(3, 3)]),
+    "einsum_trace": (lambda a: torch.einsum("ii", a), [normal(3, 3)]),
+    "einsum_dot": (lambda a, b: torch.einsum("i,i->", a, b), [normal(4), normal(4)]),
+    "einsum_outer_implicit": (lambda a, b: torch.einsum("i,j", a, b), [normal(3), normal(2)]),
+    "einsum_transpose": (lambda a: torch.einsum("ijk->kji", a), [normal(2, 3, 4)]),
+    "einsum_ellipsis": (lambda a, b: torch.einsum("...ij,...jk->...ik", a, b), [normal(2, 1, 3, 4), normal(3, 4, 2)]),
+    "einsum_three": (lambda a, b, c: torch.einsum("ij,jk,kl->il", a, b, c), [normal(2, 3), normal(3, 4), normal(4, 2)]),
+    "einsum_four": (lambda a, b, c, d: torch.einsum("abc,cd,de,ea->b", a, b, c, d),
+                    [normal(2, 3, 4), normal(4, 2), normal(2, 3), normal(3, 2)]),
+    "einsum_sum_out": (lambda a, b: torch.einsum("ijk,jl->il", a, b), [normal(2, 3, 4), normal(3, 2)]),
+}
+
 
 def main():
-    write({**ELEMENTWISE, **ACTIVATIONS}, "ported_ops.json", rng)
+    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES}, "ported_ops.json", rng)
 
 
 if __name__ == "__main__":

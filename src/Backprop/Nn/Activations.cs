@@ -156,7 +156,7 @@ public sealed class LogSigmoid : Module
 
 /// <summary>
 /// x where x &gt; 0, else a·x, with the learned slopes "weight": one shared (the default) or one per channel, each
-/// starting at <paramref name="init"/>, as torch.nn.PReLU.
+/// starting at the given value (0.25 by default), as torch.nn.PReLU.
 /// </summary>
 public sealed class PReLU : Module
 {

@@ -5,7 +5,8 @@ namespace Backprop.Tests.Nn;
 /// <summary>The activation modules: each computes its functional form, and PReLU learns its slopes.</summary>
 public class ActivationModuleTests
 {
-    private static readonly Tensor Input = Tensor.FromArray(new[] { -4.0, -3, -1.5, -0.2, 0, 0.3, 1, 2.5, 3, 7 }, [2, 5]);
+    private static readonly Tensor Input =
+        Tensor.FromArray(new[] { -4.0, -3, -1.5, -0.2, 0, 0.3, 1, 2.5, 3, 7 }, [2, 5]);
 
     public static TheoryData<string> Names => new(Modules.Keys);
 

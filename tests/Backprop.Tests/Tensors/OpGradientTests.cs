@@ -80,6 +80,33 @@ public class OpGradientTests
         ["Prelu"] = new(x => F.Prelu(x[0], x[1]), [[[2, 3, 4], [3]], [[4, 2], [2]], [[5], [1]]]),
         ["Softmin"] = new(x => F.Softmin(x[0], -1), ReduceShapes),
         ["Glu"] = new(x => F.Glu(x[0], 0), [[[4, 3]], [[2, 5]], [[6]]]),
+        ["MaskedFill"] = new(x => x[0].MaskedFill(x[0].Gt(0.2), 1.5) * x[0], ReduceShapes),
+        ["MaskedSelect"] = new(x => x[0].MaskedSelect(x[0].Lt(0.5)).Exp(), ReduceShapes),
+        ["IndexMask"] = new(x => x[0][x[0].Select(-1, 0).Gt(0)].Tanh(), ReduceShapes),
+        ["IndexPut"] = new(x => Tensor.IndexPut(x[0], Ints(1, 0), x[1]).Exp(), [[[3, 4], [4]], [[2, 3, 5], [2, 3, 5]],
+            [[2, 2], [2, 1]]]),
+        ["IndexAdd"] = new(x => x[0].IndexAdd(0, Ints(1, 0, 1), x[1], alpha: 3), [[[3, 4], [3, 4]], [[2, 1], [3, 1]],
+            [[2, 2, 3], [3, 2, 3]]]),
+        ["Scatter"] = new(x => x[0].Scatter(0, Ints(1, 0).Reshape(2, 1), x[1]).Exp(),
+            [[[3, 4], [2, 1]], [[2, 2], [2, 1]], [[2, 5], [2, 1]]]),
+        ["ScatterReduceAmax"] = new(x => x[0].ScatterReduce(0, Ints(0, 1, 0).Reshape(3, 1), x[1], "amax"),
+            [[[2, 3], [3, 1]], [[3, 1], [3, 1]], [[2, 2], [3, 1]]]),
+        ["TakeAlongDim"] = new(x => x[0].TakeAlongDim(Ints(0, 0, 1).Reshape(1, 3), 1).Sin(),
+            [[[3, 2]], [[1, 4]], [[2, 5]]]),
+        ["PadModes"] = new(x => x[0].Pad([1, 2], "reflect").Exp().Sum() + (x[0].Pad([2, 1], "replicate")
+            * x[0].Pad([1, 2], "circular")).Sum() + x[0].Pad([1, 0, 1, 1], value: 2).Pow(2).Sum(),
+            [[[3, 4]], [[2, 3, 3]], [[2, 5]]]),
+        ["FlipRoll"] = new(x => x[0].Flip(0, -1).Roll([1, -3], [0, -1]) * Tensor.Arange(x[0].Numel, DType.Float64)
+            .Reshape(x[0].Shape), [[[3, 4]], [[2, 3, 5]], [[1, 4]]]),
+        ["Repeats"] = new(x => x[0].Repeat(2, 1, 2).Exp().Sum() + x[0].Tile(3).Pow(2).Sum()
+            + x[0].RepeatInterleave(Ints(2, 0, 1), 0).Pow(3).Sum(), [[[3, 4]], [[3, 1]], [[3, 2]]]),
+        ["Triangles"] = new(x => x[0].Tril(1).Exp() + x[0].Triu(-1) * x[0], [[[3, 4]], [[2, 3, 3]], [[4, 2]]]),
+        ["Diagonals"] = new(x => Tensor.Diag(x[0].Diagonal(1, 0, 1), -1).Exp().Sum() + x[0].Diagonal(-1).Pow(2).Sum(),
+            [[[3, 4]], [[4, 3]], [[3, 3, 2]]]),
+        ["OuterKron"] = new(x => Tensor.Kron(x[0], x[1]).Exp().Sum() + Tensor.Outer(x[0].Reshape(-1), x[1].Reshape(-1))
+            .Pow(2).Sum(), [[[2, 3], [2, 2]], [[3], [2]], [[1, 2], [3, 1]]]),
+        ["Einsum"] = new(x => Tensor.Einsum("ij,jk,ki->i", x[0], x[1], x[0].T.Exp()) + Tensor.Einsum("ii->i", x[1])
+            [..x[0].Shape[0]], [[[3, 4], [4, 4]], [[2, 3], [3, 3]], [[1, 2], [2, 2]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
@@ -109,6 +136,8 @@ public class OpGradientTests
         ["ScatterAdd"] = new(x => Tensor.ScatterAdd(x[0], 0, Tensor.FromArray(new long[] { 1, 0, 1 }, [1, 3]), x[1]), [[[2, 3], [1, 3]], [[3, 3], [1, 3]], [[2, 4], [1, 3]]]),
         ["Embedding"] = new(x => F.Embedding(Tensor.FromArray(new long[] { 2, 0, 2, 1 }, [2, 2]), x[0]), [[[3, 4]], [[3, 1]], [[5, 2]]]),
     };
+
+    private static Tensor Ints(params long[] values) => Tensor.FromArray(values);
 
     public static TheoryData<string> Names => new(Cases.Keys);
 
@@ -156,7 +185,8 @@ public class OpGradientTests
     public static TheoryData<string> SecondOrderNames => new("Mul", "Div", "Exp", "Log", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu", "Softplus",
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Log1p", "Expm1", "Log2", "Log10", "Erf", "Erfinv",
         "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt", "Elu", "Selu", "Celu", "SoftplusBeta", "Mish",
-        "Hardswish", "LogSigmoid", "Prelu", "Softmin", "Glu",
+        "Hardswish", "LogSigmoid", "Prelu", "Softmin", "Glu", "MaskedFill", "IndexPut", "ScatterReduceAmax", "PadModes",
+        "Repeats", "Diagonals", "OuterKron", "Einsum",
         "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
 
     [Theory]

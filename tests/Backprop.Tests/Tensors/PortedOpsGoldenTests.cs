@@ -8,6 +8,18 @@ namespace Backprop.Tests.Tensors;
 /// </summary>
 public class PortedOpsGoldenTests
 {
+    // the index tensors of tools/golden/make_ported_golden.py
+    private static readonly long[] Rows = [2, 0];
+    private static readonly long[] RowsRepeated = [1, 3, 1, 0];
+    private static readonly long[] AddRows = [0, 2, 0];
+    private static readonly long[][] ScatterColumns = [[1, 3], [0, 2], [3, 0]];
+    private static readonly long[][] ScatterRows = [[0, 1, 0, 2], [0, 0, 2, 2]];
+    private static readonly long[] Classes = [3, 0, 4, 1, 3];
+    private static readonly long[] Interleave = [1, 0, 2];
+
+    private static Tensor Index(long[][] rows) =>
+        Tensor.FromArray(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
+
     private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
     {
         ["sin"] = x => x[0].Sin(),
@@ -59,12 +71,70 @@ public class PortedOpsGoldenTests
         ["softmin"] = x => F.Softmin(x[0], 1),
         ["glu"] = x => F.Glu(x[0], 1),
         ["glu_last"] = x => F.Glu(x[0]),
+        ["masked_fill"] = x => x[0].MaskedFill(x[0].Gt(0.3), -2.5),
+        ["masked_fill_tensor"] = x => x[0].MaskedFill(x[0].Gt(0.3), x[1]),
+        ["masked_select"] = x => x[0].MaskedSelect(x[0].Gt(0)),
+        ["index_mask_rows"] = x => x[0][x[0][.., 0].Gt(0)],
+        ["index_rows"] = x => x[0][Index([[2, 0], [1, 2]])],
+        ["index_put_mask"] = x => Tensor.IndexPut(x[0], x[0][.., 0].Gt(0), x[1]),
+        ["index_put_rows"] = x => Tensor.IndexPut(x[0], Tensor.FromArray(Rows), x[1]),
+        ["index_put_accumulate"] = x => Tensor.IndexPut(x[0], Tensor.FromArray(RowsRepeated), x[1], accumulate: true),
+        ["index_add"] = x => x[0].IndexAdd(0, Tensor.FromArray(AddRows), x[1], alpha: 2),
+        ["scatter"] = x => x[0].Scatter(1, Index(ScatterColumns), x[1]),
+        ["scatter_value"] = x => x[0].Scatter(1, Index(ScatterColumns), 1.5),
+        ["scatter_reduce_sum"] = x => x[0].ScatterReduce(0, Index(ScatterRows), x[1], "sum"),
+        ["scatter_reduce_sum_exclude"] = x =>
+            x[0].ScatterReduce(0, Index(ScatterRows), x[1], "sum", includeSelf: false),
+        ["scatter_reduce_amax"] = x => x[0].ScatterReduce(0, Index(ScatterRows), x[1], "amax"),
+        ["scatter_reduce_amax_exclude"] = x =>
+            x[0].ScatterReduce(0, Index(ScatterRows), x[1], "amax", includeSelf: false),
+        ["scatter_reduce_amax_tie"] = x => x[0].ScatterReduce(0, Tensor.Zeros([3, 2], DType.Int64), x[1], "amax"),
+        ["take_along_dim"] = x => x[0].TakeAlongDim(Index([[2, 0]]), 1),
+        ["take_along_dim_flat"] = x => x[0].TakeAlongDim(Tensor.FromArray(new long[] { 5, 0, 11 })),
+        ["nonzero"] = x => x[0].Gt(0).Nonzero(),
+        ["one_hot"] = x => Tensor.OneHot(Tensor.FromArray(Classes), 6),
+        ["pad_constant"] = x => x[0].Pad([1, 2, 0, 1], value: 0.5),
+        ["pad_crop"] = x => x[0].Pad([-1, 2]),
+        ["pad_reflect"] = x => x[0].Pad([2, 1], "reflect"),
+        ["pad_reflect_2d"] = x => x[0].Pad([1, 1, 2, 0], "reflect"),
+        ["pad_replicate"] = x => x[0].Pad([1, 2, 2, 1], "replicate"),
+        ["pad_circular"] = x => x[0].Pad([1, 2, 2, 1], "circular"),
+        ["flip"] = x => x[0].Flip(0, 2),
+        ["roll"] = x => x[0].Roll([1, -2], [0, 1]),
+        ["roll_flat"] = x => x[0].Roll([3]),
+        ["repeat"] = x => x[0].Repeat(2, 1, 3),
+        ["tile"] = x => x[0].Tile(2),
+        ["repeat_interleave"] = x => x[0].RepeatInterleave(2, 1),
+        ["repeat_interleave_counts"] = x => x[0].RepeatInterleave(Tensor.FromArray(Interleave), 0),
+        ["unbind"] = x => x[0].Unbind(1)[1] * 2 + x[0].Unbind(1)[0],
+        ["tril"] = x => x[0].Tril(-1),
+        ["triu"] = x => x[0].Triu(1),
+        ["diag_vector"] = x => Tensor.Diag(x[0], 1),
+        ["diag_matrix"] = x => Tensor.Diag(x[0], -1),
+        ["diagonal"] = x => x[0].Diagonal(offset: 1, dim1: 0, dim2: 2),
+        ["broadcast_to"] = x => x[0].BroadcastTo(2, 3, 4),
+        ["movedim"] = x => x[0].Movedim([0, 1], [2, 0]),
+        ["outer"] = x => Tensor.Outer(x[0], x[1]),
+        ["kron"] = x => Tensor.Kron(x[0], x[1]),
+        ["einsum_matmul"] = x => Tensor.Einsum("ij,jk->ik", x),
+        ["einsum_batch"] = x => Tensor.Einsum("bij,bjk->bik", x),
+        ["einsum_attention"] = x => Tensor.Einsum("bhqd,bhkd->bhqk", x),
+        ["einsum_diagonal"] = x => Tensor.Einsum("ii->i", x),
+        ["einsum_trace"] = x => Tensor.Einsum("ii", x),
+        ["einsum_dot"] = x => Tensor.Einsum("i,i->", x),
+        ["einsum_outer_implicit"] = x => Tensor.Einsum("i,j", x),
+        ["einsum_transpose"] = x => Tensor.Einsum("ijk->kji", x),
+        ["einsum_ellipsis"] = x => Tensor.Einsum("...ij,...jk->...ik", x),
+        ["einsum_three"] = x => Tensor.Einsum("ij,jk,kl->il", x),
+        ["einsum_four"] = x => Tensor.Einsum("abc,cd,de,ea->b", x),
+        ["einsum_sum_out"] = x => Tensor.Einsum("ijk,jl->il", x),
     };
 
     // the largest double has no Float32 value, and erf⁻¹ near ±1 magnifies Float32's rounding of its input 10⁴-fold
     private static readonly HashSet<string> Float64Only = ["nan_to_num", "erfinv"];
 
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("ported_ops.json"));
+    private static readonly Lazy<Dictionary<string, JsonElement>> Cases =
+        new(() => GoldenTests.Load("ported_ops.json"));
 
     public static TheoryData<string> Names => new(Ops.Keys);
 

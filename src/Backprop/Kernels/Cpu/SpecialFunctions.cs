@@ -5,7 +5,8 @@ internal static class SpecialFunctions
 {
     private const double TwoOverSqrtPi = 1.1283791670955126;
 
-    /// <summary>ln(1 + u): the rounding of 1 + u is corrected by u/((1 + u) − 1), so a tiny u keeps its digits.</summary>
+    /// <summary>ln(1 + u): the rounding of 1 + u is corrected by u/((1 + u) − 1), so a tiny u keeps its
+    /// digits.</summary>
     public static double Log1p(double u)
     {
         double w = 1 + u;

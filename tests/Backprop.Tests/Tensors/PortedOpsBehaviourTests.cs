@@ -1,0 +1,77 @@
+namespace Backprop.Tests.Tensors;
+
+/// <summary>What the golden files cannot show: in-place index writes, dtypes, and the errors naming the op.</summary>
+public class PortedOpsBehaviourTests
+{
+    [Fact]
+    public void Setting_through_a_mask_or_an_index_writes_in_place_and_bumps_the_version()
+    {
+        var t = Tensor.FromArray(new[] { 1.0, -2, 3, -4 }, [2, 2]);
+        long version = t.Version;
+        t[t.Lt(0)] = Tensor.FromArray(new[] { 0.0 });
+        Assert.Equal(new[] { 1.0, 0, 3, 0 }, t.ToArray<double>());
+        t[Tensor.FromArray(new long[] { 1 })] = Tensor.FromArray(new[] { 7.0, 8 });
+        Assert.Equal(new[] { 1.0, 0, 7, 8 }, t.ToArray<double>());
+        Assert.True(t.Version > version);
+    }
+
+    [Fact]
+    public void Writing_into_a_recorded_output_is_refused()
+    {
+        var y = Tensor.FromArray(new[] { 1.0, 2 }, requiresGrad: true) * 2;
+        Assert.Throws<InvalidOperationException>(() => y[y.Gt(3)] = Tensor.Zeros([]));
+    }
+
+    [Fact]
+    public void Rounding_keeps_integers_and_float_functions_of_integers_give_the_default_float()
+    {
+        var ints = Tensor.FromArray(new long[] { -3, 4 });
+        Assert.Equal(DType.Int64, ints.Floor().DType);
+        Assert.Equal(DType.Int64, ints.Square().DType);
+        Assert.Equal(DType.Int64, ints.Fmod(Tensor.FromArray(new long[] { 2, 3 })).DType);
+        Assert.Equal(new long[] { 1, 1 }, ints.Remainder(Tensor.FromArray(new long[] { 2, 3 })).ToArray<long>());
+        Assert.Equal(Tensor.DefaultDType, ints.Sin().DType);
+        Assert.Equal(Tensor.DefaultDType, ints.Atan2(ints).DType);
+        Assert.Equal(new[] { false, false }, ints.IsNan().ToArray<bool>());
+        Assert.Equal(new[] { true, true }, ints.IsFinite().ToArray<bool>());
+    }
+
+    [Fact]
+    public void Round_takes_halves_to_even_and_floor_has_a_zero_gradient()
+    {
+        var x = Tensor.FromArray(new[] { -2.5, -1.5, 0.5, 1.5, 2.5 }, requiresGrad: true);
+        Assert.Equal(new[] { -2.0, -2, 0, 2, 2 }, x.Round().ToArray<double>());
+        x.Floor().Sum().Backward();
+        Assert.All(x.Grad!.ToArray<double>(), g => Assert.Equal(0, g));
+    }
+
+    [Fact]
+    public void Bad_arguments_name_the_op_and_the_shapes()
+    {
+        var x = Tensor.Zeros([2, 3]);
+        Assert.Contains("MaskedFill", Assert.Throws<ArgumentException>(() => x.MaskedFill(x, 1)).Message);
+        Assert.Contains("[2,3]", Assert.Throws<ArgumentException>(() => x.MaskedFill(Tensor.Ones([4], DType.Bool), 1))
+            .Message);
+        Assert.Contains("repeats a row", Assert.Throws<ArgumentException>(() =>
+            Tensor.IndexPut(x, Tensor.FromArray(new long[] { 1, 1 }), Tensor.Randn([2, 3]))).Message);
+        Assert.Contains("reflect", Assert.Throws<ArgumentException>(() => x.Pad([3, 0], "reflect")).Message);
+        Assert.Contains("mode", Assert.Throws<ArgumentException>(() => x.Pad([1, 1], "mirror")).Message);
+        Assert.Contains("'j'", Assert.Throws<ArgumentException>(() =>
+            Tensor.Einsum("ij,jk->ik", x, Tensor.Zeros([4, 2]))).Message);
+        Assert.Contains("2 operands", Assert.Throws<ArgumentException>(() => Tensor.Einsum("ij,jk->ik", x)).Message);
+        Assert.Contains("\"amean\"", Assert.Throws<ArgumentException>(() =>
+            x.ScatterReduce(0, Tensor.Zeros([1, 3], DType.Int64), x[..1], "amean")).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.OneHot(Tensor.FromArray(new long[] { 5 }), 3));
+    }
+
+    [Fact]
+    public void Einsum_contracts_four_operands_as_the_chained_products()
+    {
+        var gen = new Generator(3);
+        var (a, b, c, d) = (Tensor.Randn([2, 3], DType.Float64, gen), Tensor.Randn([3, 4], DType.Float64, gen),
+            Tensor.Randn([4, 5], DType.Float64, gen), Tensor.Randn([5, 2], DType.Float64, gen));
+        var expected = a.MatMul(b).MatMul(c).MatMul(d).ToArray<double>();
+        var actual = Tensor.Einsum("ab,bc,cd,de->ae", a, b, c, d).ToArray<double>();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+    }
+}
