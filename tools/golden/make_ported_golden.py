@@ -177,9 +177,51 @@ SHAPES = {
     "einsum_sum_out": (lambda a, b: torch.einsum("ijk,jl->il", a, b), [normal(2, 3, 4), normal(3, 2)]),
 }
 
+TIES = [[3.0, 1.0, 3.0, -2.0, 1.0, 0.5], [0.0, 0.0, -1.0, 2.0, 2.0, 2.0]]
+WITH_ZEROS = [[1.5, 0.0, -2.0, 0.7], [0.3, 1.2, -0.8, 2.0], [0.0, 1.1, 0.0, -1.3]]
+BINS = [1, 4, 1, 0, 4, 4]
+BIN_WEIGHTS = [0.5, 1.0, -2.0, 0.25, 3.0, 1.5]
+REPEATS = [[2.0, -1.0, 2.0], [0.5, -1.0, 7.0]]
+
+SORTING = {
+    "cumsum": (lambda a: a.cumsum(1), [normal(3, 5)]),
+    "cumprod": (lambda a: a.cumprod(1), [np.array(WITH_ZEROS)]),
+    "cumprod_dim0": (lambda a: a.cumprod(0), [normal(5, 3)]),
+    "prod_dim": (lambda a: a.prod(1), [np.array(WITH_ZEROS)]),
+    "prod_keepdim": (lambda a: a.prod(0, keepdim=True), [normal(5, 3)]),
+    "prod_all": (lambda a: a.prod(), [normal(2, 3)]),
+    "norm": (lambda a: a.norm(dim=1), [np.concatenate([normal(2, 4), np.zeros((1, 4))])]),
+    "norm_all": (lambda a: a.norm(), [normal(3, 4)]),
+    "norm_p3": (lambda a: a.norm(p=3, dim=(0, 2)), [normal(2, 3, 4)]),
+    "norm_p1": (lambda a: a.norm(p=1, dim=0), [normal(3, 4)]),
+    "norm_inf": (lambda a: torch.linalg.vector_norm(a, float("inf"), dim=1), [normal(3, 4)]),
+    "count_nonzero": (lambda a: torch.count_nonzero(a, dim=0), [np.array(WITH_ZEROS)]),
+    "sort": (lambda a: a.sort(dim=1, stable=True).values, [np.array(TIES)]),
+    "sort_indices": (lambda a: a.sort(dim=1, stable=True).indices, [np.array(TIES)]),
+    "sort_descending": (lambda a: a.sort(dim=0, descending=True, stable=True).values, [normal(5, 3)]),
+    "sort_descending_indices": (lambda a: a.sort(dim=1, descending=True, stable=True).indices, [np.array(TIES)]),
+    "sort_nan": (lambda a: a.sort(stable=True).values, [np.array([2.0, float("nan"), -1.0, 0.5, float("nan")])]),
+    "argsort": (lambda a: a.sort(dim=-1, stable=True).indices, [normal(3, 7)]),
+    "topk": (lambda a: a.topk(3, dim=1).values, [normal(3, 6)]),
+    "topk_indices": (lambda a: a.topk(3, dim=1).indices, [normal(3, 6)]),
+    "topk_smallest": (lambda a: a.topk(2, dim=0, largest=False).values, [normal(5, 3)]),
+    "kthvalue": (lambda a: a.kthvalue(2, dim=0).values, [normal(5, 3)]),
+    "kthvalue_indices": (lambda a: a.kthvalue(4, dim=1, keepdim=True).indices, [normal(3, 6)]),
+    "median": (lambda a: a.median(dim=1).values, [normal(3, 6)]),
+    "median_odd": (lambda a: a.median(dim=0, keepdim=True).values, [normal(5, 3)]),
+    "median_indices": (lambda a: a.median(dim=1).indices, [normal(3, 5)]),
+    "median_all": (lambda a: a.median(), [normal(3, 4)]),
+    "median_nan": (lambda a: a.median(dim=1).values, [np.array([[1.0, float("nan"), 3.0], [2.0, 0.5, 1.0]])]),
+    "bincount": (lambda: torch.bincount(index(BINS), minlength=7), []),
+    "bincount_weights": (lambda: torch.bincount(index(BINS), torch.tensor(BIN_WEIGHTS, dtype=torch.float64)), []),
+    "unique": (lambda a: torch.unique(a.detach()), [np.array(REPEATS)]),
+    "unique_inverse": (lambda a: torch.unique(a.detach(), return_inverse=True)[1], [np.array(REPEATS)]),
+    "unique_counts": (lambda a: torch.unique(a.detach(), return_counts=True)[1], [np.array(REPEATS)]),
+}
+
 
 def main():
-    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES}, "ported_ops.json", rng)
+    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING}, "ported_ops.json", rng)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,28 @@ public class PortedOpsDeviceTests
             Random([4, 4], DType.Float64, 46), Random([4, 4], DType.Float64, 47));
 
     [Fact]
+    public void Scans_norms_and_sorting_match() =>
+        SameOnBothDevices(x => x[0].Cumsum(1).Pow(2).Sum() + x[0].Cumprod(0).Sum() + x[0].Prod(1).Sum()
+            + x[0].Norm(dims: [0]).Sum() + (x[0].Sort(1).Values * x[1]).Sum() + x[0].Topk(2, 0).Values.Exp().Sum()
+            + x[0].Median(1).Values.Sum() + x[0].Kthvalue(2, 1).Values.Sum(), 1e-9,
+            Random([4, 6], DType.Float64, 49), Random([4, 6], DType.Float64, 50));
+
+    [Fact]
+    public void Sort_orders_ties_NaN_and_integers_as_the_cpu()
+    {
+        var x = Tensor.FromArray(new[] { 2.0, double.NaN, -1, 2, 0.5, double.NaN, -1 }, [1, 7]);
+        foreach (var descending in new[] { false, true })
+            AssertClose(x.Argsort(descending: descending), x.To(Gpu).Argsort(descending: descending), 0);
+        var ints = Random([3, 9], DType.Int64, 51, -3, 3);
+        AssertClose(ints.Sort(1).Values, ints.To(Gpu).Sort(1).Values, 0);
+        var (values, inverse, counts) = Tensor.Unique(ints.To(Gpu), returnInverse: true, returnCounts: true);
+        var expected = Tensor.Unique(ints, returnInverse: true, returnCounts: true);
+        AssertClose(expected.Values, values, 0);
+        AssertClose(expected.Inverse!, inverse!, 0);
+        AssertClose(expected.Counts!, counts!, 0);
+    }
+
+    [Fact]
     public void Nonzero_and_one_hot_make_device_tensors()
     {
         var x = Random([3, 4], DType.Float64, 48);

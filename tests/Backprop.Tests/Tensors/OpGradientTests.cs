@@ -107,6 +107,15 @@ public class OpGradientTests
             .Pow(2).Sum(), [[[2, 3], [2, 2]], [[3], [2]], [[1, 2], [3, 1]]]),
         ["Einsum"] = new(x => Tensor.Einsum("ij,jk,ki->i", x[0], x[1], x[0].T.Exp()) + Tensor.Einsum("ii->i", x[1])
             [..x[0].Shape[0]], [[[3, 4], [4, 4]], [[2, 3], [3, 3]], [[1, 2], [2, 2]]]),
+        ["Cumsum"] = new(x => x[0].Cumsum(-1).Exp(), ReduceShapes),
+        ["Cumprod"] = new(x => x[0].Cumprod(0), ReduceShapes),
+        ["Prod"] = new(x => x[0].Prod(-1) + x[0].Prod(), ReduceShapes),
+        ["Norm"] = new(x => x[0].Norm(dims: [-1]) + x[0].Norm(3, [0], keepDim: true).Sum() + x[0].Norm(1.5),
+            ReduceShapes),
+        ["SortTopk"] = new(x => x[0].Sort(-1).Values.Exp() * Tensor.Arange(x[0].Shape[^1], DType.Float64)
+            + x[0].Topk(1, -1).Values.Sin(), ReduceShapes),
+        ["KthvalueMedian"] = new(x => x[0].Kthvalue(1, 0).Values.Exp().Sum() + x[0].Median(-1).Values.Pow(2).Sum()
+            + x[0].Median().Sin(), ReduceShapes),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
@@ -186,7 +195,7 @@ public class OpGradientTests
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Log1p", "Expm1", "Log2", "Log10", "Erf", "Erfinv",
         "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt", "Elu", "Selu", "Celu", "SoftplusBeta", "Mish",
         "Hardswish", "LogSigmoid", "Prelu", "Softmin", "Glu", "MaskedFill", "IndexPut", "ScatterReduceAmax", "PadModes",
-        "Repeats", "Diagonals", "OuterKron", "Einsum",
+        "Repeats", "Diagonals", "OuterKron", "Einsum", "Cumsum", "Cumprod", "Prod", "Norm", "SortTopk",
         "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
 
     [Theory]

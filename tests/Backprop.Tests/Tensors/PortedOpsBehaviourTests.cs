@@ -65,6 +65,33 @@ public class PortedOpsBehaviourTests
     }
 
     [Fact]
+    public void Sorting_is_stable_puts_NaN_last_and_keeps_integers()
+    {
+        var x = Tensor.FromArray(new[] { 3.0, double.NaN, 1, 3, -2, 1 });
+        Assert.Equal(new long[] { 4, 2, 5, 0, 3, 1 }, x.Argsort().ToArray<long>());
+        Assert.Equal(new long[] { 1, 0, 3, 2, 5, 4 }, x.Argsort(descending: true).ToArray<long>());
+        var ints = Tensor.FromArray(new long[] { 5, -1, 5, 2 });
+        var (values, indices) = ints.Sort();
+        Assert.Equal(DType.Int64, values.DType);
+        Assert.Equal(new long[] { -1, 2, 5, 5 }, values.ToArray<long>());
+        Assert.Equal(new long[] { 1, 3, 0, 2 }, indices.ToArray<long>());
+        var unique = Tensor.Unique(ints, returnCounts: true);
+        Assert.Equal(new long[] { -1, 2, 5 }, unique.Values.ToArray<long>());
+        Assert.Equal(new long[] { 1, 1, 2 }, unique.Counts!.ToArray<long>());
+        Assert.Equal(new long[] { 0, 1, 1, 0, 0, 2 }, Tensor.Bincount(ints.Abs()).ToArray<long>());
+        Assert.Equal(new long[] { 5, 4, 9, 11 }, ints.Cumsum(0).ToArray<long>());
+        Assert.Equal(4, ints.CountNonzero().ToArray<long>()[0]);
+    }
+
+    [Fact]
+    public void A_long_row_sorts_as_Array_Sort_does()
+    {
+        var values = Enumerable.Range(0, 1000).Select(i => (double)((i * 7919) % 1009)).ToArray();
+        var sorted = Tensor.FromArray(values).Sort().Values.ToArray<double>();
+        Assert.Equal(values.Order().ToArray(), sorted);
+    }
+
+    [Fact]
     public void Einsum_contracts_four_operands_as_the_chained_products()
     {
         var gen = new Generator(3);

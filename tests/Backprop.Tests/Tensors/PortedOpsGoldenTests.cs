@@ -16,6 +16,8 @@ public class PortedOpsGoldenTests
     private static readonly long[][] ScatterRows = [[0, 1, 0, 2], [0, 0, 2, 2]];
     private static readonly long[] Classes = [3, 0, 4, 1, 3];
     private static readonly long[] Interleave = [1, 0, 2];
+    private static readonly long[] Bins = [1, 4, 1, 0, 4, 4];
+    private static readonly double[] BinWeights = [0.5, 1.0, -2.0, 0.25, 3.0, 1.5];
 
     private static Tensor Index(long[][] rows) =>
         Tensor.FromArray(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
@@ -128,6 +130,39 @@ public class PortedOpsGoldenTests
         ["einsum_three"] = x => Tensor.Einsum("ij,jk,kl->il", x),
         ["einsum_four"] = x => Tensor.Einsum("abc,cd,de,ea->b", x),
         ["einsum_sum_out"] = x => Tensor.Einsum("ijk,jl->il", x),
+        ["cumsum"] = x => x[0].Cumsum(1),
+        ["cumprod"] = x => x[0].Cumprod(1),
+        ["cumprod_dim0"] = x => x[0].Cumprod(0),
+        ["prod_dim"] = x => x[0].Prod(1),
+        ["prod_keepdim"] = x => x[0].Prod(0, keepDim: true),
+        ["prod_all"] = x => x[0].Prod(),
+        ["norm"] = x => x[0].Norm(dims: [1]),
+        ["norm_all"] = x => x[0].Norm(),
+        ["norm_p3"] = x => x[0].Norm(3, [0, 2]),
+        ["norm_p1"] = x => x[0].Norm(1, [0]),
+        ["norm_inf"] = x => x[0].Norm(double.PositiveInfinity, [1]),
+        ["count_nonzero"] = x => x[0].CountNonzero([0]),
+        ["sort"] = x => x[0].Sort(1).Values,
+        ["sort_indices"] = x => x[0].Sort(1).Indices,
+        ["sort_descending"] = x => x[0].Sort(0, descending: true).Values,
+        ["sort_descending_indices"] = x => x[0].Sort(1, descending: true).Indices,
+        ["sort_nan"] = x => x[0].Sort().Values,
+        ["argsort"] = x => x[0].Argsort(),
+        ["topk"] = x => x[0].Topk(3, 1).Values,
+        ["topk_indices"] = x => x[0].Topk(3, 1).Indices,
+        ["topk_smallest"] = x => x[0].Topk(2, 0, largest: false).Values,
+        ["kthvalue"] = x => x[0].Kthvalue(2, 0).Values,
+        ["kthvalue_indices"] = x => x[0].Kthvalue(4, 1, keepDim: true).Indices,
+        ["median"] = x => x[0].Median(1).Values,
+        ["median_odd"] = x => x[0].Median(0, keepDim: true).Values,
+        ["median_indices"] = x => x[0].Median(1).Indices,
+        ["median_all"] = x => x[0].Median(),
+        ["median_nan"] = x => x[0].Median(1).Values,
+        ["bincount"] = x => Tensor.Bincount(Tensor.FromArray(Bins), minLength: 7),
+        ["bincount_weights"] = x => Tensor.Bincount(Tensor.FromArray(Bins), Tensor.FromArray(BinWeights)),
+        ["unique"] = x => Tensor.Unique(x[0]).Values,
+        ["unique_inverse"] = x => Tensor.Unique(x[0], returnInverse: true).Inverse!,
+        ["unique_counts"] = x => Tensor.Unique(x[0], returnCounts: true).Counts!,
     };
 
     // the largest double has no Float32 value, and erf⁻¹ near ±1 magnifies Float32's rounding of its input 10⁴-fold
