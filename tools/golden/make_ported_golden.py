@@ -182,6 +182,8 @@ WITH_ZEROS = [[1.5, 0.0, -2.0, 0.7], [0.3, 1.2, -0.8, 2.0], [0.0, 1.1, 0.0, -1.3
 BINS = [1, 4, 1, 0, 4, 4]
 BIN_WEIGHTS = [0.5, 1.0, -2.0, 0.25, 3.0, 1.5]
 REPEATS = [[2.0, -1.0, 2.0], [0.5, -1.0, 7.0]]
+# rows whose most frequent values tie: the smallest wins, at its last index
+MODES = [[1.0, 2.0, 2.0, 1.0, 3.0, 2.0, 1.0], [5.0, 5.0, 4.0, 4.0, 0.0, 0.0, 0.0]]
 
 SORTING = {
     "cumsum": (lambda a: a.cumsum(1), [normal(3, 5)]),
@@ -212,6 +214,8 @@ SORTING = {
     "median_indices": (lambda a: a.median(dim=1).indices, [normal(3, 5)]),
     "median_all": (lambda a: a.median(), [normal(3, 4)]),
     "median_nan": (lambda a: a.median(dim=1).values, [np.array([[1.0, float("nan"), 3.0], [2.0, 0.5, 1.0]])]),
+    "mode": (lambda a: a.mode(1).values, [np.array(MODES)]),
+    "mode_indices": (lambda a: a.mode(0, keepdim=True).indices, [np.array(MODES).T]),
     "bincount": (lambda: torch.bincount(index(BINS), minlength=7), []),
     "bincount_weights": (lambda: torch.bincount(index(BINS), torch.tensor(BIN_WEIGHTS, dtype=torch.float64)), []),
     "unique": (lambda a: torch.unique(a.detach()), [np.array(REPEATS)]),

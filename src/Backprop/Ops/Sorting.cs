@@ -70,6 +70,29 @@ public sealed partial class Tensor
     /// <summary>The median of all elements (the lower middle value; NaN if any is NaN).</summary>
     public static Tensor Median(Tensor x) => Median(x.Reshape(-1), 0).Values;
 
+    /// <summary>
+    /// The most frequent value along <paramref name="dim"/> (the smallest of those tied) and the index of its last
+    /// occurrence, as torch.mode. It compares every pair of a slice, so its memory grows with the square of the
+    /// slice's length.
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) Mode(Tensor x, int dim = -1, bool keepDim = false)
+    {
+        int d = Shapes.NormalizeDim("Mode", dim, x.NDim, x.shape);
+        if (x.NDim == 0) return (x.Clone(), Zeros([], DType.Int64, device: x.Device));
+        if (x.shape[d] == 0) throw new ArgumentException($"Mode: dim {dim} of {Op.Describe(x)} is empty");
+        Tensor index;
+        using (Autograd.NoGrad())
+        {
+            var row = x.Movedim(d, -1);
+            var counts = row.Unsqueeze(-1).Eq(row.Unsqueeze(-2)).Sum([-1]);
+            var mostFrequent = counts.Eq(counts.Amax([-1], keepDim: true));
+            var value = Where(mostFrequent, row, Op.Scalar(double.PositiveInfinity, row)).Amin([-1], keepDim: true);
+            var positions = Arange(row.shape[^1], DType.Int64).To(x.Device).Expand(row.shape);
+            index = Where(row.Eq(value), positions, Op.Scalar(-1, positions)).Amax([-1], keepDim: true).Movedim(-1, d);
+        }
+        return Picked(x, d, index, keepDim);
+    }
+
     // x's values at the given one-per-slice indices, with the dim kept or dropped
     private static (Tensor, Tensor) Picked(Tensor x, int d, Tensor index, bool keepDim)
     {
@@ -175,6 +198,8 @@ public sealed partial class Tensor
         Kthvalue(this, k, dim, keepDim);
     /// <summary>The lower median along dim.</summary>
     public (Tensor Values, Tensor Indices) Median(int dim, bool keepDim = false) => Median(this, dim, keepDim);
+    /// <summary>The most frequent value along dim and its last index.</summary>
+    public (Tensor Values, Tensor Indices) Mode(int dim = -1, bool keepDim = false) => Mode(this, dim, keepDim);
     /// <summary>The lower median of all elements.</summary>
     public Tensor Median() => Median(this);
 }

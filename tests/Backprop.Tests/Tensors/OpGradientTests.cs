@@ -116,6 +116,8 @@ public class OpGradientTests
             + x[0].Topk(1, -1).Values.Sin(), ReduceShapes),
         ["KthvalueMedian"] = new(x => x[0].Kthvalue(1, 0).Values.Exp().Sum() + x[0].Median(-1).Values.Pow(2).Sum()
             + x[0].Median().Sin(), ReduceShapes),
+        ["Mode"] = new(x => x[0].Mode(-1).Values.Exp() + x[0].Pow(2).Mode(0, keepDim: true).Values.Sum(),
+            ReduceShapes),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),

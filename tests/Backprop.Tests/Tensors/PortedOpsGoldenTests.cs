@@ -158,6 +158,8 @@ public class PortedOpsGoldenTests
         ["median_indices"] = x => x[0].Median(1).Indices,
         ["median_all"] = x => x[0].Median(),
         ["median_nan"] = x => x[0].Median(1).Values,
+        ["mode"] = x => x[0].Mode(1).Values,
+        ["mode_indices"] = x => x[0].Mode(0, keepDim: true).Indices,
         ["bincount"] = x => Tensor.Bincount(Tensor.FromArray(Bins), minLength: 7),
         ["bincount_weights"] = x => Tensor.Bincount(Tensor.FromArray(Bins), Tensor.FromArray(BinWeights)),
         ["unique"] = x => Tensor.Unique(x[0]).Values,
