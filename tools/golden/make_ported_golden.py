@@ -22,6 +22,10 @@ def positive(*shape):
     return rng.uniform(0.5, 2.0, shape)
 
 
+def uniform(*shape):
+    return rng.uniform(0.0, 1.0, shape)
+
+
 def unit(*shape):
     return rng.uniform(-0.9, 0.9, shape)
 
@@ -223,9 +227,61 @@ SORTING = {
     "unique_counts": (lambda a: torch.unique(a.detach(), return_counts=True)[1], [np.array(REPEATS)]),
 }
 
+TARGETS = [1, 0, 4, 2, 4]
+TARGETS_IGNORED = [1, -100, 4, 2, -100]
+TARGETS_2D = [[[0, 2], [1, 1]], [[2, 0], [1, 0]]]
+CLASS_WEIGHTS = [0.5, 2.0, 1.0, 0.25, 3.0]
+SIGNS = [1.0, -1.0, -1.0, 1.0]
+
+
+def constant(values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+LOSSES = {
+    "cross_entropy_weight": (lambda a: F.cross_entropy(a, index(TARGETS), weight=constant(CLASS_WEIGHTS)),
+                             [normal(5, 5) * 2]),
+    "cross_entropy_ignore": (lambda a: F.cross_entropy(a, index(TARGETS_IGNORED)), [normal(5, 5) * 2]),
+    "cross_entropy_ignore_weight_sum": (lambda a: F.cross_entropy(a, index(TARGETS_IGNORED), reduction="sum",
+                                                                  weight=constant(CLASS_WEIGHTS)), [normal(5, 5)]),
+    "cross_entropy_smoothing": (lambda a: F.cross_entropy(a, index(TARGETS), label_smoothing=0.1), [normal(5, 5) * 2]),
+    "cross_entropy_smoothing_all": (lambda a: F.cross_entropy(a, index(TARGETS_IGNORED), label_smoothing=0.2,
+                                                              weight=constant(CLASS_WEIGHTS)), [normal(5, 5) * 2]),
+    "cross_entropy_smoothing_none": (lambda a: F.cross_entropy(a, index(TARGETS_IGNORED), label_smoothing=0.2,
+                                                               reduction="none"), [normal(5, 5)]),
+    "cross_entropy_spatial": (lambda a: F.cross_entropy(a, index(TARGETS_2D)), [normal(2, 3, 2, 2) * 2]),
+    "cross_entropy_spatial_none": (lambda a: F.cross_entropy(a, index(TARGETS_2D), reduction="none",
+                                                             weight=constant(CLASS_WEIGHTS[:3])), [normal(2, 3, 2, 2)]),
+    "nll_loss_weight": (lambda a: F.nll_loss(F.log_softmax(a, 1), index(TARGETS_IGNORED),
+                                             weight=constant(CLASS_WEIGHTS)), [normal(5, 5)]),
+    "l1": (F.l1_loss, [normal(3, 4), normal(3, 4)]),
+    "smooth_l1": (lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), [normal(3, 4), normal(3, 4)]),
+    "smooth_l1_sum": (lambda a, b: F.smooth_l1_loss(a, b, reduction="sum"), [normal(3, 4), normal(3, 4)]),
+    "huber": (lambda a, b: F.huber_loss(a, b, delta=0.7), [normal(3, 4), normal(3, 4)]),
+    "bce": (F.binary_cross_entropy, [rng.uniform(0.05, 0.95, (3, 4)), uniform(3, 4)]),
+    "bce_weight": (lambda a, b: F.binary_cross_entropy(a, b, weight=constant([0.5, 1.0, 2.0, 1.5]), reduction="sum"),
+                   [rng.uniform(0.05, 0.95, (3, 4)), uniform(3, 4)]),
+    "bce_logits_pos_weight": (lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=constant([1.0, 3.0,
+                                                                                                         0.5, 2.0])),
+                              [normal(3, 4) * 3, uniform(3, 4)]),
+    "bce_logits_weight": (lambda a, b: F.binary_cross_entropy_with_logits(a, b, weight=constant([2.0, 1.0, 0.5, 1.0]),
+                                                                          reduction="none"),
+                          [normal(3, 4) * 3, uniform(3, 4)]),
+    "kl_div": (lambda a, b: F.kl_div(F.log_softmax(a, 1), b, reduction="batchmean"),
+               [normal(3, 4), rng.dirichlet(np.ones(4), 3)]),
+    "kl_div_log_target": (lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True), [normal(3, 4), normal(3, 4)]),
+    "margin_ranking": (lambda a, b: F.margin_ranking_loss(a, b, constant(SIGNS), margin=0.3), [normal(4), normal(4)]),
+    "cosine_embedding": (lambda a, b: F.cosine_embedding_loss(a, b, index([1, -1, -1, 1]), margin=0.2),
+                         [normal(4, 5), normal(4, 5)]),
+    "triplet_margin": (lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=0.5), [normal(4, 5), normal(4, 5),
+                                                                                   normal(4, 5)]),
+    "triplet_margin_p1_swap": (lambda a, b, c: F.triplet_margin_loss(a, b, c, margin=2.0, p=1, swap=True),
+                               [normal(4, 5), normal(4, 5), normal(4, 5)]),
+}
+
 
 def main():
-    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING}, "ported_ops.json", rng)
+    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING, **LOSSES}, "ported_ops.json", rng)
 
 
 if __name__ == "__main__":

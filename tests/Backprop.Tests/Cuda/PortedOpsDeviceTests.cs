@@ -69,6 +69,18 @@ public class PortedOpsDeviceTests
     }
 
     [Fact]
+    public void Losses_match()
+    {
+        var targets = Tensor.FromArray(new long[] { 2, -100, 0, 1 });
+        var weight = Tensor.FromArray(new[] { 0.5, 2, 1 });
+        SameOnBothDevices(x => F.CrossEntropy(x[0], targets.To(x[0].Device), weight: weight.To(x[0].Device),
+                labelSmoothing: 0.1) + F.SmoothL1Loss(x[0], x[1]) + F.HuberLoss(x[0], x[1], delta: 0.5)
+            + F.BinaryCrossEntropy(x[0].Sigmoid(), x[1].Sigmoid()) + F.KlDiv(F.LogSoftmax(x[0], 1),
+                F.Softmax(x[1], 1), "batchmean") + F.TripletMarginLoss(x[0], x[1], x[0].Flip(0)), 1e-9,
+            Random([4, 3], DType.Float64, 52), Random([4, 3], DType.Float64, 53));
+    }
+
+    [Fact]
     public void Nonzero_and_one_hot_make_device_tensors()
     {
         var x = Random([3, 4], DType.Float64, 48);

@@ -118,6 +118,18 @@ public class OpGradientTests
             + x[0].Median().Sin(), ReduceShapes),
         ["Mode"] = new(x => x[0].Mode(-1).Values.Exp() + x[0].Pow(2).Mode(0, keepDim: true).Values.Sum(),
             ReduceShapes),
+        ["CrossEntropyOptions"] = new(x => F.CrossEntropy(x[0], Ints(2, -100, 0), weight: Tensor.FromArray(
+            new[] { 0.5, 2, 1.5 }), labelSmoothing: 0.2) + F.CrossEntropy(x[0].Reshape(1, 3, 3), Ints(1, 0, 2)
+            .Reshape(1, 3), "sum"), [[[3, 3]], [[3, 3]], [[3, 3]]]),
+        ["RegressionLosses"] = new(x => F.L1Loss(x[0], x[1]) + F.SmoothL1Loss(x[0], x[1], beta: 0.3)
+            + F.HuberLoss(x[0], x[1], "sum", 0.4), BinaryShapes.Take(1).ToArray().Concat([[[4], [4]], [[2, 5], [2, 5]]])
+            .ToArray()),
+        ["BinaryLosses"] = new(x => F.BinaryCrossEntropy(x[0] / 2, x[1] / 2) + F.BinaryCrossEntropyWithLogits(x[0],
+            x[1] / 2, posWeight: x[1]) + F.KlDiv(F.LogSoftmax(x[0], -1), x[1] / x[1].Sum(-1, keepDim: true),
+            "batchmean"), [[[3, 4], [3, 4]], [[2, 2], [2, 2]], [[1, 5], [1, 5]]], Domain.Positive),
+        ["EmbeddingLosses"] = new(x => F.MarginRankingLoss(x[0][0], x[1][0], Tensor.FromArray(new[] { 1.0, -1, 1 }),
+            0.2) + F.CosineEmbeddingLoss(x[0], x[1], Ints(1, -1), 0.1) + F.TripletMarginLoss(x[0], x[1], x[0].Flip(0),
+            swap: true), [[[2, 3], [2, 3]], [[2, 3], [2, 3]], [[2, 3], [2, 3]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),

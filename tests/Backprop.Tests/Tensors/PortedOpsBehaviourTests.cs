@@ -62,6 +62,13 @@ public class PortedOpsBehaviourTests
         Assert.Contains("\"amean\"", Assert.Throws<ArgumentException>(() =>
             x.ScatterReduce(0, Tensor.Zeros([1, 3], DType.Int64), x[..1], "amean")).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.OneHot(Tensor.FromArray(new long[] { 5 }), 3));
+        var logits = Tensor.Zeros([2, 3]);
+        Assert.Contains("class index 3", Assert.Throws<ArgumentException>(() =>
+            F.CrossEntropy(logits, Tensor.FromArray(new long[] { -100, 3 }))).Message);
+        Assert.Contains("one value per class", Assert.Throws<ArgumentException>(() =>
+            F.CrossEntropy(logits, Tensor.FromArray(new long[] { 0, 1 }), weight: Tensor.Ones([2]))).Message);
+        Assert.Contains("labelSmoothing", Assert.Throws<ArgumentException>(() =>
+            F.CrossEntropy(logits, Tensor.FromArray(new long[] { 0, 1 }), labelSmoothing: 1.5)).Message);
     }
 
     [Fact]

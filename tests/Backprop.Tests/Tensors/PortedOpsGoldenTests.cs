@@ -19,6 +19,16 @@ public class PortedOpsGoldenTests
     private static readonly long[] Bins = [1, 4, 1, 0, 4, 4];
     private static readonly double[] BinWeights = [0.5, 1.0, -2.0, 0.25, 3.0, 1.5];
 
+    private static readonly long[] Targets = [1, 0, 4, 2, 4];
+    private static readonly long[] TargetsIgnored = [1, -100, 4, 2, -100];
+
+    private static Tensor Targets2d() => Tensor.FromArray(new long[] { 0, 2, 1, 1, 2, 0, 1, 0 }, [2, 2, 2]);
+
+    private static Tensor ClassWeights() => Tensor.FromArray(new[] { 0.5, 2, 1, 0.25, 3 });
+
+    // a constant in the inputs' dtype
+    private static Tensor Constant(Tensor like, params double[] values) => Tensor.FromArray(values).To(like.DType);
+
     private static Tensor Index(long[][] rows) =>
         Tensor.FromArray(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
 
@@ -164,6 +174,36 @@ public class PortedOpsGoldenTests
         ["bincount_weights"] = x => Tensor.Bincount(Tensor.FromArray(Bins), Tensor.FromArray(BinWeights)),
         ["unique"] = x => Tensor.Unique(x[0]).Values,
         ["unique_inverse"] = x => Tensor.Unique(x[0], returnInverse: true).Inverse!,
+        ["cross_entropy_weight"] = x => F.CrossEntropy(x[0], Tensor.FromArray(Targets), weight: ClassWeights()),
+        ["cross_entropy_ignore"] = x => F.CrossEntropy(x[0], Tensor.FromArray(TargetsIgnored)),
+        ["cross_entropy_ignore_weight_sum"] = x =>
+            F.CrossEntropy(x[0], Tensor.FromArray(TargetsIgnored), "sum", weight: ClassWeights()),
+        ["cross_entropy_smoothing"] = x => F.CrossEntropy(x[0], Tensor.FromArray(Targets), labelSmoothing: 0.1),
+        ["cross_entropy_smoothing_all"] = x =>
+            F.CrossEntropy(x[0], Tensor.FromArray(TargetsIgnored), weight: ClassWeights(), labelSmoothing: 0.2),
+        ["cross_entropy_smoothing_none"] = x =>
+            F.CrossEntropy(x[0], Tensor.FromArray(TargetsIgnored), "none", labelSmoothing: 0.2),
+        ["cross_entropy_spatial"] = x => F.CrossEntropy(x[0], Targets2d()),
+        ["cross_entropy_spatial_none"] = x => F.CrossEntropy(x[0], Targets2d(), "none", weight: ClassWeights()[..3]),
+        ["nll_loss_weight"] = x =>
+            F.NllLoss(F.LogSoftmax(x[0], 1), Tensor.FromArray(TargetsIgnored), weight: ClassWeights()),
+        ["l1"] = x => F.L1Loss(x[0], x[1]),
+        ["smooth_l1"] = x => F.SmoothL1Loss(x[0], x[1], beta: 0.5),
+        ["smooth_l1_sum"] = x => F.SmoothL1Loss(x[0], x[1], "sum"),
+        ["huber"] = x => F.HuberLoss(x[0], x[1], delta: 0.7),
+        ["bce"] = x => F.BinaryCrossEntropy(x[0], x[1]),
+        ["bce_weight"] = x => F.BinaryCrossEntropy(x[0], x[1], "sum", Constant(x[0], 0.5, 1, 2, 1.5)),
+        ["bce_logits_pos_weight"] = x =>
+            F.BinaryCrossEntropyWithLogits(x[0], x[1], posWeight: Constant(x[0], 1, 3, 0.5, 2)),
+        ["bce_logits_weight"] = x =>
+            F.BinaryCrossEntropyWithLogits(x[0], x[1], "none", weight: Constant(x[0], 2, 1, 0.5, 1)),
+        ["kl_div"] = x => F.KlDiv(F.LogSoftmax(x[0], 1), x[1], "batchmean"),
+        ["kl_div_log_target"] = x => F.KlDiv(x[0], x[1], "sum", logTarget: true),
+        ["margin_ranking"] = x => F.MarginRankingLoss(x[0], x[1], Constant(x[0], 1, -1, -1, 1), margin: 0.3),
+        ["cosine_embedding"] = x =>
+            F.CosineEmbeddingLoss(x[0], x[1], Tensor.FromArray(new long[] { 1, -1, -1, 1 }), margin: 0.2),
+        ["triplet_margin"] = x => F.TripletMarginLoss(x[0], x[1], x[2], margin: 0.5),
+        ["triplet_margin_p1_swap"] = x => F.TripletMarginLoss(x[0], x[1], x[2], margin: 2, p: 1, swap: true),
         ["unique_counts"] = x => Tensor.Unique(x[0], returnCounts: true).Counts!,
     };
 
