@@ -279,9 +279,18 @@ LOSSES = {
                                [normal(4, 5), normal(4, 5), normal(4, 5)]),
 }
 
+PRODUCTS = {
+    "bmm": (torch.bmm, [normal(2, 3, 4), normal(2, 4, 5)]),
+    "baddbmm": (lambda c, a, b: torch.baddbmm(c, a, b, beta=0.5, alpha=2.0), [normal(3, 5), normal(2, 3, 4),
+                                                                              normal(2, 4, 5)]),
+    "addmm": (lambda c, a, b: torch.addmm(c, a, b, beta=-1.5, alpha=0.5), [normal(5), normal(3, 4), normal(4, 5)]),
+    "addmm_default": (torch.addmm, [normal(3, 5), normal(3, 4), normal(4, 5)]),
+}
+
 
 def main():
-    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING, **LOSSES}, "ported_ops.json", rng)
+    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING, **LOSSES, **PRODUCTS}, "ported_ops.json",
+          rng)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ public class OpGradientTests
         ["EmbeddingLosses"] = new(x => F.MarginRankingLoss(x[0][0], x[1][0], Tensor.FromArray(new[] { 1.0, -1, 1 }),
             0.2) + F.CosineEmbeddingLoss(x[0], x[1], Ints(1, -1), 0.1) + F.TripletMarginLoss(x[0], x[1], x[0].Flip(0),
             swap: true), [[[2, 3], [2, 3]], [[2, 3], [2, 3]], [[2, 3], [2, 3]]]),
+        ["BatchedProducts"] = new(x => Tensor.Baddbmm(x[0], x[1], x[1].MT, beta: 0.5, alpha: 2).Sum()
+            + Tensor.Addmm(x[0][0], x[1][0], x[1][0].T, beta: 0).Exp().Sum(), [[[2, 3, 3], [2, 3, 4]],
+            [[3], [1, 3, 2]], [[1, 1], [2, 1, 5]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),

@@ -204,6 +204,10 @@ public class PortedOpsGoldenTests
             F.CosineEmbeddingLoss(x[0], x[1], Tensor.FromArray(new long[] { 1, -1, -1, 1 }), margin: 0.2),
         ["triplet_margin"] = x => F.TripletMarginLoss(x[0], x[1], x[2], margin: 0.5),
         ["triplet_margin_p1_swap"] = x => F.TripletMarginLoss(x[0], x[1], x[2], margin: 2, p: 1, swap: true),
+        ["bmm"] = x => Tensor.Bmm(x[0], x[1]),
+        ["baddbmm"] = x => Tensor.Baddbmm(x[0], x[1], x[2], beta: 0.5, alpha: 2),
+        ["addmm"] = x => Tensor.Addmm(x[0], x[1], x[2], beta: -1.5, alpha: 0.5),
+        ["addmm_default"] = x => Tensor.Addmm(x[0], x[1], x[2]),
         ["unique_counts"] = x => Tensor.Unique(x[0], returnCounts: true).Counts!,
     };
 
