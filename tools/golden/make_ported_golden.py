@@ -287,10 +287,26 @@ PRODUCTS = {
     "addmm_default": (torch.addmm, [normal(3, 5), normal(3, 4), normal(4, 5)]),
 }
 
+# well-conditioned matrices: a random one plus a multiple of the identity
+def square(*batch, n=4):
+    return normal(*batch, n, n) + 3 * np.eye(n)
+
+
+ALGEBRA = {
+    "solve": (torch.linalg.solve, [square(), normal(4, 2)]),
+    "solve_batched_vector": (torch.linalg.solve, [square(2), normal(2, 4)]),
+    "inv": (torch.linalg.inv, [square()]),
+    "inv_batched": (torch.linalg.inv, [square(2, n=3)]),
+    "det": (torch.linalg.det, [normal(4, 4)]),
+    "det_batched": (torch.linalg.det, [normal(3, 3, 3)]),
+    "slogdet": (lambda a: torch.linalg.slogdet(a)[1], [normal(2, 4, 4)]),
+    "slogdet_sign": (lambda a: torch.linalg.slogdet(a.detach())[0], [normal(3, 3, 3)]),
+}
+
 
 def main():
-    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING, **LOSSES, **PRODUCTS}, "ported_ops.json",
-          rng)
+    write({**ELEMENTWISE, **ACTIVATIONS, **INDEXING, **SHAPES, **SORTING, **LOSSES, **PRODUCTS, **ALGEBRA},
+          "ported_ops.json", rng)
 
 
 if __name__ == "__main__":

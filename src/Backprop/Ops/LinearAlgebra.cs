@@ -56,7 +56,8 @@ public sealed partial class Tensor
     public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
         AddScaled(input, Bmm(a, b), beta, alpha);
 
-    /// <summary>β·input + α·(a @ b) for matrices a [n, m] and b [m, p] (torch.addmm); input broadcasts to [n, p].</summary>
+    /// <summary>β·input + α·(a @ b) for matrices a [n, m] and b [m, p] (torch.addmm); input broadcasts to
+    /// [n, p].</summary>
     public static Tensor Addmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1)
     {
         if (a.NDim != 2 || b.NDim != 2)

@@ -81,6 +81,12 @@ public class PortedOpsDeviceTests
     }
 
     [Fact]
+    public void Solve_inverse_and_determinants_match() =>
+        SameOnBothDevices(x => Tensor.Solve(x[0], x[1]).Pow(2).Sum() + Tensor.Inv(x[0]).Sum() + Tensor.Det(x[0])
+            + Tensor.Slogdet(x[0]).LogAbsDet + Tensor.Bmm(x[0].Unsqueeze(0), x[1].Unsqueeze(0)).Sum(), 1e-9,
+            Random([3, 3], DType.Float64, 54), Random([3, 2], DType.Float64, 55));
+
+    [Fact]
     public void Nonzero_and_one_hot_make_device_tensors()
     {
         var x = Random([3, 4], DType.Float64, 48);

@@ -133,6 +133,9 @@ public class OpGradientTests
         ["BatchedProducts"] = new(x => Tensor.Baddbmm(x[0], x[1], x[1].MT, beta: 0.5, alpha: 2).Sum()
             + Tensor.Addmm(x[0][0], x[1][0], x[1][0].T, beta: 0).Exp().Sum(), [[[2, 3, 3], [2, 3, 4]],
             [[3], [1, 3, 2]], [[1, 1], [2, 1, 5]]]),
+        ["Solve"] = new(x => Tensor.Solve(x[0], x[1]), [[[3, 3], [3, 2]], [[2, 4, 4], [2, 4]], [[1, 1], [1]]]),
+        ["InvDet"] = new(x => Tensor.Inv(x[0]).Sum() + Tensor.Det(x[0]).Sum() + Tensor.Slogdet(x[0]).LogAbsDet.Sum(),
+            [[[3, 3]], [[2, 4, 4]], [[1, 1]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),

@@ -62,6 +62,9 @@ public class PortedOpsBehaviourTests
         Assert.Contains("\"amean\"", Assert.Throws<ArgumentException>(() =>
             x.ScatterReduce(0, Tensor.Zeros([1, 3], DType.Int64), x[..1], "amean")).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.OneHot(Tensor.FromArray(new long[] { 5 }), 3));
+        Assert.Contains("square", Assert.Throws<ArgumentException>(() => Tensor.Det(x)).Message);
+        Assert.Contains("3 rows", Assert.Throws<ArgumentException>(() =>
+            Tensor.Solve(Tensor.Diag(Tensor.Ones([3])), Tensor.Ones([2, 1]))).Message);
         var logits = Tensor.Zeros([2, 3]);
         Assert.Contains("class index 3", Assert.Throws<ArgumentException>(() =>
             F.CrossEntropy(logits, Tensor.FromArray(new long[] { -100, 3 }))).Message);

@@ -208,6 +208,14 @@ public class PortedOpsGoldenTests
         ["baddbmm"] = x => Tensor.Baddbmm(x[0], x[1], x[2], beta: 0.5, alpha: 2),
         ["addmm"] = x => Tensor.Addmm(x[0], x[1], x[2], beta: -1.5, alpha: 0.5),
         ["addmm_default"] = x => Tensor.Addmm(x[0], x[1], x[2]),
+        ["solve"] = x => Tensor.Solve(x[0], x[1]),
+        ["solve_batched_vector"] = x => Tensor.Solve(x[0], x[1]),
+        ["inv"] = x => Tensor.Inv(x[0]),
+        ["inv_batched"] = x => Tensor.Inv(x[0]),
+        ["det"] = x => Tensor.Det(x[0]),
+        ["det_batched"] = x => Tensor.Det(x[0]),
+        ["slogdet"] = x => Tensor.Slogdet(x[0]).LogAbsDet,
+        ["slogdet_sign"] = x => Tensor.Slogdet(x[0]).Sign,
         ["unique_counts"] = x => Tensor.Unique(x[0], returnCounts: true).Counts!,
     };
 
