@@ -301,6 +301,11 @@ ALGEBRA = {
     "det_batched": (torch.linalg.det, [normal(3, 3, 3)]),
     "slogdet": (lambda a: torch.linalg.slogdet(a)[1], [normal(2, 4, 4)]),
     "slogdet_sign": (lambda a: torch.linalg.slogdet(a.detach())[0], [normal(3, 3, 3)]),
+    # the symmetric part of a positive-definite matrix: PyTorch reads only the lower triangle, as we do
+    "cholesky": (lambda a: torch.linalg.cholesky(a @ a.transpose(-2, -1) + torch.eye(4, dtype=torch.float64)),
+                 [normal(4, 4)]),
+    "cholesky_batched": (lambda a: torch.linalg.cholesky(a @ a.transpose(-2, -1)
+                                                         + torch.eye(3, dtype=torch.float64)), [normal(2, 3, 3)]),
 }
 
 

@@ -1,9 +1,9 @@
 namespace Backprop;
 
-// Square-matrix algebra by LU factorization with partial pivoting, written as a loop of tensor ops over the
-// columns (batched over leading dims): each step is a Gather for the row swap and an update of the rows below, so
-// the factorization runs on every backend and its gradient is the chain rule through those ops. Solve, Inv, Det
-// and Slogdet are built on it.
+// Square-matrix algebra by factorizations written as loops of tensor ops over the columns (batched over leading
+// dims), so they run on every backend and their gradients are the chain rule through those ops: LU with partial
+// pivoting (a Gather for each row swap and an update of the rows below), on which Solve, Inv, Det and Slogdet are
+// built, and Cholesky.
 public sealed partial class Tensor
 {
     // the factors of P·A = L·U for a batch of square matrices: U, the unit-lower L, and the sign of P per matrix
@@ -79,6 +79,41 @@ public sealed partial class Tensor
         }
         var solution = Cat(x, -2);
         return vector ? solution.Squeeze(-1) : solution;
+    }
+
+    /// <summary>
+    /// The lower-triangular L with L·Lᵀ = A for symmetric positive-definite A [..., n, n], column by column; A's
+    /// upper triangle is not read, so its gradient lands on the lower triangle (PyTorch splits it symmetrically;
+    /// through a symmetric A both agree). A matrix that is not positive-definite is refused, naming the minor.
+    /// </summary>
+    public static Tensor Cholesky(Tensor a)
+    {
+        Op.RequireFloat("Cholesky", a);
+        if (a.NDim < 2 || a.shape[^1] != a.shape[^2])
+            throw new ArgumentException($"Cholesky: needs square matrices [..., n, n], got {Op.Describe(a)}");
+        int n = a.shape[^1];
+        var columns = new Tensor[n];
+        for (int j = 0; j < n; j++)
+        {
+            // column j below the diagonal less the products of the columns already found
+            var rest = a.Narrow(-1, j, 1).Narrow(-2, j, n - j);
+            if (j > 0)
+            {
+                var done = Cat(columns[..j], -1);
+                rest = rest - done.Narrow(-2, j, n - j).MatMul(done.Narrow(-2, j, 1).MT);
+            }
+            var pivot = rest.Narrow(-2, 0, 1).Sqrt();
+            var column = rest / pivot;
+            var above = Zeros([.. a.shape[..^2], j, 1], a.DType, device: a.Device);
+            columns[j] = j == 0 ? column : Cat([above, column], -2);
+        }
+        var l = Cat(columns, -1);
+        var diagonal = l.Diagonal(0, -2, -1).Reshape(-1, n).ToArray<double>();
+        for (int i = 0; i < diagonal.Length; i++)
+            if (!(diagonal[i] > 0))
+                throw new ArgumentException($"Cholesky: the input {Op.Describe(a)} is not positive-definite (the " +
+                    $"leading minor of order {i % n + 1} is not)");
+        return l;
     }
 
     /// <summary>The inverse of square matrices [..., n, n]: the solution of A·X = I.</summary>

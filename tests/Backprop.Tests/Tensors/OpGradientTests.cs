@@ -136,6 +136,7 @@ public class OpGradientTests
         ["Solve"] = new(x => Tensor.Solve(x[0], x[1]), [[[3, 3], [3, 2]], [[2, 4, 4], [2, 4]], [[1, 1], [1]]]),
         ["InvDet"] = new(x => Tensor.Inv(x[0]).Sum() + Tensor.Det(x[0]).Sum() + Tensor.Slogdet(x[0]).LogAbsDet.Sum(),
             [[[3, 3]], [[2, 4, 4]], [[1, 1]]]),
+        ["Cholesky"] = new(x => Tensor.Cholesky(x[0].MatMul(x[0].MT) + 0.5), [[[3, 3]], [[2, 4, 4]], [[1, 1]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),

@@ -63,6 +63,8 @@ public class PortedOpsBehaviourTests
             x.ScatterReduce(0, Tensor.Zeros([1, 3], DType.Int64), x[..1], "amean")).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.OneHot(Tensor.FromArray(new long[] { 5 }), 3));
         Assert.Contains("square", Assert.Throws<ArgumentException>(() => Tensor.Det(x)).Message);
+        Assert.Contains("order 2", Assert.Throws<ArgumentException>(() =>
+            Tensor.Cholesky(Tensor.FromArray(new[] { 1.0, 2, 2, 1 }, [2, 2]))).Message);
         Assert.Contains("3 rows", Assert.Throws<ArgumentException>(() =>
             Tensor.Solve(Tensor.Diag(Tensor.Ones([3])), Tensor.Ones([2, 1]))).Message);
         var logits = Tensor.Zeros([2, 3]);

@@ -216,6 +216,8 @@ public class PortedOpsGoldenTests
         ["det_batched"] = x => Tensor.Det(x[0]),
         ["slogdet"] = x => Tensor.Slogdet(x[0]).LogAbsDet,
         ["slogdet_sign"] = x => Tensor.Slogdet(x[0]).Sign,
+        ["cholesky"] = x => Tensor.Cholesky(x[0].MatMul(x[0].MT) + Tensor.Diag(Tensor.Ones([4], x[0].DType))),
+        ["cholesky_batched"] = x => Tensor.Cholesky(x[0].MatMul(x[0].MT) + Tensor.Diag(Tensor.Ones([3], x[0].DType))),
         ["unique_counts"] = x => Tensor.Unique(x[0], returnCounts: true).Counts!,
     };
 
