@@ -139,16 +139,25 @@ public sealed partial class Tensor
         (g, a, b, y) => g * b / y, Reads.B | Reads.Y, floatResult: true);
 
     /// <summary>
-    /// a − trunc(a/b)·b, C's fmod: the result has a's sign. Int64 stays Int64 (a zero divisor throws).
+    /// a − trunc(a/b)·b, C's fmod: the result has a's sign. Int64 stays Int64 (a zero divisor is refused).
     /// </summary>
-    public static Tensor Fmod(Tensor a, Tensor b) => Op.Binary("Fmod", a, b, BinaryKernel.Fmod,
-        (g, a, b, y) => g, Reads.Nothing, (g, a, b, y) => -g * Trunc(a / b), Reads.A | Reads.B);
+    public static Tensor Fmod(Tensor a, Tensor b) => Op.Binary("Fmod", a, RequireNoIntegerZero("Fmod", a, b),
+        BinaryKernel.Fmod, (g, a, b, y) => g, Reads.Nothing, (g, a, b, y) => -g * Trunc(a / b), Reads.A | Reads.B);
 
     /// <summary>
-    /// a − ⌊a/b⌋·b, Python's %: the result has b's sign. Int64 stays Int64 (a zero divisor throws).
+    /// a − ⌊a/b⌋·b, Python's %: the result has b's sign. Int64 stays Int64 (a zero divisor is refused).
     /// </summary>
-    public static Tensor Remainder(Tensor a, Tensor b) => Op.Binary("Remainder", a, b, BinaryKernel.Remainder,
-        (g, a, b, y) => g, Reads.Nothing, (g, a, b, y) => -g * Floor(a / b), Reads.A | Reads.B);
+    public static Tensor Remainder(Tensor a, Tensor b) => Op.Binary("Remainder", a,
+        RequireNoIntegerZero("Remainder", a, b), BinaryKernel.Remainder, (g, a, b, y) => g, Reads.Nothing,
+        (g, a, b, y) => -g * Floor(a / b), Reads.A | Reads.B);
+
+    // integers have no remainder by zero (floats give NaN, as in PyTorch): refused here, as PyTorch raises
+    private static Tensor RequireNoIntegerZero(string name, Tensor a, Tensor b)
+    {
+        if (!Promotion.ResultType(a, b).IsFloatingPoint() && b.Eq(0L).Any().ToArray<bool>()[0])
+            throw new ArgumentException($"{name}: integer division by zero (divisor {Op.Describe(b)})");
+        return b;
+    }
 
     /// <summary>fmod(x, s).</summary>
     public static Tensor Fmod(Tensor x, double s) => Fmod(x, Op.Scalar(s, Op.WithScalar(x, true)));

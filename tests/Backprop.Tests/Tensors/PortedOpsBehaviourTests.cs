@@ -67,6 +67,8 @@ public class PortedOpsBehaviourTests
             Tensor.Cholesky(Tensor.FromArray(new[] { 1.0, 2, 2, 1 }, [2, 2]))).Message);
         Assert.Contains("3 rows", Assert.Throws<ArgumentException>(() =>
             Tensor.Solve(Tensor.Diag(Tensor.Ones([3])), Tensor.Ones([2, 1]))).Message);
+        Assert.Contains("Fmod: integer division by zero", Assert.Throws<ArgumentException>(() =>
+            Tensor.FromArray(new long[] { 3 }).Fmod(Tensor.FromArray(new long[] { 0 }))).Message);
         var logits = Tensor.Zeros([2, 3]);
         Assert.Contains("class index 3", Assert.Throws<ArgumentException>(() =>
             F.CrossEntropy(logits, Tensor.FromArray(new long[] { -100, 3 }))).Message);
