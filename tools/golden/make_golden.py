@@ -116,18 +116,26 @@ def nn_cases():
     }
 
 
+def number(v):
+    # JSON has no NaN or infinity: those travel as the strings .NET's double.Parse reads
+    v = float(v)
+    return v if np.isfinite(v) else "NaN" if np.isnan(v) else "Infinity" if v > 0 else "-Infinity"
+
+
 def encode(t):
-    t = torch.as_tensor(t, dtype=torch.float64)
-    return {"shape": list(t.shape), "data": [float(v) for v in t.flatten()]}
+    t = torch.as_tensor(t).to(torch.float64)
+    return {"shape": list(t.shape), "data": [number(v) for v in t.flatten()]}
 
 
-def write(case_table, file_name):
+def write(case_table, file_name, generator=rng):
+    """Each case's output and input gradients; an output that does not require grad (a mask) has no gradients."""
     cases = []
     for name, (fn, arrays) in case_table.items():
         inputs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
         out = fn(*inputs)
-        grad_out = torch.tensor(rng.standard_normal(tuple(out.shape)), dtype=torch.float64)
-        grads = torch.autograd.grad(out, inputs, grad_out)
+        grad_out = torch.tensor(generator.standard_normal(tuple(out.shape)), dtype=torch.float64)
+        grads = torch.autograd.grad(out, inputs, grad_out, allow_unused=True) if out.requires_grad else []
+        grads = [torch.zeros_like(x) if g is None else g for g, x in zip(grads, inputs)]
         cases.append({
             "name": name,
             "inputs": [encode(a) for a in arrays],

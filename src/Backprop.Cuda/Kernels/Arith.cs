@@ -38,6 +38,10 @@ internal struct FloatArith : IArith<float>
         (int)BinaryKernel.Pow => (float)DeviceMath.Pow(a, b),
         (int)BinaryKernel.Maximum => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Max(a, b),
         (int)BinaryKernel.Minimum => XMath.IsNaN(a) || XMath.IsNaN(b) ? float.NaN : XMath.Min(a, b),
+        (int)BinaryKernel.Atan2 => XMath.Atan2(a, b),
+        (int)BinaryKernel.Hypot => (float)DeviceMath.Hypot(a, b),
+        (int)BinaryKernel.Fmod => XMath.Rem(a, b),
+        (int)BinaryKernel.Remainder => (float)DeviceMath.FloorRemainder(XMath.Rem(a, b), b),
         _ => b > 0 ? a : 0f,   // PassIfPositive
     };
     public bool Compare(int op, float a, float b) => DoubleArith.Compare(op, a, b);
@@ -62,6 +66,10 @@ internal struct DoubleArith : IArith<double>
         (int)BinaryKernel.Pow => DeviceMath.Pow(a, b),
         (int)BinaryKernel.Maximum => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Max(a, b),
         (int)BinaryKernel.Minimum => XMath.IsNaN(a) || XMath.IsNaN(b) ? double.NaN : XMath.Min(a, b),
+        (int)BinaryKernel.Atan2 => XMath.Atan2(a, b),
+        (int)BinaryKernel.Hypot => DeviceMath.Hypot(a, b),
+        (int)BinaryKernel.Fmod => XMath.Rem(a, b),
+        (int)BinaryKernel.Remainder => DeviceMath.FloorRemainder(XMath.Rem(a, b), b),
         _ => b > 0 ? a : 0.0,   // PassIfPositive
     };
     bool IArith<double>.Compare(int op, double a, double b) => Compare(op, a, b);
@@ -109,7 +117,12 @@ internal struct DoubleArith : IArith<double>
             case (int)UnaryKernel.Silu:
                 return single ? (float)x / (1f + XMath.Exp(-(float)x)) : x / (1 + XMath.Exp(-x));
             case (int)UnaryKernel.Softplus:
-                return x > 20 ? x : (single ? DeviceMath.Log1p(XMath.Exp((float)x)) : DeviceMath.Log1p(XMath.Exp(x)));
+                if (single)
+                {
+                    float bx = (float)x * (float)p;
+                    return bx > (float)q ? x : (float)DeviceMath.Log1p(XMath.Exp(bx)) / (float)p;
+                }
+                return x * p > q ? x : DeviceMath.Log1p(XMath.Exp(x * p)) / p;
             case (int)UnaryKernel.AddScalar: return single ? (float)x + (float)p : x + p;
             case (int)UnaryKernel.MulScalar: return single ? (float)x * (float)p : x * p;
             case (int)UnaryKernel.RSubScalar: return single ? (float)p - (float)x : p - x;
@@ -119,6 +132,25 @@ internal struct DoubleArith : IArith<double>
                 return single ? (float)DeviceMath.Pow((float)x, (float)p) : DeviceMath.Pow(x, p);
             case (int)UnaryKernel.Clamp: return x < p ? p : x > q ? q : x;
             case (int)UnaryKernel.DivScalar: return single ? (float)x / (float)p : x / p;
+            case (int)UnaryKernel.Sin: return single ? XMath.Sin((float)x) : XMath.Sin(x);
+            case (int)UnaryKernel.Cos: return single ? XMath.Cos((float)x) : XMath.Cos(x);
+            case (int)UnaryKernel.Tan: return single ? XMath.Tan((float)x) : XMath.Tan(x);
+            case (int)UnaryKernel.Asin: return single ? XMath.Asin((float)x) : XMath.Asin(x);
+            case (int)UnaryKernel.Acos: return single ? XMath.Acos((float)x) : XMath.Acos(x);
+            case (int)UnaryKernel.Atan: return single ? XMath.Atan((float)x) : XMath.Atan(x);
+            case (int)UnaryKernel.Sinh: return single ? XMath.Sinh((float)x) : XMath.Sinh(x);
+            case (int)UnaryKernel.Cosh: return single ? XMath.Cosh((float)x) : XMath.Cosh(x);
+            case (int)UnaryKernel.Log1p: return DeviceMath.Log1p(x);
+            case (int)UnaryKernel.Expm1: return DeviceMath.Expm1(x);
+            case (int)UnaryKernel.Log2: return single ? XMath.Log2((float)x) : XMath.Log2(x);
+            case (int)UnaryKernel.Log10: return single ? XMath.Log10((float)x) : XMath.Log10(x);
+            case (int)UnaryKernel.Erf: return DeviceMath.Erf(x);
+            case (int)UnaryKernel.Erfinv: return DeviceMath.Erfinv(x);
+            // rounding is exact, so float and double agree
+            case (int)UnaryKernel.Floor: return XMath.Floor(x);
+            case (int)UnaryKernel.Ceil: return XMath.Ceiling(x);
+            case (int)UnaryKernel.Round: return XMath.RoundToEven(x);
+            case (int)UnaryKernel.Trunc: return XMath.Truncate(x);
             default: return x >= p && x <= q ? 1 : 0;   // InRange
         }
     }
@@ -146,6 +178,8 @@ internal struct LongArith : IArith<long>
         (int)BinaryKernel.Div => a / b,
         (int)BinaryKernel.Pow => IntPow(a, b),
         (int)BinaryKernel.Maximum => a > b ? a : b,
+        (int)BinaryKernel.Fmod => a % b,
+        (int)BinaryKernel.Remainder => a % b != 0 && (a % b < 0) != (b < 0) ? a % b + b : a % b,
         _ => a < b ? a : b,   // Minimum
     };
     public bool Compare(int op, long a, long b) => op switch

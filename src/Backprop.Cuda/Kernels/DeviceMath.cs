@@ -29,13 +29,54 @@ internal static class DeviceMath
         return w == 1 ? u : XMath.Log(w) * u / (w - 1);
     }
 
+    /// <summary>e^x − 1 by Kahan's correction, as the CPU's SpecialFunctions.Expm1.</summary>
+    public static double Expm1(double x)
+    {
+        double u = XMath.Exp(x);
+        if (u == 1) return x;
+        double um1 = u - 1;
+        return um1 == -1 ? -1 : XMath.IsInfinity(u) ? u : um1 * x / XMath.Log(u);
+    }
+
+    /// <summary>√(a² + b²) scaled by the larger magnitude, so that neither square overflows.</summary>
+    public static double Hypot(double a, double b)
+    {
+        double big = XMath.Max(XMath.Abs(a), XMath.Abs(b)), small = XMath.Min(XMath.Abs(a), XMath.Abs(b));
+        if (XMath.IsInfinity(big)) return double.PositiveInfinity;
+        if (big == 0 || XMath.IsNaN(big) || XMath.IsNaN(small)) return big + small;
+        double r = small / big;
+        return big * XMath.Sqrt(1 + r * r);
+    }
+
+    /// <summary>Python's % from fmod's result r: moved by one b where the signs of r and b differ.</summary>
+    public static double FloorRemainder(double r, double b) => r != 0 && (r < 0) != (b < 0) ? r + b : r;
+
+    /// <summary>erf⁻¹(y) as the CPU's SpecialFunctions.Erfinv: Winitzki's closed form and three Halley steps.</summary>
+    public static double Erfinv(double y)
+    {
+        if (XMath.IsNaN(y) || XMath.Abs(y) > 1) return double.NaN;
+        if (XMath.Abs(y) == 1) return y > 0 ? double.PositiveInfinity : double.NegativeInfinity;
+        if (y == 0) return y;
+        const double a = 0.147;
+        double ln = XMath.Log((1 - y) * (1 + y));
+        double t = 2 / (XMath.PI * a) + ln / 2;
+        double x = XMath.Sqrt(XMath.Sqrt(t * t - ln / a) - t);
+        if (y < 0) x = -x;
+        for (int step = 0; step < 3; step++)
+        {
+            double u = (Erf(x) - y) / (TwoOverSqrtPi * XMath.Exp(-x * x));
+            x -= u / (1 + x * u);
+        }
+        return x;
+    }
+
     /// <summary>Φ(x) = erfc(−x/√2)/2, accurate in the lower tail.</summary>
     public static double NormalCdf(double x) => 0.5 * Erfc(-x * InvSqrt2);
 
     private static double Erfc(double x) => x >= 2 ? ErfcTail(x) : 1 - Erf(x);
 
-    // erf by its Maclaurin series for |x| < 2; the tail from the continued fraction.
-    private static double Erf(double x)
+    /// <summary>erf by its Maclaurin series for |x| &lt; 2; the tail from the continued fraction.</summary>
+    public static double Erf(double x)
     {
         if (XMath.IsNaN(x)) return x;
         double ax = XMath.Abs(x);

@@ -31,7 +31,7 @@ internal enum UnaryKernel
     NormalCdf,
     /// <summary>x·σ(x)</summary>
     Silu,
-    /// <summary>ln(1 + e^x), equal to x above 20 as in PyTorch</summary>
+    /// <summary>ln(1 + e^(px))/p, equal to x where px &gt; q (PyTorch's β and threshold)</summary>
     Softplus,
     /// <summary>x + p</summary>
     AddScalar,
@@ -49,6 +49,42 @@ internal enum UnaryKernel
     InRange,
     /// <summary>x / p, a true division (not x times 1/p, which can differ in the last bit)</summary>
     DivScalar,
+    /// <summary>sin x</summary>
+    Sin,
+    /// <summary>cos x</summary>
+    Cos,
+    /// <summary>tan x</summary>
+    Tan,
+    /// <summary>arcsin x</summary>
+    Asin,
+    /// <summary>arccos x</summary>
+    Acos,
+    /// <summary>arctan x</summary>
+    Atan,
+    /// <summary>sinh x</summary>
+    Sinh,
+    /// <summary>cosh x</summary>
+    Cosh,
+    /// <summary>ln(1 + x), keeping x's digits when x is tiny</summary>
+    Log1p,
+    /// <summary>e^x − 1, keeping x's digits when x is tiny</summary>
+    Expm1,
+    /// <summary>log₂ x</summary>
+    Log2,
+    /// <summary>log₁₀ x</summary>
+    Log10,
+    /// <summary>the error function erf x</summary>
+    Erf,
+    /// <summary>the inverse of erf on (−1, 1)</summary>
+    Erfinv,
+    /// <summary>⌊x⌋</summary>
+    Floor,
+    /// <summary>⌈x⌉</summary>
+    Ceil,
+    /// <summary>x rounded to the nearest integer, halves to even</summary>
+    Round,
+    /// <summary>x rounded toward zero</summary>
+    Trunc,
 }
 
 /// <summary>
@@ -91,6 +127,14 @@ internal enum BinaryKernel
     LogicalOr,
     /// <summary>a xor b (Bool)</summary>
     LogicalXor,
+    /// <summary>atan2(a, b), the angle of the point (b, a)</summary>
+    Atan2,
+    /// <summary>√(a² + b²) without overflow in the squares</summary>
+    Hypot,
+    /// <summary>a − trunc(a/b)·b, the C fmod: the sign of a</summary>
+    Fmod,
+    /// <summary>a − ⌊a/b⌋·b, Python's %: the sign of b</summary>
+    Remainder,
 }
 
 /// <summary>Facts about kernels that ops and backends share.</summary>

@@ -21,8 +21,9 @@ public static partial class F
     /// <summary>x·σ(x).</summary>
     public static Tensor Silu(Tensor x) => Tensor.Silu(x);
 
-    /// <summary>ln(1 + e^x).</summary>
-    public static Tensor Softplus(Tensor x) => Tensor.Softplus(x);
+    /// <summary>ln(1 + e^(βx))/β, equal to x where βx exceeds <paramref name="threshold"/>.</summary>
+    public static Tensor Softplus(Tensor x, double beta = 1, double threshold = 20) =>
+        Tensor.Softplus(x, beta, threshold);
 
     /// <summary>x where positive, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Tensor.LeakyRelu(x, negativeSlope);

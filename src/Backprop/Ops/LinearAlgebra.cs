@@ -43,6 +43,36 @@ public sealed partial class Tensor
     /// <summary>The matrix product this @ other.</summary>
     public Tensor MatMul(Tensor other) => MatMul(this, other);
 
+    /// <summary>Batched matrix product of a [B, n, m] and b [B, m, p] (no broadcasting, as torch.bmm).</summary>
+    public static Tensor Bmm(Tensor a, Tensor b)
+    {
+        if (a.NDim != 3 || b.NDim != 3 || a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1])
+            throw new ArgumentException($"Bmm: needs [B, n, m] and [B, m, p], got {Op.Describe(a)} and " +
+                $"{Op.Describe(b)}");
+        return MatMul(a, b);
+    }
+
+    /// <summary>β·input + α·(a @ b) for a batch of matrices (torch.baddbmm); input broadcasts to [B, n, p].</summary>
+    public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
+        AddScaled(input, Bmm(a, b), beta, alpha);
+
+    /// <summary>β·input + α·(a @ b) for matrices a [n, m] and b [m, p] (torch.addmm); input broadcasts to
+    /// [n, p].</summary>
+    public static Tensor Addmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1)
+    {
+        if (a.NDim != 2 || b.NDim != 2)
+            throw new ArgumentException($"Addmm: needs matrices, got {Op.Describe(a)} and {Op.Describe(b)}");
+        return AddScaled(input, MatMul(a, b), beta, alpha);
+    }
+
+    // β·input + α·product, where β = 0 ignores input (NaN in it included) and 1s are not multiplied, as PyTorch
+    private static Tensor AddScaled(Tensor input, Tensor product, double beta, double alpha)
+    {
+        var scaled = alpha == 1 ? product : product * alpha;
+        Shapes.Broadcast("AddScaled", input.shape, product.shape);
+        return beta == 0 ? scaled : (beta == 1 ? input : input * beta) + scaled;
+    }
+
     /// <summary>A view of this tensor with stride 0 on broadcast dims, for kernels (records nothing).</summary>
     internal Tensor BroadcastView(int[] target) =>
         Shapes.Equal(shape, target) ? this : new Tensor(storage, target, Shapes.BroadcastStrides(shape, strides, target), offset);

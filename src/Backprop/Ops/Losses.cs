@@ -1,18 +1,33 @@
 namespace Backprop;
 
-// Losses: softmax cross-entropy (fused forward and backward), negative log-likelihood, the multiclass SVM hinge,
-// mean squared error and binary cross-entropy on logits. Each returns per-element losses reduced by "mean",
-// "sum" or "none".
+// Losses: softmax cross-entropy (fused forward and backward for plain class targets; class weights, an ignored
+// index, label smoothing and [N, C, d...] inputs go through log-softmax and a weighted NLL), negative
+// log-likelihood, the multiclass SVM hinge, the regression losses, binary cross-entropy, KL divergence and the
+// embedding losses. Each returns per-element losses reduced by "mean", "sum" or "none"; the losses PyTorch
+// writes as formulas are compositions of tensor ops here too.
 public static partial class F
 {
     /// <summary>
-    /// Softmax cross-entropy of <paramref name="logits"/> [N, C] against Int64 class indices <paramref name="target"/> [N]:
-    /// log Σⱼ e^xⱼ − x_target per row. Forward and backward are fused; the gradient is (softmax − onehot) per row.
+    /// Softmax cross-entropy of <paramref name="logits"/> [N, C] (or [N, C, d...]) against Int64 class indices
+    /// <paramref name="target"/> [N] (or [N, d...]): log Σⱼ e^xⱼ − x_target per row, as torch's cross_entropy.
+    /// <paramref name="weight"/> [C] scales each class's loss (and "mean" divides by the weights taken); targets
+    /// equal to <paramref name="ignoreIndex"/> add nothing; <paramref name="labelSmoothing"/> ε mixes in the loss
+    /// against the uniform distribution: (1 − ε)·loss + ε·(−Σ_c log p_c)/C. Without those, forward and backward
+    /// are fused and the gradient is (softmax − onehot) per row.
     /// </summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor target, string reduction = "mean")
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, string reduction = "mean", Tensor? weight = null,
+        long ignoreIndex = -100, double labelSmoothing = 0)
     {
         const string op = "CrossEntropy";
         CheckReduction(op, reduction);
+        if (labelSmoothing < 0 || labelSmoothing > 1)
+            throw new ArgumentException($"{op}: labelSmoothing must lie in [0, 1], got {labelSmoothing}");
+        if (weight is not null || labelSmoothing != 0 || logits.NDim != 2 || HasIgnored(target, ignoreIndex))
+        {
+            var (rows, rowTargets) = ClassRows(op, logits, target, ignoreIndex);
+            return WeightedNll(op, LogSoftmax(rows, 1), rowTargets, target.shape, weight, ignoreIndex, labelSmoothing,
+                reduction);
+        }
         CheckClassScores(op, logits, target);
         var x = logits.Contiguous();
         int n = x.shape[0], classes = x.shape[1];
@@ -30,12 +45,81 @@ public static partial class F
         return Reduce(losses, reduction);
     }
 
-    /// <summary>Negative log-likelihood: −logProbs[i, target[i]] per row of <paramref name="logProbs"/> [N, C] (e.g. from LogSoftmax).</summary>
-    public static Tensor NllLoss(Tensor logProbs, Tensor target, string reduction = "mean")
+    /// <summary>
+    /// Negative log-likelihood: −logProbs[i, target[i]] per row of <paramref name="logProbs"/> [N, C] (or
+    /// [N, C, d...]; e.g. from LogSoftmax), with class weights and an ignored index as in
+    /// <see cref="CrossEntropy"/>.
+    /// </summary>
+    public static Tensor NllLoss(Tensor logProbs, Tensor target, string reduction = "mean", Tensor? weight = null,
+        long ignoreIndex = -100)
     {
         CheckReduction("NllLoss", reduction);
-        CheckClassScores("NllLoss", logProbs, target);
-        return Reduce(-logProbs.Gather(1, target.Unsqueeze(1)).Squeeze(1), reduction);
+        if (weight is null && logProbs.NDim == 2 && !HasIgnored(target, ignoreIndex))
+        {
+            CheckClassScores("NllLoss", logProbs, target);
+            return Reduce(-logProbs.Gather(1, target.Unsqueeze(1)).Squeeze(1), reduction);
+        }
+        var (scores, classes) = ClassRows("NllLoss", logProbs, target, ignoreIndex);
+        return WeightedNll("NllLoss", scores, classes, target.shape, weight, ignoreIndex, 0, reduction);
+    }
+
+    // read in place on the CPU, as CheckClassScores does: the plain path runs every training step
+    private static bool HasIgnored(Tensor target, long ignoreIndex)
+    {
+        if (target.DType != DType.Int64) return false;
+        ReadOnlySpan<long> classes = target.Device == Device.Cpu && target.IsContiguous ? target.AsSpan<long>()
+            : target.ToArray<long>();
+        return classes.Contains(ignoreIndex);
+    }
+
+    // scores [N, C, d...] as rows [N·d..., C] and the targets [N, d...] as a vector, checked
+    private static (Tensor Rows, Tensor Classes) ClassRows(string op, Tensor scores, Tensor target, long ignoreIndex)
+    {
+        Op.RequireFloat(op, scores);
+        if (scores.NDim < 2 || scores.shape[1] == 0)
+            throw new ArgumentException($"{op}: input must be [N, C] or [N, C, d...] with at least one class, got " +
+                $"{Shapes.Format(scores.shape)}");
+        int[] expected = [scores.shape[0], .. scores.shape[2..]];
+        if (target.DType != DType.Int64 || !Shapes.Equal(target.shape, expected))
+            throw new ArgumentException($"{op}: target {Op.Describe(target)} must hold Int64 class indices of shape " +
+                $"{Shapes.Format(expected)} for input {Shapes.Format(scores.shape)}");
+        int classes = scores.shape[1];
+        var flat = target.Reshape(-1);
+        var bad = flat.Ne(ignoreIndex).LogicalAnd(flat.Lt(0L).LogicalOr(flat.Ge((long)classes)));
+        if (bad.Any().ToArray<bool>()[0])
+            throw new ArgumentException($"{op}: target class index {flat.MaskedSelect(bad).ToArray<long>()[0]} is " +
+                $"out of range for {classes} classes (input {Shapes.Format(scores.shape)})");
+        return (scores.Movedim(1, -1).Reshape(-1, classes), flat);
+    }
+
+    // torch's nll_loss with weights and ignore_index, and cross_entropy's label-smoothing term, over rows
+    // logProbs [M, C] and classes [M]; "mean" divides by the summed weights of the targets not ignored
+    private static Tensor WeightedNll(string op, Tensor logProbs, Tensor classes, int[] targetShape, Tensor? weight,
+        long ignoreIndex, double smoothing, string reduction)
+    {
+        int c = logProbs.shape[1];
+        if (weight is not null && (weight.NDim != 1 || weight.shape[0] != c))
+            throw new ArgumentException($"{op}: weight {Op.Describe(weight)} must hold one value per class ({c})");
+        var kept = classes.Ne(ignoreIndex);
+        var safe = Tensor.Where(kept, classes, Op.Scalar(0, classes));
+        var keptWeight = kept.To(logProbs.DType);
+        var targetWeight = weight is null ? keptWeight : weight.To(logProbs.DType).IndexSelect(0, safe) * keptWeight;
+        var losses = -logProbs.Gather(1, safe.Unsqueeze(1)).Squeeze(1) * targetWeight;
+        Tensor? smooth = null;
+        if (smoothing != 0)
+        {
+            var weighted = weight is null ? logProbs : logProbs * weight.To(logProbs.DType);
+            smooth = -weighted.Sum(1) * keptWeight;
+        }
+        Tensor Combine(Tensor nll, Tensor? uniform) =>
+            uniform is null ? nll : (1 - smoothing) * nll + uniform * (smoothing / c);
+        var taken = targetWeight.Sum();
+        return reduction switch
+        {
+            "mean" => Combine(losses.Sum() / taken, smooth is null ? null : smooth.Sum() / taken),
+            "sum" => Combine(losses.Sum(), smooth?.Sum()),
+            _ => Combine(losses, smooth).Reshape(targetShape),
+        };
     }
 
     /// <summary>
@@ -64,18 +148,139 @@ public static partial class F
 
     /// <summary>
     /// Binary cross-entropy of probabilities σ(<paramref name="logits"/>) against <paramref name="target"/> in [0, 1],
-    /// in the stable form max(x, 0) − x·t + ln(1 + e^−|x|); its gradient is σ(x) − t.
+    /// in the stable form max(x, 0) − x·t + ln(1 + e^−|x|); its gradient is σ(x) − t. <paramref name="weight"/>
+    /// scales each element's loss and <paramref name="posWeight"/> the positive term (per class, broadcast over the
+    /// last dim), as in PyTorch.
     /// </summary>
-    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, string reduction = "mean")
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, string reduction = "mean",
+        Tensor? weight = null, Tensor? posWeight = null)
     {
         const string op = "BinaryCrossEntropyWithLogits";
         CheckReduction(op, reduction);
         CheckSameShape(op, logits, target);
+        if (weight is not null || posWeight is not null)
+        {
+            // PyTorch's formula: (1 − t)·x + (1 + (pw − 1)·t)·(log(e^−m + e^(−x−m)) + m), m = max(−x, 0)
+            var m = (-logits).Clamp(min: 0);
+            var softplus = ((-m).Exp() + (-logits - m).Exp()).Log() + m;
+            var scaled = posWeight is null ? softplus : ((posWeight - 1) * target + 1) * softplus;
+            var weighted = (1 - target) * logits + scaled;
+            return Reduce(weight is null ? weighted : weighted * weight, reduction);
+        }
         Tensor losses;
         using (Autograd.NoGrad()) losses = logits.Relu() - logits * target + Tensor.Softplus(-logits.Abs());
         Op.Record(op, losses, [logits, target], g => [g * (logits.Sigmoid() - target), g * -logits],
             saved: [logits, target]);
         return Reduce(losses, reduction);
+    }
+
+    /// <summary>|x − y| elementwise (mean absolute error by default).</summary>
+    public static Tensor L1Loss(Tensor input, Tensor target, string reduction = "mean")
+    {
+        CheckReduction("L1Loss", reduction);
+        CheckSameShape("L1Loss", input, target);
+        return Reduce((input - target).Abs(), reduction);
+    }
+
+    /// <summary>0.5·d²/β where |d| &lt; β, else |d| − 0.5·β, for d = x − y (L1 when β is 0).</summary>
+    public static Tensor SmoothL1Loss(Tensor input, Tensor target, string reduction = "mean", double beta = 1)
+    {
+        CheckReduction("SmoothL1Loss", reduction);
+        CheckSameShape("SmoothL1Loss", input, target);
+        if (beta < 0) throw new ArgumentException($"SmoothL1Loss: beta must not be negative, got {beta}");
+        var z = (input - target).Abs();
+        return Reduce(beta == 0 ? z : Tensor.Where(z.Lt(beta), 0.5 * z * z / beta, z - 0.5 * beta), reduction);
+    }
+
+    /// <summary>0.5·d² where |d| &lt; δ, else δ·(|d| − 0.5·δ), for d = x − y.</summary>
+    public static Tensor HuberLoss(Tensor input, Tensor target, string reduction = "mean", double delta = 1)
+    {
+        CheckReduction("HuberLoss", reduction);
+        CheckSameShape("HuberLoss", input, target);
+        if (delta <= 0) throw new ArgumentException($"HuberLoss: delta must be positive, got {delta}");
+        var z = (input - target).Abs();
+        return Reduce(Tensor.Where(z.Lt(delta), 0.5 * z * z, delta * (z - 0.5 * delta)), reduction);
+    }
+
+    /// <summary>
+    /// Binary cross-entropy of probabilities <paramref name="input"/> in [0, 1] against <paramref name="target"/>:
+    /// −(t·log p + (1 − t)·log(1 − p)), each log clamped at −100 as in PyTorch; its gradient (p − t)/(p(1 − p))
+    /// has its denominator kept above 1e-12.
+    /// </summary>
+    public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, string reduction = "mean",
+        Tensor? weight = null)
+    {
+        const string op = "BinaryCrossEntropy";
+        CheckReduction(op, reduction);
+        CheckSameShape(op, input, target);
+        Tensor losses, logP, logQ;
+        using (Autograd.NoGrad())
+        {
+            (logP, logQ) = (input.Log().Clamp(min: -100), (1 - input).Log().Clamp(min: -100));
+            losses = -(target * logP + (1 - target) * logQ);
+        }
+        Op.Record(op, losses, [input, target], g => [g * (input - target) / ((1 - input) * input).Clamp(min: 1e-12),
+            g * (logQ - logP)], saved: [input, target, logP, logQ]);
+        return Reduce(weight is null ? losses : losses * weight, reduction);
+    }
+
+    /// <summary>
+    /// KL divergence Σ t·(log t − x) of the target distribution from the log-probabilities <paramref name="input"/>
+    /// (t log t taken as 0 at t = 0); with <paramref name="logTarget"/> the target is given as logs.
+    /// <paramref name="reduction"/> "batchmean" divides the sum by the batch size, as PyTorch recommends.
+    /// </summary>
+    public static Tensor KlDiv(Tensor input, Tensor target, string reduction = "mean", bool logTarget = false)
+    {
+        if (reduction != "batchmean") CheckReduction("KlDiv", reduction);
+        CheckSameShape("KlDiv", input, target);
+        var losses = logTarget ? target.Exp() * (target - input)
+            : target * Tensor.Where(target.Gt(0), target, Op.Scalar(1, target)).Log() - target * input;
+        return reduction == "batchmean" ? losses.Sum() / (input.NDim == 0 ? 1 : input.shape[0])
+            : Reduce(losses, reduction);
+    }
+
+    /// <summary>max(0, −y·(x1 − x2) + margin): x1 should rank above x2 where y = 1, below where y = −1.</summary>
+    public static Tensor MarginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin = 0,
+        string reduction = "mean")
+    {
+        CheckReduction("MarginRankingLoss", reduction);
+        CheckSameShape("MarginRankingLoss", input1, input2);
+        return Reduce((-target * (input1 - input2) + margin).Clamp(min: 0), reduction);
+    }
+
+    /// <summary>
+    /// 1 − cos(x1, x2) where y = 1 and max(0, cos − margin) where y = −1, with the cosine over the last dim of
+    /// rows [N, D] (or of vectors [D]) and 1e-12 added to each squared length, as in PyTorch.
+    /// </summary>
+    public static Tensor CosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin = 0,
+        string reduction = "mean")
+    {
+        CheckReduction("CosineEmbeddingLoss", reduction);
+        CheckSameShape("CosineEmbeddingLoss", input1, input2);
+        int d = input1.NDim - 1;
+        var product = (input1 * input2).Sum(d);
+        var lengths = ((input1 * input1).Sum(d) + 1e-12) * ((input2 * input2).Sum(d) + 1e-12);
+        var cos = product / lengths.Sqrt();
+        var zeros = Tensor.ZerosLike(cos);
+        var similar = Tensor.Where(target.Eq(1L), 1 - cos, zeros);
+        var dissimilar = Tensor.Where(target.Eq(-1L), (cos - margin).Clamp(min: 0), zeros);
+        return Reduce(similar + dissimilar, reduction);
+    }
+
+    /// <summary>
+    /// max(0, d(a, p) − d(a, n) + margin) with d the p-norm distance ‖x − y + eps‖ over the last dim; with
+    /// <paramref name="swap"/> d(a, n) is the smaller of it and d(p, n).
+    /// </summary>
+    public static Tensor TripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin = 1,
+        double p = 2, double eps = 1e-6, bool swap = false, string reduction = "mean")
+    {
+        CheckReduction("TripletMarginLoss", reduction);
+        CheckSameShape("TripletMarginLoss", anchor, positive);
+        CheckSameShape("TripletMarginLoss", anchor, negative);
+        Tensor Distance(Tensor a, Tensor b) => (a - b + eps).Norm(p, [a.NDim - 1]);
+        var toNegative = Distance(anchor, negative);
+        if (swap) toNegative = toNegative.Minimum(Distance(positive, negative));
+        return Reduce((margin + Distance(anchor, positive) - toNegative).Clamp(min: 0), reduction);
     }
 
     private static void CheckReduction(string op, string reduction)

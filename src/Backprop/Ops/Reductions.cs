@@ -130,6 +130,103 @@ public sealed partial class Tensor
 
     /// <summary>Standard deviation: the square root of <see cref="Var"/>.</summary>
     public Tensor Std(int[]? dims = null, double correction = 1, bool keepDim = false) => Var(dims, correction, keepDim).Sqrt();
+
+    // The scans and products below are compositions: log₂ n doubling steps of shifted copies (Hillis and Steele),
+    // or halvings, each an elementwise op; their gradients come from those ops (a product's through zeros too).
+
+    /// <summary>Running sums along <paramref name="dim"/>; Int64 and Bool give Int64.</summary>
+    public Tensor Cumsum(int dim) => Scan("Cumsum", dim, (a, b) => a + b, 0);
+
+    /// <summary>Running products along <paramref name="dim"/>; Int64 and Bool give Int64.</summary>
+    public Tensor Cumprod(int dim) => Scan("Cumprod", dim, (a, b) => a * b, 1);
+
+    private Tensor Scan(string name, int dim, Func<Tensor, Tensor, Tensor> combine, double identity)
+    {
+        var y = DType == DType.Bool ? To(DType.Int64) : this;
+        if (NDim == 0) return y.Clone();
+        int d = Shapes.NormalizeDim(name, dim, NDim, shape), n = shape[d];
+        for (int step = 1; step < n; step *= 2)
+        {
+            var lead = (int[])shape.Clone();
+            lead[d] = step;
+            y = combine(y, Cat([Full(lead, identity, y.DType, Device), y.Narrow(d, 0, n - step)], d));
+        }
+        return y;
+    }
+
+    /// <summary>The product of all elements (0-dim); Int64 and Bool give Int64.</summary>
+    public Tensor Prod() => Reshape(-1).Prod(0);
+
+    /// <summary>The product along <paramref name="dim"/>, by halving: each step multiplies the halves.</summary>
+    public Tensor Prod(int dim, bool keepDim = false)
+    {
+        var y = DType == DType.Bool ? To(DType.Int64) : this;
+        if (NDim == 0) return y.Clone();
+        int d = Shapes.NormalizeDim("Prod", dim, NDim, shape);
+        while (y.shape[d] != 1)
+        {
+            int n = y.shape[d];
+            if (n == 0) return Full(keepDim ? [.. shape[..d], 1, .. shape[(d + 1)..]] : [.. shape[..d],
+                .. shape[(d + 1)..]], 1, y.DType, Device);
+            if (n % 2 == 1)
+            {
+                var one = (int[])y.shape.Clone();
+                one[d] = 1;
+                y = Cat([y, Full(one, 1, y.DType, Device)], d);
+            }
+            int half = y.shape[d] / 2;
+            y = y.Narrow(d, 0, half) * y.Narrow(d, half, half);
+        }
+        return keepDim ? y : y.Squeeze(d);
+    }
+
+    /// <summary>
+    /// The p-norm (Σ|x|^p)^(1/p) over <paramref name="dims"/> (all when null): p = 2 by default, ∞ the largest
+    /// |x|, −∞ the smallest, 0 the count of nonzeros. Its gradient at a zero norm is 0, as in PyTorch.
+    /// </summary>
+    public Tensor Norm(double p = 2, int[]? dims = null, bool keepDim = false)
+    {
+        Op.RequireFloat("Norm", this);
+        if (double.IsPositiveInfinity(p)) return Abs().Amax(dims, keepDim);
+        if (double.IsNegativeInfinity(p)) return Abs().Amin(dims, keepDim);
+        if (p == 1) return Abs().Sum(dims, keepDim);
+        if (p == 0) return Ne(0).To(DType).Sum(dims, keepDim);
+        var plan = ReducePlan.Of("Norm", this, dims, keepDim, allowEmpty: true);
+        var x = this;
+        Tensor y;
+        using (Autograd.NoGrad())
+            y = p == 2 ? (x * x).Sum(plan.Dims, keepDim).Sqrt() : x.Abs().Pow(p).Sum(plan.Dims, keepDim).Pow(1 / p);
+        // d‖x‖ = x·|x|^(p−2) / ‖x‖^(p−1), taken as 0 where the norm (or, for p < 2, x) is 0
+        return Op.Record("Norm", y, this, g =>
+        {
+            var norm = plan.ExpandBack(y);
+            var scale = p == 2 ? x / norm : x * x.Abs().Pow(p - 2) / norm.Pow(p - 1);
+            var zero = p < 2 ? norm.Eq(0).LogicalOr(x.Eq(0)) : norm.Eq(0);
+            return plan.ExpandBack(g) * Where(zero, Op.Scalar(0, scale), scale);
+        }, saved: [x, y]);
+    }
+
+    /// <summary>The number of nonzero (true) elements over <paramref name="dims"/> (all when null), in Int64.</summary>
+    public Tensor CountNonzero(int[]? dims = null) => Ne(0).Sum(dims);
+
+    /// <summary>
+    /// How often each value 0, 1, … occurs in the Int64 vector x (with <paramref name="weights"/>, their sums):
+    /// at least <paramref name="minLength"/> bins, one past the largest value. The weights get a gradient.
+    /// </summary>
+    public static Tensor Bincount(Tensor x, Tensor? weights = null, int minLength = 0)
+    {
+        if (x.DType != DType.Int64 || x.NDim != 1)
+            throw new ArgumentException(
+                $"Bincount: needs an Int64 vector of non-negative values, got {Op.Describe(x)}");
+        if (weights is not null && !Shapes.Equal(weights.shape, x.shape))
+            throw new ArgumentException($"Bincount: weights {Op.Describe(weights)} differ from x {Op.Describe(x)}");
+        var values = x.ToArray<long>();
+        if (values.Length > 0 && values.Min() < 0)
+            throw new ArgumentException($"Bincount: x holds the negative value {values.Min()}");
+        int bins = Math.Max(minLength, values.Length == 0 ? 0 : (int)values.Max() + 1);
+        var counted = weights ?? OnesLike(x);
+        return ScatterAdd(Zeros([bins], counted.DType, device: x.Device), 0, x, counted);
+    }
 }
 
 /// <summary>How a reduction lays out its input: kept dims first, reduced dims last, so the kernel reduces rows.</summary>

@@ -19,6 +19,9 @@ public static partial class F
         return Op.Record("Softmax", y, x, g => y * (g - (g * y).Sum(d, keepDim: true)), saved: [y]);
     }
 
+    /// <summary>Softmax of −x along <paramref name="dim"/>: the smallest entries get the most weight.</summary>
+    public static Tensor Softmin(Tensor x, int dim) => Softmax(-x, dim);
+
     /// <summary>x − log Σ e^x along <paramref name="dim"/>, computed stably.</summary>
     public static Tensor LogSoftmax(Tensor x, int dim)
     {

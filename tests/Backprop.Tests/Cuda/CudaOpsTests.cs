@@ -8,24 +8,6 @@ namespace Backprop.Tests.Cuda;
 [Collection(Simulated.Collection)]
 public class CudaOpsTests
 {
-    /// <summary>Runs <paramref name="f"/> on CPU leaves and on their device copies; outputs and gradients must agree.</summary>
-    internal static void SameOnBothDevices(Func<Tensor[], Tensor> f, double tol, params Tensor[] inputs)
-    {
-        var cpu = inputs.Select(x => x.Detach().RequiresGrad_()).ToArray();
-        var gpu = inputs.Select(x => x.To(Gpu).RequiresGrad_()).ToArray();
-        var yc = f(cpu);
-        var yg = f(gpu);
-        Assert.Equal(Gpu, yg.Device);
-        AssertClose(yc, yg, tol, "output");
-        yc.Backward();
-        yg.Backward();
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            Assert.Equal(Gpu, gpu[i].Grad!.Device);
-            AssertClose(cpu[i].Grad!, gpu[i].Grad!, tol, $"grad {i}");
-        }
-    }
-
     [Fact]
     public void MatMul_gradients_match() =>
         SameOnBothDevices(x => (x[0].MatMul(x[1]) * x[0].MatMul(x[1])).Sum(), 1e-4, Random([5, 9], DType.Float32, 30), Random([9, 4], DType.Float32, 31));

@@ -8,7 +8,7 @@ public class SequenceOpsTests
 {
     // a fixed random projection of the output to a scalar, on the output's device
     private static void SameOnBothDevices(Func<Tensor[], Tensor> f, double tol, params Tensor[] inputs) =>
-        CudaOpsTests.SameOnBothDevices(x =>
+        Simulated.SameOnBothDevices(x =>
         {
             var y = f(x);
             return (y * Random(y.Shape, DType.Float32, 99).To(y.Device)).Sum();

@@ -50,5 +50,24 @@ internal static class Simulated
     public static (Tensor Cpu, Tensor Gpu) Outputs(int[] shape, DType dtype) =>
         (Tensor.Empty(shape, dtype, Device.Cpu), Tensor.Empty(shape, dtype, Gpu));
 
+    /// <summary>Runs <paramref name="f"/> on CPU leaves and on their device copies; outputs and gradients must
+    /// agree.</summary>
+    public static void SameOnBothDevices(Func<Tensor[], Tensor> f, double tol, params Tensor[] inputs)
+    {
+        var cpu = inputs.Select(x => x.Detach().RequiresGrad_()).ToArray();
+        var gpu = inputs.Select(x => x.To(Gpu).RequiresGrad_()).ToArray();
+        var yc = f(cpu);
+        var yg = f(gpu);
+        Assert.Equal(Gpu, yg.Device);
+        AssertClose(yc, yg, tol, "output");
+        yc.Backward();
+        yg.Backward();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Assert.Equal(Gpu, gpu[i].Grad!.Device);
+            AssertClose(cpu[i].Grad!, gpu[i].Grad!, tol, $"grad {i}");
+        }
+    }
+
     public static double Tolerance(DType dtype) => dtype == DType.Float32 ? 1e-5 : 1e-12;
 }

@@ -186,10 +186,10 @@ internal struct SiluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 {
     public static T Apply(T x, T p, T q) => x / (T.One + T.Exp(-x));
 }
+/// <summary>ln(1 + e^(βx))/β with β = p, equal to x where βx exceeds the threshold q, as in PyTorch.</summary>
 internal struct SoftplusOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly T s_threshold = T.CreateTruncating(20);
-    public static T Apply(T x, T p, T q) => x > s_threshold ? x : Log1p(T.Exp(x));
+    public static T Apply(T x, T p, T q) => x * p > q ? x : Log1p(T.Exp(x * p)) / p;
 
     // log(1+u) without losing u's digits when u is tiny: the rounding of 1+u is corrected by u/((1+u)-1).
     private static T Log1p(T u)
@@ -328,5 +328,114 @@ internal struct XorOp<T> : IBinaryOperator<T> where T : unmanaged, IBitwiseOpera
     {
         TensorPrimitives.Xor(a, b, y);
         return true;
+    }
+}
+
+// The functions PyTorch's elementwise ops compute: TensorPrimitives' vector paths where it has the function.
+internal struct SinOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Sin(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Sin(x, y); return true; }
+}
+internal struct CosOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Cos(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Cos(x, y); return true; }
+}
+internal struct TanOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Tan(x);
+}
+internal struct AsinOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Asin(x);
+}
+internal struct AcosOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Acos(x);
+}
+internal struct AtanOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Atan(x);
+}
+internal struct SinhOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Sinh(x);
+}
+internal struct CoshOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Cosh(x);
+}
+internal struct Log2Op<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Log2(x);
+}
+internal struct Log10Op<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Log10(x);
+}
+
+// .NET's LogP1 and ExpM1 are log(1 + x) and e^x - 1 as written, which lose a tiny x's digits: these do not
+internal struct Log1pOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(SpecialFunctions.Log1p(double.CreateTruncating(x)));
+}
+internal struct Expm1Op<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(SpecialFunctions.Expm1(double.CreateTruncating(x)));
+}
+internal struct ErfOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(NormalDistribution.Erf(double.CreateTruncating(x)));
+}
+internal struct ErfinvOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.CreateTruncating(SpecialFunctions.Erfinv(double.CreateTruncating(x)));
+}
+internal struct FloorOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Floor(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Floor(x, y); return true; }
+}
+internal struct CeilOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Ceiling(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Ceiling(x, y); return true; }
+}
+internal struct RoundOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Round(x, MidpointRounding.ToEven);
+}
+internal struct TruncOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => T.Truncate(x);
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Truncate(x, y);
+        return true;
+    }
+}
+internal struct Atan2Op<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => T.Atan2(a, b);
+}
+internal struct HypotOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => T.Hypot(a, b);
+}
+
+/// <summary>C's fmod for floats (C#'s % on floating point is fmod) and truncating % for integers: a's sign.</summary>
+internal struct FmodOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b) => a % b;
+}
+
+/// <summary>Python's %: fmod moved by one b where its sign differs from b's, as PyTorch computes remainder.</summary>
+internal struct RemainderOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    public static T Apply(T a, T b)
+    {
+        T r = a % b;
+        return r != T.Zero && (r < T.Zero) != (b < T.Zero) ? r + b : r;
     }
 }
