@@ -42,7 +42,9 @@ public static class DemoCommand
             ? Enumerable.Range(1, Sections.Length).ToList()
             : options.Positionals.Select(SectionNumber).ToList();
         string? outDir = options.Get("--out"), htmlDir = options.Get("--html");
-        foreach (var (option, dir, probe) in new[] { ("--out", outDir, "circuit.svg"), ("--html", htmlDir, "circuit.html") })
+        (string Option, string? Dir, string Probe)[] folders =
+            [("--out", outDir, "circuit.svg"), ("--html", htmlDir, "circuit.html")];
+        foreach (var (option, dir, probe) in folders)
         {
             Files.CheckInput(option, dir);
             if (dir is null) continue;

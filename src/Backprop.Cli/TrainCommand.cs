@@ -20,7 +20,10 @@ public static class TrainCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         string[] valueOptions =
-            ["--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks", "--examples"];
+        [
+            "--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks",
+            "--examples",
+        ];
         var options = Options.Parse("train", args, valueOptions, ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
@@ -37,7 +40,8 @@ public static class TrainCommand
         }
         if (options.Get("--plot") is { } plotPath && !plotPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
             throw new UsageException(plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
-                ? $"--plot: '{plotPath}': the plot is drawn as SVG (the tool ships no native image library); name a .svg file"
+                ? $"--plot: '{plotPath}': the plot is drawn as SVG (the tool ships no native image library); " +
+                  "name a .svg file"
                 : $"--plot: '{plotPath}' must name a .svg file");
         Files.CheckOutput("--plot", options.Get("--plot"));
         if (options.Get("--examples") is not null)
@@ -52,7 +56,8 @@ public static class TrainCommand
         try
         {
             bool speaks = world.Rank == 0;
-            return Train(options, recipe, json, world, speaks ? stdout : TextWriter.Null, speaks ? stderr : TextWriter.Null);
+            return Train(options, recipe, json, world, speaks ? stdout : TextWriter.Null,
+                speaks ? stderr : TextWriter.Null);
         }
         catch (Exception e)
         {
@@ -113,7 +118,8 @@ public static class TrainCommand
         }
         else
             stdout.WriteLine(string.Join(", ",
-                FormattableString.Invariant($"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s") +
+                FormattableString.Invariant(
+                    $"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s") +
                 OnRanks(world.Size),
                 FormattableString.Invariant($"loss {result.FinalLoss:0.0000}"),
                 FormattableString.Invariant($"train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count})"),

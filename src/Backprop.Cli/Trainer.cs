@@ -90,7 +90,8 @@ internal sealed class Trainer(TrainingRecipe recipe, Module model, Dataset train
                 var scores = model.Forward(recipe.Input(features));
                 var loss = recipe.DataLoss(scores, labels) + Penalty(weights);
                 try { loss.Backward(); }
-                catch (InvalidOperationException e) when (Autograd.IsAnomalyEnabled && e.Message.StartsWith("Anomaly: "))
+                catch (InvalidOperationException e)
+                    when (Autograd.IsAnomalyEnabled && e.Message.StartsWith("Anomaly: "))
                 {
                     // the engine's message goes on with the op's creation trace: the first line names the op
                     string op = e.Message["Anomaly: ".Length..].Split('\n')[0].Trim();

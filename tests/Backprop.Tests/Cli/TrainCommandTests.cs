@@ -100,14 +100,16 @@ public sealed class TrainCommandTests : IDisposable
 
         // the loss curve falls: its last point is drawn lower on the page (a larger y) than its first
         var loss = svg.Elements(ns + "polyline").Single(p => (string?)p.Attribute("data-name") == "training loss");
-        var lossYs = ((string)loss.Attribute("points")!).Split(' ').Select(p => double.Parse(p.Split(',')[1])).ToArray();
+        var lossYs = ((string)loss.Attribute("points")!).Split(' ')
+            .Select(p => double.Parse(p.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.True(lossYs.Length > 10, "one point per recorded epoch");
         Assert.True(lossYs[^1] > lossYs[0] + 100, $"loss curve from y={lossYs[0]} to y={lossYs[^1]}");
 
         // every training point is drawn, and nearly all lie in a region of their own class's colour (the trained MLP
         // separates the spiral): a region drawn in the wrong place or colour fails this
         var regions = svg.Elements(ns + "rect").Where(r => (string?)r.Attribute("class") == "region")
-            .Select(r => (X: D(r, "x"), Y: D(r, "y"), W: D(r, "width"), H: D(r, "height"), Fill: (string)r.Attribute("fill")!))
+            .Select(r => (X: D(r, "x"), Y: D(r, "y"), W: D(r, "width"), H: D(r, "height"),
+                Fill: (string)r.Attribute("fill")!))
             .ToList();
         var points = svg.Elements(ns + "circle").ToList();
         Assert.Equal(300, points.Count);
