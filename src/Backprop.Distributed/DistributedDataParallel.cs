@@ -13,7 +13,9 @@ namespace Backprop.Distributed;
 /// Each rank's gradient is weighted by its share of the global batch (rows / global rows), not by 1/ranks: the
 /// mean loss over a global batch is the share-weighted sum of the ranks' mean losses, so a ragged last batch, even
 /// one where some ranks have no rows, gives the single-process gradient. Gradients travel in buckets of about
-/// <c>bucketCapMiB</c>, the last layers' first.
+/// <c>bucketCapMiB</c>, the last layers' first. Every rank but rank 0 reseeds its thread's default generator by its
+/// rank, so dropout masks (and other draws from the default generator) differ from rank to rank instead of
+/// repeating rank 0's; rank 0 draws what one process would. A Dropout given its own generator keeps it.
 /// </remarks>
 public sealed class DistributedDataParallel : Module
 {
@@ -41,7 +43,11 @@ public sealed class DistributedDataParallel : Module
         MakeBuckets((long)(bucketCapMiB * (1 << 20)));
         _bucketBuffers = new Array?[_buckets.Count];
         BroadcastState();
+        if (communicator.Rank > 0) Generator.Default.ManualSeed(RankSeed(communicator.Rank));
     }
+
+    // a seed per rank, far from the small seeds users pick (SplitMix64's increment times the rank)
+    private static long RankSeed(int rank) => unchecked((long)(0x9E3779B97F4A7C15UL * (ulong)rank));
 
     /// <summary>The wrapped module.</summary>
     public Module Module { get; }

@@ -113,6 +113,21 @@ public sealed class DistributedDataParallelTests
     }
 
     [Fact]
+    public void DropoutMasksDifferFromRankToRankAndRankZeroDrawsWhatOneProcessWould()
+    {
+        var ones = Tensor.Ones([1000]);
+        var masks = Ranks.Run(2, comm =>
+        {
+            _ = new DistributedDataParallel(new Dropout(0.5), comm);
+            return F.Dropout(ones, 0.5).ToArray<float>();
+        });
+        var oneProcess = F.Dropout(ones, 0.5, generator: new Generator(0)).ToArray<float>();
+        Assert.Equal(oneProcess, masks[0]);
+        int same = masks[0].Zip(masks[1]).Count(p => p.First == p.Second);
+        Assert.InRange(same, 400, 600);   // independent masks agree on about half the elements, not all
+    }
+
+    [Fact]
     public void AveragingBy1OverNMissesTheOneProcessResult()
     {
         // the reduction PyTorch's DistributedDataParallel does (mean over ranks) on the same ragged data: the last
