@@ -6,14 +6,16 @@ public static class Cli
     /// <summary>Exit code for bad input (usage, expression or file errors).</summary>
     public const int UsageError = 2;
 
-    private const string Usage = """
-        backprop: gradients by backpropagation, from the command line
+    private const string Header = "backprop: gradients by backpropagation, from the command line";
 
-        usage:
+    private const string DemoUsage = """
           backprop demo [N ...] [--list] [--out DIR]   the CS231n notes' examples, step by step
                         [--html DIR]                   (N: only those sections; --list: the sections;
                                                        --out: each example's circuit diagram as SVG;
                                                        --html: each example as a page to play with)
+        """;
+
+    private const string GradUsage = """
           backprop grad "<expression>" --at x=3,y=-4   value and gradient of an expression
                         [--json]                       one JSON object
                         [--svg FILE] [--dot FILE]      the circuit diagram as SVG or Graphviz DOT
@@ -21,6 +23,9 @@ public static class Cli
                         [--code]                       the staged forward and backward pass as C#
                         [--explain]                    what each gate did to the gradient
                         [--digits N]                   significant digits on the diagram (default 4)
+        """;
+
+    private const string TrainUsage = """
           backprop train <spiral|moons|circles|digits>  train a classifier, report loss and accuracy
           backprop train names                          a character-level language model; samples new names
                         [--model NAME]                 softmax, svm, mlp (default for digits), convnet (digits);
@@ -35,20 +40,51 @@ public static class Cli
                         [--ranks N]                    train data-parallel on N ranks under mpirun (Open MPI);
                                                        mpirun -np N backprop train ... works as well
                         [--detect-anomaly]             on a NaN or infinite gradient, name the op that made it
-          backprop --help | --version
+        """;
 
-        '--' ends the options: backprop grad --at x=1 -- "--x"
+    private const string Expressions = """
         expressions: numbers, variables, + - * / ^, unary minus, parentheses, and
           exp log sqrt sin cos tanh sigmoid relu abs max(a,b) min(a,b)
         """;
 
+    private static readonly Dictionary<string, string> CommandUsage = new()
+    {
+        ["demo"] = DemoUsage, ["grad"] = GradUsage, ["train"] = TrainUsage,
+    };
+
+    private static readonly string Usage = $"""
+        {Header}
+
+        usage:
+        {DemoUsage}
+        {GradUsage}
+        {TrainUsage}
+          backprop --help | --version
+          backprop COMMAND --help                      one command's usage (also -h, -?)
+
+        '--' ends the options: backprop grad --at x=1 -- "--x"
+        {Expressions}
+        """;
+
+    // one command's usage: its lines, and for grad what an expression may hold
+    private static string Help(string command) =>
+        $"{Header}\n\nusage:\n{CommandUsage[command]}\n" + (command == "grad" ? $"\n{Expressions}\n" : "");
+
+    private static readonly string[] HelpFlags = ["--help", "-h", "-?"];
+
     /// <summary>Runs the command with the given arguments and returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        if (args.Length == 0)
         {
-            stdout.WriteLine(Usage);
-            return args.Length == 0 ? UsageError : 0;
+            stderr.WriteLine(Usage);   // a usage error: the usage goes where errors go
+            return UsageError;
+        }
+        if (HelpFlags.Contains(args[0]) || args[0] == "help")
+        {
+            bool one = args.Length > 1 && args[0] == "help" && CommandUsage.ContainsKey(args[1]);
+            stdout.WriteLine(one ? Help(args[1]) : Usage);
+            return 0;
         }
         if (args[0] == "--version")
         {
@@ -58,13 +94,20 @@ public static class Cli
         try
         {
             var rest = args[1..];
-            if (rest.Contains("--help")) { stdout.WriteLine(Usage); return 0; }
+            // a help flag before '--' asks for the command's usage (an expression "-h" goes after '--')
+            if (CommandUsage.ContainsKey(args[0]) && rest.TakeWhile(a => a != "--").Any(HelpFlags.Contains))
+            {
+                stdout.WriteLine(Help(args[0]));
+                return 0;
+            }
             return args[0] switch
             {
                 "grad" => GradCommand.Run(rest, stdout, stderr),
                 "demo" => DemoCommand.Run(rest, stdout),
                 "train" => TrainCommand.Run(rest, stdout, stderr),
-                _ => throw new UsageException($"unknown command '{args[0]}' (known: demo, grad, train; run 'backprop --help')"),
+                _ => throw new UsageException($"unknown command '{Clip(args[0])}'" +
+                    Options.Suggestion(args[0], CommandUsage.Keys) +
+                    " (known: demo, grad, train; run 'backprop --help')"),
             };
         }
         catch (Exception e) when (e is UsageException or ExpressionException or IOException or UnauthorizedAccessException)

@@ -33,7 +33,8 @@ public sealed class Options
             if (eq > 0) { name = arg[..eq]; inline = arg[(eq + 1)..]; }
             if (flagOptions.Contains(name) && eq < 0) { result._flags.Add(name); continue; }
             if (!valueOptions.Contains(name))
-                throw new UsageException($"'{command}' has no option '{name}' (run 'backprop {command} --help')");
+                throw new UsageException($"'{command}' has no option '{Cli.Clip(name)}'" +
+                    $"{Suggestion(name, valueOptions.Concat(flagOptions))} (run 'backprop {command} --help')");
             if (eq < 0)
             {
                 if (!e.MoveNext()) throw new UsageException($"option '{name}' needs a value");
@@ -43,6 +44,35 @@ public sealed class Options
             list.Add(inline);
         }
         return result;
+    }
+
+    /// <summary>
+    /// "; did you mean 'x'?" for the known name nearest <paramref name="typed"/>, when it is within two edits (one for
+    /// names of up to four characters); else empty.
+    /// </summary>
+    internal static string Suggestion(string typed, IEnumerable<string> known)
+    {
+        var nearest = known.Select(k => (Name: k, Distance: EditDistance(typed, k))).OrderBy(p => p.Distance)
+            .FirstOrDefault();
+        int allowed = typed.TrimStart('-').Length <= 4 ? 1 : 2;
+        return nearest.Name is not null && nearest.Distance <= allowed ? $"; did you mean '{nearest.Name}'?" : "";
+    }
+
+    // Levenshtein distance, with a swap of two neighbours counting as one edit (as typing slips do)
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     /// <summary>True when the flag was given.</summary>
