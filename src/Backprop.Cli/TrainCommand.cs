@@ -121,9 +121,11 @@ public static class TrainCommand
                 FormattableString.Invariant(
                     $"{recipe.Dataset} {recipe.Model}: {recipe.Epochs} epochs in {seconds:0.00} s") +
                 OnRanks(world.Size),
-                FormattableString.Invariant($"loss {result.FinalLoss:0.0000}"),
-                FormattableString.Invariant($"train accuracy {100 * result.TrainAccuracy:0.0}% ({train.Count})"),
-                FormattableString.Invariant($"test accuracy {100 * result.TestAccuracy:0.0}% ({test.Count})")));
+                FormattableString.Invariant(
+                    $"{(recipe.Epochs > 0 ? "last epoch's loss" : "loss")} {result.FinalLoss:0.0000}"),
+                "after training: accuracy " +
+                FormattableString.Invariant($"{100 * result.TrainAccuracy:0.0}% on the {train.Count} training examples"),
+                FormattableString.Invariant($"{100 * result.TestAccuracy:0.0}% on the {test.Count} test examples")));
         return 0;
     }
 

@@ -16,8 +16,9 @@ internal sealed class TrainingProgress(int epochs, TextWriter? output, bool inte
     {
         if (output is null) return;
         string test = double.IsNaN(record.TestAccuracy) ? "" : FormattableString.Invariant($"  test accuracy {100 * record.TestAccuracy:0.0}%");
+        // measured on each batch as it was trained, before its step: not the summary's figure after training
         string train = double.IsNaN(record.TrainAccuracy)
-            ? "" : FormattableString.Invariant($"  train accuracy {100 * record.TrainAccuracy:0.0}%");
+            ? "" : FormattableString.Invariant($"  accuracy during the epoch {100 * record.TrainAccuracy:0.0}%");
         string line = FormattableString.Invariant($"epoch {record.Epoch}/{epochs}  loss {record.Loss:0.0000}") +
             train + test;
         if (interactive)

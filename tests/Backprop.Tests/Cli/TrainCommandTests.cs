@@ -144,6 +144,10 @@ public sealed class TrainCommandTests : IDisposable
         Assert.StartsWith("epoch 1/5  loss ", lines[0]);
         Assert.DoesNotContain('\r', stdout);
         Assert.Contains("spiral softmax: 5 epochs", lines[^1]);
+        // the summary says which accuracy is which: the epoch lines' is measured while training, the summary's after
+        Assert.Contains("accuracy during the epoch", lines[0]);
+        Assert.Matches(@"after training: accuracy [0-9.]+% on the 300 training examples, [0-9.]+% on the 300 test",
+            lines[^1]);
     }
 
     [Theory]

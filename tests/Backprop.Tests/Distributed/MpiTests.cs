@@ -108,7 +108,7 @@ public sealed class MpiTests : IDisposable
         var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(6, lines.Length);
         Assert.StartsWith("moons softmax: 5 epochs in ", lines[^1]);
-        Assert.Contains(" s on 2 ranks, loss ", lines[^1]);
+        Assert.Contains(" s on 2 ranks, last epoch's loss ", lines[^1]);
     }
 
     [Fact]
