@@ -124,7 +124,8 @@ public static class TrainCommand
                 FormattableString.Invariant(
                     $"{(recipe.Epochs > 0 ? "last epoch's loss" : "loss")} {result.FinalLoss:0.0000}"),
                 "after training: accuracy " +
-                FormattableString.Invariant($"{100 * result.TrainAccuracy:0.0}% on the {train.Count} training examples"),
+                FormattableString.Invariant(
+                    $"{100 * result.TrainAccuracy:0.0}% on the {train.Count} training examples"),
                 FormattableString.Invariant($"{100 * result.TestAccuracy:0.0}% on the {test.Count} test examples")));
         return 0;
     }
