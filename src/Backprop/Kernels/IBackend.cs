@@ -268,6 +268,33 @@ internal interface IBackend
         Copy(gradC, dc);
     }
 
+    /// <summary>
+    /// The GRU's pointwise step, outside grad mode: from the contiguous <paramref name="inputGates"/> and
+    /// <paramref name="hiddenGates"/> [..., 3H] (the r, z, n parts of x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh) and the
+    /// hidden state <paramref name="h"/> [..., H], writes h' into <paramref name="hNext"/>. A backend without a fused
+    /// version runs the tensor ops of <see cref="F.GruPointwise"/>.
+    /// </summary>
+    void GruCell(Tensor inputGates, Tensor hiddenGates, Tensor h, Tensor hNext)
+    {
+        using var _ = Autograd.NoGrad();
+        Copy(F.GruPointwise(inputGates, hiddenGates, h), hNext);
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="GruCell"/>, outside grad mode, from the upstream gradient <paramref name="g"/>
+    /// [..., H] of h': those of both gate sets [..., 3H], and <paramref name="dh"/> [..., H], the part of h's gradient
+    /// that does not pass through the hidden gates.
+    /// </summary>
+    void GruCellBackward(Tensor g, Tensor inputGates, Tensor hiddenGates, Tensor h, Tensor dInputGates,
+        Tensor dHiddenGates, Tensor dh)
+    {
+        using var _ = Autograd.NoGrad();
+        var (gradInput, gradHidden, gradH) = F.GruPointwiseGradients(g, inputGates, hiddenGates, h);
+        Copy(gradInput, dInputGates);
+        Copy(gradHidden, dHiddenGates);
+        Copy(gradH, dh);
+    }
+
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 

@@ -185,7 +185,7 @@ public abstract class RecurrentLayers : Module
         if (IsLstm) c0 = State(name, "c0", c0, stateShape, unbatched, x);
         var valid = Lengths(name, lengths, steps, batch, x.Device);
         var hFinal = new Tensor[stateShape[0]];
-        var cFinal = new Tensor[stateShape[0]];
+        var cFinal = new Tensor?[stateShape[0]];
         for (int layer = 0; layer < NumLayers; layer++)
         {
             if (layer > 0 && Dropout > 0) x = F.Dropout(x, Dropout, Training, _generator);
@@ -203,37 +203,22 @@ public abstract class RecurrentLayers : Module
         }
         var output = unbatched ? x.Squeeze(1) : BatchFirst ? x.Transpose(0, 1) : x;
         Tensor Final(Tensor[] states) => unbatched ? Tensor.Stack(states).Squeeze(1) : Tensor.Stack(states);
-        return (output, Final(hFinal), IsLstm ? Final(cFinal) : null);
+        return (output, Final(hFinal), IsLstm ? Final([.. cFinal.Select(state => state!)]) : null);
     }
 
-    private (Tensor Output, Tensor H, Tensor C) RunDirection(Tensor inputParts, Tensor h, Tensor? c, Tensor weightHh,
-        Tensor? biasHh, bool reverse, Tensor[]? valid)
-    {
-        int steps = inputParts.shape[0];
-        var outputs = new Tensor[steps];
-        for (int i = 0; i < steps; i++)
-        {
-            int t = reverse ? steps - 1 - i : i;
-            var (hNext, cNext) = Step(inputParts[t], h, c, weightHh, biasHh);
-            if (valid is null)
-            {
-                (h, c) = (hNext, cNext);
-                outputs[t] = hNext;
-                continue;
-            }
-            // past its length a sequence keeps its state and outputs zeros
-            outputs[t] = Tensor.Where(valid[t], hNext, Op.Scalar(0, hNext));
-            h = Tensor.Where(valid[t], hNext, h);
-            if (c is not null) c = Tensor.Where(valid[t], cNext!, c);
-        }
-        return (Tensor.Stack(outputs), h, c!);
-    }
+    /// <summary>
+    /// One direction of one layer from every step's input projection [seq, batch, gates·hidden] and the initial
+    /// states: the output [seq, batch, hidden] and the final states. With <paramref name="valid"/> (Bool [seq, batch,
+    /// 1]) a row keeps its states past its length and outputs zeros there.
+    /// </summary>
+    private protected abstract (Tensor Output, Tensor H, Tensor? C) RunDirection(Tensor inputParts, Tensor h,
+        Tensor? c, Tensor weightHh, Tensor? biasHh, bool reverse, Tensor? valid);
 
     private protected virtual bool IsLstm => false;
 
-    /// <summary>One step from the input's projection and the states; the cell state is null but for the LSTM.</summary>
-    private protected abstract (Tensor H, Tensor? C) Step(Tensor inputPart, Tensor h, Tensor? c, Tensor weightHh,
-        Tensor? biasHh);
+    // the hidden states of a whole direction as its output: zeros at the steps past a sequence's length
+    private protected static Tensor ZerosPastLength(Tensor hidden, Tensor? valid) =>
+        valid is null ? hidden : Tensor.Where(valid, hidden, Op.Scalar(0, hidden));
 
     private static Tensor State(string name, string what, Tensor? given, int[] shape, bool unbatched, Tensor like)
     {
@@ -247,18 +232,17 @@ public abstract class RecurrentLayers : Module
         return state;
     }
 
-    // per step, a Bool [batch, 1] that is true where the step lies within the sequence
-    private static Tensor[]? Lengths(string name, int[]? lengths, int steps, int batch, Device device)
+    // a Bool [seq, batch, 1] that is true where the step lies within the sequence
+    private static Tensor? Lengths(string name, int[]? lengths, int steps, int batch, Device device)
     {
         if (lengths is null) return null;
         if (lengths.Length != batch || lengths.Any(n => n < 1 || n > steps))
             throw new ArgumentException(
                 $"{name}: lengths [{string.Join(", ", lengths)}] must give one length in 1..{steps} " +
                 $"per batch entry ({batch})");
-        var column = Tensor.FromArray(lengths.Select(n => (long)n).ToArray(), [batch, 1], device);
-        var valid = new Tensor[steps];
-        for (int t = 0; t < steps; t++) valid[t] = column.Gt(t);
-        return valid;
+        var row = Tensor.FromArray(lengths.Select(n => (long)n).ToArray(), [1, batch, 1], device);
+        var times = Tensor.FromArray(Enumerable.Range(0, steps).Select(t => (long)t).ToArray(), [steps, 1, 1], device);
+        return row.Gt(times);
     }
 
     /// <inheritdoc/>
@@ -283,8 +267,30 @@ public sealed class RNN(int inputSize, int hiddenSize, int numLayers = 1, string
         return (output, h);
     }
 
-    private protected override (Tensor H, Tensor? C) Step(Tensor inputPart, Tensor h, Tensor? c, Tensor weightHh,
-        Tensor? biasHh) => (F.RnnStep(inputPart, h, weightHh, biasHh, _relu), null);
+    private protected override (Tensor Output, Tensor H, Tensor? C) RunDirection(Tensor inputParts, Tensor h,
+        Tensor? c, Tensor weightHh, Tensor? biasHh, bool reverse, Tensor? valid) =>
+        StepByStep(inputParts, h, reverse, valid, (x, hPrev) => F.RnnStep(x, hPrev, weightHh, biasHh, _relu));
+
+    /// <summary>A direction as a loop of recorded steps: an RNN step is only a product and an activation.</summary>
+    private static (Tensor Output, Tensor H, Tensor? C) StepByStep(Tensor inputParts, Tensor h,
+        bool reverse, Tensor? valid, Func<Tensor, Tensor, Tensor> step)
+    {
+        int steps = inputParts.shape[0];
+        var outputs = new Tensor[steps];
+        for (int i = 0; i < steps; i++)
+        {
+            int t = reverse ? steps - 1 - i : i;
+            var hNext = step(inputParts[t], h);
+            if (valid is null)
+            {
+                outputs[t] = h = hNext;
+                continue;
+            }
+            outputs[t] = Tensor.Where(valid[t], hNext, Op.Scalar(0, hNext));
+            h = Tensor.Where(valid[t], hNext, h);
+        }
+        return (Tensor.Stack(outputs), h, null);
+    }
 }
 
 /// <summary>A multi-layer LSTM (torch.nn.LSTM), gates in PyTorch's order i, f, g, o.</summary>
@@ -302,8 +308,13 @@ public sealed class LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool 
 
     private protected override bool IsLstm => true;
 
-    private protected override (Tensor H, Tensor? C) Step(Tensor inputPart, Tensor h, Tensor? c, Tensor weightHh,
-        Tensor? biasHh) => F.LstmStep(inputPart, h, c!, weightHh, biasHh);
+    private protected override (Tensor Output, Tensor H, Tensor? C) RunDirection(Tensor inputParts, Tensor h,
+        Tensor? c, Tensor weightHh, Tensor? biasHh, bool reverse, Tensor? valid)
+    {
+        var states = F.LstmSequence(inputParts, h, c!, weightHh, biasHh, reverse, valid);
+        int last = reverse ? 0 : inputParts.shape[0] - 1;
+        return (ZerosPastLength(states.Select(1, 0), valid), states[last, 0], states[last, 1]);
+    }
 }
 
 /// <summary>A multi-layer GRU (torch.nn.GRU), gates in PyTorch's order r, z, n.</summary>
@@ -318,8 +329,12 @@ public sealed class GRU(int inputSize, int hiddenSize, int numLayers = 1, bool b
         return (output, h);
     }
 
-    private protected override (Tensor H, Tensor? C) Step(Tensor inputPart, Tensor h, Tensor? c, Tensor weightHh,
-        Tensor? biasHh) => (F.GruStep(inputPart, h, weightHh, biasHh), null);
+    private protected override (Tensor Output, Tensor H, Tensor? C) RunDirection(Tensor inputParts, Tensor h,
+        Tensor? c, Tensor weightHh, Tensor? biasHh, bool reverse, Tensor? valid)
+    {
+        var states = F.GruSequence(inputParts, h, weightHh, biasHh, reverse, valid);
+        return (ZerosPastLength(states, valid), states[reverse ? 0 : inputParts.shape[0] - 1], null);
+    }
 }
 
 internal static class RecurrentShapes

@@ -31,6 +31,20 @@ public class SequenceOpsTests
         SameOnBothDevices(x => F.GruCell(x[0], F.RnnCell(x[0], x[1], x[2], x[3], x[4], x[5], relu: true), x[6], x[7]),
             1e-5, Weights(70, [3, 4], [3, 5], [5, 4], [5, 5], [5], [5], [15, 4], [15, 5]));
 
+    // the whole-sequence ops, reversed and masked (the second row's sequence ends after two steps)
+    [Fact]
+    public void Lstm_and_gru_sequences_match()
+    {
+        var valid = Tensor.FromArray([true, true, true, true, true, false], [3, 2, 1]);
+        SameOnBothDevices(x =>
+        {
+            var mask = valid.To(x[0].Device);
+            var lstm = F.LstmSequence(x[0], x[1], x[2], x[3], x[4], true, mask);
+            var gru = F.GruSequence(x[5], x[1], x[6], null, false, mask);
+            return Tensor.Cat([lstm.Reshape(-1), gru.Reshape(-1)]);
+        }, 1e-5, Weights(90, [3, 2, 16], [2, 4], [2, 4], [16, 4], [16], [3, 2, 12], [12, 4]));
+    }
+
     [Fact]
     public void Causal_masked_attention_matches()
     {

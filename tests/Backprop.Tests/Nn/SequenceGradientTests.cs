@@ -38,6 +38,14 @@ public class SequenceGradientTests
             [[1, 1], [1, 1], [1, 1], [4, 1], [4, 1]]),
         ["LstmGates"] = new(x => F.LstmGates(x[0], x[1]), [[3, 8], [3, 2]]),
         ["LstmGatesUnbatched"] = new(x => F.LstmGates(x[0] * 3, x[1]), [[4], [1]]),
+        ["LstmSequence"] = new(x => F.LstmSequence(x[0], x[1], x[2], x[3], x[4], false, null),
+            [[3, 2, 8], [2, 2], [2, 2], [8, 2], [8]]),
+        ["LstmSequenceReverseMasked"] = new(x => F.LstmSequence(x[0], x[1], x[2], x[3], null, true, Mask),
+            [[3, 2, 8], [2, 2], [2, 2], [8, 2]]),
+        ["GruSequence"] = new(x => F.GruSequence(x[0], x[1], x[2], x[3], false, null),
+            [[3, 2, 6], [2, 2], [6, 2], [6]]),
+        ["GruSequenceReverseMasked"] = new(x => F.GruSequence(x[0], x[1], x[2], null, true, Mask),
+            [[3, 2, 6], [2, 2], [6, 2]]),
         ["GruCell"] = new(x => F.GruCell(x[0], x[1], x[2], x[3], x[4], x[5]),
             [[2, 3], [2, 2], [6, 3], [6, 2], [6], [6]]),
         ["Attention"] = new(x => F.ScaledDotProductAttention(x[0], x[1], x[2]), [[2, 3, 4], [2, 5, 4], [2, 5, 2]]),
@@ -67,6 +75,9 @@ public class SequenceGradientTests
         ["DecoderLayerPostNorm"] = new(x => Decoder.Forward(x[0], x[1]), [[2, 3, 4], [2, 2, 4]]),
     };
 
+    // the second row's sequence ends after its first step
+    private static readonly Tensor Mask = Tensor.FromArray([true, true, true, false, true, false], [3, 2, 1]);
+
     private static Tensor Pair((Tensor H, Tensor C) state) => Tensor.Cat([state.H, state.C], -1);
 
     public static TheoryData<string> Names => new(Cases.Keys);
@@ -90,6 +101,86 @@ public class SequenceGradientTests
             [Tensor.Randn([2, 12], DType.Float64, gen, true), Tensor.Randn([2, 3], DType.Float64, gen, true)];
         var result = GradCheck.GradGradCheck(x => F.LstmGates(x[0], x[1]), inputs);
         Assert.True(result.Passed, result.ToString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Recurrent_sequences_differentiate_twice(bool masked)
+    {
+        var gen = new Generator(6);
+        int[][] lstmShapes = [[3, 2, 8], [2, 2], [2, 2], [8, 2], [8]], gruShapes = [[3, 2, 6], [2, 2], [6, 2], [6]];
+        var lstm = GradCheck.GradGradCheck(
+            x => F.LstmSequence(x[0], x[1], x[2], x[3], x[4], masked, masked ? Mask : null),
+            [.. lstmShapes.Select(s => Tensor.Randn(s, DType.Float64, gen, true))]);
+        Assert.True(lstm.Passed, lstm.ToString());
+        var gru = GradCheck.GradGradCheck(x => F.GruSequence(x[0], x[1], x[2], x[3], masked, masked ? Mask : null),
+            [.. gruShapes.Select(s => Tensor.Randn(s, DType.Float64, gen, true))]);
+        Assert.True(gru.Passed, gru.ToString());
+    }
+
+    // the sequence ops against the loops of recorded steps they replace: the forward bits, and every gradient to
+    // rounding (the weight gradient is one product over all steps, summed in another order)
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Lstm_sequence_equals_its_steps(bool reverse, bool masked) => SequenceEqualsItsSteps(4, reverse,
+        masked, x => F.LstmSequence(x[0], x[1], x[2], x[3], x[4], reverse, Valid(masked)), (x, t, state) =>
+        {
+            var (h, c) = F.LstmStep(x[0][t], state.Select(0, 0), state.Select(0, 1), x[3], x[4]);
+            return Tensor.Stack([h, c]);
+        });
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Gru_sequence_equals_its_steps(bool reverse, bool masked) => SequenceEqualsItsSteps(3, reverse, masked,
+        x => F.GruSequence(x[0], x[1], x[3], x[4], reverse, Valid(masked)),
+        (x, t, h) => F.GruStep(x[0][t], h, x[3], x[4]));
+
+    private const int Steps = 7, Batch = 5, Hidden = 40;
+
+    private static Tensor? Valid(bool masked) => masked
+        ? Tensor.FromArray([7L, 2, 5, 1, 7], [1, Batch, 1]).Gt(Tensor.Arange(Steps, DType.Int64).Reshape(Steps, 1, 1))
+        : null;
+
+    // inputs: gates [T, B, gates·H], h0, c0 (unused by the GRU), weight_hh, bias_hh; a step maps the state before
+    // it ([B, H], or [2, B, H] for the LSTM) to the state after it
+    private static void SequenceEqualsItsSteps(int gates, bool reverse, bool masked, Func<Tensor[], Tensor> sequence,
+        Func<Tensor[], int, Tensor, Tensor> step)
+    {
+        var gen = new Generator(4);
+        Tensor[] inputs = [Tensor.Randn([Steps, Batch, gates * Hidden], generator: gen),
+            Tensor.Randn([Batch, Hidden], generator: gen), Tensor.Randn([Batch, Hidden], generator: gen),
+            Tensor.Randn([gates * Hidden, Hidden], generator: gen) * 0.2,
+            Tensor.Randn([gates * Hidden], generator: gen)];
+        var valid = Valid(masked);
+        var fusedInputs = inputs.Select(x => x.Detach().RequiresGrad_()).ToArray();
+        var fused = sequence(fusedInputs);
+        var upstream = Tensor.Randn(fused.shape, generator: gen);
+        (fused * upstream).Sum().Backward();
+
+        var loopInputs = inputs.Select(x => x.Detach().RequiresGrad_()).ToArray();
+        var states = new Tensor[Steps];
+        var state = gates == 4 ? Tensor.Stack([loopInputs[1], loopInputs[2]]) : loopInputs[1];
+        for (int i = 0; i < Steps; i++)
+        {
+            int t = reverse ? Steps - 1 - i : i;
+            var next = step(loopInputs, t, state);
+            states[t] = state = valid is null ? next : Tensor.Where(valid[t], next, state);
+        }
+        var looped = Tensor.Stack(states);
+        (looped * upstream).Sum().Backward();
+
+        Assert.Equal(looped.ToArray<float>(), fused.ToArray<float>());
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            if (loopInputs[k].Grad is null) continue;   // the GRU has no cell state
+            var (a, b) = (fusedInputs[k].Grad!.ToArray<float>(), loopInputs[k].Grad!.ToArray<float>());
+            for (int i = 0; i < a.Length; i++)
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-4 * Math.Max(1, Math.Abs(b[i])),
+                    $"input {k} [{i}]: {a[i]} vs {b[i]}");
+        }
     }
 
     // the fused kernel against its unfused spelling: values and both gradients, to rounding

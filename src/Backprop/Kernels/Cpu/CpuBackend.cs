@@ -194,6 +194,20 @@ internal sealed class CpuBackend : IBackend
         else RecurrentKernels.LstmCellBackward<double>(g, gates, c, state, dGates, dc);
     }
 
+    public void GruCell(Tensor inputGates, Tensor hiddenGates, Tensor h, Tensor hNext)
+    {
+        if (h.DType == DType.Float32) RecurrentKernels.GruCell<float>(inputGates, hiddenGates, h, hNext);
+        else RecurrentKernels.GruCell<double>(inputGates, hiddenGates, h, hNext);
+    }
+
+    public void GruCellBackward(Tensor g, Tensor inputGates, Tensor hiddenGates, Tensor h, Tensor dInputGates,
+        Tensor dHiddenGates, Tensor dh)
+    {
+        if (h.DType == DType.Float32)
+            RecurrentKernels.GruCellBackward<float>(g, inputGates, hiddenGates, h, dInputGates, dHiddenGates, dh);
+        else RecurrentKernels.GruCellBackward<double>(g, inputGates, hiddenGates, h, dInputGates, dHiddenGates, dh);
+    }
+
     public void Gather(Tensor x, int dim, Tensor index, Tensor y)
     {
         switch (y.DType)
