@@ -34,6 +34,15 @@ internal static class CpuAllocator
     [ThreadStatic] private static int t_collections;  // the collection count t_handedOut was counted from
     [ThreadStatic] private static long t_newArrays;
 
+    // A storage that outlived two young collections (an activation saved for backward) sits in generation 2, where
+    // only a full collection finds it dead. A miss runs one once the thread has handed out more bytes since the last
+    // than its storages held after it, and at least this many: by then some of them are likely dead.
+    private const long FullCollectMinBytes = 32 << 20;
+
+    [ThreadStatic] private static long t_handedOutSinceFull;
+    [ThreadStatic] private static long t_lentAfterFull;
+    [ThreadStatic] private static int t_fullCollections;
+
     /// <summary>Arrays of cached sizes this thread had to allocate (cache misses): flat once a loop is warm.</summary>
     internal static long NewArrays => t_newArrays;
 
@@ -56,7 +65,9 @@ internal static class CpuAllocator
         }
         var cache = ArrayCache<T>.Mine;
         if (GC.CollectionCount(0) != t_collections) { t_collections = GC.CollectionCount(0); t_handedOut = 0; }
+        if (GC.CollectionCount(2) != t_fullCollections) AfterFullCollection(cache);
         t_handedOut += bytes;
+        t_handedOutSinceFull += bytes;
         cache.Reclaim();
         var array = cache.TryTake(length);
         if (array is null && t_handedOut > CollectAfterBytes)
@@ -68,6 +79,12 @@ internal static class CpuAllocator
             cache.Reclaim();
             array = cache.TryTake(length);
         }
+        if (array is null && t_handedOutSinceFull > Math.Max(t_lentAfterFull, FullCollectMinBytes))
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            AfterFullCollection(cache);
+            array = cache.TryTake(length);
+        }
         if (array is null)
         {
             t_newArrays++;
@@ -76,6 +93,12 @@ internal static class CpuAllocator
         else if (clear) Array.Clear(array);
         return new CachedCpuStorage<T>(cache.Lend(array));
     }
+    private static void AfterFullCollection<T>(ArrayCache<T> cache) where T : unmanaged
+    {
+        cache.Reclaim();
+        (t_fullCollections, t_handedOutSinceFull, t_lentAfterFull) = (GC.CollectionCount(2), 0, cache.LentBytes);
+    }
+
     /// <summary>A scratch array for one kernel call, handed back with <see cref="ReturnScratch"/>.</summary>
     public static T[] RentScratch<T>(int length) where T : unmanaged =>
         (long)length * Unsafe.SizeOf<T>() < CachedMinBytes
@@ -107,6 +130,7 @@ internal sealed class ArrayCache<T> where T : unmanaged
     private readonly Dictionary<int, Stack<T[]>> _free = [];
     private readonly List<Loan<T>> _lent = [];
     private long _cachedBytes;
+    private long _lentBytes;
     private int _reclaimedAt = -1;   // the collection count at the last look at the loans
 
     /// <summary>The calling thread's cache.</summary>
@@ -130,12 +154,23 @@ internal sealed class ArrayCache<T> where T : unmanaged
         _cachedBytes += bytes;
     }
 
+    /// <summary>Bytes of the arrays lent to storages and not yet back.</summary>
+    public long LentBytes => _lentBytes;
+
     /// <summary>Lends <paramref name="array"/> to the storage that <see cref="Loan{T}.Bind"/> attaches.</summary>
     public Loan<T> Lend(T[] array)
     {
         var loan = new Loan<T>(this, array);
         _lent.Add(loan);
+        _lentBytes += (long)array.Length * Unsafe.SizeOf<T>();
         return loan;
+    }
+
+    /// <summary>An array lent by <see cref="Lend"/> is back: kept for reuse as <see cref="Return"/> keeps it.</summary>
+    public void ReturnLent(T[] array)
+    {
+        _lentBytes -= (long)array.Length * Unsafe.SizeOf<T>();
+        Return(array);
     }
 
     /// <summary>Takes back the arrays of the storages collections found unreachable since the last look.</summary>
@@ -148,7 +183,7 @@ internal sealed class ArrayCache<T> where T : unmanaged
         {
             var loan = _lent[i];
             if (!loan.OwnerIsGone()) continue;
-            if (loan.TakeBack() is { } array) Return(array);
+            if (loan.TakeBack() is { } array) ReturnLent(array);
             _lent[i] = _lent[^1];
             _lent.RemoveAt(_lent.Count - 1);
         }
@@ -174,7 +209,7 @@ internal sealed class Loan<T>(ArrayCache<T> cache, T[] array) where T : unmanage
     {
         if (_array is not { } array) return;
         _array = null;
-        cache.Return(array);
+        cache.ReturnLent(array);
     }
 
     public bool OwnerIsGone() => _owner.Target is null;
