@@ -106,6 +106,18 @@ public class PortedOpsDeviceTests
     }
 
     [Fact]
+    public void Qr_and_ctc_loss_match()
+    {
+        var targets = Tensor.FromArray(new long[] { 1, 2, 2, 3, 1, 0 }, [2, 3]);
+        var inputLengths = Tensor.FromArray(new long[] { 5, 4 });
+        var targetLengths = Tensor.FromArray(new long[] { 3, 2 });
+        SameOnBothDevices(x => Tensor.Qr(x[0]).Q.Pow(3).Sum() + Tensor.Qr(x[0]).R.Pow(2).Sum()
+            + F.CtcLoss(F.LogSoftmax(x[1], 2), targets.To(x[1].Device), inputLengths.To(x[1].Device),
+                targetLengths.To(x[1].Device)), 1e-9,
+            Random([2, 4, 3], DType.Float64, 60), Random([5, 2, 4], DType.Float64, 61));
+    }
+
+    [Fact]
     public void Nonzero_and_one_hot_make_device_tensors()
     {
         var x = Random([3, 4], DType.Float64, 48);
