@@ -177,11 +177,13 @@ public class OpGradientTests
     private static Tensor CtcLossOfLogits(Tensor logits)
     {
         int steps = logits.Shape[0], batch = logits.Shape[1], classes = logits.Shape[2];
-        var targetLengths = Enumerable.Range(0, batch).Select(n => (long)Math.Min(n % 3 + 1, (steps + 1) / 2)).ToArray();
+        var targetLengths = Enumerable.Range(0, batch).Select(n => (long)Math.Min(n % 3 + 1, (steps + 1) / 2))
+            .ToArray();
         var targets = Enumerable.Range(0, batch).SelectMany(n => Enumerable.Range(0, (int)targetLengths[n])
             .Select(i => (long)((n + i) % (classes - 1) + 1))).ToArray();
         var inputLengths = Enumerable.Range(0, batch).Select(n => (long)(steps - n % 2)).ToArray();
-        return F.CtcLoss(F.LogSoftmax(logits, 2), Ints(targets), Ints(inputLengths), Ints(targetLengths), zeroInfinity: true);
+        return F.CtcLoss(F.LogSoftmax(logits, 2), Ints(targets), Ints(inputLengths), Ints(targetLengths),
+            zeroInfinity: true);
     }
 
     public static TheoryData<string> Names => new(Cases.Keys);
