@@ -149,3 +149,202 @@ public sealed class Dropout : Module
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"p={P}";
 }
+
+/// <summary>
+/// Zeroes whole channels of [N, C, H, W] (or [C, H, W]) inputs with probability <see cref="P"/> in training and
+/// scales the rest by 1/(1 − p) (torch.nn.Dropout2d); the identity in evaluation.
+/// </summary>
+public sealed class Dropout2d : Module
+{
+    private readonly Generator? _generator;
+
+    /// <summary>Creates the layer.</summary>
+    public Dropout2d(double p = 0.5, Generator? generator = null)
+    {
+        if (!(p is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p,
+                $"Dropout2d: the probability must be in [0, 1], got {p}");
+        P = p;
+        _generator = generator;
+    }
+
+    /// <summary>The probability of zeroing a channel.</summary>
+    public double P { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => F.Dropout2d(input, P, Training, _generator);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => $"p={P}";
+}
+
+/// <summary>
+/// Group normalization (torch.nn.GroupNorm): the channels of [N, C, ...] inputs in <see cref="NumGroups"/> groups,
+/// each normalized by its own statistics, then a per-channel <c>weight</c> (ones) and <c>bias</c> (zeros) when affine.
+/// </summary>
+public sealed class GroupNorm : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public GroupNorm(int numGroups, int numChannels, double eps = 1e-5, bool affine = true, DType? dtype = null)
+    {
+        if (numGroups <= 0 || numChannels <= 0 || numChannels % numGroups != 0)
+            throw new ArgumentException($"GroupNorm: {numGroups} groups must be positive and divide the " +
+                $"{numChannels} channels");
+        (NumGroups, NumChannels, Eps) = (numGroups, numChannels, eps);
+        if (affine)
+        {
+            Weight = RegisterParameter("weight", Tensor.Ones([numChannels], dtype));
+            Bias = RegisterParameter("bias", Tensor.Zeros([numChannels], dtype));
+        }
+    }
+
+    /// <summary>Groups the channels are split into.</summary>
+    public int NumGroups { get; }
+
+    /// <summary>Channels of the input.</summary>
+    public int NumChannels { get; }
+
+    /// <summary>Added to the variance.</summary>
+    public double Eps { get; }
+
+    /// <summary>γ, [NumChannels], or null when not affine.</summary>
+    public Tensor? Weight { get; }
+
+    /// <summary>β, [NumChannels], or null when not affine.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => F.GroupNorm(input, NumGroups, Weight, Bias, Eps);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"{NumGroups}, {NumChannels}, eps={Eps}, affine={(Weight is null ? "False" : "True")}";
+}
+
+/// <summary>
+/// Instance normalization (torch.nn.InstanceNorm1d/2d): each channel of each sample normalized over its spatial dims.
+/// Not affine and without running statistics by default, as in PyTorch; with <c>trackRunningStats</c> the buffers
+/// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> are kept and evaluation normalizes with
+/// them. An unbatched input (one dim fewer) is normalized as a batch of one.
+/// </summary>
+public abstract class InstanceNorm : Module
+{
+    private readonly int _batchedDims;
+
+    /// <summary>Creates the layer for batched inputs of <paramref name="batchedDims"/> dims.</summary>
+    protected InstanceNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats,
+        DType? dtype, int batchedDims)
+    {
+        if (numFeatures <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures,
+                $"{GetType().Name}: the feature count must be positive");
+        if (!(momentum is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum,
+                $"{GetType().Name}: momentum must be in [0, 1]");
+        (NumFeatures, Eps, Momentum, _batchedDims) = (numFeatures, eps, momentum, batchedDims);
+        if (affine)
+        {
+            Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
+            Bias = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype));
+        }
+        if (trackRunningStats)
+        {
+            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype));
+            RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype));
+            NumBatchesTracked = RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64));
+        }
+    }
+
+    /// <summary>Channels normalized.</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>Added to the variance.</summary>
+    public double Eps { get; }
+
+    /// <summary>Weight of the new batch in the running statistics.</summary>
+    public double Momentum { get; }
+
+    /// <summary>γ, [NumFeatures], or null when not affine.</summary>
+    public Tensor? Weight { get; }
+
+    /// <summary>β, [NumFeatures], or null when not affine.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>The running mean, or null when not tracked.</summary>
+    public Tensor? RunningMean { get; }
+
+    /// <summary>The running (unbiased) variance, or null when not tracked.</summary>
+    public Tensor? RunningVar { get; }
+
+    /// <summary>Kept for PyTorch's state dict; instance normalization does not count its batches.</summary>
+    public Tensor? NumBatchesTracked { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (input.NDim != _batchedDims && input.NDim != _batchedDims - 1)
+            throw new ArgumentException($"{GetType().Name}: expected an input of {_batchedDims - 1} or " +
+                $"{_batchedDims} dims, got {Shapes.Format(input.shape)}");
+        bool unbatched = input.NDim == _batchedDims - 1;
+        var x = unbatched ? input.Unsqueeze(0) : input;
+        if (x.shape[1] != NumFeatures)
+            throw new ArgumentException($"{GetType().Name}: input {Shapes.Format(input.shape)} has {x.shape[1]} " +
+                $"channels, expected {NumFeatures}");
+        bool useInputStats = Training || RunningMean is null;
+        var y = F.InstanceNorm(x, RunningMean, RunningVar, Weight, Bias, useInputStats, Momentum, Eps);
+        return unbatched ? y.Squeeze(0) : y;
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is null ? "False" : "True")}, " +
+        $"track_running_stats={(RunningMean is null ? "False" : "True")}";
+}
+
+/// <summary>Instance normalization of [N, C, L] or [C, L] inputs (torch.nn.InstanceNorm1d).</summary>
+public sealed class InstanceNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = false,
+    bool trackRunningStats = false, DType? dtype = null)
+    : InstanceNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, 3);
+
+/// <summary>Instance normalization of [N, C, H, W] or [C, H, W] inputs (torch.nn.InstanceNorm2d).</summary>
+public sealed class InstanceNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = false,
+    bool trackRunningStats = false, DType? dtype = null)
+    : InstanceNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, 4);
+
+/// <summary>
+/// Root-mean-square normalization over the trailing <see cref="NormalizedShape"/> dims (torch.nn.RMSNorm, PyTorch
+/// 2.4): <c>weight</c> (ones) when elementwise-affine, and eps the dtype's machine epsilon when not given.
+/// </summary>
+public sealed class RMSNorm : Module
+{
+    private readonly int[] _normalizedShape;
+
+    /// <summary>Creates the layer.</summary>
+    public RMSNorm(int[] normalizedShape, double? eps = null, bool elementwiseAffine = true, DType? dtype = null)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        if (normalizedShape.Length == 0 || normalizedShape.Any(d => d <= 0))
+            throw new ArgumentException($"RMSNorm: the normalized shape must be non-empty with positive sizes, got " +
+                $"{Shapes.Format(normalizedShape)}");
+        _normalizedShape = (int[])normalizedShape.Clone();
+        Eps = eps;
+        if (elementwiseAffine) Weight = RegisterParameter("weight", Tensor.Ones(normalizedShape, dtype));
+    }
+
+    /// <summary>The trailing dims normalized (a copy).</summary>
+    public int[] NormalizedShape => (int[])_normalizedShape.Clone();
+
+    /// <summary>Added to the mean square; null for the input dtype's machine epsilon.</summary>
+    public double? Eps { get; }
+
+    /// <summary>The scale of the normalized shape, or null.</summary>
+    public Tensor? Weight { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => F.RmsNorm(input, _normalizedShape, Weight, Eps);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"({string.Join(", ", _normalizedShape)},), eps={Eps?.ToString() ?? "None"}, " +
+        $"elementwise_affine={(Weight is null ? "False" : "True")}";
+}

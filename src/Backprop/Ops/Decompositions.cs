@@ -3,7 +3,7 @@ namespace Backprop;
 // Square-matrix algebra by factorizations written as loops of tensor ops over the columns (batched over leading
 // dims), so they run on every backend and their gradients are the chain rule through those ops: LU with partial
 // pivoting (a Gather for each row swap and an update of the rows below), on which Solve, Inv, Det and Slogdet are
-// built, and Cholesky.
+// built, Cholesky, and QR by Householder reflections.
 public sealed partial class Tensor
 {
     // the factors of P·A = L·U for a batch of square matrices: U, the unit-lower L, and the sign of P per matrix
@@ -141,5 +141,51 @@ public sealed partial class Tensor
         Tensor signs;
         using (Autograd.NoGrad()) signs = sign * Sign(diagonal).Prod(-1);
         return (signs, diagonal.Abs().Log().Sum([-1]));
+    }
+
+    /// <summary>
+    /// The reduced QR decomposition of A [..., m, n] (torch.linalg.qr, mode "reduced"): Q [..., m, k] with
+    /// orthonormal columns and upper-triangular R [..., k, n], k = min(m, n), A = Q·R. Householder reflections
+    /// choose R's signs as LAPACK does (a column already zero below its diagonal is not reflected), so Q and R are
+    /// PyTorch's; gradients reach A through the reflections (defined where A's leading k columns have full rank).
+    /// </summary>
+    public static (Tensor Q, Tensor R) Qr(Tensor a)
+    {
+        Op.RequireFloat("Qr", a);
+        if (a.NDim < 2) throw new ArgumentException($"Qr: needs matrices [..., m, n], got {Op.Describe(a)}");
+        int m = a.shape[^2], n = a.shape[^1], k = Math.Min(m, n);
+        var rows = Arange(m, DType.Int64).To(a.Device);
+        var r = a;
+        var reflectors = new List<(Tensor V, Tensor Tau)>();
+        // the last row has nothing below its diagonal to reflect
+        for (int j = 0; j < Math.Min(m - 1, n); j++)
+        {
+            var column = r.Select(-1, j);
+            var alpha = column.Narrow(-1, j, 1);
+            var below = column * rows.Gt((long)j).To(a.DType);
+            var belowSquared = (below * below).Sum([-1], keepDim: true);
+            Tensor reflect, signOfAlpha;
+            using (Autograd.NoGrad())
+            {
+                reflect = belowSquared.Gt(0);
+                signOfAlpha = Where(alpha.Ge(0), Op.Scalar(1, alpha), Op.Scalar(-1, alpha));
+            }
+            // H = I − τ·v·vᵀ maps the column to β·e_j with β = −sign(α)·‖column‖, avoiding cancellation in α − β
+            var diagonal = alpha + signOfAlpha * (alpha * alpha + belowSquared).Sqrt();
+            var v = below + diagonal * rows.Eq((long)j).To(a.DType);
+            var vv = Where(reflect, belowSquared + diagonal * diagonal, Op.Scalar(1, alpha));
+            var tau = Where(reflect, 2 / vv, Op.Scalar(0, alpha));
+            r = r - (tau * v).Unsqueeze(-1) * v.Unsqueeze(-2).MatMul(r);
+            reflectors.Add((v, tau));
+        }
+        // Q's first k columns: the reflections applied to those of the identity, the last first
+        var q = Diag(Ones([m], a.DType, device: a.Device)).Narrow(-1, 0, k);
+        for (int j = reflectors.Count - 1; j >= 0; j--)
+        {
+            var (v, tau) = reflectors[j];
+            q = q - (tau * v).Unsqueeze(-1) * v.Unsqueeze(-2).MatMul(q);
+        }
+        if (q.NDim < a.NDim) q = q.Expand([.. a.shape[..^2], m, k]);
+        return (q, r.Narrow(-2, 0, k).Triu());
     }
 }

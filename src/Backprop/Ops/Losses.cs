@@ -2,8 +2,8 @@ namespace Backprop;
 
 // Losses: softmax cross-entropy (fused forward and backward for plain class targets; class weights, an ignored
 // index, label smoothing and [N, C, d...] inputs go through log-softmax and a weighted NLL), negative
-// log-likelihood, the multiclass SVM hinge, the regression losses, binary cross-entropy, KL divergence and the
-// embedding losses. Each returns per-element losses reduced by "mean", "sum" or "none"; the losses PyTorch
+// log-likelihood, the multiclass SVM hinge, the regression losses, binary cross-entropy, KL divergence, the
+// embedding losses and CTC. Each returns per-element losses reduced by "mean", "sum" or "none"; the losses PyTorch
 // writes as formulas are compositions of tensor ops here too.
 public static partial class F
 {
@@ -281,6 +281,137 @@ public static partial class F
         var toNegative = Distance(anchor, negative);
         if (swap) toNegative = toNegative.Minimum(Distance(positive, negative));
         return Reduce((margin + Distance(anchor, positive) - toNegative).Clamp(min: 0), reduction);
+    }
+
+    /// <summary>
+    /// The connectionist temporal classification loss (torch.nn.functional.ctc_loss): per sample, −log of the summed
+    /// probability of every alignment of its target to its input steps. <paramref name="logProbs"/> [T, N, C] (or
+    /// [T, C] unbatched) holds log-probabilities (a LogSoftmax over C); <paramref name="targets"/> is Int64, either
+    /// [N, S] padded or the N targets concatenated; <paramref name="inputLengths"/> and
+    /// <paramref name="targetLengths"/> are Int64 [N]. A target that cannot fit its input steps has an infinite loss,
+    /// or zero with <paramref name="zeroInfinity"/> (and no gradient either way); "mean" divides each loss by its
+    /// target length (at least 1), then averages over the batch.
+    /// </summary>
+    public static Tensor CtcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths,
+        int blank = 0, string reduction = "mean", bool zeroInfinity = false)
+    {
+        const string op = "CtcLoss";
+        CheckReduction(op, reduction);
+        Op.RequireFloat(op, logProbs);
+        bool unbatched = logProbs.NDim == 2;
+        var x = unbatched ? logProbs.Unsqueeze(1) : logProbs;
+        if (x.NDim != 3)
+            throw new ArgumentException($"{op}: logProbs must be [T, N, C] or [T, C], got {Op.Describe(logProbs)}");
+        int steps = x.shape[0], batch = x.shape[1], classes = x.shape[2];
+        if (blank < 0 || blank >= classes)
+            throw new ArgumentException($"{op}: blank {blank} is not a class of logProbs {Op.Describe(logProbs)}");
+        var inputLength = HostIndices(op, "inputLengths", inputLengths);
+        var targetLength = HostIndices(op, "targetLengths", targetLengths);
+        if (batch == 0 || inputLength.Length != batch || targetLength.Length != batch)
+            throw new ArgumentException($"{op}: inputLengths {Op.Describe(inputLengths)} and targetLengths " +
+                $"{Op.Describe(targetLengths)} need one length per sample of logProbs {Op.Describe(logProbs)}");
+        if (unbatched) targets = targets.Reshape(1, -1);
+        var labels = CtcTargets(op, HostIndices(op, "targets", targets), targets, targetLength, classes, blank);
+        for (int n = 0; n < batch; n++)
+            if (inputLength[n] < 1 || inputLength[n] > steps)
+                throw new ArgumentException($"{op}: input length {inputLength[n]} of sample {n} is outside " +
+                    $"[1, {steps}] for logProbs {Op.Describe(logProbs)}");
+
+        // the extended target of each sample: blanks around and between its labels, one state per position
+        int states = 2 * (int)targetLength.Max() + 1;
+        var extended = new long[batch * states];
+        var skipPenalty = new double[batch * states];
+        var ends = new long[batch * 2];
+        var endPenalty = new double[batch * 2];
+        var feasible = new bool[batch];
+        for (int n = 0; n < batch; n++)
+        {
+            int length = (int)targetLength[n], repeats = 0;
+            for (int s = 0; s < states; s++)
+                extended[n * states + s] = s % 2 == 1 && s / 2 < length ? labels[n][s / 2] : blank;
+            for (int s = 0; s < states; s++)
+            {
+                // a label may follow the label two states back directly unless the two are equal
+                long label = extended[n * states + s];
+                bool skip = s >= 2 && label != blank && label != extended[n * states + s - 2];
+                skipPenalty[n * states + s] = skip ? 0 : CtcImpossible;
+            }
+            for (int i = 1; i < length; i++) if (labels[n][i] == labels[n][i - 1]) repeats++;
+            feasible[n] = inputLength[n] >= length + repeats;
+            // an alignment ends on the last label or the blank after it
+            ends[2 * n] = 2 * length;
+            ends[2 * n + 1] = Math.Max(2 * length - 1, 0);
+            endPenalty[2 * n + 1] = length == 0 ? CtcImpossible : 0;
+        }
+        var device = x.Device;
+        var stateIndex = Tensor.FromArray(extended, [1, batch, states]).To(device);
+        var emissions = x.Gather(2, stateIndex.Expand(steps, batch, states));
+        var skips = Tensor.FromArray(skipPenalty, [batch, states]).To(x.DType).To(device);
+        var start = Tensor.FromArray(Enumerable.Range(0, states).Select(s => s < 2 ? 0 : CtcImpossible).ToArray())
+            .To(x.DType).To(device);
+
+        // the forward recursion in log space; log 0 is a large finite negative, so unreachable states carry no NaN
+        var alpha = emissions[0] + start;
+        for (int t = 1; t < inputLength.Max(); t++)
+        {
+            var candidates = new List<Tensor> { alpha };
+            if (states > 1) candidates.Add(Tensor.Cat([Op.Scalar(CtcImpossible, x).Expand(batch, 1),
+                alpha.Narrow(1, 0, states - 1)], 1));
+            if (states > 2) candidates.Add(Tensor.Cat([Op.Scalar(CtcImpossible, x).Expand(batch, 2),
+                alpha.Narrow(1, 0, states - 2)], 1) + skips);
+            var next = Tensor.Stack([.. candidates]).LogSumExp(0) + emissions[t];
+            bool allRunning = inputLength.All(l => l > t);
+            alpha = allRunning ? next : Tensor.Where(
+                Tensor.FromArray(inputLength.Select(l => l > t).ToArray(), [batch, 1]).To(device), next, alpha);
+        }
+        var endIndex = Tensor.FromArray(ends, [batch, 2]).To(device);
+        var endPenalties = Tensor.FromArray(endPenalty, [batch, 2]).To(x.DType).To(device);
+        var losses = -(alpha.Gather(1, endIndex) + endPenalties).LogSumExp(1);
+        if (feasible.Contains(false))
+            losses = Tensor.Where(Tensor.FromArray(feasible).To(device), losses,
+                Op.Scalar(zeroInfinity ? 0 : double.PositiveInfinity, x));
+        if (reduction == "mean")
+            return (losses / Tensor.FromArray(targetLength.Select(l => Math.Max(l, 1.0)).ToArray()).To(x.DType)
+                .To(device)).Mean();
+        if (reduction == "sum") return losses.Sum();
+        return unbatched ? losses.Squeeze(0) : losses;
+    }
+
+    // log 0 in the CTC recursion: far below any log-likelihood, and finite so that gradients stay NaN-free
+    private const double CtcImpossible = -1e30;
+
+    private static long[] HostIndices(string op, string name, Tensor t)
+    {
+        if (t.DType != DType.Int64)
+            throw new ArgumentException($"{op}: {name} must be Int64, got {Op.Describe(t)}");
+        return t.ToArray<long>();
+    }
+
+    // each sample's labels, from [N, S] padded targets or their concatenation, checked against the classes
+    private static long[][] CtcTargets(string op, long[] values, Tensor targets, long[] lengths, int classes,
+        int blank)
+    {
+        int batch = lengths.Length;
+        var labels = new long[batch][];
+        bool padded = targets.NDim == 2;
+        if (padded ? targets.shape[0] != batch || targets.shape[1] < lengths.Max()
+            : targets.NDim != 1 || targets.Numel != lengths.Sum())
+            throw new ArgumentException($"{op}: targets {Op.Describe(targets)} fit neither [N, S] padded nor the " +
+                $"concatenation of target lengths [{string.Join(", ", lengths)}]");
+        int offset = 0, stride = padded ? targets.shape[1] : 0;
+        for (int n = 0; n < batch; n++)
+        {
+            if (lengths[n] < 0)
+                throw new ArgumentException($"{op}: target length {lengths[n]} of sample {n} is negative");
+            int from = padded ? n * stride : offset;
+            labels[n] = values[from..(from + (int)lengths[n])];
+            offset += (int)lengths[n];
+            foreach (var label in labels[n])
+                if (label < 0 || label >= classes || label == blank)
+                    throw new ArgumentException($"{op}: target label {label} of sample {n} is not a class in [0, " +
+                        $"{classes}) other than blank {blank}");
+        }
+        return labels;
     }
 
     private static void CheckReduction(string op, string reduction)

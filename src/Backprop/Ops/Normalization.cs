@@ -1,7 +1,8 @@
 namespace Backprop;
 
-// Batch and layer normalization, written in tensor ops (mean, centered variance, scale and shift) so their
-// gradients, including the coupling through the batch statistics, come from autograd and differentiate again.
+// Batch, layer, group, instance and RMS normalization, written in tensor ops (mean, centered variance, scale and
+// shift) so their gradients, including the coupling through the statistics, come from autograd and differentiate
+// again.
 public static partial class F
 {
     /// <summary>
@@ -90,5 +91,144 @@ public static partial class F
         if (weight is not null) y = y * weight;
         if (bias is not null) y = y + bias;
         return y;
+    }
+
+    /// <summary>
+    /// Group normalization of <paramref name="x"/> [N, C, ...], as torch.nn.functional.group_norm: the C channels
+    /// form <paramref name="numGroups"/> groups of consecutive channels, each normalized over its channels and the
+    /// spatial dims with its mean and biased variance; weight and bias [C] then scale and shift each channel.
+    /// </summary>
+    public static Tensor GroupNorm(Tensor x, int numGroups, Tensor? weight = null, Tensor? bias = null,
+        double eps = 1e-5)
+    {
+        const string op = "GroupNorm";
+        Op.RequireFloat(op, x);
+        if (x.NDim < 2)
+            throw new ArgumentException($"GroupNorm: input must be [N, C, ...], got {Shapes.Format(x.shape)}");
+        int channels = x.shape[1];
+        if (numGroups <= 0 || channels % numGroups != 0)
+            throw new ArgumentException($"GroupNorm: {numGroups} groups do not divide the {channels} channels of " +
+                $"input {Shapes.Format(x.shape)}");
+        CheckChannelParameters(op, x, weight, bias);
+        var groups = x.Reshape(x.shape[0], numGroups, -1);
+        var mean = groups.Mean([2], keepDim: true);
+        var y = ((groups - mean) / (groups.Var([2], correction: 0, keepDim: true) + eps).Sqrt()).Reshape(x.shape);
+        return ChannelAffine(y, weight, bias);
+    }
+
+    /// <summary>
+    /// Instance normalization of <paramref name="x"/> [N, C, ...], as torch.nn.functional.instance_norm: with
+    /// <paramref name="useInputStats"/> each channel of each sample is normalized over its spatial dims with its own
+    /// mean and biased variance, and the running statistics (if given) move toward the batch's average of those
+    /// statistics (the variance unbiased), outside the graph; without it the running statistics normalize.
+    /// Weight and bias are [C].
+    /// </summary>
+    public static Tensor InstanceNorm(Tensor x, Tensor? runningMean = null, Tensor? runningVar = null,
+        Tensor? weight = null, Tensor? bias = null, bool useInputStats = true, double momentum = 0.1,
+        double eps = 1e-5)
+    {
+        const string op = "InstanceNorm";
+        Op.RequireFloat(op, x);
+        if (x.NDim < 3)
+            throw new ArgumentException($"InstanceNorm: input must be [N, C, ...] with spatial dims, got " +
+                $"{Shapes.Format(x.shape)}");
+        CheckChannelParameters(op, x, weight, bias, ("runningMean", runningMean), ("runningVar", runningVar));
+        if ((runningMean is null) != (runningVar is null))
+            throw new ArgumentException("InstanceNorm: give both runningMean and runningVar, or neither");
+        if (!useInputStats && runningMean is null)
+            throw new ArgumentException("InstanceNorm: normalizing with running statistics needs runningMean and " +
+                "runningVar");
+        int channels = x.shape[1];
+        var channelShape = ChannelShape(x);
+        Tensor y;
+        if (useInputStats)
+        {
+            int count = x.Numel / Math.Max(x.shape[0] * channels, 1);
+            if (count <= 1)
+                throw new ArgumentException($"InstanceNorm: needs more than 1 spatial element per channel, got " +
+                    $"input {Shapes.Format(x.shape)}");
+            var dims = Enumerable.Range(2, x.NDim - 2).ToArray();
+            var mean = x.Mean(dims, keepDim: true);
+            var variance = x.Var(dims, correction: 0, keepDim: true);
+            y = (x - mean) / (variance + eps).Sqrt();
+            if (runningMean is not null)
+                using (Autograd.NoGrad())
+                {
+                    var batchMean = mean.Detach().Reshape(x.shape[0], channels).Mean(0);
+                    var batchVar = variance.Detach().Reshape(x.shape[0], channels).Mean(0)
+                        * ((double)count / (count - 1));
+                    runningMean.Copy_(runningMean.Detach() * (1 - momentum) + batchMean * momentum);
+                    runningVar!.Copy_(runningVar.Detach() * (1 - momentum) + batchVar * momentum);
+                }
+        }
+        else
+            y = (x - runningMean!.Detach().Reshape(channelShape))
+                / (runningVar!.Detach().Reshape(channelShape) + eps).Sqrt();
+        return ChannelAffine(y, weight, bias);
+    }
+
+    /// <summary>
+    /// Root-mean-square normalization over the trailing dims given by <paramref name="normalizedShape"/>, as
+    /// torch.nn.functional.rms_norm (PyTorch 2.4): x / √(mean(x²) + eps), then times weight of that shape. Without
+    /// <paramref name="eps"/> it is the machine epsilon of x's dtype, as torch.finfo(dtype).eps.
+    /// </summary>
+    public static Tensor RmsNorm(Tensor x, int[] normalizedShape, Tensor? weight = null, double? eps = null)
+    {
+        const string op = "RmsNorm";
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        Op.RequireFloat(op, x);
+        int k = normalizedShape.Length;
+        if (k == 0 || k > x.NDim || !Shapes.Equal(x.shape[(x.NDim - k)..], normalizedShape))
+            throw new ArgumentException($"RmsNorm: input {Shapes.Format(x.shape)} does not end with the normalized " +
+                $"shape {Shapes.Format(normalizedShape)}");
+        if (weight is not null)
+        {
+            Op.RequireSame(op, x, weight);
+            if (!Shapes.Equal(weight.shape, normalizedShape))
+                throw new ArgumentException($"RmsNorm: weight {Shapes.Format(weight.shape)} differs from the " +
+                    $"normalized shape {Shapes.Format(normalizedShape)}");
+        }
+        var dims = Enumerable.Range(x.NDim - k, k).ToArray();
+        var y = x * ((x * x).Mean(dims, keepDim: true) + (eps ?? MachineEpsilon(x.DType))).Rsqrt();
+        return weight is null ? y : y * weight;
+    }
+
+    // torch.finfo(dtype).eps: the gap between 1 and the next representable number
+    internal static double MachineEpsilon(DType dtype) => dtype switch
+    {
+        DType.Float64 => Math.BitIncrement(1.0) - 1.0,
+        DType.Float32 => MathF.BitIncrement(1f) - 1f,
+        _ => throw new ArgumentException($"RmsNorm: no machine epsilon for {dtype}"),
+    };
+
+    // [1, C, 1, ...] for x [N, C, ...]
+    private static int[] ChannelShape(Tensor x)
+    {
+        var shape = new int[x.NDim];
+        Array.Fill(shape, 1);
+        shape[1] = x.shape[1];
+        return shape;
+    }
+
+    private static Tensor ChannelAffine(Tensor y, Tensor? weight, Tensor? bias)
+    {
+        var channelShape = ChannelShape(y);
+        if (weight is not null) y = y * weight.Reshape(channelShape);
+        if (bias is not null) y = y + bias.Reshape(channelShape);
+        return y;
+    }
+
+    // each given tensor is [C] for x [N, C, ...], on x's device and of its dtype
+    private static void CheckChannelParameters(string op, Tensor x, Tensor? weight, Tensor? bias,
+        params (string Name, Tensor? Tensor)[] more)
+    {
+        foreach (var (name, t) in more.Prepend(("bias", bias)).Prepend(("weight", weight)))
+            if (t is not null)
+            {
+                Op.RequireSame(op, x, t);
+                if (t.NDim != 1 || t.shape[0] != x.shape[1])
+                    throw new ArgumentException($"{op}: {name} {Shapes.Format(t.shape)} does not match input " +
+                        $"{Shapes.Format(x.shape)}: expected [{x.shape[1]}]");
+            }
     }
 }

@@ -87,6 +87,37 @@ public class PortedOpsDeviceTests
             Random([3, 3], DType.Float64, 54), Random([3, 2], DType.Float64, 55));
 
     [Fact]
+    public void Normalization_layers_match() =>
+        SameOnBothDevices(x => (F.GroupNorm(x[0], 2, x[1], x[1].Flip(0)) + F.InstanceNorm(x[0], weight: x[1])
+            + F.RmsNorm(x[0], [4, 3], x[2]) + F.LayerNorm(x[0], [3])
+            + F.Dropout2d(x[0], 0.5, training: true, generator: new Generator(3))).Pow(2).Sum(), 1e-9,
+            Random([2, 4, 4, 3], DType.Float64, 56), Random([4], DType.Float64, 57), Random([4, 3], DType.Float64, 58));
+
+    [Fact]
+    public void Instance_norm_running_statistics_move_on_the_device()
+    {
+        var x = Random([2, 3, 5], DType.Float64, 59);
+        var (mean, variance) = (Tensor.Zeros([3], DType.Float64), Tensor.Ones([3], DType.Float64));
+        var (gpuMean, gpuVariance) = (mean.To(Gpu), variance.To(Gpu));
+        F.InstanceNorm(x, mean, variance);
+        F.InstanceNorm(x.To(Gpu), gpuMean, gpuVariance);
+        AssertClose(mean, gpuMean, 1e-12);
+        AssertClose(variance, gpuVariance, 1e-12);
+    }
+
+    [Fact]
+    public void Qr_and_ctc_loss_match()
+    {
+        var targets = Tensor.FromArray(new long[] { 1, 2, 2, 3, 1, 0 }, [2, 3]);
+        var inputLengths = Tensor.FromArray(new long[] { 5, 4 });
+        var targetLengths = Tensor.FromArray(new long[] { 3, 2 });
+        SameOnBothDevices(x => Tensor.Qr(x[0]).Q.Pow(3).Sum() + Tensor.Qr(x[0]).R.Pow(2).Sum()
+            + F.CtcLoss(F.LogSoftmax(x[1], 2), targets.To(x[1].Device), inputLengths.To(x[1].Device),
+                targetLengths.To(x[1].Device)), 1e-9,
+            Random([2, 4, 3], DType.Float64, 60), Random([5, 2, 4], DType.Float64, 61));
+    }
+
+    [Fact]
     public void Nonzero_and_one_hot_make_device_tensors()
     {
         var x = Random([3, 4], DType.Float64, 48);

@@ -57,6 +57,18 @@ public class NnGradientTests
         ["BatchNormEvaluation"] = new(EvalBatchNorm, BatchNormShapes),
         ["LayerNorm"] = new(x => F.LayerNorm(x[0], x[1].Shape, x[1], x[2]), [[[3, 4], [4], [4]], [[2, 3, 4], [3, 4], [3, 4]], [[1, 1], [1], [1]]]),
         ["Dropout"] = new(x => F.Dropout(x[0], 0.3, training: true, generator: new Generator(5)), [[[3, 4]], [[2, 1, 3]], [[1]]]),
+        ["GroupNorm"] = new(x => F.GroupNorm(x[0], 2, x[1], x[2]),
+            [[[2, 4, 3], [4], [4]], [[1, 6, 2, 2], [6], [6]], [[1, 2, 2], [2], [2]]]),
+        ["InstanceNorm"] = new(x => F.InstanceNorm(x[0], weight: x[1], bias: x[2]),
+            [[[2, 3, 4], [3], [3]], [[1, 2, 3, 3], [2], [2]], [[1, 1, 2], [1], [1]]]),
+        ["InstanceNormRunningStatistics"] = new(x => F.InstanceNorm(x[0],
+            Tensor.Linspace(-0.5, 0.5, x[1].Shape[0], DType.Float64), Tensor.Linspace(0.5, 2, x[1].Shape[0],
+                DType.Float64), x[1], x[2], useInputStats: false),
+            [[[2, 3, 4], [3], [3]], [[1, 2, 3, 3], [2], [2]], [[1, 1, 1], [1], [1]]]),
+        ["RmsNorm"] = new(x => F.RmsNorm(x[0], x[1].Shape, x[1]), [[[3, 4], [4]], [[2, 3, 4], [3, 4]], [[1, 1], [1]]]),
+        ["LayerNormPlain"] = new(x => F.LayerNorm(x[0], [x[0].Shape[^1]]), [[[3, 4]], [[2, 3, 5]], [[1, 2]]]),
+        ["Dropout2d"] = new(x => F.Dropout2d(x[0], 0.5, training: true, generator: new Generator(5)),
+            [[[2, 3, 2, 2]], [[3, 2, 2]], [[1, 1, 1, 1]]]),
     };
 
     public static TheoryData<string, int> All()
@@ -79,7 +91,8 @@ public class NnGradientTests
     }
 
     public static TheoryData<string> SecondOrder => new("Linear", "LinearRelu", "Softmax", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
-        "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "Conv2dRelu", "AvgPool2dOverlapping", "LayerNorm");
+        "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "Conv2dRelu", "AvgPool2dOverlapping", "LayerNorm",
+        "GroupNorm", "InstanceNorm", "RmsNorm");
 
     [Theory]
     [MemberData(nameof(SecondOrder))]

@@ -137,6 +137,9 @@ public class OpGradientTests
         ["InvDet"] = new(x => Tensor.Inv(x[0]).Sum() + Tensor.Det(x[0]).Sum() + Tensor.Slogdet(x[0]).LogAbsDet.Sum(),
             [[[3, 3]], [[2, 4, 4]], [[1, 1]]]),
         ["Cholesky"] = new(x => Tensor.Cholesky(x[0].MatMul(x[0].MT) + 0.5), [[[3, 3]], [[2, 4, 4]], [[1, 1]]]),
+        ["Qr"] = new(x => Tensor.Cat([Tensor.Qr(x[0]).Q.Flatten(), Tensor.Qr(x[0]).R.Flatten()]),
+            [[[4, 3]], [[2, 3, 3]], [[2, 4]], [[1, 1]]]),
+        ["CtcLoss"] = new(x => CtcLossOfLogits(x[0]), [[[5, 2, 3]], [[4, 3, 4]], [[1, 1, 2]]]),
         ["SumAll"] = new(x => x[0].Sum(), ReduceShapes),
         ["SumDims"] = new(x => x[0].Sum([0, -1], keepDim: true) * x[0], ReduceShapes),
         ["Mean"] = new(x => x[0].Mean(1), ReduceShapes),
@@ -168,6 +171,20 @@ public class OpGradientTests
     };
 
     private static Tensor Ints(params long[] values) => Tensor.FromArray(values);
+
+    // logits [T, N, C]: sample n has min(n % 3 + 1, ⌈T/2⌉) labels, cycling through the classes but the blank 0,
+    // and T − n % 2 input steps
+    private static Tensor CtcLossOfLogits(Tensor logits)
+    {
+        int steps = logits.Shape[0], batch = logits.Shape[1], classes = logits.Shape[2];
+        var targetLengths = Enumerable.Range(0, batch).Select(n => (long)Math.Min(n % 3 + 1, (steps + 1) / 2))
+            .ToArray();
+        var targets = Enumerable.Range(0, batch).SelectMany(n => Enumerable.Range(0, (int)targetLengths[n])
+            .Select(i => (long)((n + i) % (classes - 1) + 1))).ToArray();
+        var inputLengths = Enumerable.Range(0, batch).Select(n => (long)(steps - n % 2)).ToArray();
+        return F.CtcLoss(F.LogSoftmax(logits, 2), Ints(targets), Ints(inputLengths), Ints(targetLengths),
+            zeroInfinity: true);
+    }
 
     public static TheoryData<string> Names => new(Cases.Keys);
 
@@ -216,7 +233,7 @@ public class OpGradientTests
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Log1p", "Expm1", "Log2", "Log10", "Erf", "Erfinv",
         "Atan2", "Hypot", "Fmod", "Remainder", "LerpTensor", "Rsqrt", "Elu", "Selu", "Celu", "SoftplusBeta", "Mish",
         "Hardswish", "LogSigmoid", "Prelu", "Softmin", "Glu", "MaskedFill", "IndexPut", "ScatterReduceAmax", "PadModes",
-        "Repeats", "Diagonals", "OuterKron", "Einsum", "Cumsum", "Cumprod", "Prod", "Norm", "SortTopk",
+        "Repeats", "Diagonals", "OuterKron", "Einsum", "Cumsum", "Cumprod", "Prod", "Norm", "SortTopk", "Qr",
         "PowScalar", "PowTensor", "MatMul", "MatMulBatchedBroadcast", "SumDims", "Mean", "LogSumExp", "Var", "Std", "Cat", "Gather", "Expand", "Slice");
 
     [Theory]
