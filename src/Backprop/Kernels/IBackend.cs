@@ -269,6 +269,26 @@ internal interface IBackend
     }
 
     /// <summary>
+    /// Softmax along the last dim of the contiguous <paramref name="x"/> into <paramref name="y"/>, outside grad mode.
+    /// A backend without a fused version runs the tensor ops of <see cref="F.SoftmaxInOps"/>.
+    /// </summary>
+    void Softmax(Tensor x, Tensor y)
+    {
+        using var _ = Autograd.NoGrad();
+        Copy(F.SoftmaxInOps(x, x.NDim - 1), y);
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="Softmax"/>, outside grad mode: dx = y ⊙ (g − Σ g⊙y) along the last dim, from the
+    /// contiguous output <paramref name="y"/> and upstream gradient <paramref name="g"/>.
+    /// </summary>
+    void SoftmaxBackward(Tensor y, Tensor g, Tensor dx)
+    {
+        using var _ = Autograd.NoGrad();
+        Copy(F.SoftmaxGradient(y, g, y.NDim - 1), dx);
+    }
+
+    /// <summary>
     /// The GRU's pointwise step, outside grad mode: from the contiguous <paramref name="inputGates"/> and
     /// <paramref name="hiddenGates"/> [..., 3H] (the r, z, n parts of x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh) and the
     /// hidden state <paramref name="h"/> [..., H], writes h' into <paramref name="hNext"/>. A backend without a fused

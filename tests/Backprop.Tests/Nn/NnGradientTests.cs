@@ -90,7 +90,7 @@ public class NnGradientTests
         Assert.True(result.Passed, $"{name} {string.Join(" ", c.Shapes[shapeIndex].Select(s => "[" + string.Join(",", s) + "]"))}\n{result}");
     }
 
-    public static TheoryData<string> SecondOrder => new("Linear", "LinearRelu", "Softmax", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
+    public static TheoryData<string> SecondOrder => new("Linear", "LinearRelu", "Softmax", "SoftmaxLastDim", "LogSoftmax", "CrossEntropyMean", "CrossEntropySum", "MseLoss",
         "BinaryCrossEntropyWithLogits", "Conv2dStrideDilationGroups", "Conv2dRelu", "AvgPool2dOverlapping", "LayerNorm",
         "GroupNorm", "InstanceNorm", "RmsNorm");
 
@@ -103,5 +103,33 @@ public class NnGradientTests
         var inputs = c.Shapes[0].Select(s => Tensor.Randn(s, DType.Float64, gen, requiresGrad: true)).ToArray();
         var result = GradCheck.GradGradCheck(c.F, inputs);
         Assert.True(result.Passed, $"{name}\n{result}");
+    }
+
+    // the row kernel against softmax's spelling in tensor ops: values and gradient, with a row partly masked to −∞
+    // and one wholly masked (NaN, as in PyTorch), on a block large enough to use the threads
+    [Theory]
+    [InlineData(DType.Float32, 1e-6)]
+    [InlineData(DType.Float64, 1e-14)]
+    public void Softmax_kernel_equals_its_spelling_in_ops(DType dtype, double tol)
+    {
+        var gen = new Generator(12);
+        var values = (Tensor.Randn([300, 130], DType.Float64, gen) * 4).ToArray<double>();
+        Array.Fill(values, double.NegativeInfinity, 0, 70);
+        Array.Fill(values, double.NegativeInfinity, 130, 130);
+        var x = Tensor.FromArray(values, [300, 130]).To(dtype);
+        var g = Tensor.Randn(x.shape, dtype, gen);
+        var (a, b) = (x.Detach().RequiresGrad_(), x.Detach().RequiresGrad_());
+        var kernel = F.Softmax(a, -1);
+        (kernel * g).Sum().Backward();
+        var inOps = F.SoftmaxInOps(b, 1);
+        (inOps * g).Sum().Backward();
+        Assert.True(double.IsNaN(kernel[1, 0].Item()) && kernel[0, 69].Item() == 0);
+        foreach (var (k, o) in new[] { (kernel, inOps), (a.Grad!, b.Grad!) })
+        {
+            var (p, q) = (k.ToArray<double>(), o.ToArray<double>());
+            for (int i = 0; i < p.Length; i++)
+                Assert.True(double.IsNaN(q[i]) ? double.IsNaN(p[i]) : Math.Abs(p[i] - q[i]) <= tol * Math.Max(1, Math.Abs(q[i])),
+                    $"[{i}]: {p[i]} vs {q[i]}");
+        }
     }
 }

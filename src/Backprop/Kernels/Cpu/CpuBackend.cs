@@ -194,6 +194,18 @@ internal sealed class CpuBackend : IBackend
         else RecurrentKernels.LstmCellBackward<double>(g, gates, c, state, dGates, dc);
     }
 
+    public void Softmax(Tensor x, Tensor y)
+    {
+        if (x.DType == DType.Float32) SoftmaxKernels.Forward<float>(x, y);
+        else SoftmaxKernels.Forward<double>(x, y);
+    }
+
+    public void SoftmaxBackward(Tensor y, Tensor g, Tensor dx)
+    {
+        if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y, g, dx);
+        else SoftmaxKernels.Backward<double>(y, g, dx);
+    }
+
     public void GruCell(Tensor inputGates, Tensor hiddenGates, Tensor h, Tensor hNext)
     {
         if (h.DType == DType.Float32) RecurrentKernels.GruCell<float>(inputGates, hiddenGates, h, hNext);
