@@ -128,8 +128,11 @@ public class NnGradientTests
         {
             var (p, q) = (k.ToArray<double>(), o.ToArray<double>());
             for (int i = 0; i < p.Length; i++)
-                Assert.True(double.IsNaN(q[i]) ? double.IsNaN(p[i]) : Math.Abs(p[i] - q[i]) <= tol * Math.Max(1, Math.Abs(q[i])),
-                    $"[{i}]: {p[i]} vs {q[i]}");
+            {
+                bool close = double.IsNaN(q[i])
+                    ? double.IsNaN(p[i]) : Math.Abs(p[i] - q[i]) <= tol * Math.Max(1, Math.Abs(q[i]));
+                Assert.True(close, $"[{i}]: {p[i]} vs {q[i]}");
+            }
         }
     }
 }
