@@ -19,6 +19,22 @@ internal static class CpuMatMul
         if (!Layout(a, out bool transA, out int lda)) { a = Copy(a); Layout(a, out transA, out lda); }
         if (!Layout(b, out bool transB, out int ldb)) { b = Copy(b); Layout(b, out transB, out ldb); }
         var batchShape = y.shape[..(r - 2)];
+        int batch = y.Numel / (m * n);
+        if (batch >= ParallelFor.PartsFor(Threads.Count) &&
+            UniformBatch(batchShape, a.strides, b.strides, out int aStep, out int bStep))
+        {
+            // one batched call hands whole items to the threads (enough of them to balance), instead of every item
+            // waking them
+            if (typeof(T) == typeof(float))
+                Gemm.MultiplyBatch(transA, transB, m, n, k, CpuBackend.Data<float>(a).AsSpan(a.offset), lda, aStep,
+                    CpuBackend.Data<float>(b).AsSpan(b.offset), ldb, bStep, CpuBackend.Data<float>(y).AsSpan(0, y.Numel),
+                    n, m * n, batch, false, 1f, 0f, Threads.Count);
+            else
+                Gemm.MultiplyBatch(transA, transB, m, n, k, CpuBackend.Data<double>(a).AsSpan(a.offset), lda, aStep,
+                    CpuBackend.Data<double>(b).AsSpan(b.offset), ldb, bStep,
+                    CpuBackend.Data<double>(y).AsSpan(0, y.Numel), n, m * n, batch, false, 1d, 0d, Threads.Count);
+            return;
+        }
         var walk = new Walk(batchShape.Length == 0 ? [1] : batchShape, [a.offset, b.offset],
             batchShape.Length == 0 ? [0] : a.strides[..(r - 2)], batchShape.Length == 0 ? [0] : b.strides[..(r - 2)]);
         int matrix = m * n, iy = 0;
@@ -179,6 +195,22 @@ internal static class CpuMatMul
     }
 
     /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>
+    // whether the batch dims of both operands are one dim of uniform stride (0 for a broadcast operand): item s at
+    // offset + s·step
+    private static bool UniformBatch(int[] batchShape, int[] aStrides, int[] bStrides, out int aStep, out int bStep)
+    {
+        (aStep, bStep) = (0, 0);
+        long inner = 0;   // items in the dims inside the current one, 0 before the first that is not of size 1
+        for (int d = batchShape.Length - 1; d >= 0; d--)
+        {
+            if (batchShape[d] == 1) continue;
+            if (inner == 0) (aStep, bStep, inner) = (aStrides[d], bStrides[d], 1);
+            else if (aStrides[d] != aStep * inner || bStrides[d] != bStep * inner) return false;
+            inner *= batchShape[d];
+        }
+        return aStep >= 0 && bStep >= 0;
+    }
+
     private static bool Layout(Tensor x, out bool transposed, out int ld)
     {
         int r = x.shape.Length, rows = x.shape[r - 2], cols = x.shape[r - 1];
