@@ -27,8 +27,8 @@ internal static class CpuMatMul
             // waking them
             if (typeof(T) == typeof(float))
                 Gemm.MultiplyBatch(transA, transB, m, n, k, CpuBackend.Data<float>(a).AsSpan(a.offset), lda, aStep,
-                    CpuBackend.Data<float>(b).AsSpan(b.offset), ldb, bStep, CpuBackend.Data<float>(y).AsSpan(0, y.Numel),
-                    n, m * n, batch, false, 1f, 0f, Threads.Count);
+                    CpuBackend.Data<float>(b).AsSpan(b.offset), ldb, bStep,
+                    CpuBackend.Data<float>(y).AsSpan(0, y.Numel), n, m * n, batch, false, 1f, 0f, Threads.Count);
             else
                 Gemm.MultiplyBatch(transA, transB, m, n, k, CpuBackend.Data<double>(a).AsSpan(a.offset), lda, aStep,
                     CpuBackend.Data<double>(b).AsSpan(b.offset), ldb, bStep,
