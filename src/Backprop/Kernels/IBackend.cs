@@ -269,6 +269,42 @@ internal interface IBackend
     }
 
     /// <summary>
+    /// Layer normalization of the rows of the contiguous <paramref name="x"/> [rows, n] (any shape whose trailing
+    /// dims hold n elements), outside grad mode: y = (x − mean)·rstd·weight + bias with rstd = 1/√(var + eps), the
+    /// biased variance; each row's mean and rstd go to <paramref name="mean"/> and <paramref name="rstd"/> [rows].
+    /// Weight and bias [n] are optional. A backend without a fused version runs tensor ops.
+    /// </summary>
+    void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd)
+    {
+        using var _ = Autograd.NoGrad();
+        var rows = x.Reshape(mean.Numel, -1);
+        var rowMean = rows.Mean([1], keepDim: true);
+        var rowRstd = (rows.Var([1], correction: 0, keepDim: true) + eps).Rsqrt();
+        var normalized = (rows - rowMean) * rowRstd;
+        if (weight is not null) normalized = normalized * weight.Reshape(-1);
+        if (bias is not null) normalized = normalized + bias.Reshape(-1);
+        Copy(normalized.Reshape(y.shape), y);
+        Copy(rowMean.Reshape(mean.shape), mean);
+        Copy(rowRstd.Reshape(rstd.shape), rstd);
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="LayerNorm"/>, outside grad mode, from the contiguous upstream gradient g, x, the
+    /// weight and the saved mean and rstd: dx, dWeight and dBias, each written when not null.
+    /// </summary>
+    void LayerNormBackward(Tensor g, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dWeight,
+        Tensor? dBias)
+    {
+        using var _ = Autograd.NoGrad();
+        var (rows, gRows) = (x.Reshape(mean.Numel, -1), g.Reshape(mean.Numel, -1));
+        var (dxRows, dw, db) = F.LayerNormGradients(gRows, rows, weight?.Reshape(-1), mean.Reshape(-1, 1),
+            rstd.Reshape(-1, 1));
+        if (dx is not null) Copy(dxRows.Reshape(dx.shape), dx);
+        if (dWeight is not null) Copy(dw.Reshape(dWeight.shape), dWeight);
+        if (dBias is not null) Copy(db.Reshape(dBias.shape), dBias);
+    }
+
+    /// <summary>
     /// Softmax along the last dim of the contiguous <paramref name="x"/> into <paramref name="y"/>, outside grad mode.
     /// A backend without a fused version runs the tensor ops of <see cref="F.SoftmaxInOps"/>.
     /// </summary>

@@ -84,13 +84,50 @@ public static partial class F
                 if (!Shapes.Equal(t.shape, normalizedShape))
                     throw new ArgumentException($"LayerNorm: {name} {Shapes.Format(t.shape)} differs from the normalized shape {Shapes.Format(normalizedShape)}");
             }
-        var dims = new int[k];
-        for (int i = 0; i < k; i++) dims[i] = x.NDim - k + i;
-        var mean = x.Mean(dims, keepDim: true);
-        var y = (x - mean) / (x.Var(dims, correction: 0, keepDim: true) + eps).Sqrt();
-        if (weight is not null) y = y * weight;
-        if (bias is not null) y = y + bias;
-        return y;
+        // one row kernel each way over [rows, n], the trailing dims flattened
+        int rows = x.Numel / Math.Max(Shapes.Numel(normalizedShape), 1);
+        (x, weight, bias) = (x.Contiguous(), weight?.Contiguous(), bias?.Contiguous());
+        var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
+        var mean = Tensor.Uninitialized([rows], x.DType, x.Device);
+        var rstd = Tensor.Uninitialized([rows], x.DType, x.Device);
+        x.Backend.LayerNorm(x, weight, bias, eps, y, mean, rstd);
+        Tensor[] inputs = [x, .. Optional(weight), .. Optional(bias)];
+        return Op.RecordFused(op, y, inputs, (g, pass) =>
+        {
+            var gRows = g.Reshape(rows, -1);
+            if (pass.CreateGraph)
+            {
+                // x̂'s mean and rstd recomputed in ops, so the gradients differentiate through them too
+                var xRows = x.Reshape(rows, -1);
+                var rowMean = xRows.Mean([1], keepDim: true);
+                var rowRstd = (xRows.Var([1], correction: 0, keepDim: true) + eps).Rsqrt();
+                var (dxRows, dw, db) = LayerNormGradients(gRows, xRows, weight?.Reshape(-1), rowMean, rowRstd);
+                return [dxRows.Reshape(x.shape),
+                    .. weight is null ? Array.Empty<Tensor?>() : [dw.Reshape(weight.shape)],
+                    .. bias is null ? Array.Empty<Tensor?>() : [db.Reshape(bias.shape)]];
+            }
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.shape, x.DType, x.Device) : null;
+            var dWeight = weight is { RequiresGrad: true }
+                ? Tensor.Uninitialized(weight.shape, x.DType, x.Device) : null;
+            var dBias = bias is { RequiresGrad: true } ? Tensor.Uninitialized(bias.shape, x.DType, x.Device) : null;
+            x.Backend.LayerNormBackward(g.Contiguous(), x, weight, mean, rstd, dx, dWeight, dBias);
+            return [dx, .. weight is null ? Array.Empty<Tensor?>() : [dWeight],
+                .. bias is null ? Array.Empty<Tensor?>() : [dBias]];
+        }, saved: [x, .. Optional(weight)]);
+    }
+
+    /// <summary>
+    /// Layer normalization's gradients over rows [rows, n] in tensor ops, from the upstream gradient, x, the weight
+    /// [n] or null, and each row's mean and rstd [rows, 1]: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight,
+    /// dWeight = Σ rows g·x̂ and dBias = Σ rows g.
+    /// </summary>
+    internal static (Tensor Dx, Tensor DWeight, Tensor DBias) LayerNormGradients(Tensor g, Tensor x, Tensor? weight,
+        Tensor mean, Tensor rstd)
+    {
+        var xHat = (x - mean) * rstd;
+        var scaled = weight is null ? g : g * weight;
+        var dx = rstd * (scaled - scaled.Mean([1], keepDim: true) - xHat * (scaled * xHat).Mean([1], keepDim: true));
+        return (dx, (g * xHat).Sum([0]), g.Sum([0]));
     }
 
     /// <summary>

@@ -194,6 +194,20 @@ internal sealed class CpuBackend : IBackend
         else RecurrentKernels.LstmCellBackward<double>(g, gates, c, state, dGates, dc);
     }
 
+    public void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd)
+    {
+        if (x.DType == DType.Float32) LayerNormKernels.Forward<float>(x, weight, bias, eps, y, mean, rstd);
+        else LayerNormKernels.Forward<double>(x, weight, bias, eps, y, mean, rstd);
+    }
+
+    public void LayerNormBackward(Tensor g, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx,
+        Tensor? dWeight, Tensor? dBias)
+    {
+        if (x.DType == DType.Float32)
+            LayerNormKernels.Backward<float>(g, x, weight, mean, rstd, dx, dWeight, dBias);
+        else LayerNormKernels.Backward<double>(g, x, weight, mean, rstd, dx, dWeight, dBias);
+    }
+
     public void Softmax(Tensor x, Tensor y)
     {
         if (x.DType == DType.Float32) SoftmaxKernels.Forward<float>(x, y);
