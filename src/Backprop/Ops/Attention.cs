@@ -31,7 +31,8 @@ public static partial class F
     /// </summary>
     internal static Tensor AttentionWeights(Tensor query, Tensor key, Tensor? allowed, Tensor? additive, double? scale)
     {
-        var scores = query.MatMul(key.MT) * (scale ?? 1 / Math.Sqrt(query.shape[^1]));
+        // scaling the query, not the scores, passes over [..., L, E] instead of [..., L, S]
+        var scores = (query * (scale ?? 1 / Math.Sqrt(query.shape[^1]))).MatMul(key.MT);
         if (additive is not null)
         {
             Op.RequireFloat("ScaledDotProductAttention: the float mask", additive);
