@@ -30,9 +30,8 @@ public static class DemoCommand
     ];
 
     /// <summary>Runs the demo; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(Options options, TextWriter stdout)
     {
-        var options = Options.Parse("demo", args, ["--out", "--html"], ["--list"]);
         if (options.Has("--list"))
         {
             for (int i = 0; i < Sections.Length; i++) stdout.WriteLine($"{i + 1,2}. {Sections[i].Title}");

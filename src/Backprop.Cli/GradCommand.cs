@@ -14,10 +14,8 @@ public static class GradCommand
     public const int NotFinite = 1;
 
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("grad", args, ["--at", "--svg", "--dot", "--html", "--digits"],
-            ["--json", "--code", "--explain"]);
         if (options.Positionals.Count != 1)
             throw new UsageException(options.Positionals.Count == 0
                 ? "grad needs an expression, as in: backprop grad \"x*y + 1\" --at x=2,y=3"

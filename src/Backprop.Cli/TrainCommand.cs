@@ -17,14 +17,8 @@ namespace Backprop.Cli;
 public static class TrainCommand
 {
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        string[] valueOptions =
-        [
-            "--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks",
-            "--examples",
-        ];
-        var options = Options.Parse("train", args, valueOptions, ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
@@ -47,7 +41,7 @@ public static class TrainCommand
         if (options.Get("--examples") is not null)
             throw new UsageException(
                 "--examples limits a text data set (names); the others train on all their examples");
-        if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", args, stdout, stderr);
+        if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", options.Given, stdout, stderr);
 
         using var world = Communicator.FromEnvironment();
         if (options.Get("--ranks") is not null && ranks != world.Size)
