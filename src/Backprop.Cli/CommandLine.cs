@@ -45,7 +45,7 @@ internal static class CommandLine
             Value("--out", "a folder for each example's circuit diagram as SVG"),
             Value("--html", "a folder for each example as a page to play with"),
         };
-        demo.SetAction(parse => DemoCommand.Run(new Options(parse), stdout));
+        demo.SetAction(parse => DemoCommand.Run(new Options(parse), stdout, stderr));
 
         var dataset = Arguments("dataset", "the data set: " + string.Join(", ", TrainingRecipe.DatasetNames));
         dataset.CompletionSources.Add(TrainingRecipe.DatasetNames.ToArray());

@@ -39,9 +39,9 @@ public static class GradCommand
         if (options.Has("--json")) WriteJson(stdout, output, inputs);
         else WriteText(stdout, expression, output, inputs);
         var viz = new VizOptions { Digits = digits, Title = $"f = {expression.Text}" };
-        if (options.Get("--svg") is { } svg) Files.WriteAtomically(svg, Viz.Svg(output, viz));
-        if (options.Get("--dot") is { } dot) Files.WriteAtomically(dot, Viz.Dot(output, viz));
-        if (options.Get("--html") is { } html) Files.WriteAtomically(html, Viz.Html(output, viz));
+        if (options.Get("--svg") is { } svg) Files.Write(stderr, svg, Viz.Svg(output, viz));
+        if (options.Get("--dot") is { } dot) Files.Write(stderr, dot, Viz.Dot(output, viz));
+        if (options.Get("--html") is { } html) Files.Write(stderr, html, Viz.Html(output, viz));
         if (options.Has("--code")) { stdout.WriteLine(); stdout.Write(StagedCode.Generate(output)); }
         if (options.Has("--explain")) { stdout.WriteLine(); stdout.Write(Explain.Describe(output, digits)); }
         return WarnIfNotFinite(stderr, output, inputs) ? NotFinite : 0;
