@@ -42,6 +42,13 @@ internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
     /// </summary>
     public List<string> BranchGrads { get; } = [];
 
+    /// <summary>For a wire that forks, its branches' gradients adding up to its own (<see cref="Backprop.ForkSum"/>);
+    /// null for a wire with one branch.</summary>
+    public string? ForkSum { get; set; }
+
+    /// <summary>The text under this node's wire: its gradient, or where it forks the sum of its branches'.</summary>
+    public string GradLabel => ForkSum ?? Wire.Grad;
+
     /// <summary>The slots in the previous layer that feed each input port.</summary>
     public List<Slot> InputSlots { get; } = [];
 
@@ -145,6 +152,16 @@ internal sealed class CircuitLayout
         return conflicts;
     }
 
+    /// <summary>The gradient a branch of a forked wire carries into a gate's input port; null for other feeds.</summary>
+    public static string? BranchLabel(Slot source, Slot target, int port) =>
+        source.Source.ForkSum is not null && target.Node is { } gate && port < gate.BranchGrads.Count
+            ? gate.BranchGrads[port]
+            : null;
+
+    /// <summary>The branch gradients a slot carries into the next layer's gates.</summary>
+    public static IEnumerable<string> BranchLabels(Slot s) =>
+        s.Feeds.Select(f => BranchLabel(s, f.Target, f.Port)).OfType<string>();
+
     public static CircuitLayout Build(Value output, VizOptions options)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -187,6 +204,9 @@ internal sealed class CircuitLayout
             chain.Label = ChainLabel(chain.Gates);
             chain.Wire = Text(chain.Gates[^1]);
         }
+        // from every gate, drawn or not, so a fork's sum adds up to its wire's gradient
+        foreach (var (wire, branches) in ForkSum.Branches(order, v => uses[v] > 1))
+            nodeOf[wire].ForkSum = ForkSum.Text(names[wire], branches, wire.Grad, options.Digits);
         var outputNode = nodeOf[output];
         if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
 

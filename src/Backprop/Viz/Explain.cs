@@ -91,19 +91,12 @@ public static class Explain
         return sentences;
     }
 
-    // d{wire} = b1 + (b2) + b3 = total: the branches' gradients, negative ones in parentheses, and their sum
-    private static ExplainPart[] ForkSum(string wire, List<Number> branches, Number total)
-    {
-        var parts = new List<ExplainPart> { new Words($"d{wire} = ") };
-        for (int i = 0; i < branches.Count; i++)
-        {
-            if (i > 0) parts.Add(new Words(" + "));
-            parts.Add(branches[i] with { Parenthesized = i > 0 });
-        }
-        parts.AddRange([new Words(" = "), total,
-            new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)")]);
-        return [.. parts];
-    }
+    // the fork's equation, then why the branches add up
+    private static ExplainPart[] ForkSum(string wire, List<Number> branches, Number total) =>
+    [
+        .. Backprop.ForkSum.Parts(wire, branches, total),
+        new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)"),
+    ];
 
     // max and min route by comparing the inputs, which the page redoes as its inputs move
     private static Choice Route(bool isMax, Value a, Value b, string na, string nb, Number g,

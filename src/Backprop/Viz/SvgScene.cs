@@ -60,9 +60,12 @@ internal sealed class SvgScene
             foreach (var s in layer.Where(s => s.Node is not null))
             {
                 nodeWidth[s.Layer] = Math.Max(nodeWidth[s.Layer], NodeWidth(s.Node!));
-                var w = s.Node!.Wire;
-                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(Math.Max(w.Value.Length, w.Grad.Length), LabelFont) + 12);
+                int chars = Math.Max(s.Node!.Wire.Value.Length, s.Node.GradLabel.Length);
+                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(chars, LabelFont) + 12);
             }
+        // a zone before each column for the gradients the branches of forked wires carry into its gates
+        var branchWidth = layout.Layers.Select(layer => layer.SelectMany(CircuitLayout.BranchLabels)
+            .Select(b => TextWidth(b.Length, LabelFont) + 8).DefaultIfEmpty(0).Max()).ToList();
         var columnX = new double[layerCount];
         var stemEnd = new double[layerCount];
         var laneX = new Dictionary<Slot, double>();
@@ -72,10 +75,10 @@ internal sealed class SvgScene
         {
             columnX[l] = x;
             stemEnd[l] = x + nodeWidth[l] + Math.Max(labelWidth[l], 16);
-            double gap = Math.Max(Gap, (lanes[l].Count + 1) * LanePitch);
-            double first = stemEnd[l] + (gap - (lanes[l].Count - 1) * LanePitch) / 2;
+            double laneZone = Math.Max(Gap, (lanes[l].Count + 1) * LanePitch);
+            double first = stemEnd[l] + (laneZone - (lanes[l].Count - 1) * LanePitch) / 2;
             for (int i = 0; i < lanes[l].Count; i++) laneX[lanes[l][i]] = first + i * LanePitch;
-            x = stemEnd[l] + gap;
+            x = stemEnd[l] + laneZone + branchWidth[l];
         }
         double Y(Slot s) => top + s.Row * RowPitch + RowPitch / 2;
         var conflicts = lanes.SelectMany(CircuitLayout.Conflicts).ToHashSet();
@@ -119,7 +122,7 @@ internal sealed class SvgScene
             }
             double labelCenter = (columnX[l] + nodeWidth[l] + stemEnd[l]) / 2;
             AddText(labelCenter, ys - 5, node.Wire.Value, "value", wire, "middle", LabelFont);
-            AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.Wire.Grad, "grad", wire, "middle", LabelFont);
+            AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.GradLabel, "grad", wire, "middle", LabelFont);
         }
         var segments = new List<Segment>();
         var data = new System.Text.StringBuilder();
@@ -145,6 +148,9 @@ internal sealed class SvgScene
             double xEnd = columnX[l + 1] + (target.Node is { } t ? (nodeWidth[l + 1] - NodeWidth(t)) / 2 : 0);
             Line(lane, yt, xEnd, yt);
             arrivals.Add(yt);
+            // a branch's own gradient just before the gate it enters: above the wire, or below for a second input
+            if (CircuitLayout.BranchLabel(s, target, port) is { } branch)
+                AddText(xEnd - 3, side > 0 ? yt + 2 + LabelFont * 0.8 : yt - 4, branch, "branch", wire, "end", LabelFont);
         }
         Line(lane, Math.Min(ys, arrivals.Min()), lane, Math.Max(ys, arrivals.Max()));
         Paths.Add(new ScenePath(data.ToString(), segments, wire));
