@@ -155,7 +155,9 @@ public static class DemoCommand
         }
         if (diagram is null)
             stdout.WriteLine($"  (the diagram is wider than {Width} columns; the wires are in the table above" +
-                             (page.OutDir is null ? ", and --out DIR draws it as SVG)" : $", and {page.OutDir} has it as SVG)"));
+                             (page.OutDir is null
+                                 ? ", and --out DIR draws it as SVG)"
+                                 : $", and {page.OutDir} has it as SVG)"));
         else
             foreach (var line in diagram.TrimEnd('\n').Split('\n'))
                 stdout.WriteLine(new string(' ', DiagramIndent) + line);

@@ -41,7 +41,8 @@ public static class TrainCommand
         if (options.Get("--examples") is not null)
             throw new UsageException(
                 "--examples limits a text data set (names); the others train on all their examples");
-        if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", options.Given, stdout, stderr);
+        if (ranks > 1 && !Communicator.IsLaunched)
+            return MpiLauncher.Run(ranks, "train", options.Given, stdout, stderr);
 
         using var world = Communicator.FromEnvironment();
         if (options.Get("--ranks") is not null && ranks != world.Size)
@@ -224,8 +225,11 @@ public static class TrainCommand
 
     private static void Save(Module model, string path, TrainingRecipe recipe, TextWriter stderr)
     {
-        model.Save(path,
-            new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
+        var metadata = new Dictionary<string, string>
+        {
+            ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt",
+        };
+        model.Save(path, metadata);
         Files.Announce(stderr, path);
     }
 

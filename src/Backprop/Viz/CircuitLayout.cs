@@ -152,7 +152,7 @@ internal sealed class CircuitLayout
         return conflicts;
     }
 
-    /// <summary>The gradient a branch of a forked wire carries into a gate's input port; null for other feeds.</summary>
+    /// <summary>The gradient a forked wire's branch carries into a gate's input port; null for other feeds.</summary>
     public static string? BranchLabel(Slot source, Slot target, int port) =>
         source.Source.ForkSum is not null && target.Node is { } gate && port < gate.BranchGrads.Count
             ? gate.BranchGrads[port]

@@ -150,7 +150,10 @@ internal sealed class SvgScene
             arrivals.Add(yt);
             // a branch's own gradient just before the gate it enters: above the wire, or below for a second input
             if (CircuitLayout.BranchLabel(s, target, port) is { } branch)
-                AddText(xEnd - 3, side > 0 ? yt + 2 + LabelFont * 0.8 : yt - 4, branch, "branch", wire, "end", LabelFont);
+            {
+                double baseline = side > 0 ? yt + 2 + LabelFont * 0.8 : yt - 4;
+                AddText(xEnd - 3, baseline, branch, "branch", wire, "end", LabelFont);
+            }
         }
         Line(lane, Math.Min(ys, arrivals.Min()), lane, Math.Max(ys, arrivals.Max()));
         Paths.Add(new ScenePath(data.ToString(), segments, wire));

@@ -53,6 +53,22 @@ public class ExplainAndTextTests
     }
 
     [Fact]
+    public void Explain_names_a_long_chain_without_recursing_and_falls_back_to_made_up_names_past_32_characters()
+    {
+        var x = new Value(0.1, "x");
+        var wire = x;
+        for (int i = 0; i < 20_000; i++) wire = wire.Tanh();
+        wire.Backward();
+        var lines = Explain.Describe(wire).Split('\n');
+        Assert.StartsWith("#(20000) f = tanh(tanh(", lines[0]);
+        Assert.StartsWith("#(1) tanh(x): tanh multiplied", lines[^2]);
+        // five tanh written out are 31 characters, six are 37: the sixth is named, and defined where it is made
+        Assert.Contains(lines,
+            l => l.StartsWith("#(6) tanh6 = tanh(tanh(tanh(tanh(tanh(tanh(x)))))): ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#(7) tanh(tanh6): ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Explain_describes_other_gates_by_their_local_gradient()
     {
         var x = new Value(0, "x");

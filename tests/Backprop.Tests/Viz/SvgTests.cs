@@ -152,7 +152,8 @@ public class SvgTests
             scene.Texts.Single(t => t.Class == "grad" && t.Wire == "x").Text);
         // each branch label sits just before a gate, right of every lane of its gap
         foreach (var label in branches)
-            Assert.Contains(scene.Nodes, n => n.Kind == NodeKind.Gate && Math.Abs(n.Box.X - label.Box.X - label.Box.Width) < 8
+            Assert.Contains(scene.Nodes, n => n.Kind == NodeKind.Gate
+                && Math.Abs(n.Box.X - label.Box.X - label.Box.Width) < 8
                 && Math.Abs(n.Box.Y + n.Box.Height / 2 - label.Y) < 26);
     }
 
