@@ -35,13 +35,6 @@ public static class Explain
         var names = new WrittenNames(order);
         var gates = order.Where(v => !v.IsLeaf).ToList();
         var sentences = new List<ExplainPart[]>();
-        // what each gate sent back along each of its input wires, in backward order
-        var branches = new Dictionary<Value, List<Number>>(ReferenceEqualityComparer.Instance);
-        void Branch(Value input, Value gate, double local, string localCode)
-        {
-            if (!branches.TryGetValue(input, out var list)) branches[input] = list = [];
-            list.Add(new Number(local * gate.Grad, $"({localCode}) * {gradCode(gate)}"));
-        }
         for (int k = gates.Count - 1; k >= 0; k--)
         {
             var v = gates[k];
@@ -57,8 +50,6 @@ public static class Explain
                 ? op.LocalGradientCode(valueCode(a), bCode, v.Constant, valueCode(v), CodeLanguage.JavaScript)
                 : ("NaN", "NaN");
             var g = new Number(v.Grad, gradCode(v));
-            Branch(a, v, la, laCode);
-            if (b is not null) Branch(b, v, lb, lbCode);
             ExplainPart[] Times(double local, string localCode) =>
                 [new Number(local, localCode), new Words(" × "), g, new Words(" = "),
                  new Number(local * v.Grad, $"({localCode}) * {gradCode(v)}")];
@@ -91,6 +82,7 @@ public static class Explain
                     .. Times(la, laCode), new Words($", {dnb} += "), .. Times(lb, lbCode)]);
             sentences.Add([.. line]);
         }
+        var branches = Backprop.ForkSum.Branches(order, _ => true, valueCode, gradCode);
         foreach (var wire in order.Where(w => branches.TryGetValue(w, out var list) && list.Count > 1))
             sentences.Add(ForkSum(names.Operand(wire, true), branches[wire], new Number(wire.Grad, gradCode(wire))));
         return sentences;

@@ -27,28 +27,35 @@ internal static class ForkSum
 
     /// <summary>
     /// What each gate sent back along each of its inputs, local gradient times upstream gradient, per input wire in
-    /// backward order, for the wires that <paramref name="forks"/> (run <see cref="Value.Backward()"/> first).
+    /// backward order (as <c>+=</c> adds them up), for the wires that <paramref name="forks"/>; each with the script
+    /// expression that computes it from the wires' values and gradients (run <see cref="Value.Backward()"/> first).
     /// </summary>
-    public static Dictionary<Value, List<double>> Branches(IReadOnlyList<Value> order, Func<Value, bool> forks)
+    public static Dictionary<Value, List<Number>> Branches(IReadOnlyList<Value> order, Func<Value, bool> forks,
+        Func<Value, string> valueCode, Func<Value, string> gradCode)
     {
-        var branches = new Dictionary<Value, List<double>>(ReferenceEqualityComparer.Instance);
+        var branches = new Dictionary<Value, List<Number>>(ReferenceEqualityComparer.Instance);
         for (int k = order.Count - 1; k >= 0; k--)
         {
             var v = order[k];
             if (v.IsLeaf) continue;
+            var op = v.Op!;
             var a = v.Inputs[0];
             var b = v.Inputs.Count > 1 ? v.Inputs[1] : null;
-            var (la, lb) = v.Op!.LocalGradient(a.Data, b?.Data ?? 0, v.Constant, v.Data);
-            Add(a, la * v.Grad);
-            if (b is not null) Add(b, lb * v.Grad);
+            var (la, lb) = op.LocalGradient(a.Data, b?.Data ?? 0, v.Constant, v.Data);
+            var (laCode, lbCode) = op.HasCode
+                ? op.LocalGradientCode(valueCode(a), b is null ? "" : valueCode(b), v.Constant, valueCode(v),
+                    CodeLanguage.JavaScript)
+                : ("NaN", "NaN");
+            Add(a, la, laCode);
+            if (b is not null) Add(b, lb, lbCode);
+
+            void Add(Value input, double local, string localCode)
+            {
+                if (!forks(input)) return;
+                if (!branches.TryGetValue(input, out var list)) branches[input] = list = [];
+                list.Add(new Number(local * v.Grad, $"({localCode}) * {gradCode(v)}"));
+            }
         }
         return branches;
-
-        void Add(Value input, double grad)
-        {
-            if (!forks(input)) return;
-            if (!branches.TryGetValue(input, out var list)) branches[input] = list = [];
-            list.Add(grad);
-        }
     }
 }

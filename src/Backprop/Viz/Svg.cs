@@ -39,6 +39,7 @@ internal static class Svg
         foreach (var t in scene.Texts)
         {
             string wire = t.Wire.Length > 0 ? $" data-wire=\"{Escape(t.Wire)}\"" : "";
+            if (t.Branch > 0) wire += $" data-branch=\"{t.Branch}\"";
             svg.Append($"<text class=\"{t.Class}\"{wire} x=\"{SvgScene.F(t.X)}\" y=\"{SvgScene.F(t.Y)}\" text-anchor=\"{t.Anchor}\">{Escape(t.Text)}</text>\n");
         }
         svg.Append("</svg>\n");

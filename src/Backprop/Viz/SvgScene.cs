@@ -10,7 +10,9 @@ internal readonly record struct Box(double X, double Y, double Width, double Hei
 }
 
 /// <summary>A piece of text at an anchor point, with the box it covers (monospace, so its width is known).</summary>
-internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box);
+/// <see cref="Branch"/> is a branch label's place (from 1) in its forked wire's sum, 0 for other text.
+internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box,
+    int Branch = 0);
 
 /// <summary>One straight piece of a drawn wire, horizontal or vertical.</summary>
 internal readonly record struct Segment(double X1, double Y1, double X2, double Y2);
@@ -149,21 +151,23 @@ internal sealed class SvgScene
             Line(lane, yt, xEnd, yt);
             arrivals.Add(yt);
             // a branch's own gradient just before the gate it enters: above the wire, or below for a second input
-            if (CircuitLayout.BranchLabel(s, target, port) is { } branch)
+            if (CircuitLayout.BranchLabel(s, target, port) is var (branch, index))
             {
                 double baseline = side > 0 ? yt + 2 + LabelFont * 0.8 : yt - 4;
-                AddText(xEnd - 3, baseline, branch, "branch", wire, "end", LabelFont);
+                AddText(xEnd - 3, baseline, branch, "branch", wire, "end", LabelFont, index);
             }
         }
         Line(lane, Math.Min(ys, arrivals.Min()), lane, Math.Max(ys, arrivals.Max()));
         Paths.Add(new ScenePath(data.ToString(), segments, wire));
     }
 
-    private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font)
+    private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font,
+        int branch = 0)
     {
         double w = TextWidth(text.Length, font);
         double left = anchor switch { "end" => x - w, "middle" => x - w / 2, _ => x };
-        Texts.Add(new SceneText(x, baseline, text, cls, wire, anchor, new Box(left, baseline - 0.8 * font, w, font)));
+        Texts.Add(new SceneText(x, baseline, text, cls, wire, anchor, new Box(left, baseline - 0.8 * font, w, font),
+            branch));
     }
 
     private static double NodeWidth(LayoutNode node) => node.Kind is NodeKind.Input or NodeKind.Stub

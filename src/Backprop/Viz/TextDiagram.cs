@@ -97,7 +97,7 @@ internal static class TextDiagram
                 int target = TargetLine(f);
                 grid.VLine(lane, Math.Min(line, target), Math.Max(line, target));
                 grid.HLine(target, lane, nextPort);
-                if (CircuitLayout.BranchLabel(s, f.Target, f.Port) is { } branch)
+                if (CircuitLayout.BranchLabel(s, f.Target, f.Port) is var (branch, _))
                 {
                     int side = CircuitLayout.Arrival(f).Port;
                     grid.Text(side > 0 ? target + 1 : target - 1, nextPort - 1 - branch.Length, branch,
