@@ -50,9 +50,6 @@ internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
     /// null for a wire with one branch.</summary>
     public string? ForkSum { get; set; }
 
-    /// <summary>The text under this node's wire: its gradient, or where it forks the sum of its branches'.</summary>
-    public string GradLabel => ForkSum ?? Wire.Grad;
-
     /// <summary>The slots in the previous layer that feed each input port.</summary>
     public List<Slot> InputSlots { get; } = [];
 

@@ -150,13 +150,12 @@ internal static class InteractivePage
           const forks = branches(w, g);
           for (const name in w) {
             for (const t of document.querySelectorAll(`text.value[data-wire="${name}"]`)) t.textContent = fmt(w[name]);
-            if (name in forks) continue;
             for (const t of document.querySelectorAll(`text.grad[data-wire="${name}"]`)) t.textContent = fmt(g[name]);
           }
-          // a forked wire: each branch's own gradient, and their sum under the wire
+          // a forked wire: each branch's own gradient, and their sum under the diagram
           for (const name in forks) {
             const sum = forks[name].map((x, i) => i > 0 ? term(x) : fmt(x)).join(" + ");
-            for (const t of document.querySelectorAll(`text.grad[data-wire="${name}"]`))
+            for (const t of document.querySelectorAll(`text.forksum[data-wire="${name}"]`))
               t.textContent = `${t.textContent.split(" = ")[0]} = ${sum} = ${fmt(g[name])}`;
             for (const t of document.querySelectorAll(`text.branch[data-wire="${name}"]`))
               t.textContent = fmt(forks[name][t.dataset.branch - 1]);

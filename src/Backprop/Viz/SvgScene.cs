@@ -62,7 +62,7 @@ internal sealed class SvgScene
             foreach (var s in layer.Where(s => s.Node is not null))
             {
                 nodeWidth[s.Layer] = Math.Max(nodeWidth[s.Layer], NodeWidth(s.Node!));
-                int chars = Math.Max(s.Node!.Wire.Value.Length, s.Node.GradLabel.Length);
+                int chars = Math.Max(s.Node!.Wire.Value.Length, s.Node.Wire.Grad.Length);
                 labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(chars, LabelFont) + 12);
             }
         // a zone before each column for the gradients the branches of forked wires carry into its gates
@@ -92,9 +92,18 @@ internal sealed class SvgScene
         var outputName = layout.Output.Wire.Name;
         double outX = stemEnd[^1] + 6, outY = Y(layout.Output.Slot);
         scene.AddText(outX, outY + 4.5, outputName, "name", outputName, "start", NodeFont);
+        // each fork's sum under the diagram, where it widens no column (the branches carry their own gradients)
+        double bottom = top + layout.Rows * RowPitch;
+        var sums = layout.Nodes.Where(n => n.ForkSum is not null).ToList();
+        foreach (var fork in sums)
+        {
+            bottom += LineHeight;
+            scene.AddText(Margin, bottom - 4, fork.ForkSum!, "forksum", fork.Wire.Name, "start", LabelFont);
+        }
+        int widest = sums.Select(n => n.ForkSum!.Length).Append(options.Title?.Length ?? 0).Append(legend.Length).Max();
         scene.Width = Math.Ceiling(Math.Max(outX + TextWidth(outputName.Length, NodeFont),
-            Margin + TextWidth(Math.Max(options.Title?.Length ?? 0, legend.Length), LabelFont)) + Margin);
-        scene.Height = Math.Ceiling(top + layout.Rows * RowPitch + Margin);
+            Margin + TextWidth(widest, LabelFont)) + Margin);
+        scene.Height = Math.Ceiling(bottom + Margin);
         return scene;
     }
 
@@ -124,7 +133,7 @@ internal sealed class SvgScene
             }
             double labelCenter = (columnX[l] + nodeWidth[l] + stemEnd[l]) / 2;
             AddText(labelCenter, ys - 5, node.Wire.Value, "value", wire, "middle", LabelFont);
-            AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.GradLabel, "grad", wire, "middle", LabelFont);
+            AddText(labelCenter, ys + 4 + LabelFont * 0.8, node.Wire.Grad, "grad", wire, "middle", LabelFont);
         }
         var segments = new List<Segment>();
         var data = new System.Text.StringBuilder();

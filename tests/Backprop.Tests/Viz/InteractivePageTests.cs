@@ -70,7 +70,7 @@ public sealed class InteractivePageTests : IDisposable
         // has it, each forked wire's branches with their sum
         Assert.Contains($">{Format.Number(output.Data, 4)}</text>", dom);
         const string Label =
-            "<text class=\"(grad|branch)\" data-wire=\"([^\"]+)\"(?: data-branch=\"(\\d+)\")?[^>]*>([^<]*)<";
+            "<text class=\"(grad|branch|forksum)\" data-wire=\"([^\"]+)\"(?: data-branch=\"(\\d+)\")?[^>]*>([^<]*)<";
         static IEnumerable<string> Labels(string html) => Regex.Matches(html, Label).Select(m =>
             $"{m.Groups[1]} {m.Groups[2]} {m.Groups[3]}: {System.Net.WebUtility.HtmlDecode(m.Groups[4].Value)}");
         var drawn = Labels(Backprop.Viz.Svg(output)).ToList();

@@ -21,10 +21,7 @@ public class SvgTests
         {
             string Text(string cls) => texts.Single(t => (string?)t.Attribute("class") == cls && (string?)t.Attribute("data-wire") == names[wire]).Value;
             Assert.Equal(Format.Number(wire.Data, 4), Text("value"));
-            // a forked wire shows its branches' sum, ending in its gradient
-            string grad = Format.Number(wire.Grad, 4);
-            if (circuit.Wires.Count(w => w.Inputs.Contains(wire)) > 1) Assert.EndsWith($" = {grad}", Text("grad"));
-            else Assert.Equal(grad, Text("grad"));
+            Assert.Equal(Format.Number(wire.Grad, 4), Text("grad"));
         }
         Assert.Equal(circuit.Wires.Count, svg.Descendants(ns + "path").Select(p => (string?)p.Attribute("data-wire")).Distinct().Count());
         Assert.Contains(texts, t => t.Value == circuit.Formula);
@@ -148,8 +145,12 @@ public class SvgTests
         var branches = scene.Texts.Where(t => t.Class == "branch").ToList();
         Assert.Equal(["-0.03576", "0.5121", "1.583"], branches.Where(t => t.Wire == "x").Select(t => t.Text).Order());
         Assert.Equal(["0.009046", "1.583"], branches.Where(t => t.Wire == "y").Select(t => t.Text).Order());
-        Assert.Equal("dx = 1.583 + (-0.03576) + 0.5121 = 2.06",
-            scene.Texts.Single(t => t.Class == "grad" && t.Wire == "x").Text);
+        // the sums under the diagram, below every row, widening no column
+        var sums = scene.Texts.Where(t => t.Class == "forksum").ToList();
+        Assert.Equal(["dx = 1.583 + (-0.03576) + 0.5121 = 2.06", "dy = 1.583 + 0.009046 = 1.592"],
+            sums.Select(t => t.Text));
+        Assert.All(sums, s => Assert.True(s.Box.Y > scene.Nodes.Max(n => n.Box.Y + n.Box.Height)));
+        Assert.All(sums, s => Assert.True(s.Box.X + s.Box.Width < scene.Width));
         // each branch label sits just before a gate, right of every lane of its gap
         foreach (var label in branches)
             Assert.Contains(scene.Nodes, n => n.Kind == NodeKind.Gate
@@ -164,7 +165,9 @@ public class SvgTests
         var output = RandomCircuit(seed);
         var options = new VizOptions { Digits = 17 };
         var scene = SvgScene.Build(CircuitLayout.Build(output, options), options);
-        var forks = scene.Texts.Where(t => t.Class == "grad" && t.Text.StartsWith($"d{t.Wire} = ")).ToList();
+        var forks = scene.Texts.Where(t => t.Class == "forksum").ToList();
+        var order = output.Topological();
+        Assert.Equal(order.Count(v => order.Sum(c => c.Inputs.Count(i => ReferenceEquals(i, v))) > 1), forks.Count);
         foreach (var fork in forks)
         {
             var branches = scene.Texts.Where(t => t.Class == "branch" && t.Wire == fork.Wire)
