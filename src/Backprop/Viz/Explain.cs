@@ -6,7 +6,8 @@ namespace Backprop;
 /// The notes' "patterns in backward flow" for any circuit: one line per gate, in backward order, saying what the gate
 /// did to the gradient arriving on its output: add distributed it unchanged, max routed it to the larger input, mul
 /// scaled each input's share by the other input's value, and any other gate multiplied it by its local gradient.
-/// Then one line per wire that forks, adding up what its branches sent back, as the notes' <c>+=</c> does.
+/// Then one line per wire that forks, adding up what its branches sent back, as the notes' <c>+=</c> does. A wire
+/// nobody named is called by what the expression wrote, as in <c>(x + y)^2</c> (<see cref="WrittenNames"/>).
 /// </summary>
 public static class Explain
 {
@@ -82,16 +83,17 @@ public static class Explain
                     .. Times(la, laCode), new Words($", {dnb} += "), .. Times(lb, lbCode)]);
             sentences.Add([.. line]);
         }
-        var branches = Backprop.ForkSum.Branches(order, _ => true, valueCode, gradCode);
+        var branches = ForkSum.Branches(order, _ => true, valueCode, gradCode);
         foreach (var wire in order.Where(w => branches.TryGetValue(w, out var list) && list.Count > 1))
-            sentences.Add(ForkSum(names.Operand(wire, true), branches[wire], new Number(wire.Grad, gradCode(wire))));
+            sentences.Add(
+                ForkSentence(names.Operand(wire, true), branches[wire], new Number(wire.Grad, gradCode(wire))));
         return sentences;
     }
 
     // the fork's equation, then why the branches add up
-    private static ExplainPart[] ForkSum(string wire, List<Number> branches, Number total) =>
+    private static ExplainPart[] ForkSentence(string wire, List<Number> branches, Number total) =>
     [
-        .. Backprop.ForkSum.Parts(wire, branches, total),
+        .. ForkSum.Parts(wire, branches, total),
         new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)"),
     ];
 
