@@ -116,10 +116,15 @@ internal static class CommandLine
                     Options.Suggestion(token.Value, command.Options.Select(o => o.Name)) +
                     $" (run 'backprop {command.Name} --help')");
         }
-        if (parse.Errors.FirstOrDefault() is { } error)
-            throw new UsageException(error.SymbolResult is OptionResult { Tokens.Count: 0 } missing
-                ? $"option '{missing.Option.Name}' needs a value"
-                : error.Message);
+        if (parse.Errors.FirstOrDefault() is not { } error) return;
+        // the error is the option's, or its value's
+        var option = error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult;
+        throw new UsageException(option?.Tokens.Count switch
+        {
+            0 => $"option '{option.Option.Name}' needs a value",
+            > 1 => $"option '{option!.Option.Name}' is given {option.Tokens.Count} times; it takes one value",
+            _ => error.Message,
+        });
     }
 
     private static bool TakesValue(Command command, string alias) =>

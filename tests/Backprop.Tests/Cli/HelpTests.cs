@@ -104,6 +104,16 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public void A_one_value_option_given_twice_is_a_usage_error_naming_it()
+    {
+        var (code, stdout, stderr) = Run("train", "spiral", "--epochs", "2", "--epochs=3");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("backprop: error: option '--epochs' is given 2 times; it takes one value\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public void An_unknown_option_before_the_expression_is_named_not_taken_for_the_expression()
     {
         var (code, _, stderr) = Run("grad", "--expalin", "x", "--at", "x=1");
