@@ -20,6 +20,14 @@ fi
 unzip -p "$work/out/Backprop.$version.nupkg" Backprop.nuspec | grep -q '<icon>icon.png</icon>' \
   && unzip -l "$work/out/Backprop.$version.nupkg" | grep -q ' icon.png$' \
   || { echo "pack-smoke: the Backprop package lacks its icon" >&2; exit 1; }
+# the command's package: found by its tags, with its readme and icon, and no translations or API docs it never shows
+unzip -p "$tool" Backprop.Tool.nuspec | grep -q '<tags>.*dotnet-tool.*</tags>' \
+  && unzip -p "$tool" Backprop.Tool.nuspec | grep -q '<readme>README.md</readme>' \
+  && unzip -p "$tool" Backprop.Tool.nuspec | grep -q '<icon>icon.png</icon>' \
+  || { echo "pack-smoke: Backprop.Tool lacks its tags, readme or icon" >&2; exit 1; }
+if unzip -l "$tool" | grep -qE '\.resources\.dll$|tools/.*/Backprop\.xml$'; then
+  echo "pack-smoke: Backprop.Tool carries satellite resources or the library's API docs" >&2; exit 1
+fi
 tool_bytes=$(stat -c %s "$tool")
 (( tool_bytes <= 10 * 1024 * 1024 )) || { echo "pack-smoke: Backprop.Tool is $tool_bytes bytes, over 10 MiB" >&2; exit 1; }
 unzip -l "$work/out/Backprop.Interactive.$version.nupkg" | grep -q 'interactive-extensions/dotnet/extension.dib' \

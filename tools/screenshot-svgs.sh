@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders every SVG the demo writes in headless Chromium and saves a PNG of each, to check by eye that every
-# value and gradient is legible and nothing overlaps. Not run by CI. docs/images/staged.png is its staged.png (787 px
-# wide at the page's scale, so readable at 800).
+# value and gradient is legible and nothing overlaps. Not run by CI. docs/images/staged.png is its staged.png (1015 px
+# wide at the page's scale: its 12 px labels are 9.5 px when shown 800 px wide).
 #   usage: tools/screenshot-svgs.sh OUT_DIR        (needs Debian's chromium: apt-get install -y chromium)
 set -euo pipefail
 out="${1:?usage: tools/screenshot-svgs.sh OUT_DIR}"

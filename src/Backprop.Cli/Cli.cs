@@ -1,6 +1,10 @@
+using System.CommandLine;
+
 namespace Backprop.Cli;
 
-/// <summary>The <c>backprop</c> command: dispatches to a subcommand and turns bad input into a one-line error.</summary>
+/// <summary>
+/// The <c>backprop</c> command: parses with System.CommandLine, runs a subcommand, turns bad input into one line.
+/// </summary>
 public static class Cli
 {
     /// <summary>Exit code for bad input (usage, expression or file errors).</summary>
@@ -70,8 +74,6 @@ public static class Cli
     private static string Help(string command) =>
         $"{Header}\n\nusage:\n{CommandUsage[command]}\n" + (command == "grad" ? $"\n{Expressions}\n" : "");
 
-    private static readonly string[] HelpFlags = ["--help", "-h", "-?"];
-
     /// <summary>Runs the command with the given arguments and returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -80,37 +82,18 @@ public static class Cli
             stderr.WriteLine(Usage);   // a usage error: the usage goes where errors go
             return UsageError;
         }
-        if (HelpFlags.Contains(args[0]) || args[0] == "help")
-        {
-            bool one = args.Length > 1 && args[0] == "help" && CommandUsage.ContainsKey(args[1]);
-            stdout.WriteLine(one ? Help(args[1]) : Usage);
-            return 0;
-        }
-        if (args[0] == "--version")
-        {
-            stdout.WriteLine(typeof(Value).Assembly.GetName().Version?.ToString(3));
-            return 0;
-        }
+        var parse = CommandLine.Build(stdout, stderr).Parse(args);
         try
         {
-            var rest = args[1..];
-            // a help flag before '--' asks for the command's usage (an expression "-h" goes after '--')
-            if (CommandUsage.ContainsKey(args[0]) && rest.TakeWhile(a => a != "--").Any(HelpFlags.Contains))
+            // help, --version and the completion directive answer whatever else the line holds
+            if (CommandLine.NeedsChecking(parse)) CommandLine.CheckUsage(parse);
+            return parse.Invoke(new InvocationConfiguration
             {
-                stdout.WriteLine(Help(args[0]));
-                return 0;
-            }
-            return args[0] switch
-            {
-                "grad" => GradCommand.Run(rest, stdout, stderr),
-                "demo" => DemoCommand.Run(rest, stdout),
-                "train" => TrainCommand.Run(rest, stdout, stderr),
-                _ => throw new UsageException($"unknown command '{Clip(args[0])}'" +
-                    Options.Suggestion(args[0], CommandUsage.Keys) +
-                    " (known: demo, grad, train; run 'backprop --help')"),
-            };
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false,
+            });
         }
-        catch (Exception e) when (e is UsageException or ExpressionException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UsageException or ExpressionException or IOException
+                                      or UnauthorizedAccessException)
         {
             stderr.WriteLine($"backprop: error: {OneLine(e.Message)}");
             return UsageError;
@@ -122,6 +105,9 @@ public static class Cli
             return InternalError;
         }
     }
+
+    /// <summary>The usage of <paramref name="command"/> (demo, grad or train), or of them all for any other.</summary>
+    internal static string HelpFor(string command) => CommandUsage.ContainsKey(command) ? Help(command) : Usage;
 
     /// <summary>Exit code when something failed that no input should cause (a bug): the last-resort handler.</summary>
     public const int InternalError = 70;

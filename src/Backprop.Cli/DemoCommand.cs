@@ -13,7 +13,7 @@ public static class DemoCommand
     internal const int DiagramIndent = 2;
 
     /// <summary>Where the demo writes, and how.</summary>
-    internal sealed record Page(TextWriter Out, string? OutDir, string? HtmlDir, bool Color);
+    internal sealed record Page(TextWriter Out, TextWriter Log, string? OutDir, string? HtmlDir, bool Color);
 
     private static readonly (string Title, Action<Page> Show)[] Sections =
     [
@@ -30,9 +30,8 @@ public static class DemoCommand
     ];
 
     /// <summary>Runs the demo; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout)
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("demo", args, ["--out", "--html"], ["--list"]);
         if (options.Has("--list"))
         {
             for (int i = 0; i < Sections.Length; i++) stdout.WriteLine($"{i + 1,2}. {Sections[i].Title}");
@@ -53,7 +52,7 @@ public static class DemoCommand
         }
         bool color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null
             && stdout == Console.Out;
-        var page = new Page(stdout, outDir, htmlDir, color);
+        var page = new Page(stdout, stderr, outDir, htmlDir, color);
         foreach (int number in chosen)
         {
             stdout.WriteLine();
@@ -156,7 +155,9 @@ public static class DemoCommand
         }
         if (diagram is null)
             stdout.WriteLine($"  (the diagram is wider than {Width} columns; the wires are in the table above" +
-                             (page.OutDir is null ? ", and --out DIR draws it as SVG)" : ", the SVG below draws it)"));
+                             (page.OutDir is null
+                                 ? ", and --out DIR draws it as SVG)"
+                                 : $", and {page.OutDir} has it as SVG)"));
         else
             foreach (var line in diagram.TrimEnd('\n').Split('\n'))
                 stdout.WriteLine(new string(' ', DiagramIndent) + line);
@@ -169,8 +170,7 @@ public static class DemoCommand
             string path = Path.Combine(dir, circuit.Name + extension);
             var viz = new VizOptions { Title = circuit.Formula };
             string content = extension == ".svg" ? Viz.Svg(circuit.Output, viz) : Viz.Html(circuit.Output, viz);
-            Files.WriteAtomically(path, content);
-            stdout.WriteLine($"  wrote {path}");
+            Files.Write(page.Log, path, content);
         }
     }
 

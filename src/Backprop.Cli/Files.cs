@@ -2,19 +2,26 @@ using Backprop.IO;
 
 namespace Backprop.Cli;
 
-/// <summary>Output files of the commands: checked before any work, then written whole or not at all.</summary>
+/// <summary>
+/// Output files of the commands: checked before any work, then written whole or not at all, each announced on stderr
+/// (stdout stays the command's answer, one JSON object with --json).
+/// </summary>
 public static class Files
 {
-    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, whole or not at all.</summary>
-    public static void WriteAtomically(string path, string text) => AtomicFile.Write(path, stream =>
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/>, whole or not at all, and says so on
+    /// <paramref name="log"/>.</summary>
+    public static void Write(TextWriter log, string path, string text)
     {
-        using var writer = new StreamWriter(stream, leaveOpen: true);
-        writer.Write(text);
-    });
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            writer.Write(text);
+        });
+        Announce(log, path);
+    }
 
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>, whole or not at all.</summary>
-    public static void WriteAtomically(string path, byte[] bytes) =>
-        AtomicFile.Write(path, stream => stream.Write(bytes));
+    /// <summary>Tells <paramref name="log"/> that <paramref name="path"/> was written.</summary>
+    public static void Announce(TextWriter log, string path) => log.WriteLine($"backprop: wrote {path}");
 
     /// <summary>
     /// Refuses, before the command does any work, an output path given with <paramref name="option"/> that could not

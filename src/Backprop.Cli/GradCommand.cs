@@ -14,10 +14,8 @@ public static class GradCommand
     public const int NotFinite = 1;
 
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var options = Options.Parse("grad", args, ["--at", "--svg", "--dot", "--html", "--digits"],
-            ["--json", "--code", "--explain"]);
         if (options.Positionals.Count != 1)
             throw new UsageException(options.Positionals.Count == 0
                 ? "grad needs an expression, as in: backprop grad \"x*y + 1\" --at x=2,y=3"
@@ -41,9 +39,9 @@ public static class GradCommand
         if (options.Has("--json")) WriteJson(stdout, output, inputs);
         else WriteText(stdout, expression, output, inputs);
         var viz = new VizOptions { Digits = digits, Title = $"f = {expression.Text}" };
-        if (options.Get("--svg") is { } svg) Files.WriteAtomically(svg, Viz.Svg(output, viz));
-        if (options.Get("--dot") is { } dot) Files.WriteAtomically(dot, Viz.Dot(output, viz));
-        if (options.Get("--html") is { } html) Files.WriteAtomically(html, Viz.Html(output, viz));
+        if (options.Get("--svg") is { } svg) Files.Write(stderr, svg, Viz.Svg(output, viz));
+        if (options.Get("--dot") is { } dot) Files.Write(stderr, dot, Viz.Dot(output, viz));
+        if (options.Get("--html") is { } html) Files.Write(stderr, html, Viz.Html(output, viz));
         if (options.Has("--code")) { stdout.WriteLine(); stdout.Write(StagedCode.Generate(output)); }
         if (options.Has("--explain")) { stdout.WriteLine(); stdout.Write(Explain.Describe(output, digits)); }
         return WarnIfNotFinite(stderr, output, inputs) ? NotFinite : 0;

@@ -159,8 +159,7 @@ internal static class TensorDemo
             stdout.WriteLine(new string(' ', DemoCommand.DiagramIndent) + line);
         if (page.OutDir is null) return;
         string path = Path.Combine(page.OutDir, file + ".svg");
-        Files.WriteAtomically(path, Viz.Svg(output, Options with { Title = title }, names));
-        stdout.WriteLine($"  wrote {path}");
+        Files.Write(page.Log, path, Viz.Svg(output, Options with { Title = title }, names));
     }
 
     // the demo's prose: each line indented under its section's title

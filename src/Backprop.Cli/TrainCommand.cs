@@ -17,14 +17,8 @@ namespace Backprop.Cli;
 public static class TrainCommand
 {
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        string[] valueOptions =
-        [
-            "--model", "--epochs", "--lr", "--batch-size", "--seed", "--save", "--load", "--plot", "--ranks",
-            "--examples",
-        ];
-        var options = Options.Parse("train", args, valueOptions, ["--json", "--detect-anomaly"]);
         if (options.Positionals.Count != 1)
             throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
@@ -47,7 +41,8 @@ public static class TrainCommand
         if (options.Get("--examples") is not null)
             throw new UsageException(
                 "--examples limits a text data set (names); the others train on all their examples");
-        if (ranks > 1 && !Communicator.IsLaunched) return MpiLauncher.Run(ranks, "train", args, stdout, stderr);
+        if (ranks > 1 && !Communicator.IsLaunched)
+            return MpiLauncher.Run(ranks, "train", options.Given, stdout, stderr);
 
         using var world = Communicator.FromEnvironment();
         if (options.Get("--ranks") is not null && ranks != world.Size)
@@ -75,7 +70,7 @@ public static class TrainCommand
         if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe, stderr);
 
         var clock = Stopwatch.StartNew();
-        var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
+        var progress = new TrainingProgress(recipe.Epochs, stderr, EveryEpoch(stderr));
         var trainer = new Trainer(recipe, model, train, test, world) { EpochEnded = progress.Report };
         TrainingResult result;
         try
@@ -86,12 +81,10 @@ public static class TrainCommand
         catch (TrainingDivergedException e)
         {
             // nothing is saved or plotted from weights that are no longer numbers
-            progress.Finish();
             stderr.WriteLine($"backprop: error: {e.Message}");
             return GradCommand.NotFinite;
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        progress.Finish();
         if (!double.IsFinite(result.FinalLoss))
         {
             // only evaluation reaches here (training stops at the first bad epoch): the loaded weights are to blame
@@ -101,9 +94,9 @@ public static class TrainCommand
         }
 
         if (!speaks) return 0;   // rank 0 alone saves, plots and prints
-        if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
+        if (options.Get("--save") is { } savePath) Save(model, savePath, recipe, stderr);
         if (options.Get("--plot") is { } plot)
-            Files.WriteAtomically(plot, TrainingPlot.Render(recipe, result, train, trainer));
+            Files.Write(stderr, plot, TrainingPlot.Render(recipe, result, train, trainer));
         if (json)
         {
             var figures = new RunFigures(result.FinalLoss, result.TrainAccuracy, result.TestAccuracy, seconds,
@@ -141,11 +134,10 @@ public static class TrainCommand
         var model = training.BuildModel();
         if (options.Get("--load") is { } loadPath) Load(model, loadPath, recipe, stderr);
         var clock = Stopwatch.StartNew();
-        var progress = new TrainingProgress(recipe.Epochs, json ? null : stdout, Interactive(stdout));
+        var progress = new TrainingProgress(recipe.Epochs, stderr, EveryEpoch(stderr));
         var result = training.Run(model, progress.Report);
         double seconds = clock.Elapsed.TotalSeconds;
-        progress.Finish();
-        if (options.Get("--save") is { } savePath) Save(model, savePath, recipe);
+        if (options.Get("--save") is { } savePath) Save(model, savePath, recipe, stderr);
         if (json)
         {
             WriteLanguageModelJson(stdout, recipe, result, seconds, model);
@@ -165,9 +157,9 @@ public static class TrainCommand
 
     private static string OnRanks(int ranks) => ranks == 1 ? "" : $" on {ranks} ranks";
 
-    // a launched rank's output is relayed by the launcher: never a live terminal line
-    private static bool Interactive(TextWriter stdout) =>
-        ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Communicator.IsLaunched;
+    // a line per epoch for a person watching; a launched rank's output is relayed by the launcher, as to a log
+    private static bool EveryEpoch(TextWriter stderr) =>
+        ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && !Communicator.IsLaunched;
 
     private static TrainingRecipe ParseRecipe(Options options)
     {
@@ -231,8 +223,15 @@ public static class TrainCommand
         _ => true,
     };
 
-    private static void Save(Module model, string path, TrainingRecipe recipe) =>
-        model.Save(path, new Dictionary<string, string> { ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt" });
+    private static void Save(Module model, string path, TrainingRecipe recipe, TextWriter stderr)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["dataset"] = recipe.Dataset, ["model"] = recipe.Model, ["format"] = "pt",
+        };
+        model.Save(path, metadata);
+        Files.Announce(stderr, path);
+    }
 
     // the language model's figures beyond a classifier's: held-out loss, learning curve and samples
     private static void WriteLanguageModelJson(TextWriter stdout, TrainingRecipe recipe, LanguageModelResult result,

@@ -42,6 +42,14 @@ internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
     /// </summary>
     public List<string> BranchGrads { get; } = [];
 
+    /// <summary>Per input port of a forked wire, the branch's place (from 1) in the wire's sum, in backward order;
+    /// 0 for a wire that does not fork.</summary>
+    public List<int> BranchIndex { get; } = [];
+
+    /// <summary>For a wire that forks, its branches' gradients adding up to its own (<see cref="Backprop.ForkSum"/>);
+    /// null for a wire with one branch.</summary>
+    public string? ForkSum { get; set; }
+
     /// <summary>The slots in the previous layer that feed each input port.</summary>
     public List<Slot> InputSlots { get; } = [];
 
@@ -145,6 +153,19 @@ internal sealed class CircuitLayout
         return conflicts;
     }
 
+    /// <summary>
+    /// The gradient a forked wire's branch carries into a gate's input port, and its place (from 1) in the wire's
+    /// sum; null for other feeds.
+    /// </summary>
+    public static (string Text, int Index)? BranchLabel(Slot source, Slot target, int port) =>
+        source.Source.ForkSum is not null && target.Node is { } gate && port < gate.BranchGrads.Count
+            ? (gate.BranchGrads[port], gate.BranchIndex[port])
+            : null;
+
+    /// <summary>The branch gradients a slot carries into the next layer's gates.</summary>
+    public static IEnumerable<string> BranchLabels(Slot s) =>
+        s.Feeds.Select(f => BranchLabel(s, f.Target, f.Port)?.Text).OfType<string>();
+
     public static CircuitLayout Build(Value output, VizOptions options)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -187,6 +208,23 @@ internal sealed class CircuitLayout
             chain.Label = ChainLabel(chain.Gates);
             chain.Wire = Text(chain.Gates[^1]);
         }
+        // from every gate, drawn or not, so a fork's sum adds up to its wire's gradient
+        // named as --explain names them, d(x + y); made only where something forks, as a huge chain does not
+        WrittenNames? written = null;
+        foreach (var (wire, branches) in ForkSum.Branches(order, v => uses[v] > 1, _ => "", _ => ""))
+        {
+            written ??= new WrittenNames(order);
+            nodeOf[wire].ForkSum = ForkSum.Text(written.Operand(wire, power: true), branches.Select(b => b.Value),
+                wire.Grad, options.Digits);
+        }
+        // each forked branch's place in its wire's sum, which the interactive page recomputes
+        var added = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
+        for (int k = order.Count - 1; k >= 0; k--)
+            if (order[k] is { IsLeaf: false } gate && ReferenceEquals(nodeOf[gate].Gates[0], gate))
+                for (int p = 0; p < gate.Inputs.Count; p++)
+                    nodeOf[gate].BranchIndex.Add(uses[gate.Inputs[p]] > 1
+                        ? added[gate.Inputs[p]] = added.GetValueOrDefault(gate.Inputs[p]) + 1
+                        : 0);
         var outputNode = nodeOf[output];
         if (collapse) nodes = KeepNearestOutput(nodes, outputNode, options.CollapseAbove);
 

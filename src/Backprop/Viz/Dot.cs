@@ -43,28 +43,13 @@ internal static class Dot
                 if (p < n.BranchGrads.Count) wire = wire with { Grad = n.BranchGrads[p] };
                 dot.Append($"  {ids[n.Inputs[p]]} -> {ids[n]} [label={Label(wire)}];\n");
             }
-        foreach (var (source, sum) in ForkSums(layout))
-            dot.Append($"  {ids[source]} [xlabel=<<font color=\"#c62828\">{Svg.Escape(sum)}</font>>];\n");
+        foreach (var source in layout.Nodes.Where(n => n.ForkSum is not null))
+            dot.Append($"  {ids[source]} [xlabel=<<font color=\"#c62828\">{Svg.Escape(source.ForkSum!)}</font>>];\n");
         var output = layout.Output;
         dot.Append($"  out [label=\"{Quote(output.Wire.Name)}\", shape=plaintext];\n");
         dot.Append($"  {ids[output]} -> out [label={Label(output.Wire)}];\n");
         dot.Append("}\n");
         return dot.ToString();
-    }
-
-    // d{wire} = b1 + (b2) + ... = total for each forked wire, its branches in backward order (as they are added up)
-    private static IEnumerable<(LayoutNode Source, string Sum)> ForkSums(CircuitLayout layout)
-    {
-        var branches = new Dictionary<LayoutNode, List<string>>();
-        foreach (var n in Enumerable.Reverse(layout.Nodes))
-            for (int p = 0; p < n.BranchGrads.Count; p++)
-            {
-                if (!branches.TryGetValue(n.Inputs[p], out var list)) branches[n.Inputs[p]] = list = [];
-                string grad = n.BranchGrads[p];
-                list.Add(list.Count > 0 && grad.StartsWith('-') ? $"({grad})" : grad);
-            }
-        return branches.Where(b => b.Value.Count > 1)
-            .Select(b => (b.Key, $"d{b.Key.Wire.Name} = {string.Join(" + ", b.Value)} = {b.Key.Wire.Grad}"));
     }
 
     // an HTML-like label: the forward value in green over the gradient in red (Graphviz rejects an empty font element)

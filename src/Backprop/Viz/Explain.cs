@@ -6,7 +6,8 @@ namespace Backprop;
 /// The notes' "patterns in backward flow" for any circuit: one line per gate, in backward order, saying what the gate
 /// did to the gradient arriving on its output: add distributed it unchanged, max routed it to the larger input, mul
 /// scaled each input's share by the other input's value, and any other gate multiplied it by its local gradient.
-/// Then one line per wire that forks, adding up what its branches sent back, as the notes' <c>+=</c> does.
+/// Then one line per wire that forks, adding up what its branches sent back, as the notes' <c>+=</c> does. A wire
+/// nobody named is called by what the expression wrote, as in <c>(x + y)^2</c> (<see cref="WrittenNames"/>).
 /// </summary>
 public static class Explain
 {
@@ -32,16 +33,9 @@ public static class Explain
         Func<Value, string> gradCode)
     {
         var order = output.Topological();
-        var names = new WireNames(order);
+        var names = new WrittenNames(order);
         var gates = order.Where(v => !v.IsLeaf).ToList();
         var sentences = new List<ExplainPart[]>();
-        // what each gate sent back along each of its input wires, in backward order
-        var branches = new Dictionary<Value, List<Number>>(ReferenceEqualityComparer.Instance);
-        void Branch(Value input, Value gate, double local, string localCode)
-        {
-            if (!branches.TryGetValue(input, out var list)) branches[input] = list = [];
-            list.Add(new Number(local * gate.Grad, $"({localCode}) * {gradCode(gate)}"));
-        }
         for (int k = gates.Count - 1; k >= 0; k--)
         {
             var v = gates[k];
@@ -49,19 +43,22 @@ public static class Explain
             var a = v.Inputs[0];
             var b = v.Inputs.Count > 1 ? v.Inputs[1] : null;
             string na = names[a], nb = b is null ? "" : names[b];
+            // a gradient's name: d before anything but a name, number or call in parentheses, d(x + y), d(2^x)
+            string dna = "d" + names.Operand(a, true), dnb = b is null ? "" : "d" + names.Operand(b, true);
             var (la, lb) = op.LocalGradient(a.Data, b?.Data ?? 0, v.Constant, v.Data);
             string bCode = b is null ? "" : valueCode(b);
             var (laCode, lbCode) = op.HasCode
                 ? op.LocalGradientCode(valueCode(a), bCode, v.Constant, valueCode(v), CodeLanguage.JavaScript)
                 : ("NaN", "NaN");
             var g = new Number(v.Grad, gradCode(v));
-            Branch(a, v, la, laCode);
-            if (b is not null) Branch(b, v, lb, lbCode);
             ExplainPart[] Times(double local, string localCode) =>
                 [new Number(local, localCode), new Words(" × "), g, new Words(" = "),
                  new Number(local * v.Grad, $"({localCode}) * {gradCode(v)}")];
-            string notation = op.Notation(na, nb, v.Constant);
-            var line = new List<ExplainPart> { new Words($"#({k + 1}) {names[v]} = {notation}: ") };
+            string notation = names.Notation(v);
+            // a wire the user named reads "name = notation"; one the expression wrote, its notation alone
+            string head = names[v] == notation ? notation : $"{names[v]} = {notation}";
+            string gate = op.HasConstant ? op.Describe(v.Constant) : op.Name;
+            var line = new List<ExplainPart> { new Words($"#({k + 1}) {head}: ") };
             if (op == Gates.Add)
                 line.AddRange([new Words("add distributed its gradient "), g,
                     new Words($" unchanged to {na} and {nb}")]);
@@ -71,39 +68,34 @@ public static class Explain
                 line.AddRange([new Words("sub passed its gradient "), g, new Words($" unchanged to {na} and negated, "),
                     new Number(-v.Grad, $"-{gradCode(v)}"), new Words($", to {nb}")]);
             else if (op == Gates.Mul)
-                line.AddRange([new Words($"mul scaled its gradient by the other input's value: d{na} += "),
-                    .. Times(la, laCode), new Words($", d{nb} += "), .. Times(lb, lbCode)]);
+                line.AddRange([new Words($"mul scaled its gradient by the other input's value: {dna} += "),
+                    .. Times(la, laCode), new Words($", {dnb} += "), .. Times(lb, lbCode)]);
             else if (op == Gates.Scale)
-                line.AddRange([new Words($"scale multiplied its gradient by the constant: d{na} += "),
+                line.AddRange([new Words($"scale multiplied its gradient by the constant: {dna} += "),
                     .. Times(la, laCode)]);
             else if (op == Gates.Max || op == Gates.Min)
                 line.Add(Route(op == Gates.Max, a, b!, na, nb, g, valueCode));
             else if (b is null)
-                line.AddRange([new Words($"{op.Name} multiplied its gradient by its local gradient: d{na} += "),
+                line.AddRange([new Words($"{gate} multiplied its gradient by its local gradient: {dna} += "),
                     .. Times(la, laCode)]);
             else
-                line.AddRange([new Words($"{op.Name} multiplied its gradient by its local gradients: d{na} += "),
-                    .. Times(la, laCode), new Words($", d{nb} += "), .. Times(lb, lbCode)]);
+                line.AddRange([new Words($"{gate} multiplied its gradient by its local gradients: {dna} += "),
+                    .. Times(la, laCode), new Words($", {dnb} += "), .. Times(lb, lbCode)]);
             sentences.Add([.. line]);
         }
+        var branches = ForkSum.Branches(order, _ => true, valueCode, gradCode);
         foreach (var wire in order.Where(w => branches.TryGetValue(w, out var list) && list.Count > 1))
-            sentences.Add(ForkSum(names[wire], branches[wire], new Number(wire.Grad, gradCode(wire))));
+            sentences.Add(
+                ForkSentence(names.Operand(wire, true), branches[wire], new Number(wire.Grad, gradCode(wire))));
         return sentences;
     }
 
-    // d{wire} = b1 + (b2) + b3 = total: the branches' gradients, negative ones in parentheses, and their sum
-    private static ExplainPart[] ForkSum(string wire, List<Number> branches, Number total)
-    {
-        var parts = new List<ExplainPart> { new Words($"d{wire} = ") };
-        for (int i = 0; i < branches.Count; i++)
-        {
-            if (i > 0) parts.Add(new Words(" + "));
-            parts.Add(branches[i] with { Parenthesized = i > 0 });
-        }
-        parts.AddRange([new Words(" = "), total,
-            new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)")]);
-        return [.. parts];
-    }
+    // the fork's equation, then why the branches add up
+    private static ExplainPart[] ForkSentence(string wire, List<Number> branches, Number total) =>
+    [
+        .. ForkSum.Parts(wire, branches, total),
+        new Words($": {wire} feeds {branches.Count} gate inputs, so its branches' gradients add up (+=)"),
+    ];
 
     // max and min route by comparing the inputs, which the page redoes as its inputs move
     private static Choice Route(bool isMax, Value a, Value b, string na, string nb, Number g,
@@ -137,6 +129,79 @@ public static class Explain
                 _ => throw new InvalidOperationException(part.GetType().Name),
             });
         return text.ToString();
+    }
+}
+
+/// <summary>
+/// The names an explanation uses: a wire the user named (an input, a labelled wire) by its name, and a wire the
+/// expression made by what the expression wrote, as in <c>x + y</c> or <c>σ(x)</c>, rather than a made-up
+/// <c>add2</c>; a written form longer than <see cref="Longest"/> characters falls back to the made-up name.
+/// </summary>
+internal sealed class WrittenNames
+{
+    private const int Longest = 32;
+    private readonly WireNames names;
+    private readonly Dictionary<Value, string> _written = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Names the wires of <paramref name="order"/> (topological), each after its inputs: no recursion, so a
+    /// chain of any length is named.</summary>
+    public WrittenNames(IReadOnlyList<Value> order)
+    {
+        names = new WireNames(order);
+        foreach (var wire in order)
+        {
+            string text = WireNames.IsConstant(wire) ? wire.Label ?? Format.Number(wire.Data) : names[wire];
+            if (wire.Op is not null && !Named(wire) && Notation(wire) is { Length: <= Longest } notation)
+                text = notation;
+            _written[wire] = text;
+        }
+    }
+
+    public string this[Value wire] => _written[wire];
+
+    /// <summary>How the gate that made <paramref name="gate"/> reads applied to its inputs' names.</summary>
+    public string Notation(Value gate)
+    {
+        var op = gate.Op!;
+        bool power = op.Notation("", "", gate.Constant).Contains('^');
+        string b = gate.Inputs.Count > 1 ? Operand(gate.Inputs[1], power) : "";
+        return op.Notation(Operand(gate.Inputs[0], power), b, gate.Constant);
+    }
+
+    /// <summary>
+    /// The wire's name as an operand: a written form in parentheses where it has an operator outside any (x + y), or
+    /// is anything but a name, number or call under a power (<paramref name="power"/>).
+    /// </summary>
+    public string Operand(Value wire, bool power)
+    {
+        string text = this[wire];
+        if (wire.Op is null || text == names[wire]) return text;   // a name or a number
+        bool loose = power ? !Enclosed(text) : TopLevel(text).Contains(' ');
+        return loose ? $"({text})" : text;
+    }
+
+    // the output and wires the user labelled keep their names (f, num, den)
+    private bool Named(Value wire) => names[wire] == wire.Label || names[wire] == "f";
+
+    // the characters of text outside any parentheses
+    private static string TopLevel(string text)
+    {
+        var outside = new StringBuilder();
+        int depth = 0;
+        foreach (char c in text)
+        {
+            if (c == '(') depth++;
+            if (depth == 0) outside.Append(c);
+            if (c == ')') depth--;
+        }
+        return outside.ToString();
+    }
+
+    // σ(x), exp(a + b): one call whose parentheses enclose the rest
+    private static bool Enclosed(string text)
+    {
+        int open = text.IndexOf('(');
+        return open > 0 && text[^1] == ')' && TopLevel(text) == text[..open] && !text[..open].Contains(' ');
     }
 }
 

@@ -91,6 +91,11 @@ internal static class InteractivePage
         }
         js.Append("  return { w, g };\n}\n\n");
 
+        js.Append("// what each branch of a forked wire sent back, in backward order: they add up to its gradient\n")
+            .Append("function branches(w, g) {\n  return {\n");
+        foreach (var (wire, list) in ForkSum.Branches(order, _ => true, W, G).Where(b => b.Value.Count > 1))
+            js.Append($"    {names[wire]}: [{string.Join(", ", list.Select(b => b.Code))}],\n");
+        js.Append("  };\n}\n\n");
         js.Append("// what each gate did to the gradient, in backward order\nfunction explain(w, g) {\n  return [\n");
         foreach (var sentence in Explain.Sentences(output, W, G))
             js.Append("    `").Append(Template(sentence)).Append("`,\n");
@@ -142,9 +147,18 @@ internal static class InteractivePage
 
         function update() {
           const { w, g } = run(inputs());
+          const forks = branches(w, g);
           for (const name in w) {
             for (const t of document.querySelectorAll(`text.value[data-wire="${name}"]`)) t.textContent = fmt(w[name]);
             for (const t of document.querySelectorAll(`text.grad[data-wire="${name}"]`)) t.textContent = fmt(g[name]);
+          }
+          // a forked wire: each branch's own gradient, and their sum under the diagram
+          for (const name in forks) {
+            const sum = forks[name].map((x, i) => i > 0 ? term(x) : fmt(x)).join(" + ");
+            for (const t of document.querySelectorAll(`text.forksum[data-wire="${name}"]`))
+              t.textContent = `${t.textContent.split(" = ")[0]} = ${sum} = ${fmt(g[name])}`;
+            for (const t of document.querySelectorAll(`text.branch[data-wire="${name}"]`))
+              t.textContent = fmt(forks[name][t.dataset.branch - 1]);
           }
           for (const cell of document.querySelectorAll("#results td")) {
             const [kind, name] = [cell.classList.contains("value") ? "w" : "g", cell.id.replace(/^(value|grad)-/, "")];

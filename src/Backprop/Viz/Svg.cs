@@ -17,7 +17,8 @@ internal static class Svg
            .Append(".wire{fill:none;stroke:#555;stroke-width:1.4}.halo{fill:none;stroke:#fff;stroke-width:5}")
            .Append(".node{fill:#fff;stroke:#333;stroke-width:1.4}.chain{fill:#f2f2f2;stroke:#333;stroke-dasharray:4 2}")
            .Append(".param{fill:#fff8e1;stroke:#111;stroke-width:2.6}")
-           .Append($".value{{fill:#1a7f37;font-size:{SvgScene.LabelFont}px}}.grad{{fill:#c62828;font-size:{SvgScene.LabelFont}px}}")
+           .Append($".value{{fill:#1a7f37;font-size:{SvgScene.LabelFont}px}}")
+           .Append($".grad,.branch,.forksum{{fill:#c62828;font-size:{SvgScene.LabelFont}px}}")
            .Append($".gate,.name{{fill:#111;font-size:{SvgScene.NodeFont}px}}.name{{font-weight:bold}}")
            .Append($".stub{{fill:#777;font-size:{SvgScene.NodeFont}px;font-style:italic}}")
            .Append(".title{fill:#111;font-size:14px}.note{fill:#666;font-size:12px}")
@@ -38,6 +39,7 @@ internal static class Svg
         foreach (var t in scene.Texts)
         {
             string wire = t.Wire.Length > 0 ? $" data-wire=\"{Escape(t.Wire)}\"" : "";
+            if (t.Branch > 0) wire += $" data-branch=\"{t.Branch}\"";
             svg.Append($"<text class=\"{t.Class}\"{wire} x=\"{SvgScene.F(t.X)}\" y=\"{SvgScene.F(t.Y)}\" text-anchor=\"{t.Anchor}\">{Escape(t.Text)}</text>\n");
         }
         svg.Append("</svg>\n");

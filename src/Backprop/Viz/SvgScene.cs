@@ -10,7 +10,9 @@ internal readonly record struct Box(double X, double Y, double Width, double Hei
 }
 
 /// <summary>A piece of text at an anchor point, with the box it covers (monospace, so its width is known).</summary>
-internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box);
+/// <see cref="Branch"/> is a branch label's place (from 1) in its forked wire's sum, 0 for other text.
+internal sealed record SceneText(double X, double Y, string Text, string Class, string Wire, string Anchor, Box Box,
+    int Branch = 0);
 
 /// <summary>One straight piece of a drawn wire, horizontal or vertical.</summary>
 internal readonly record struct Segment(double X1, double Y1, double X2, double Y2);
@@ -60,9 +62,12 @@ internal sealed class SvgScene
             foreach (var s in layer.Where(s => s.Node is not null))
             {
                 nodeWidth[s.Layer] = Math.Max(nodeWidth[s.Layer], NodeWidth(s.Node!));
-                var w = s.Node!.Wire;
-                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(Math.Max(w.Value.Length, w.Grad.Length), LabelFont) + 12);
+                int chars = Math.Max(s.Node!.Wire.Value.Length, s.Node.Wire.Grad.Length);
+                labelWidth[s.Layer] = Math.Max(labelWidth[s.Layer], TextWidth(chars, LabelFont) + 12);
             }
+        // a zone before each column for the gradients the branches of forked wires carry into its gates
+        var branchWidth = layout.Layers.Select(layer => layer.SelectMany(CircuitLayout.BranchLabels)
+            .Select(b => TextWidth(b.Length, LabelFont) + 8).DefaultIfEmpty(0).Max()).ToList();
         var columnX = new double[layerCount];
         var stemEnd = new double[layerCount];
         var laneX = new Dictionary<Slot, double>();
@@ -72,10 +77,10 @@ internal sealed class SvgScene
         {
             columnX[l] = x;
             stemEnd[l] = x + nodeWidth[l] + Math.Max(labelWidth[l], 16);
-            double gap = Math.Max(Gap, (lanes[l].Count + 1) * LanePitch);
-            double first = stemEnd[l] + (gap - (lanes[l].Count - 1) * LanePitch) / 2;
+            double laneZone = Math.Max(Gap, (lanes[l].Count + 1) * LanePitch);
+            double first = stemEnd[l] + (laneZone - (lanes[l].Count - 1) * LanePitch) / 2;
             for (int i = 0; i < lanes[l].Count; i++) laneX[lanes[l][i]] = first + i * LanePitch;
-            x = stemEnd[l] + gap;
+            x = stemEnd[l] + laneZone + branchWidth[l];
         }
         double Y(Slot s) => top + s.Row * RowPitch + RowPitch / 2;
         var conflicts = lanes.SelectMany(CircuitLayout.Conflicts).ToHashSet();
@@ -87,9 +92,18 @@ internal sealed class SvgScene
         var outputName = layout.Output.Wire.Name;
         double outX = stemEnd[^1] + 6, outY = Y(layout.Output.Slot);
         scene.AddText(outX, outY + 4.5, outputName, "name", outputName, "start", NodeFont);
+        // each fork's sum under the diagram, where it widens no column (the branches carry their own gradients)
+        double bottom = top + layout.Rows * RowPitch;
+        var sums = layout.Nodes.Where(n => n.ForkSum is not null).ToList();
+        foreach (var fork in sums)
+        {
+            bottom += LineHeight;
+            scene.AddText(Margin, bottom - 4, fork.ForkSum!, "forksum", fork.Wire.Name, "start", LabelFont);
+        }
+        int widest = sums.Select(n => n.ForkSum!.Length).Append(options.Title?.Length ?? 0).Append(legend.Length).Max();
         scene.Width = Math.Ceiling(Math.Max(outX + TextWidth(outputName.Length, NodeFont),
-            Margin + TextWidth(Math.Max(options.Title?.Length ?? 0, legend.Length), LabelFont)) + Margin);
-        scene.Height = Math.Ceiling(top + layout.Rows * RowPitch + Margin);
+            Margin + TextWidth(widest, LabelFont)) + Margin);
+        scene.Height = Math.Ceiling(bottom + Margin);
         return scene;
     }
 
@@ -145,16 +159,24 @@ internal sealed class SvgScene
             double xEnd = columnX[l + 1] + (target.Node is { } t ? (nodeWidth[l + 1] - NodeWidth(t)) / 2 : 0);
             Line(lane, yt, xEnd, yt);
             arrivals.Add(yt);
+            // a branch's own gradient just before the gate it enters: above the wire, or below for a second input
+            if (CircuitLayout.BranchLabel(s, target, port) is var (branch, index))
+            {
+                double baseline = side > 0 ? yt + 2 + LabelFont * 0.8 : yt - 4;
+                AddText(xEnd - 3, baseline, branch, "branch", wire, "end", LabelFont, index);
+            }
         }
         Line(lane, Math.Min(ys, arrivals.Min()), lane, Math.Max(ys, arrivals.Max()));
         Paths.Add(new ScenePath(data.ToString(), segments, wire));
     }
 
-    private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font)
+    private void AddText(double x, double baseline, string text, string cls, string wire, string anchor, double font,
+        int branch = 0)
     {
         double w = TextWidth(text.Length, font);
         double left = anchor switch { "end" => x - w, "middle" => x - w / 2, _ => x };
-        Texts.Add(new SceneText(x, baseline, text, cls, wire, anchor, new Box(left, baseline - 0.8 * font, w, font)));
+        Texts.Add(new SceneText(x, baseline, text, cls, wire, anchor, new Box(left, baseline - 0.8 * font, w, font),
+            branch));
     }
 
     private static double NodeWidth(LayoutNode node) => node.Kind is NodeKind.Input or NodeKind.Stub

@@ -5,7 +5,8 @@ namespace Backprop;
 /// <summary>
 /// Draws a circuit layout with box-drawing characters: the same layers as the SVG, each row four lines tall
 /// (value, wire, gradient, space). A two-input gate takes its first input on the line above its symbol and its
-/// second on the line below; each wire crossing a gap between layers gets its own vertical lane.
+/// second on the line below; each wire crossing a gap between layers gets its own vertical lane. Where a wire forks,
+/// each branch carries its own gradient just before the gate it enters, and the sums follow the diagram.
 /// </summary>
 internal static class TextDiagram
 {
@@ -29,7 +30,10 @@ internal static class TextDiagram
             stemStart[l] = x + 1 + nodeWidth[l] + 1;
             stemEnd[l] = stemStart[l] + labels + 2;
             int lanes = layout.Layers[l].Count(s => s.Feeds.Count > 0);
-            x = stemEnd[l] + 2 * lanes + 1;
+            // the gradients forked wires' branches carry into the next gates, right-aligned before them
+            int branches = layout.Layers[l].SelectMany(CircuitLayout.BranchLabels).Select(b => b.Length + 1)
+                .DefaultIfEmpty(0).Max();
+            x = stemEnd[l] + 2 * lanes + 1 + branches;
         }
         string outputName = layout.Output.Wire.Name;
         var grid = new Grid(layout.Rows * LinesPerRow, stemEnd[^1] + 1 + outputName.Length);
@@ -61,7 +65,7 @@ internal static class TextDiagram
                 }
                 grid.HLine(wireLine, start, stemEnd[l] - 1);
             }
-            Route(layout.Layers[l], grid, stemEnd[l], l + 1 < layers ? port[l + 1] : 0);
+            Route(layout.Layers[l], grid, stemEnd[l], l + 1 < layers ? port[l + 1] : 0, ansiColors);
         }
         int outLine = layout.Output.Slot.Row * LinesPerRow + 1;
         grid.Text(outLine, stemEnd[^1] + 1, outputName, null);
@@ -71,12 +75,16 @@ internal static class TextDiagram
         if (layout.Collapsed)
             text.Append($"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit} ({layout.CollapseNote})\n");
         text.Append(grid.Render());
+        // the sums under the diagram, where they widen no column: a fork's branches carry their own gradients above
+        foreach (var fork in layout.Nodes.Where(n => n.ForkSum is not null)) text.Append(fork.ForkSum).Append('\n');
         return text.ToString();
     }
 
     // Each slot that feeds the next layer runs right to its own lane, down or up it, and right into each target, the
     // lanes in the order that keeps a wire leaving along a row off the segment of a wire entering it.
-    private static void Route(List<Slot> layer, Grid grid, int gapStart, int nextPort)
+    // A branch of a forked wire gets its own gradient just before the gate it enters: on the line above, or below for
+    // a second input.
+    private static void Route(List<Slot> layer, Grid grid, int gapStart, int nextPort, bool ansiColors)
     {
         var feeding = CircuitLayout.LaneOrder(layer);
         for (int i = 0; i < feeding.Count; i++)
@@ -89,6 +97,12 @@ internal static class TextDiagram
                 int target = TargetLine(f);
                 grid.VLine(lane, Math.Min(line, target), Math.Max(line, target));
                 grid.HLine(target, lane, nextPort);
+                if (CircuitLayout.BranchLabel(s, f.Target, f.Port) is var (branch, _))
+                {
+                    int side = CircuitLayout.Arrival(f).Port;
+                    grid.Text(side > 0 ? target + 1 : target - 1, nextPort - 1 - branch.Length, branch,
+                        ansiColors ? Red : null);
+                }
             }
         }
     }

@@ -100,15 +100,31 @@ public sealed class DemoCommandTests
         string dir = Directory.CreateTempSubdirectory("backprop-demo-html-").FullName;
         try
         {
-            var (code, stdout, _) = Run("1", "2", "--html", dir);
+            var (code, stdout, stderr) = Run("1", "2", "--html", dir);
             Assert.Equal(0, code);
             Assert.Equal(["add-multiply.html", "multiply.html"],
                 Directory.GetFiles(dir).Select(Path.GetFileName).Order());
             string page = File.ReadAllText(Path.Combine(dir, "add-multiply.html"));
             Assert.Contains("<title>f = (x + y) * z</title>", page);
             Assert.Contains("id=\"in-z\"", page);
-            Assert.Contains($"wrote {Path.Combine(dir, "multiply.html")}", stdout);
+            // each file is announced on stderr; stdout stays the lesson
+            Assert.Contains($"backprop: wrote {Path.Combine(dir, "multiply.html")}\n", stderr.ReplaceLineEndings("\n"));
+            Assert.DoesNotContain("wrote", stdout);
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_output_folder_that_is_a_file_is_refused_before_any_section()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (code, stdout, stderr) = Run("1", "--out", file);
+            Assert.Equal(2, code);
+            Assert.Equal("", stdout);
+            Assert.StartsWith("backprop: error: ", stderr);
+        }
+        finally { File.Delete(file); }
     }
 }

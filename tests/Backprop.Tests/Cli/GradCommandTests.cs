@@ -84,4 +84,19 @@ public class GradCommandTests
             Assert.Contains(number, stdout);
         Assert.Contains("Gate by gate (section 3) and fused give the same gradients: yes", stdout);
     }
+
+    [Fact]
+    public void EveryWrittenFile_IsAnnouncedOnStderr_AndStdoutStaysTheAnswer()
+    {
+        string dir = Directory.CreateTempSubdirectory("backprop-grad-files-").FullName;
+        try
+        {
+            string svg = Path.Combine(dir, "c.svg"), dot = Path.Combine(dir, "c.dot");
+            var (code, stdout, stderr) = Run("grad", "x*y", "--at", "x=2,y=3", "--json", "--svg", svg, "--dot", dot);
+            Assert.Equal(0, code);
+            Assert.Equal("{\"value\":6,\"gradients\":{\"x\":3,\"y\":2}}\n", stdout.ReplaceLineEndings("\n"));
+            Assert.Equal($"backprop: wrote {svg}\nbackprop: wrote {dot}\n", stderr.ReplaceLineEndings("\n"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

@@ -78,4 +78,46 @@ public sealed class HelpTests
         Assert.Equal(0, code);
         Assert.Contains("df/dh  -1", stdout);
     }
+
+    // the shell's completion script (dotnet-suggest) asks with the line typed so far and the cursor's position
+    [Theory]
+    [InlineData("backprop ", "demo\ngrad\nhelp\ntrain\n")]
+    [InlineData("backprop train --ep", "--epochs\n")]
+    [InlineData("backprop train sp", "spiral\n")]
+    [InlineData("backprop train names --model t", "transformer\n")]
+    [InlineData("backprop grad x --ex", "--explain\n")]
+    public void The_completion_directive_lists_what_may_come_next(string line, string completions)
+    {
+        var (code, stdout, stderr) = Run($"[suggest:{line.Length}]", line);
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Contains(completions, stdout.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void An_option_without_its_value_is_a_usage_error_naming_it()
+    {
+        var (code, stdout, stderr) = Run("grad", "x", "--at");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("backprop: error: option '--at' needs a value\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void A_one_value_option_given_twice_is_a_usage_error_naming_it()
+    {
+        var (code, stdout, stderr) = Run("train", "spiral", "--epochs", "2", "--epochs=3");
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("backprop: error: option '--epochs' is given 2 times; it takes one value\n",
+            stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void An_unknown_option_before_the_expression_is_named_not_taken_for_the_expression()
+    {
+        var (code, _, stderr) = Run("grad", "--expalin", "x", "--at", "x=1");
+        Assert.Equal(2, code);
+        Assert.Contains("'grad' has no option '--expalin'; did you mean '--explain'?", stderr);
+    }
 }

@@ -135,19 +135,78 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void RedirectedOutputHasPlainLinesAndASummary()
+    public void StdoutHoldsTheSummaryAlone_AndAShortRunUnwatchedWritesNoProgress()
     {
-        var (code, stdout, _) = Run("spiral", "--epochs", "5");
+        var (code, stdout, stderr) = Run("spiral", "--epochs", "5");
         Assert.Equal(0, code);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(6, lines.Length);
-        Assert.StartsWith("epoch 1/5  loss ", lines[0]);
-        Assert.DoesNotContain('\r', stdout);
-        Assert.Contains("spiral softmax: 5 epochs", lines[^1]);
-        // the summary says which accuracy is which: the epoch lines' is measured while training, the summary's after
-        Assert.Contains("accuracy during the epoch", lines[0]);
+        Assert.Single(lines);
+        Assert.Contains("spiral softmax: 5 epochs", lines[0]);
+        // a log gets a progress line every few seconds: a run of less than a second, none
+        Assert.Equal("", stderr);
         Assert.Matches(@"after training: accuracy [0-9.]+% on the 300 training examples, [0-9.]+% on the 300 test",
-            lines[^1]);
+            lines[0]);
+    }
+
+    [Fact]
+    public void WatchedProgress_IsALinePerEpoch_AndEveryKthBeyondAHundred()
+    {
+        var output = new StringWriter();
+        var progress = new TrainingProgress(5, output, everyEpoch: true);
+        for (int epoch = 1; epoch <= 5; epoch++) progress.Report(new EpochRecord(epoch, 1.0 / epoch, 0.5, double.NaN));
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("epoch 1/5  loss 1.0000  accuracy during the epoch 50.0%", lines[0]);
+        Assert.StartsWith("epoch 5/5  loss 0.2000", lines[4]);
+
+        output = new StringWriter();
+        progress = new TrainingProgress(250, output, everyEpoch: true);
+        for (int epoch = 1; epoch <= 250; epoch++) progress.Report(new EpochRecord(epoch, 1, 0.5, 0.5));
+        lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(84, lines.Length);   // epochs 3, 6, ..., 249 and the last
+        Assert.StartsWith("epoch 250/250", lines[^1]);
+    }
+
+    [Fact]
+    public void UnwatchedProgress_IsALineEachInterval()
+    {
+        var output = new StringWriter();
+        var progress = new TrainingProgress(10, output, everyEpoch: false, interval: TimeSpan.FromHours(1));
+        for (int epoch = 1; epoch <= 10; epoch++) progress.Report(new EpochRecord(epoch, 1, 0.5, double.NaN));
+        Assert.Equal("", output.ToString());
+        progress = new TrainingProgress(10, output, everyEpoch: false, interval: TimeSpan.Zero);
+        for (int epoch = 1; epoch <= 3; epoch++) progress.Report(new EpochRecord(epoch, 1, 0.5, double.NaN));
+        Assert.Equal(3, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(TimeSpan.FromSeconds(5), TrainingProgress.LogInterval);
+    }
+
+    [Fact]
+    public void WithJson_StdoutIsOneObject_AndEveryWrittenFileIsAnnouncedOnStderr()
+    {
+        string weights = PathIn("w.safetensors"), plot = PathIn("p.svg");
+        var (code, stdout, stderr) = Run("spiral", "--epochs", "3", "--json", "--save", weights, "--plot", plot);
+        Assert.Equal(0, code);
+        Assert.Equal("spiral", JsonDocument.Parse(stdout).RootElement.GetProperty("dataset").GetString());
+        Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"backprop: wrote {weights}\nbackprop: wrote {plot}\n", stderr.ReplaceLineEndings("\n"));
+        Assert.True(File.Exists(weights) && File.Exists(plot));
+    }
+
+    [Theory]
+    [InlineData("spiral", "--plot")]
+    [InlineData("spiral", "--save")]
+    [InlineData("names", "--save")]
+    public void AnOutputInAMissingFolder_IsRefusedBeforeTraining(string dataset, string option)
+    {
+        string path = Path.Combine(_dir, "missing", option == "--plot" ? "p.svg" : "w.safetensors");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // enough epochs that training first would take far longer than the refusal
+        var (code, stdout, stderr) = Run(dataset, "--epochs", "100000", option, path);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"{option}: ", stderr);
+        Assert.Contains("does not exist", stderr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"refused after {clock.Elapsed}");
     }
 
     [Theory]

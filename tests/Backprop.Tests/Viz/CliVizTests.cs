@@ -29,6 +29,28 @@ public sealed class CliVizTests : IDisposable
     }
 
     [Fact]
+    public void Explain_names_each_wire_as_the_expression_wrote_it()
+    {
+        var (code, stdout, _) = Run("grad", "(x + sigmoid(y)) / (sigmoid(x) + (x + y)^2)", "--at", "x=3,y=-4",
+            "--explain");
+        Assert.Equal(0, code);
+        var lines = stdout.Split('\n');
+        Assert.Contains("#(7) f = (x + σ(y)) / (σ(x) + (x + y)^2): div multiplied", stdout);
+        Assert.Contains("#(6) σ(x) + (x + y)^2: add distributed its gradient -0.7916 unchanged to σ(x) and (x + y)^2",
+            lines);
+        Assert.Contains(
+            "#(5) (x + y)^2: ^2 multiplied its gradient by its local gradient: d(x + y) += -2 × -0.7916 = 1.583",
+            lines);
+        foreach (var madeUp in new[] { "add1", "add2", "sigmoid1", "sigmoid2", "pow_const" })
+            Assert.DoesNotContain(madeUp, stdout);
+        // a power's operands and a gradient's name are bracketed where they are more than a name, number or call
+        (_, stdout, _) = Run("grad", "(x*y)^2^x", "--at", "x=1,y=2", "--explain");
+        Assert.Contains("#(3) f = (x * y)^(2^x): pow multiplied its gradient by its local gradients: d(x * y) += ",
+            stdout);
+        Assert.Contains(", d(2^x) += ", stdout);
+    }
+
+    [Fact]
     public void Bad_viz_options_are_refused_with_a_clear_message_and_no_file()
     {
         var (code, _, stderr) = Run("grad", "x", "--at", "x=1", "--digits", "0");

@@ -39,6 +39,36 @@ public class ExplainAndTextTests
     }
 
     [Fact]
+    public void In_the_text_diagram_each_branch_carries_its_own_gradient_and_the_sums_follow()
+    {
+        var text = Backprop.Viz.Text(NotesExamples.Staged().Output);
+        var lines = text.TrimEnd('\n').Split('\n');
+        Assert.Equal("dx = 1.583 + (-0.03576) + 0.5121 = 2.06", lines[^2]);
+        Assert.Equal("dy = 1.583 + 0.009046 = 1.592", lines[^1]);
+        // the branch into σ(x) carries -0.03576 just before the gate, on the line above its wire
+        int sigma = Array.FindIndex(lines, l => l.Contains("-0.03576") && !l.StartsWith("dx"));
+        int end = lines[sigma].IndexOf("-0.03576", StringComparison.Ordinal) + "-0.03576".Length;
+        Assert.Equal("─σ", lines[sigma + 1].Substring(end + 1, 2));
+        foreach (var branch in new[] { "0.5121", "0.009046" }) Assert.Contains(branch, text);
+    }
+
+    [Fact]
+    public void Explain_names_a_long_chain_without_recursing_and_falls_back_to_made_up_names_past_32_characters()
+    {
+        var x = new Value(0.1, "x");
+        var wire = x;
+        for (int i = 0; i < 20_000; i++) wire = wire.Tanh();
+        wire.Backward();
+        var lines = Explain.Describe(wire).Split('\n');
+        Assert.StartsWith("#(20000) f = tanh(tanh(", lines[0]);
+        Assert.StartsWith("#(1) tanh(x): tanh multiplied", lines[^2]);
+        // five tanh written out are 31 characters, six are 37: the sixth is named, and defined where it is made
+        Assert.Contains(lines,
+            l => l.StartsWith("#(6) tanh6 = tanh(tanh(tanh(tanh(tanh(tanh(x)))))): ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#(7) tanh(tanh6): ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Explain_describes_other_gates_by_their_local_gradient()
     {
         var x = new Value(0, "x");

@@ -66,8 +66,16 @@ public sealed class InteractivePageTests : IDisposable
         var sentences = Regex.Matches(dom, "<li>(.*?)</li>")
             .Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value));
         Assert.Equal(Explain.Describe(output).TrimEnd('\n').Split('\n'), sentences);
-        // the diagram's labels moved too: the output wire shows the new value
+        // the diagram's labels moved too: the output's value, and every gradient as the SVG drawn at the new inputs
+        // has it, each forked wire's branches with their sum
         Assert.Contains($">{Format.Number(output.Data, 4)}</text>", dom);
+        const string Label =
+            "<text class=\"(grad|branch|forksum)\" data-wire=\"([^\"]+)\"(?: data-branch=\"(\\d+)\")?[^>]*>([^<]*)<";
+        static IEnumerable<string> Labels(string html) => Regex.Matches(html, Label).Select(m =>
+            $"{m.Groups[1]} {m.Groups[2]} {m.Groups[3]}: {System.Net.WebUtility.HtmlDecode(m.Groups[4].Value)}");
+        var drawn = Labels(Backprop.Viz.Svg(output)).ToList();
+        Assert.Contains(drawn, l => l.StartsWith("branch x 3: ", StringComparison.Ordinal));
+        Assert.Equal(drawn, Labels(dom));
     }
 
     private static void AssertClose(double expected, double actual) =>

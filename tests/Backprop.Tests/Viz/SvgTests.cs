@@ -34,8 +34,8 @@ public class SvgTests
         var circuit = Example(name);
         var options = new VizOptions { Title = circuit.Formula };
         var scene = SvgScene.Build(CircuitLayout.Build(circuit.Output, options), options);
-        var labels = scene.Texts.Where(t => t.Class is "value" or "grad").ToList();
-        Assert.Equal(2 * circuit.Wires.Count, labels.Count);
+        Assert.Equal(2 * circuit.Wires.Count, scene.Texts.Count(t => t.Class is "value" or "grad"));
+        var labels = scene.Texts.Where(t => t.Class is "value" or "grad" or "branch").ToList();
         var all = scene.Texts;
         for (int i = 0; i < all.Count; i++)
             for (int j = i + 1; j < all.Count; j++)
@@ -135,6 +135,52 @@ public class SvgTests
                 Assert.False(Along([segment]).Any(p => inside.Contains(p.Item1, p.Item2)),
                     $"wire {wire} passes through the node of {node.Wire}: {segment}");
         }
+    }
+
+    [Fact]
+    public void Each_branch_of_a_fork_carries_its_own_gradient_into_its_gate_and_the_input_shows_the_sum()
+    {
+        var options = new VizOptions();
+        var scene = SvgScene.Build(CircuitLayout.Build(NotesExamples.Staged().Output, options), options);
+        var branches = scene.Texts.Where(t => t.Class == "branch").ToList();
+        Assert.Equal(["-0.03576", "0.5121", "1.583"], branches.Where(t => t.Wire == "x").Select(t => t.Text).Order());
+        Assert.Equal(["0.009046", "1.583"], branches.Where(t => t.Wire == "y").Select(t => t.Text).Order());
+        // the sums under the diagram, below every row, widening no column
+        var sums = scene.Texts.Where(t => t.Class == "forksum").ToList();
+        Assert.Equal(["dx = 1.583 + (-0.03576) + 0.5121 = 2.06", "dy = 1.583 + 0.009046 = 1.592"],
+            sums.Select(t => t.Text));
+        Assert.All(sums, s => Assert.True(s.Box.Y > scene.Nodes.Max(n => n.Box.Y + n.Box.Height)));
+        Assert.All(sums, s => Assert.True(s.Box.X + s.Box.Width < scene.Width));
+        // each branch label sits just before a gate, right of every lane of its gap
+        foreach (var label in branches)
+            Assert.Contains(scene.Nodes, n => n.Kind == NodeKind.Gate
+                && Math.Abs(n.Box.X - label.Box.X - label.Box.Width) < 8
+                && Math.Abs(n.Box.Y + n.Box.Height / 2 - label.Y) < 26);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void In_random_circuits_branch_labels_add_up_to_the_forks_sum_and_touch_no_wire(int seed)
+    {
+        var output = RandomCircuit(seed);
+        var options = new VizOptions { Digits = 17 };
+        var scene = SvgScene.Build(CircuitLayout.Build(output, options), options);
+        var forks = scene.Texts.Where(t => t.Class == "forksum").ToList();
+        var order = output.Topological();
+        Assert.Equal(order.Count(v => order.Sum(c => c.Inputs.Count(i => ReferenceEquals(i, v))) > 1), forks.Count);
+        foreach (var fork in forks)
+        {
+            var branches = scene.Texts.Where(t => t.Class == "branch" && t.Wire == fork.Wire)
+                .Select(t => double.Parse(t.Text, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.True(branches.Count >= 2, $"fork {fork.Text} has {branches.Count} branch labels");
+            double total = double.Parse(fork.Text[(fork.Text.LastIndexOf('=') + 1)..],
+                System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(total, branches.Sum(), 1e-9 * Math.Max(1, Math.Abs(total)));
+        }
+        foreach (var label in scene.Texts.Where(t => t.Class == "branch"))
+            foreach (var path in scene.Paths)
+                Assert.False(Along(path.Segments).Any(p => label.Box.Contains(p.Item1, p.Item2)),
+                    $"branch label '{label.Text}' of {label.Wire} is crossed by wire {path.Wire}");
     }
 
     // two horizontal (or two vertical) segments on one line whose extents overlap by more than a point
