@@ -38,64 +38,6 @@ public sealed class Linear : Module
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
 }
 
-/// <summary>
-/// 2-D convolution over [N, C, H, W] (torch.nn.Conv2d) with square kernels; weight [out, in/groups, k, k] and bias
-/// [out] drawn U(−1/√fan_in, 1/√fan_in) as PyTorch does.
-/// </summary>
-public sealed class Conv2d : Module
-{
-    /// <summary>Creates the layer; the generator seeds its initial weights (the thread's default when null).</summary>
-    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1,
-        bool bias = true, Generator? generator = null, DType? dtype = null)
-    {
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv2d: channels and kernel size must be positive, got {inChannels}, {outChannels}, {kernelSize}");
-        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"Conv2d: {groups} groups must divide both {inChannels} input and {outChannels} output channels");
-        (InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
-        var g = generator ?? Generator.Default;
-        Weight = RegisterParameter("weight",
-            Init.KaimingUniform(Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize], dtype), g, a: Math.Sqrt(5)));
-        double bound = 1 / Math.Sqrt(inChannels / groups * kernelSize * kernelSize);
-        if (bias) Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels], dtype), -bound, bound, g));
-    }
-
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Output channels (filters).</summary>
-    public int OutChannels { get; }
-
-    /// <summary>The side of the square kernel.</summary>
-    public int KernelSize { get; }
-
-    /// <summary>Step between kernel positions.</summary>
-    public int Stride { get; }
-
-    /// <summary>Zeros added on each side.</summary>
-    public int Padding { get; }
-
-    /// <summary>Spacing between kernel taps.</summary>
-    public int Dilation { get; }
-
-    /// <summary>Channel groups convolved separately.</summary>
-    public int Groups { get; }
-
-    /// <summary>The filters, [OutChannels, InChannels / Groups, KernelSize, KernelSize].</summary>
-    public Tensor Weight { get; }
-
-    /// <summary>[OutChannels], or null without a bias.</summary>
-    public Tensor? Bias { get; }
-
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() =>
-        $"{InChannels}, {OutChannels}, kernel_size=({KernelSize}, {KernelSize}), stride=({Stride}, {Stride})" +
-        (Padding != 0 ? $", padding=({Padding}, {Padding})" : "") + (Groups != 1 ? $", groups={Groups}" : "") + (Bias is null ? ", bias=False" : "");
-}
-
 /// <summary>The maximum over each window of [N, C, H, W] (torch.nn.MaxPool2d); the stride defaults to the kernel size.</summary>
 public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1) : Module
 {

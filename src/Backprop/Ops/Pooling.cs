@@ -59,6 +59,7 @@ public static partial class F
         if (x.NDim != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
         if (padding * 2 > kernelSize)
             throw new ArgumentException($"{op}: padding {padding} must be at most half the kernel size {kernelSize}");
-        return Window(op, x, kernelSize, kernelSize, stride ?? kernelSize, padding, dilation);
+        int step = stride ?? kernelSize;
+        return Window(op, x, kernelSize, kernelSize, [step, step], [padding, padding], [dilation, dilation]);
     }
 }

@@ -1,0 +1,52 @@
+"""Reference outputs and gradients from PyTorch (float64) for the convolution, pooling and resampling family.
+
+Run with a Python that has torch and numpy (Debian: apt-get install python3-torch python3-numpy):
+    python3 tools/golden/make_conv_golden.py
+Writes tests/Backprop.Tests/Golden/conv_ops.json in make_golden.py's format: each case has its inputs, an
+upstream gradient, the output and the gradient of every input.
+"""
+import numpy as np
+import torch.nn.functional as F
+
+from make_golden import write
+
+rng = np.random.default_rng(20261208)
+
+
+def normal(*shape):
+    return rng.standard_normal(shape)
+
+
+CONVOLUTIONS = {
+    "conv2d_rectangular": (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+                           [normal(2, 3, 6, 7), normal(4, 3, 2, 3), normal(4)]),
+    "conv2d_same_even_kernel": (lambda x, w, b: F.conv2d(x, w, b, padding="same", dilation=(1, 2), groups=2),
+                                [normal(2, 4, 5, 6), normal(2, 2, 2, 4), normal(2)]),
+    "conv2d_valid": (lambda x, w: F.conv2d(x, w, padding="valid"), [normal(1, 2, 5, 4), normal(3, 2, 3, 2)]),
+    "conv1d": (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2),
+               [normal(2, 4, 9), normal(6, 2, 3), normal(6)]),
+    "conv1d_same": (lambda x, w: F.conv1d(x, w, padding="same"), [normal(2, 3, 7), normal(2, 3, 4)]),
+    "conv3d": (lambda x, w, b: F.conv3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+               [normal(2, 4, 5, 6, 5), normal(6, 2, 3, 2, 3), normal(6)]),
+    "conv3d_same": (lambda x, w: F.conv3d(x, w, padding="same"), [normal(1, 2, 4, 5, 3), normal(3, 2, 2, 3, 2)]),
+    "conv_transpose2d": (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(2, 3), padding=(1, 0),
+                                                            output_padding=(1, 2), dilation=(1, 2)),
+                         [normal(2, 4, 3, 4), normal(4, 3, 3, 2), normal(3)]),
+    "conv_transpose2d_groups": (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, groups=2,
+                                                                   dilation=2),
+                                [normal(2, 4, 3, 3), normal(4, 2, 3, 3), normal(4)]),
+    "conv_transpose2d_dilated_output_padding": (lambda x, w: F.conv_transpose2d(x, w, output_padding=1, dilation=2),
+                                                [normal(1, 2, 3, 4), normal(2, 3, 2, 2)]),
+    "conv_transpose2d_dcgan": (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1),
+                               [normal(2, 6, 4, 4), normal(6, 3, 4, 4)]),
+    "conv_transpose1d": (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2),
+                         [normal(2, 4, 5), normal(4, 3, 3), normal(3)]),
+}
+
+
+def main():
+    write({**CONVOLUTIONS}, "conv_ops.json", rng)
+
+
+if __name__ == "__main__":
+    main()
