@@ -44,8 +44,45 @@ CONVOLUTIONS = {
 }
 
 
+POOLING = {
+    "max_pool2d_rectangular_ceil": (lambda a: F.max_pool2d(a, (3, 2), stride=2, padding=(1, 0), ceil_mode=True),
+                                    [normal(2, 2, 7, 6)]),
+    "max_pool2d_dilated_ceil": (lambda a: F.max_pool2d(a, (2, 3), stride=(3, 2), dilation=(2, 1), ceil_mode=True),
+                                [normal(1, 2, 8, 7)]),
+    "max_pool2d_indices": (lambda a: F.max_pool2d(a.detach(), (3, 2), stride=2, padding=1, return_indices=True)[1]
+                           .double(), [normal(2, 2, 5, 6)]),
+    "max_unpool2d": (lambda a: F.max_unpool2d(*F.max_pool2d(a, 2, return_indices=True), 2, output_size=(5, 7)),
+                     [normal(2, 2, 5, 7)]),
+    "avg_pool2d_rectangular_ceil": (lambda a: F.avg_pool2d(a, (3, 2), stride=2, padding=1, ceil_mode=True),
+                                    [normal(2, 2, 7, 6)]),
+    "avg_pool2d_exclude_pad": (lambda a: F.avg_pool2d(a, 3, stride=2, padding=1, ceil_mode=True,
+                                                      count_include_pad=False), [normal(2, 2, 6, 7)]),
+    "max_pool1d": (lambda a: F.max_pool1d(a, 3, stride=2, padding=1, ceil_mode=True), [normal(2, 3, 8)]),
+    "avg_pool1d_exclude_pad": (lambda a: F.avg_pool1d(a, 4, stride=3, padding=2, count_include_pad=False),
+                               [normal(2, 3, 9)]),
+    "adaptive_avg_pool2d": (lambda a: F.adaptive_avg_pool2d(a, (3, 4)), [normal(2, 3, 7, 5)]),
+    "adaptive_avg_pool1d": (lambda a: F.adaptive_avg_pool1d(a, 4), [normal(2, 3, 10)]),
+    "adaptive_max_pool2d": (lambda a: F.adaptive_max_pool2d(a, (3, 2)), [normal(2, 2, 7, 5)]),
+    "adaptive_max_pool1d": (lambda a: F.adaptive_max_pool1d(a, 4), [normal(2, 3, 9)]),
+}
+
+RESAMPLING = {
+    "interpolate_nearest": (lambda a: F.interpolate(a, size=(5, 7)), [normal(2, 2, 3, 4)]),
+    "interpolate_nearest_scale": (lambda a: F.interpolate(a, scale_factor=2), [normal(1, 2, 3, 4)]),
+    "interpolate_nearest_1d": (lambda a: F.interpolate(a, size=7), [normal(2, 2, 5)]),
+    "interpolate_bilinear": (lambda a: F.interpolate(a, size=(5, 7), mode="bilinear"), [normal(2, 2, 3, 4)]),
+    "interpolate_bilinear_align_corners": (lambda a: F.interpolate(a, size=(6, 5), mode="bilinear",
+                                                                   align_corners=True), [normal(2, 2, 3, 4)]),
+    "interpolate_bilinear_scale": (lambda a: F.interpolate(a, scale_factor=2, mode="bilinear"), [normal(1, 2, 3, 4)]),
+    "interpolate_bilinear_down": (lambda a: F.interpolate(a, size=(3, 2), mode="bilinear"), [normal(1, 2, 7, 5)]),
+    "interpolate_linear": (lambda a: F.interpolate(a, size=8, mode="linear"), [normal(2, 3, 5)]),
+    "pixel_shuffle": (lambda a: F.pixel_shuffle(a, 2), [normal(2, 8, 3, 2)]),
+    "pixel_unshuffle": (lambda a: F.pixel_unshuffle(a, 2), [normal(2, 2, 4, 6)]),
+}
+
+
 def main():
-    write({**CONVOLUTIONS}, "conv_ops.json", rng)
+    write({**CONVOLUTIONS, **POOLING, **RESAMPLING}, "conv_ops.json", rng)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ public readonly struct PerAxis
 
     internal bool IsSame => _mode == "same";
 
+    internal bool IsDefault => _values is null && _mode is null;
+
     internal bool IsMode => _mode is not null;
 
     /// <summary>The value of each of <paramref name="axes"/> axes; <paramref name="unset"/> on each for the default.</summary>

@@ -27,6 +27,35 @@ public class ConvolutionFamilyGoldenTests
             dilation: 2),
         ["conv_transpose2d_dcgan"] = x => F.ConvTranspose2d(x[0], x[1], stride: 2, padding: 1),
         ["conv_transpose1d"] = x => F.ConvTranspose1d(x[0], x[1], x[2], stride: 3, padding: 1, outputPadding: 2),
+        ["max_pool2d_rectangular_ceil"] = x => F.MaxPool2d(x[0], (3, 2), stride: 2, padding: (1, 0), ceilMode: true),
+        ["max_pool2d_dilated_ceil"] = x => F.MaxPool2d(x[0], (2, 3), stride: (3, 2), dilation: (2, 1), ceilMode: true),
+        ["max_pool2d_indices"] = x => F.MaxPool2dWithIndices(x[0].Detach(), (3, 2), stride: 2, padding: 1).Indices
+            .To(x[0].DType),
+        ["max_unpool2d"] = x =>
+        {
+            var (values, indices) = F.MaxPool2dWithIndices(x[0], 2);
+            return F.MaxUnpool2d(values, indices, 2, outputSize: (5, 7));
+        },
+        ["avg_pool2d_rectangular_ceil"] = x => F.AvgPool2d(x[0], (3, 2), stride: 2, padding: 1, ceilMode: true),
+        ["avg_pool2d_exclude_pad"] = x => F.AvgPool2d(x[0], 3, stride: 2, padding: 1, ceilMode: true,
+            countIncludePad: false),
+        ["max_pool1d"] = x => F.MaxPool1d(x[0], 3, stride: 2, padding: 1, ceilMode: true),
+        ["avg_pool1d_exclude_pad"] = x => F.AvgPool1d(x[0], 4, stride: 3, padding: 2, countIncludePad: false),
+        ["adaptive_avg_pool2d"] = x => F.AdaptiveAvgPool2d(x[0], (3, 4)),
+        ["adaptive_avg_pool1d"] = x => F.AdaptiveAvgPool1d(x[0], 4),
+        ["adaptive_max_pool2d"] = x => F.AdaptiveMaxPool2d(x[0], (3, 2)),
+        ["adaptive_max_pool1d"] = x => F.AdaptiveMaxPool1d(x[0], 4),
+        ["interpolate_nearest"] = x => F.Interpolate(x[0], (5, 7)),
+        ["interpolate_nearest_scale"] = x => F.Interpolate(x[0], scaleFactor: 2),
+        ["interpolate_nearest_1d"] = x => F.Interpolate(x[0], 7),
+        ["interpolate_bilinear"] = x => F.Interpolate(x[0], (5, 7), mode: "bilinear"),
+        ["interpolate_bilinear_align_corners"] = x => F.Interpolate(x[0], (6, 5), mode: "bilinear",
+            alignCorners: true),
+        ["interpolate_bilinear_scale"] = x => F.Interpolate(x[0], scaleFactor: 2, mode: "bilinear"),
+        ["interpolate_bilinear_down"] = x => F.Interpolate(x[0], (3, 2), mode: "bilinear"),
+        ["interpolate_linear"] = x => F.Interpolate(x[0], 8, mode: "linear"),
+        ["pixel_shuffle"] = x => F.PixelShuffle(x[0], 2),
+        ["pixel_unshuffle"] = x => F.PixelUnshuffle(x[0], 2),
     };
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("conv_ops.json"));

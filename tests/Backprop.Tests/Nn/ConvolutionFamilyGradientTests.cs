@@ -27,6 +27,33 @@ public class ConvolutionFamilyGradientTests
                 [[1, 2, 1, 1], [2, 1, 1, 1], [2]]]),
         ["ConvTranspose1d"] = new(x => F.ConvTranspose1d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1),
             [[[2, 3, 4], [3, 2, 3], [2]], [[1, 1, 3], [1, 3, 4], [3]], [[1, 1, 2], [1, 1, 3], [1]]]),
+        ["MaxPool2dRectangularCeil"] = new(x => F.MaxPool2d(x[0], (3, 2), stride: 2, padding: (1, 0), ceilMode: true),
+            [[[2, 2, 5, 6]], [[1, 1, 4, 3]], [[1, 1, 2, 2]]]),
+        ["MaxPool1d"] = new(x => F.MaxPool1d(x[0], 2, stride: 1, dilation: 2), [[[2, 2, 6]], [[1, 1, 3]], [[1, 3, 4]]]),
+        ["MaxUnpool2d"] = new(x =>
+        {
+            var (values, indices) = F.MaxPool2dWithIndices(x[0], 2, ceilMode: true);
+            return F.MaxUnpool2d(values * x[1], indices, 2, outputSize: (x[0].Shape[2], x[0].Shape[3]));
+        }, [[[2, 2, 4, 5], [1, 2, 2, 3]], [[1, 1, 3, 3], [1]], [[1, 1, 2, 3], [1]]]),
+        ["AvgPool2dExcludePadCeil"] = new(x => F.AvgPool2d(x[0], (3, 2), stride: 2, padding: 1, ceilMode: true,
+            countIncludePad: false), [[[2, 2, 5, 6]], [[1, 1, 4, 3]], [[1, 1, 2, 2]]]),
+        ["AvgPool1d"] = new(x => F.AvgPool1d(x[0], 3, stride: 2, padding: 1), [[[2, 2, 7]], [[1, 1, 3]], [[1, 2, 2]]]),
+        ["AdaptiveAvgPool2d"] = new(x => F.AdaptiveAvgPool2d(x[0], (3, 2)), [[[2, 2, 7, 5]], [[1, 1, 3, 2]],
+            [[1, 1, 1, 1]]]),
+        ["AdaptiveMaxPool2d"] = new(x => F.AdaptiveMaxPool2d(x[0], (3, 2)), [[[2, 2, 7, 5]], [[1, 1, 3, 2]],
+            [[1, 1, 1, 1]]]),
+        ["AdaptivePool1d"] = new(x => F.AdaptiveMaxPool1d(x[0], 3) + F.AdaptiveAvgPool1d(x[0], 3),
+            [[[2, 2, 7]], [[1, 1, 4]], [[1, 1, 1]]]),
+        ["InterpolateNearest"] = new(x => F.Interpolate(x[0], (5, 3)),
+            [[[1, 2, 3, 4]], [[2, 1, 2, 2]], [[1, 1, 1, 1]]]),
+        ["InterpolateBilinear"] = new(x => F.Interpolate(x[0], (5, 3), mode: "bilinear"),
+            [[[1, 2, 3, 4]], [[2, 1, 2, 2]], [[1, 1, 1, 1]]]),
+        ["InterpolateBilinearAlignCorners"] = new(x => F.Interpolate(x[0], scaleFactor: 2, mode: "bilinear",
+            alignCorners: true), [[[1, 2, 3, 4]], [[2, 1, 2, 2]], [[1, 1, 1, 1]]]),
+        ["InterpolateLinear"] = new(x => F.Interpolate(x[0], 7, mode: "linear"),
+            [[[2, 2, 3]], [[1, 1, 5]], [[1, 1, 1]]]),
+        ["PixelShuffle"] = new(x => F.PixelUnshuffle(F.PixelShuffle(x[0], 2).Exp(), 2),
+            [[[1, 8, 2, 3]], [[2, 4, 1, 1]], [[1, 4, 2, 2]]]),
     };
 
     public static TheoryData<string, int> All()

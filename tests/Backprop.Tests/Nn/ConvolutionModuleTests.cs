@@ -79,3 +79,52 @@ public class ConvolutionModuleTests
         Assert.Contains("[1,2,5,5] has 2 channels but weight [3,3,3,3] takes 3", error.Message);
     }
 }
+
+/// <summary>The pooling and resampling modules: what they forward to, and their printed form.</summary>
+public class PoolingModuleTests
+{
+    [Fact]
+    public void Modules_forward_to_their_functional_op()
+    {
+        var x = Tensor.Randn([2, 4, 7, 6], generator: new Generator(9));
+        var pool = new MaxPool2d((3, 2), stride: 2, ceilMode: true);
+        Assert.Equal(F.MaxPool2d(x, (3, 2), 2, ceilMode: true).ToArray<float>(), pool.Forward(x).ToArray<float>());
+        var (values, indices) = pool.ForwardWithIndices(x);
+        var unpooled = new MaxUnpool2d((3, 2), stride: 2).Forward(values, indices);
+        Assert.Equal(x.Max().Item<float>(), unpooled.Max().Item<float>());
+        Assert.Equal([2, 4, 4, 3], new AvgPool2d(3, 2, 1, countIncludePad: false).Forward(x).Shape);
+        Assert.Equal([2, 4, 3], new AvgPool1d(3).Forward(x.Flatten(2)[.., .., ..9]).Shape);
+        Assert.Equal([2, 4, 15], new MaxPool1d(3, 3, 1, ceilMode: true).Forward(x.Flatten(2)).Shape);
+        Assert.Equal(F.AdaptiveAvgPool2d(x, 1).ToArray<float>(), new AdaptiveAvgPool2d(1).Forward(x).ToArray<float>());
+        Assert.Equal([2, 4, 5], new AdaptiveAvgPool1d(5).Forward(x.Flatten(2)).Shape);
+        Assert.Equal([2, 4, 3, 3], new AdaptiveMaxPool2d(3).Forward(x).Shape);
+        Assert.Equal([2, 4, 2], new AdaptiveMaxPool1d(2).Forward(x.Flatten(2)).Shape);
+        Assert.Equal([2, 4, 14, 12], new Upsample(scaleFactor: 2, mode: "bilinear").Forward(x).Shape);
+        Assert.Equal([2, 1, 14, 12], new PixelShuffle(2).Forward(x).Shape);
+        var shuffled = new PixelShuffle(2).Forward(x);
+        Assert.Equal(x.ToArray<float>(), new PixelUnshuffle(2).Forward(shuffled).ToArray<float>());
+    }
+
+    [Fact]
+    public void Modules_print_as_PyTorch()
+    {
+        Assert.Equal("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
+            new MaxPool2d(2).ToString());
+        Assert.Equal("AvgPool2d(kernel_size=(3, 2), stride=(3, 2), padding=0)", new AvgPool2d((3, 2)).ToString());
+        Assert.Equal("Upsample(scale_factor=2, mode='nearest')", new Upsample(scaleFactor: 2).ToString());
+    }
+
+    [Fact]
+    public void Bad_arguments_name_the_op()
+    {
+        var x = Tensor.Randn([1, 2, 4, 4]);
+        Assert.Contains("MaxPool2d: padding [2,0] must be at most half the kernel size [3,3]",
+            Assert.Throws<ArgumentException>(() => F.MaxPool2d(x, 3, padding: (2, 0))).Message);
+        Assert.Contains("Interpolate: mode \"bilinear\" does not take input [1,2,16]",
+            Assert.Throws<ArgumentException>(() => F.Interpolate(x.Flatten(2), 4, mode: "bilinear")).Message);
+        Assert.Contains("PixelShuffle: 2 channels of [1,2,4,4] are not a multiple of 2²",
+            Assert.Throws<ArgumentException>(() => F.PixelShuffle(x, 2)).Message);
+        Assert.Contains("MaxUnpool2d: indices must be Int64",
+            Assert.Throws<ArgumentException>(() => F.MaxUnpool2d(x, x, 2)).Message);
+    }
+}
