@@ -6,6 +6,7 @@ Writes tests/Backprop.Tests/Golden/conv_ops.json in make_golden.py's format: eac
 upstream gradient, the output and the gradient of every input.
 """
 import numpy as np
+import torch
 import torch.nn.functional as F
 
 from make_golden import write
@@ -78,6 +79,11 @@ RESAMPLING = {
     "interpolate_linear": (lambda a: F.interpolate(a, size=8, mode="linear"), [normal(2, 3, 5)]),
     "pixel_shuffle": (lambda a: F.pixel_shuffle(a, 2), [normal(2, 8, 3, 2)]),
     "pixel_unshuffle": (lambda a: F.pixel_unshuffle(a, 2), [normal(2, 2, 4, 6)]),
+    "unfold": (lambda a: a.unfold(1, 3, 2), [normal(2, 7, 3)]),
+    "unfold_overlapping": (lambda a: a.unfold(-1, 3, 1) * a.unfold(-1, 3, 1), [normal(2, 5)]),
+    "meshgrid_ij": (lambda a, b: torch.stack(torch.meshgrid(a, b * 2, indexing="ij")), [normal(3), normal(4)]),
+    "meshgrid_xy": (lambda a, b, c: torch.stack(torch.meshgrid(a, b, c.exp(), indexing="xy")),
+                    [normal(3), normal(4), normal(2)]),
 }
 
 

@@ -56,6 +56,10 @@ public class ConvolutionFamilyGoldenTests
         ["interpolate_linear"] = x => F.Interpolate(x[0], 8, mode: "linear"),
         ["pixel_shuffle"] = x => F.PixelShuffle(x[0], 2),
         ["pixel_unshuffle"] = x => F.PixelUnshuffle(x[0], 2),
+        ["unfold"] = x => x[0].Unfold(1, 3, 2),
+        ["unfold_overlapping"] = x => x[0].Unfold(-1, 3, 1) * x[0].Unfold(-1, 3, 1),
+        ["meshgrid_ij"] = x => Tensor.Stack(Tensor.Meshgrid([x[0], x[1] * 2])),
+        ["meshgrid_xy"] = x => Tensor.Stack(Tensor.Meshgrid([x[0], x[1], x[2].Exp()], indexing: "xy")),
     };
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("conv_ops.json"));

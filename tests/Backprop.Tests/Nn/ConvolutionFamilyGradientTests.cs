@@ -54,6 +54,9 @@ public class ConvolutionFamilyGradientTests
             [[[2, 2, 3]], [[1, 1, 5]], [[1, 1, 1]]]),
         ["PixelShuffle"] = new(x => F.PixelUnshuffle(F.PixelShuffle(x[0], 2).Exp(), 2),
             [[[1, 8, 2, 3]], [[2, 4, 1, 1]], [[1, 4, 2, 2]]]),
+        ["Unfold"] = new(x => x[0].Unfold(-1, 2, 1).Exp() * x[0].Unfold(0, 1, 2).Sum(), [[[3, 4]], [[1, 5]], [[2, 2]]]),
+        ["Meshgrid"] = new(x => Tensor.Stack(Tensor.Meshgrid([x[0], x[1].Exp()], indexing: "xy")).Pow(2),
+            [[[3], [4]], [[1], [2]], [[], [3]]]),
     };
 
     public static TheoryData<string, int> All()
