@@ -93,8 +93,8 @@ public static partial class F
         PerAxis padding = default, PerAxis dilation = default, int groups = 1)
     {
         const string op = "Conv1d";
-        RequireRank(op, x, 3, "[N, C, L]");
-        RequireRank(op, weight, 3, "[O, C/groups, k]");
+        RequireRank(op, x, 3, "input", "[N, C, L]");
+        RequireRank(op, weight, 3, "weight", "[O, C/groups, k]");
         int s = stride.Resolve(op, "stride", 1, 1)[0], d = dilation.Resolve(op, "dilation", 1, 1)[0];
         var y = Convolve(op, x.Unsqueeze(2), weight.Unsqueeze(2), bias, new PerAxis(1, s),
             padding.IsMode ? padding : new PerAxis(0, padding.Resolve(op, "padding", 1, 0)[0]), new PerAxis(1, d),
@@ -111,8 +111,8 @@ public static partial class F
         PerAxis padding = default, PerAxis dilation = default, int groups = 1)
     {
         const string op = "Conv3d";
-        RequireRank(op, x, 5, "[N, C, D, H, W]");
-        RequireRank(op, weight, 5, "[O, C/groups, kD, kH, kW]");
+        RequireRank(op, x, 5, "input", "[N, C, D, H, W]");
+        RequireRank(op, weight, 5, "weight", "[O, C/groups, kD, kH, kW]");
         int[] kernel = weight.shape[2..], s = stride.Resolve(op, "stride", 3, 1);
         int[] d = dilation.Resolve(op, "dilation", 3, 1);
         (x, var p) = PadForMode(op, x, padding, kernel, s, d);
@@ -144,8 +144,8 @@ public static partial class F
         PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, PerAxis dilation = default)
     {
         const string op = "ConvTranspose2d";
-        RequireRank(op, x, 4, "[N, Cin, H, W]");
-        RequireRank(op, weight, 4, "[Cin, Cout/groups, kH, kW]");
+        RequireRank(op, x, 4, "input", "[N, Cin, H, W]");
+        RequireRank(op, weight, 4, "weight", "[Cin, Cout/groups, kH, kW]");
         return Transposed(op, x, weight, bias, stride.Resolve(op, "stride", 2, 1), padding.Resolve(op, "padding", 2, 0),
             outputPadding.Resolve(op, "outputPadding", 2, 0), groups, dilation.Resolve(op, "dilation", 2, 1));
     }
@@ -158,8 +158,8 @@ public static partial class F
         PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, PerAxis dilation = default)
     {
         const string op = "ConvTranspose1d";
-        RequireRank(op, x, 3, "[N, Cin, L]");
-        RequireRank(op, weight, 3, "[Cin, Cout/groups, k]");
+        RequireRank(op, x, 3, "input", "[N, Cin, L]");
+        RequireRank(op, weight, 3, "weight", "[Cin, Cout/groups, k]");
         var y = Transposed(op, x.Unsqueeze(2), weight.Unsqueeze(2), bias, [1, stride.Resolve(op, "stride", 1, 1)[0]],
             [0, padding.Resolve(op, "padding", 1, 0)[0]], [0, outputPadding.Resolve(op, "outputPadding", 1, 0)[0]],
             groups, [1, dilation.Resolve(op, "dilation", 1, 1)[0]]);
@@ -211,10 +211,10 @@ public static partial class F
         return bias is null ? y : y + bias.Reshape(1, cout, 1, 1);
     }
 
-    private static void RequireRank(string op, Tensor t, int rank, string layout)
+    private static void RequireRank(string op, Tensor t, int rank, string role, string layout)
     {
         if (t.NDim != rank)
-            throw new ArgumentException($"{op}: expected {layout}, got {Shapes.Format(t.shape)}");
+            throw new ArgumentException($"{op}: {role} must be {layout}, got {Shapes.Format(t.shape)}");
     }
 
     private static void RequireBias(string op, Tensor x, Tensor? bias, int channels, Tensor weight)
@@ -255,8 +255,8 @@ public static partial class F
     {
         Op.RequireSame(op, x, weight);
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 4, "input [N, C, H, W]");
-        RequireRank(op, weight, 4, "weight [O, C/groups, kH, kW]");
+        RequireRank(op, x, 4, "input", "[N, C, H, W]");
+        RequireRank(op, weight, 4, "weight", "[O, C/groups, kH, kW]");
         if (groups < 1) throw new ArgumentException($"{op}: groups must be at least 1, got {groups}");
         int[] s = stride.Resolve(op, "stride", 2, 1), d = dilation.Resolve(op, "dilation", 2, 1);
         (x, var p) = PadForMode(op, x, padding, weight.shape[2..], s, d);

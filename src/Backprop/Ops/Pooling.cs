@@ -33,7 +33,7 @@ public static partial class F
     public static (Tensor Values, Tensor Indices) MaxPool1dWithIndices(Tensor x, int kernelSize, int? stride = null,
         int padding = 0, int dilation = 1, bool ceilMode = false)
     {
-        RequireRank("MaxPool1d", x, 3, "[N, C, L]");
+        RequireRank("MaxPool1d", x, 3, "input", "[N, C, L]");
         var (values, indices) = MaxPoolWithIndices("MaxPool1d", x.Unsqueeze(2), (1, kernelSize),
             (1, stride ?? kernelSize), (0, padding), (1, dilation), ceilMode);
         return (values.Squeeze(2), indices.Squeeze(2));
@@ -84,7 +84,7 @@ public static partial class F
     public static Tensor AvgPool1d(Tensor x, int kernelSize, int? stride = null, int padding = 0,
         bool ceilMode = false, bool countIncludePad = true)
     {
-        RequireRank("AvgPool1d", x, 3, "[N, C, L]");
+        RequireRank("AvgPool1d", x, 3, "input", "[N, C, L]");
         return AvgPool2d(x.Unsqueeze(2), (1, kernelSize), (1, stride ?? kernelSize), (0, padding), ceilMode,
             countIncludePad).Squeeze(2);
     }
@@ -113,7 +113,7 @@ public static partial class F
         PerAxis padding = default, PerAxis outputSize = default)
     {
         const string op = "MaxUnpool2d";
-        RequireRank(op, x, 4, "[N, C, h, w]");
+        RequireRank(op, x, 4, "input", "[N, C, h, w]");
         if (!Shapes.Equal(x.shape, indices.shape) || indices.DType != DType.Int64)
             throw new ArgumentException($"{op}: indices must be Int64 of the input's shape {Shapes.Format(x.shape)}, " +
                 $"got {indices.DType} {Shapes.Format(indices.shape)}");
@@ -146,7 +146,7 @@ public static partial class F
     {
         const string op = "AdaptiveAvgPool2d";
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 4, "[N, C, H, W]");
+        RequireRank(op, x, 4, "input", "[N, C, H, W]");
         int[] size = AdaptiveSize(op, x, outputSize, 2);
         var rows = AdaptiveMeans(x.shape[2], size[0], x);
         var columns = AdaptiveMeans(x.shape[3], size[1], x);
@@ -158,7 +158,7 @@ public static partial class F
     {
         const string op = "AdaptiveAvgPool1d";
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 3, "[N, C, L]");
+        RequireRank(op, x, 3, "input", "[N, C, L]");
         AdaptiveSize(op, x, outputSize, 1);
         return x.MatMul(AdaptiveMeans(x.shape[2], outputSize, x).MT);
     }
@@ -171,7 +171,7 @@ public static partial class F
     {
         const string op = "AdaptiveMaxPool2d";
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 4, "[N, C, H, W]");
+        RequireRank(op, x, 4, "input", "[N, C, H, W]");
         int[] size = AdaptiveSize(op, x, outputSize, 2);
         return AdaptiveMaxAlong(AdaptiveMaxAlong(x, 2, size[0]), 3, size[1]);
     }
@@ -181,7 +181,7 @@ public static partial class F
     {
         const string op = "AdaptiveMaxPool1d";
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 3, "[N, C, L]");
+        RequireRank(op, x, 3, "input", "[N, C, L]");
         AdaptiveSize(op, x, outputSize, 1);
         return AdaptiveMaxAlong(x, 2, outputSize);
     }
@@ -301,7 +301,7 @@ public static partial class F
     public static Tensor PixelShuffle(Tensor x, int upscaleFactor)
     {
         const string op = "PixelShuffle";
-        RequireRank(op, x, 4, "[N, C·r², H, W]");
+        RequireRank(op, x, 4, "input", "[N, C·r², H, W]");
         int r = upscaleFactor, n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         if (r < 1 || c % (r * r) != 0)
             throw new ArgumentException($"{op}: {c} channels of {Shapes.Format(x.shape)} are not a multiple of {r}²");
@@ -312,7 +312,7 @@ public static partial class F
     public static Tensor PixelUnshuffle(Tensor x, int downscaleFactor)
     {
         const string op = "PixelUnshuffle";
-        RequireRank(op, x, 4, "[N, C, H·r, W·r]");
+        RequireRank(op, x, 4, "input", "[N, C, H·r, W·r]");
         int r = downscaleFactor, n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         if (r < 1 || h % r != 0 || w % r != 0)
             throw new ArgumentException($"{op}: height and width of {Shapes.Format(x.shape)} are not multiples of {r}");
@@ -323,7 +323,7 @@ public static partial class F
         PerAxis dilation, bool ceilMode)
     {
         Op.RequireFloat(op, x);
-        RequireRank(op, x, 4, "input [N, C, H, W]");
+        RequireRank(op, x, 4, "input", "[N, C, H, W]");
         int[] k = kernelSize.Resolve(op, "kernelSize", 2, 0);
         int[] s = stride.IsDefault ? k : stride.Resolve(op, "stride", 2, 1), p = padding.Resolve(op, "padding", 2, 0);
         if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
