@@ -37,7 +37,7 @@ public readonly struct PerAxis
 
     internal bool IsMode => _mode is not null;
 
-    /// <summary>The value of each of <paramref name="axes"/> axes; <paramref name="unset"/> on each for the default.</summary>
+    /// <summary>The value on each of <paramref name="axes"/> axes (<paramref name="unset"/> for the default).</summary>
     internal int[] Resolve(string op, string name, int axes, int unset)
     {
         if (_mode == "same")
@@ -361,7 +361,7 @@ public static partial class F
         return bias is null ? [dx, dWeight] : [dx, dWeight, bias.RequiresGrad ? g.Sum([0, 2, 3]) : null];
     }
 
-    /// <summary>Checks a window's parameters (per axis: height, width) against the input; returns its geometry.</summary>
+    /// <summary>Checks a window's parameters (per axis: height, width) against the input: its geometry.</summary>
     internal static Window2d Window(string op, Tensor x, int kernelH, int kernelW, int[] stride, int[] padding,
         int[] dilation, bool ceilMode = false)
     {
