@@ -437,16 +437,17 @@ internal interface IBackend
 
 /// <summary>
 /// The geometry of a sliding 2-D window over an [N, C, H, W] input: kernel size, stride, zero padding and
-/// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1.
+/// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1, plus
+/// ExtraH (ExtraW) windows that ceil_mode adds where a last window starts inside but runs past the padded input.
 /// </summary>
 internal readonly record struct Window2d(int N, int C, int H, int W, int KernelH, int KernelW,
-    int StrideH, int StrideW, int PadH, int PadW, int DilationH = 1, int DilationW = 1)
+    int StrideH, int StrideW, int PadH, int PadW, int DilationH = 1, int DilationW = 1, int ExtraH = 0, int ExtraW = 0)
 {
     /// <summary>Output height.</summary>
-    public int OutH => (H + 2 * PadH - DilationH * (KernelH - 1) - 1) / StrideH + 1;
+    public int OutH => (H + 2 * PadH - DilationH * (KernelH - 1) - 1) / StrideH + 1 + ExtraH;
 
     /// <summary>Output width.</summary>
-    public int OutW => (W + 2 * PadW - DilationW * (KernelW - 1) - 1) / StrideW + 1;
+    public int OutW => (W + 2 * PadW - DilationW * (KernelW - 1) - 1) / StrideW + 1 + ExtraW;
 }
 
 /// <summary>Backends for devices other than the CPU, registered by the assemblies that provide them.</summary>

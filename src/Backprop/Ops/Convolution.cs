@@ -3,15 +3,76 @@ using Backprop.Kernels.Cpu;
 
 namespace Backprop;
 
+/// <summary>
+/// A size argument of the convolution and pooling ops, as PyTorch's int-or-tuple: one int for every spatial axis
+/// (<c>2</c>), one per axis (<c>(2, 3)</c>, height then width), or for a convolution's padding <c>"same"</c> or
+/// <c>"valid"</c>. The default stands for the op's default (stride 1, padding 0, and so on).
+/// </summary>
+public readonly struct PerAxis
+{
+    private readonly int[]? _values;
+    private readonly string? _mode;
+
+    /// <summary>One value per axis, in order.</summary>
+    public PerAxis(params int[] values) => _values = (int[])values.Clone();
+
+    private PerAxis(string mode) => _mode = mode;
+
+    /// <summary>The same value on every axis.</summary>
+    public static implicit operator PerAxis(int value) => new([value]);
+
+    /// <summary>(height, width).</summary>
+    public static implicit operator PerAxis((int, int) values) => new(values.Item1, values.Item2);
+
+    /// <summary>(depth, height, width).</summary>
+    public static implicit operator PerAxis((int, int, int) values) => new(values.Item1, values.Item2, values.Item3);
+
+    /// <summary>"same" (output as large as the input, at stride 1) or "valid" (no padding).</summary>
+    public static implicit operator PerAxis(string mode) => mode is "same" or "valid" ? new(mode)
+        : throw new ArgumentException($"padding must be an int, a tuple, \"same\" or \"valid\", got \"{mode}\"");
+
+    internal bool IsSame => _mode == "same";
+
+    internal bool IsDefault => _values is null && _mode is null;
+
+    internal bool IsMode => _mode is not null;
+
+    /// <summary>The value on each of <paramref name="axes"/> axes (<paramref name="unset"/> for the default).</summary>
+    internal int[] Resolve(string op, string name, int axes, int unset)
+    {
+        if (_mode == "same")
+            throw new ArgumentException($"{op}: {name} \"same\" is taken by convolutions only");
+        if (_mode == "valid" || _values is null) return Enumerable.Repeat(_mode is null ? unset : 0, axes).ToArray();
+        if (_values.Length == 1) return Enumerable.Repeat(_values[0], axes).ToArray();
+        if (_values.Length != axes)
+            throw new ArgumentException($"{op}: {name} {this} must be one int or {axes} values, one per spatial axis");
+        return (int[])_values.Clone();
+    }
+
+    /// <summary>As PyTorch prints a module's sizes: a tuple of <paramref name="axes"/> values, or the mode.</summary>
+    internal string Format(int axes, int unset)
+    {
+        if (_mode is not null) return $"'{_mode}'";
+        var values = Resolve("", "", axes, unset);
+        return values.Length == 1 ? $"({values[0]},)" : $"({string.Join(", ", values)})";
+    }
+
+    /// <summary>The values as given: <c>2</c>, <c>(2, 3)</c>, <c>"same"</c>, or <c>default</c>.</summary>
+    public override string ToString() => _mode is not null ? $"\"{_mode}\""
+        : _values is null ? "default" : _values.Length == 1 ? $"{_values[0]}" : $"({string.Join(", ", _values)})";
+}
+
 // 2-D convolution as im2col + one matrix product per group, with the whole batch folded into the columns. The
 // unfolding and its transpose are each other's gradient, and the product is MatMul, so second derivatives work.
 public static partial class F
 {
     /// <summary>
     /// Cross-correlation of <paramref name="x"/> [N, C, H, W] with <paramref name="weight"/> [O, C/groups, kH, kW]
-    /// plus <paramref name="bias"/> [O], as torch.nn.functional.conv2d; the result is [N, O, outH, outW].
+    /// plus <paramref name="bias"/> [O], as torch.nn.functional.conv2d; the result is [N, O, outH, outW]. Stride,
+    /// padding and dilation are an int or an (H, W) pair; padding may also be "same" (stride 1) or "valid".
     /// </summary>
-    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis dilation = default, int groups = 1) =>
         Convolve("Conv2d", x, weight, bias, stride, padding, dilation, groups, relu: false);
 
     /// <summary>
@@ -20,28 +81,194 @@ public static partial class F
     /// reads its mask from the output. <see cref="Nn.Sequential"/> uses it for a <see cref="Nn.Conv2d"/> followed by a
     /// <see cref="Nn.ReLU"/>.
     /// </summary>
-    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+    public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis dilation = default, int groups = 1) =>
         Convolve("Conv2dRelu", x, weight, bias, stride, padding, dilation, groups, relu: true);
 
-    private static Tensor Convolve(string op, Tensor x, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups, bool relu)
+    /// <summary>
+    /// Cross-correlation of <paramref name="x"/> [N, C, L] with <paramref name="weight"/> [O, C/groups, k] plus
+    /// <paramref name="bias"/> [O], as torch.nn.functional.conv1d: a 2-D convolution over a height of one.
+    /// </summary>
+    public static Tensor Conv1d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis dilation = default, int groups = 1)
+    {
+        const string op = "Conv1d";
+        RequireRank(op, x, 3, "input", "[N, C, L]");
+        RequireRank(op, weight, 3, "weight", "[O, C/groups, k]");
+        int s = stride.Resolve(op, "stride", 1, 1)[0], d = dilation.Resolve(op, "dilation", 1, 1)[0];
+        var y = Convolve(op, x.Unsqueeze(2), weight.Unsqueeze(2), bias, new PerAxis(1, s),
+            padding.IsMode ? padding : new PerAxis(0, padding.Resolve(op, "padding", 1, 0)[0]), new PerAxis(1, d),
+            groups, relu: false);
+        return y.Squeeze(2);
+    }
+
+    /// <summary>
+    /// Cross-correlation of <paramref name="x"/> [N, C, D, H, W] with <paramref name="weight"/>
+    /// [O, C/groups, kD, kH, kW] plus <paramref name="bias"/> [O], as torch.nn.functional.conv3d. The kD depth
+    /// slices under each output plane are stacked as channels, so the whole op is one 2-D convolution.
+    /// </summary>
+    public static Tensor Conv3d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis dilation = default, int groups = 1)
+    {
+        const string op = "Conv3d";
+        RequireRank(op, x, 5, "input", "[N, C, D, H, W]");
+        RequireRank(op, weight, 5, "weight", "[O, C/groups, kD, kH, kW]");
+        int[] kernel = weight.shape[2..], s = stride.Resolve(op, "stride", 3, 1);
+        int[] d = dilation.Resolve(op, "dilation", 3, 1);
+        (x, var p) = PadForMode(op, x, padding, kernel, s, d);
+        int n = x.shape[0], c = x.shape[1], o = weight.shape[0], kD = kernel[0];
+        if (c != weight.shape[1] * groups)
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {c} channels but weight " +
+                $"{Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
+        if (p[0] > 0) x = x.Pad([0, 0, 0, 0, p[0], p[0]]);
+        int depth = x.shape[2], outD = (depth - d[0] * (kD - 1) - 1) / s[0] + 1;
+        if (kD < 1 || outD < 1 || s[0] < 1 || d[0] < 1)
+            throw new ArgumentException($"{op}: a depth-{kD} kernel (stride {s[0]}, dilation {d[0]}) does not fit " +
+                $"input {Shapes.Format(x.shape)} padded by {p[0]}");
+        var slices = new Tensor[kD];
+        for (int k = 0; k < kD; k++) slices[k] = x.Slice(2, k * d[0], k * d[0] + (outD - 1) * s[0] + 1, s[0]);
+        int h = x.shape[3], w = x.shape[4];
+        var stacked = Tensor.Stack(slices, 2).Permute(0, 3, 1, 2, 4, 5).Reshape(n * outD, c * kD, h, w);
+        var planes = Convolve(op, stacked, weight.Reshape(o, weight.shape[1] * kD, kernel[1], kernel[2]), bias,
+            new PerAxis(s[1], s[2]), new PerAxis(p[1], p[2]), new PerAxis(d[1], d[2]), groups, relu: false);
+        return planes.Reshape(n, outD, o, planes.shape[2], planes.shape[3]).Permute(0, 2, 1, 3, 4).Contiguous();
+    }
+
+    /// <summary>
+    /// The transpose of conv2d (torch.nn.functional.conv_transpose2d): <paramref name="x"/> [N, Cin, H, W] with
+    /// <paramref name="weight"/> [Cin, Cout/groups, kH, kW] gives [N, Cout, (H − 1)·stride − 2·padding +
+    /// dilation·(kH − 1) + outputPadding + 1, …]. Each input pixel scatters its weighted kernel into the output:
+    /// one matrix product per group into columns, folded by col2im, so its gradients are conv2d's products.
+    /// </summary>
+    public static Tensor ConvTranspose2d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, PerAxis dilation = default)
+    {
+        const string op = "ConvTranspose2d";
+        RequireRank(op, x, 4, "input", "[N, Cin, H, W]");
+        RequireRank(op, weight, 4, "weight", "[Cin, Cout/groups, kH, kW]");
+        return Transposed(op, x, weight, bias, stride.Resolve(op, "stride", 2, 1), padding.Resolve(op, "padding", 2, 0),
+            outputPadding.Resolve(op, "outputPadding", 2, 0), groups, dilation.Resolve(op, "dilation", 2, 1));
+    }
+
+    /// <summary>
+    /// The transpose of conv1d (torch.nn.functional.conv_transpose1d): <paramref name="x"/> [N, Cin, L] with
+    /// <paramref name="weight"/> [Cin, Cout/groups, k], a 2-D transposed convolution over a height of one.
+    /// </summary>
+    public static Tensor ConvTranspose1d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, PerAxis dilation = default)
+    {
+        const string op = "ConvTranspose1d";
+        RequireRank(op, x, 3, "input", "[N, Cin, L]");
+        RequireRank(op, weight, 3, "weight", "[Cin, Cout/groups, k]");
+        var y = Transposed(op, x.Unsqueeze(2), weight.Unsqueeze(2), bias, [1, stride.Resolve(op, "stride", 1, 1)[0]],
+            [0, padding.Resolve(op, "padding", 1, 0)[0]], [0, outputPadding.Resolve(op, "outputPadding", 1, 0)[0]],
+            groups, [1, dilation.Resolve(op, "dilation", 1, 1)[0]]);
+        return y.Squeeze(2);
+    }
+
+    private static Tensor Transposed(string op, Tensor x, Tensor weight, Tensor? bias, int[] stride, int[] padding,
+        int[] outputPadding, int groups, int[] dilation)
     {
         Op.RequireSame(op, x, weight);
         Op.RequireFloat(op, x);
-        if (x.NDim != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got {Shapes.Format(x.shape)}");
-        if (weight.NDim != 4) throw new ArgumentException($"{op}: weight must be [O, C/groups, kH, kW], got {Shapes.Format(weight.shape)}");
         if (groups < 1) throw new ArgumentException($"{op}: groups must be at least 1, got {groups}");
+        int n = x.shape[0], cin = x.shape[1], h = x.shape[2], w = x.shape[3];
+        int kH = weight.shape[2], kW = weight.shape[3], perGroupOut = weight.shape[1], cout = perGroupOut * groups;
+        if (weight.shape[0] != cin || cin % groups != 0)
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {cin} channels but weight " +
+                $"{Shapes.Format(weight.shape)} takes {weight.shape[0]}, which groups={groups} must divide");
+        RequireBias(op, x, bias, cout, weight);
+        for (int axis = 0; axis < 2; axis++)
+        {
+            if (stride[axis] < 1 || dilation[axis] < 1 || padding[axis] < 0)
+                throw new ArgumentException($"{op}: stride {Shapes.Format(stride)} and dilation " +
+                    $"{Shapes.Format(dilation)} must be positive and padding {Shapes.Format(padding)} non-negative");
+            if (outputPadding[axis] < 0 || outputPadding[axis] >= Math.Max(stride[axis], dilation[axis]))
+                throw new ArgumentException($"{op}: output padding {Shapes.Format(outputPadding)} must be smaller " +
+                    $"than the stride {Shapes.Format(stride)} or the dilation {Shapes.Format(dilation)}");
+        }
+        int outH = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kH - 1) + outputPadding[0] + 1;
+        int outW = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kW - 1) + outputPadding[1] + 1;
+        if (outH < 1 || outW < 1)
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} with weight " +
+                $"{Shapes.Format(weight.shape)} and padding {Shapes.Format(padding)} gives an empty output");
+        // a window over the output has exactly H × W positions while the output padding is below the stride; else
+        // the window runs over the unpadded output, which is then cropped and padded to size
+        bool direct = outputPadding[0] < stride[0] && outputPadding[1] < stride[1];
+        var window = direct
+            ? new Window2d(n, cout, outH, outW, kH, kW, stride[0], stride[1], padding[0], padding[1], dilation[0],
+                dilation[1])
+            : new Window2d(n, cout, (h - 1) * stride[0] + dilation[0] * (kH - 1) + 1,
+                (w - 1) * stride[1] + dilation[1] * (kW - 1) + 1, kH, kW, stride[0], stride[1], 0, 0, dilation[0],
+                dilation[1]);
+        int perGroupIn = cin / groups, taps = kH * kW;
+        var rows = x.Reshape(n, groups, perGroupIn, h * w).Permute(1, 2, 0, 3).Reshape(groups, perGroupIn, n * h * w);
+        var kernel = weight.Reshape(groups, perGroupIn, perGroupOut * taps).MT;
+        var columns = kernel.MatMul(rows).Reshape(cout * taps, n * h * w);    // [Cout·kH·kW, N·H·W]
+        var y = Col2Im(columns, window);
+        if (!direct)
+            y = y.Pad([-padding[1], outputPadding[1] - padding[1], -padding[0], outputPadding[0] - padding[0]]);
+        return bias is null ? y : y + bias.Reshape(1, cout, 1, 1);
+    }
+
+    private static void RequireRank(string op, Tensor t, int rank, string role, string layout)
+    {
+        if (t.NDim != rank)
+            throw new ArgumentException($"{op}: {role} must be {layout}, got {Shapes.Format(t.shape)}");
+    }
+
+    private static void RequireBias(string op, Tensor x, Tensor? bias, int channels, Tensor weight)
+    {
+        if (bias is null) return;
+        Op.RequireSame(op, x, bias);
+        if (bias.NDim != 1 || bias.shape[0] != channels)
+            throw new ArgumentException($"{op}: bias {Shapes.Format(bias.shape)} does not match weight " +
+                $"{Shapes.Format(weight.shape)}: expected [{channels}]");
+    }
+
+    /// <summary>
+    /// The symmetric padding of each spatial axis; "same" pads d·(k − 1) in all, the odd one after (as PyTorch), so
+    /// x comes back padded by those extra zeros.
+    /// </summary>
+    private static (Tensor X, int[] Padding) PadForMode(string op, Tensor x, PerAxis padding, int[] kernel,
+        int[] stride, int[] dilation)
+    {
+        int axes = kernel.Length;
+        if (!padding.IsSame) return (x, padding.Resolve(op, "padding", axes, 0));
+        if (stride.Any(s => s != 1))
+            throw new ArgumentException($"{op}: padding \"same\" needs stride 1, got {Shapes.Format(stride)}");
+        var symmetric = new int[axes];
+        var extra = new int[2 * axes];
+        bool odd = false;
+        for (int a = 0; a < axes; a++)
+        {
+            int total = dilation[a] * (kernel[a] - 1);
+            symmetric[a] = total / 2;
+            extra[2 * (axes - 1 - a) + 1] = total - 2 * symmetric[a];
+            odd |= total % 2 != 0;
+        }
+        return (odd ? x.Pad(extra) : x, symmetric);
+    }
+
+    private static Tensor Convolve(string op, Tensor x, Tensor weight, Tensor? bias, PerAxis stride, PerAxis padding,
+        PerAxis dilation, int groups, bool relu)
+    {
+        Op.RequireSame(op, x, weight);
+        Op.RequireFloat(op, x);
+        RequireRank(op, x, 4, "input", "[N, C, H, W]");
+        RequireRank(op, weight, 4, "weight", "[O, C/groups, kH, kW]");
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be at least 1, got {groups}");
+        int[] s = stride.Resolve(op, "stride", 2, 1), d = dilation.Resolve(op, "dilation", 2, 1);
+        (x, var p) = PadForMode(op, x, padding, weight.shape[2..], s, d);
         int n = x.shape[0], c = x.shape[1], o = weight.shape[0];
         if (c != weight.shape[1] * groups)
-            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {c} channels but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {c} channels but weight " +
+                $"{Shapes.Format(weight.shape)} expects {weight.shape[1]}·groups={weight.shape[1] * groups}");
         if (o % groups != 0)
-            throw new ArgumentException($"{op}: weight {Shapes.Format(weight.shape)} has {o} output channels, not divisible by groups={groups}");
-        if (bias is not null)
-        {
-            Op.RequireSame(op, x, bias);
-            if (bias.NDim != 1 || bias.shape[0] != o)
-                throw new ArgumentException($"{op}: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{o}]");
-        }
-        var window = Window(op, x, weight.shape[2], weight.shape[3], stride, padding, dilation);
+            throw new ArgumentException($"{op}: weight {Shapes.Format(weight.shape)} has {o} output channels, " +
+                $"not divisible by groups={groups}");
+        RequireBias(op, x, bias, o, weight);
+        var window = Window(op, x, weight.shape[2], weight.shape[3], s, p, d);
         if (groups == 1) return ConvolveOneGroup(op, x, weight, bias, window, relu);
         int outH = window.OutH, outW = window.OutW, perGroup = weight.shape[1] * weight.shape[2] * weight.shape[3];
         var columns = Im2Col(x.Contiguous(), window).Reshape(groups, perGroup, n * outH * outW);
@@ -134,18 +361,37 @@ public static partial class F
         return bias is null ? [dx, dWeight] : [dx, dWeight, bias.RequiresGrad ? g.Sum([0, 2, 3]) : null];
     }
 
-    /// <summary>Checks a window's parameters against the input and returns its geometry.</summary>
-    internal static Window2d Window(string op, Tensor x, int kernelH, int kernelW, int stride, int padding, int dilation)
+    /// <summary>Checks a window's parameters (per axis: height, width) against the input: its geometry.</summary>
+    internal static Window2d Window(string op, Tensor x, int kernelH, int kernelW, int[] stride, int[] padding,
+        int[] dilation, bool ceilMode = false)
     {
-        if (kernelH < 1 || kernelW < 1) throw new ArgumentException($"{op}: kernel size must be positive, got {kernelH}×{kernelW}");
-        if (stride < 1) throw new ArgumentException($"{op}: stride must be positive, got {stride}");
-        if (padding < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {padding}");
-        if (dilation < 1) throw new ArgumentException($"{op}: dilation must be positive, got {dilation}");
-        var w = new Window2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], kernelH, kernelW, stride, stride, padding, padding, dilation, dilation);
-        int spanH = dilation * (kernelH - 1) + 1, spanW = dilation * (kernelW - 1) + 1;
-        if (spanH > w.H + 2 * padding || spanW > w.W + 2 * padding)
-            throw new ArgumentException($"{op}: a {kernelH}×{kernelW} kernel (dilation {dilation}) does not fit input {Shapes.Format(x.shape)} with padding {padding}");
-        return w;
+        if (kernelH < 1 || kernelW < 1)
+            throw new ArgumentException($"{op}: kernel size must be positive, got {kernelH}×{kernelW}");
+        if (stride.Any(v => v < 1))
+            throw new ArgumentException($"{op}: stride must be positive, got {Shapes.Format(stride)}");
+        if (padding.Any(v => v < 0))
+            throw new ArgumentException($"{op}: padding must be non-negative, got {Shapes.Format(padding)}");
+        if (dilation.Any(v => v < 1))
+            throw new ArgumentException($"{op}: dilation must be positive, got {Shapes.Format(dilation)}");
+        var w = new Window2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], kernelH, kernelW, stride[0], stride[1],
+            padding[0], padding[1], dilation[0], dilation[1]);
+        int spanH = dilation[0] * (kernelH - 1) + 1, spanW = dilation[1] * (kernelW - 1) + 1;
+        if (spanH > w.H + 2 * padding[0] || spanW > w.W + 2 * padding[1])
+            throw new ArgumentException($"{op}: a {kernelH}×{kernelW} kernel (dilation {Shapes.Format(dilation)}) " +
+                $"does not fit input {Shapes.Format(x.shape)} with padding {Shapes.Format(padding)}");
+        if (!ceilMode) return w;
+        return w with
+        {
+            ExtraH = CeilExtra(w.H, w.PadH, w.StrideH, spanH), ExtraW = CeilExtra(w.W, w.PadW, w.StrideW, spanW),
+        };
+    }
+
+    // ceil_mode's one more window along an axis: when the floor leaves input over and that window starts inside
+    // the input or its leading padding, as PyTorch
+    private static int CeilExtra(int size, int pad, int stride, int span)
+    {
+        int room = size + 2 * pad - span, floorCount = room / stride + 1;
+        return room % stride != 0 && floorCount * stride < size + pad ? 1 : 0;
     }
 
     // a contiguous tensor for a CPU kernel that writes all of it, so its memory is not cleared first (other

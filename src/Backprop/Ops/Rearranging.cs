@@ -260,6 +260,33 @@ public sealed partial class Tensor
         return (a.Reshape(aSpread) * b.Reshape(bSpread)).Reshape(result);
     }
 
+    /// <summary>
+    /// Coordinate grids of the 1-D <paramref name="tensors"/> (torch.meshgrid): grid i holds tensor i's values
+    /// broadcast along its own dim. With "ij" indexing the grids are [n0, n1, …]; with "xy" [n1, n0, …], the grids
+    /// of the first two tensors swapped with their dims.
+    /// </summary>
+    public static Tensor[] Meshgrid(Tensor[] tensors, string indexing = "ij")
+    {
+        if (indexing is not ("ij" or "xy"))
+            throw new ArgumentException($"Meshgrid: indexing must be \"ij\" or \"xy\", got \"{indexing}\"");
+        if (tensors.Length == 0 || tensors.Any(t => t.NDim > 1))
+            throw new ArgumentException($"Meshgrid: expected one or more tensors of at most one dim, got " +
+                string.Join(", ", tensors.Select(Op.Describe)));
+        var vectors = tensors.Select(t => t.Reshape(-1)).ToArray();
+        bool swap = indexing == "xy" && vectors.Length > 1;
+        if (swap) (vectors[0], vectors[1]) = (vectors[1], vectors[0]);
+        int[] grid = vectors.Select(v => v.shape[0]).ToArray();
+        var grids = new Tensor[vectors.Length];
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            var along = Enumerable.Repeat(1, grid.Length).ToArray();
+            along[i] = grid[i];
+            grids[i] = vectors[i].Reshape(along).Expand(grid);
+        }
+        if (swap) (grids[0], grids[1]) = (grids[1], grids[0]);
+        return grids;
+    }
+
     /// <summary>Padded as torch.nn.functional.pad (see the static Pad).</summary>
     public Tensor Pad(int[] pad, string mode = "constant", double value = 0) => Pad(this, pad, mode, value);
     /// <summary>Reversed along the dims.</summary>

@@ -132,6 +132,34 @@ public sealed partial class Tensor
         return ViewOf("Expand", target, Shapes.BroadcastStrides(shape, strides, target), offset, g => Op.SumTo(g, inputShape));
     }
 
+    /// <summary>
+    /// A view of every window of <paramref name="size"/> elements along <paramref name="dim"/>, <paramref name="step"/>
+    /// apart (torch.Tensor.unfold): dim becomes the window count and a last dim of <paramref name="size"/> is added.
+    /// Windows may overlap, so the gradient adds each window's share back with IndexAdd.
+    /// </summary>
+    public Tensor Unfold(int dim, int size, int step)
+    {
+        int d = Shapes.NormalizeDim("Unfold", dim, Math.Max(shape.Length, 1), shape);
+        int length = shape.Length == 0 ? 1 : shape[d];
+        if (size < 0 || size > length || step < 1)
+            throw new ArgumentException($"Unfold: windows of {size} every {step} do not fit dim {dim} of " +
+                $"{Shapes.Format(shape)}");
+        if (shape.Length == 0) return Reshape(size);
+        int count = (length - size) / step + 1;
+        int[] newShape = [.. shape, size], newStrides = [.. strides, strides[d]];
+        newShape[d] = count;
+        newStrides[d] = strides[d] * step;
+        var inputShape = shape;
+        var positions = new long[count * size];
+        for (int w = 0; w < count; w++)
+            for (int t = 0; t < size; t++) positions[w * size + t] = (long)w * step + t;
+        return ViewOf("Unfold", newShape, newStrides, offset, g =>
+        {
+            var spread = g.Movedim(-1, d + 1).Reshape([.. inputShape[..d], count * size, .. inputShape[(d + 1)..]]);
+            return Zeros(inputShape, g.DType, device: g.Device).IndexAdd(d, FromArray(positions).To(g.Device), spread);
+        });
+    }
+
     /// <summary>The elements in row-major order in fresh storage (this tensor itself when already contiguous).</summary>
     public Tensor Contiguous() => IsContiguous ? this : CopyOp("Contiguous");
 

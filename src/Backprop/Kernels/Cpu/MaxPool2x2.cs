@@ -13,7 +13,8 @@ internal static unsafe class MaxPool2x2
 {
     /// <summary>Whether <paramref name="w"/> is the window this kernel handles, on a processor that runs it.</summary>
     public static bool Handles(Window2d w) => Avx2.IsSupported &&
-        w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 };
+        w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 }
+            and { ExtraH: 0, ExtraW: 0 };
 
     /// <summary>One [H, W] plane into its [outH, outW] maxima and their positions in the plane.</summary>
     public static void Plane(float* image, Window2d w, float* y, long* indices)
