@@ -30,23 +30,25 @@ public abstract class Optimizer
 {
     private readonly Dictionary<Tensor, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
     private readonly List<Tensor> _parameters;
+    private readonly string[] _bufferNames;
     private double _learningRate;
 
-    /// <summary>Takes the parameters to update (leaves that require grad, contiguous).</summary>
+    /// <summary>
+    /// Takes the parameters to update (contiguous floating-point leaves). Frozen ones (not requiring grad) are
+    /// accepted and skipped until they require grad again; a parameter's buffers are made at its first update.
+    /// </summary>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate, string[] bufferNames)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         _parameters = parameters.ToList();
+        _bufferNames = bufferNames;
         if (_parameters.Count == 0) throw new ArgumentException($"{GetType().Name}: got an empty parameter list");
         foreach (var p in _parameters)
         {
-            if (!p.IsLeaf || !p.RequiresGrad || !p.IsContiguous)
-                throw new ArgumentException($"{GetType().Name}: can only update contiguous leaf tensors that require grad; got one of shape {Shapes.Format(p.shape)}");
+            if (!p.IsLeaf || !p.DType.IsFloatingPoint() || !p.IsContiguous)
+                throw new ArgumentException($"{GetType().Name}: can only update contiguous floating-point leaf tensors; got one of shape {Shapes.Format(p.shape)}");
             if (_state.ContainsKey(p)) throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.shape)} appears twice");
-            var state = new ParameterState();
-            foreach (var name in bufferNames) state.Buffers[name] = Tensor.ZerosLike(p);
-            foreach (var buffer in state.Buffers.Values) TensorScope.Escape(buffer.storage);
-            _state[p] = state;
+            _state[p] = new ParameterState();
         }
         LearningRate = learningRate;
         InitialLearningRate = learningRate;
@@ -65,9 +67,17 @@ public abstract class Optimizer
     /// <summary>The learning rate given at construction, which schedulers scale.</summary>
     public double InitialLearningRate { get; }
 
-    /// <summary>The optimizer's state for <paramref name="parameter"/>.</summary>
-    public ParameterState State(Tensor parameter) => _state.TryGetValue(parameter, out var s) ? s
-        : throw new ArgumentException($"{GetType().Name}: the tensor of shape {Shapes.Format(parameter.shape)} is not one of its parameters");
+    /// <summary>
+    /// The optimizer's state for <paramref name="parameter"/>, its buffers made (zeros) if the parameter has not been
+    /// updated yet, so they can be set before the first step.
+    /// </summary>
+    public ParameterState State(Tensor parameter)
+    {
+        if (!_state.TryGetValue(parameter, out var state))
+            throw new ArgumentException($"{GetType().Name}: the tensor of shape {Shapes.Format(parameter.shape)} is not one of its parameters");
+        AddBuffers(parameter, state);
+        return state;
+    }
 
     /// <summary>
     /// Clears every parameter's gradient: sets it to null (PyTorch's default), or with <paramref name="setToNone"/>
@@ -82,17 +92,21 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>Updates every parameter that has a gradient; parameters without one are skipped, as in PyTorch.</summary>
+    /// <summary>
+    /// Updates every parameter that requires grad and has a gradient; others are skipped (as in PyTorch for those
+    /// without a gradient), and get no state.
+    /// </summary>
     public void Step()
     {
         // Writes go straight to the spans, so no graph can record them; an index loop keeps the step allocation-free.
         for (int i = 0; i < _parameters.Count; i++)
         {
             var p = _parameters[i];
-            if (p.Grad is not { } grad) continue;
+            if (!p.RequiresGrad || p.Grad is not { } grad) continue;
             if (!grad.IsContiguous)
                 using (Autograd.NoGrad()) grad = grad.Contiguous();
             var state = _state[p];
+            if (state.Step == 0) AddBuffers(p, state);
             state.Step++;
             if (p.Device.Type != DeviceType.Cpu)
             {
@@ -103,6 +117,18 @@ public abstract class Optimizer
             if (p.DType == DType.Float32) Update(p.AsSpan<float>(), grad.AsSpan<float>(), state);
             else Update(p.AsSpan<double>(), grad.AsSpan<double>(), state);
         }
+    }
+
+    // made at the first update, on the parameter's device and dtype then (a module moved before training has them there)
+    private void AddBuffers(Tensor parameter, ParameterState state)
+    {
+        foreach (var name in _bufferNames)
+            if (!state.Buffers.ContainsKey(name))
+            {
+                var buffer = Tensor.ZerosLike(parameter);
+                TensorScope.Escape(buffer.storage);
+                state.Buffers[name] = buffer;
+            }
     }
 
     /// <summary>One update of <paramref name="parameter"/> in place; <paramref name="state"/>.Step already counts it.</summary>
