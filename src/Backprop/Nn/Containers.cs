@@ -116,14 +116,16 @@ public sealed class ParameterList : Module, IReadOnlyList<Tensor>
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        string.Join(", ", _items.Select((p, i) => $"({i}): Parameter containing: [{p.DType} of size {Shapes.Format(p.shape)}]"));
+        string.Join(", ", _items.Select((p, i) =>
+            $"({i}): Parameter containing: [{p.DType} of size {Shapes.Format(p.shape)}]"));
 }
 
 internal static class Containers
 {
     public static int Index(string container, int index, int count) =>
         index >= -count && index < count ? (index < 0 ? index + count : index)
-            : throw new ArgumentOutOfRangeException(nameof(index), index, $"{container}: index {index} is out of range for {count} entries");
+            : throw new ArgumentOutOfRangeException(nameof(index), index,
+                $"{container}: index {index} is out of range for {count} entries");
 
     public static InvalidOperationException NoForward(Module container) =>
         new($"{container.GetType().Name}: a container has no Forward of its own; call the modules it holds");

@@ -23,7 +23,7 @@ public abstract class Module
     /// <summary>The module's output for <paramref name="input"/>.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>How many inputs <c>Forward</c> takes (1 unless the module derives from a generic many-input base).</summary>
+    /// <summary>How many inputs <c>Forward</c> takes (1 unless the module derives from a many-input base).</summary>
     internal virtual int InputCount => 1;
 
     /// <summary>
@@ -43,7 +43,8 @@ public abstract class Module
         foreach (var hook in _hooks.ToArray())
             if (hook(this, inputs, output) is { } replaced)
                 output = replaced is TResult typed ? typed : throw new InvalidOperationException(
-                    $"{GetType().Name}: a forward hook returned a {replaced.GetType().Name} for a {typeof(TResult).Name} output");
+                    $"{GetType().Name}: a forward hook returned a {replaced.GetType().Name} for a " +
+                    $"{typeof(TResult).Name} output");
         return output;
     }
 
@@ -74,7 +75,7 @@ public abstract class Module
         return new HookHandle(() => _hooks.Remove(hook));
     }
 
-    /// <summary>True when a hook is registered on this module (so fusing it with a neighbour would skip the hook).</summary>
+    /// <summary>True when a hook is registered on this module (fusing it with a neighbour would skip it).</summary>
     internal bool HasHooks => _preHooks.Count > 0 || _hooks.Count > 0;
 
     private sealed class HookHandle(Action remove) : IDisposable
@@ -164,12 +165,13 @@ public abstract class Module
     /// <summary>Sets evaluation mode (<c>Train(false)</c>); returns this module.</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>This module and every descendant, parents before children, with dotted names ("" for this one).</summary>
+    /// <summary>This module and every descendant, parents first, with dotted names ("" for this one).</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules()
     {
         yield return ("", this);
         foreach (var (name, child) in _children)
-            foreach (var (sub, module) in child.NamedModules()) yield return (sub.Length == 0 ? name : name + "." + sub, module);
+            foreach (var (sub, module) in child.NamedModules())
+                yield return (sub.Length == 0 ? name : name + "." + sub, module);
     }
 
     /// <summary>Calls <paramref name="fn"/> on every descendant, children first, then on this module (torch's
@@ -301,7 +303,7 @@ public abstract class Module
 /// <summary>Runs before a module's forward with its inputs; returns replacement inputs, or null to keep them.</summary>
 public delegate object?[]? ForwardPreHook(Module module, object?[] inputs);
 
-/// <summary>Runs after a module's forward with its inputs and output; returns a replacement output, or null to keep it.</summary>
+/// <summary>Runs after a module's forward with its inputs and output; returns a new output, or null.</summary>
 public delegate object? ForwardHook(Module module, object?[] inputs, object? output);
 
 /// <summary>
@@ -320,12 +322,13 @@ public abstract class Module<T1, T2, TResult> : Module
 
     /// <summary>Refuses: this module takes two inputs.</summary>
     public sealed override Tensor Forward(Tensor input) =>
-        throw new InvalidOperationException($"{GetType().Name}: Forward takes two inputs ({typeof(T1).Name}, {typeof(T2).Name}), got one tensor");
+        throw new InvalidOperationException(
+            $"{GetType().Name}: Forward takes two inputs ({typeof(T1).Name}, {typeof(T2).Name}), got one tensor");
 
     internal override int InputCount => 2;
 }
 
-/// <summary>A module whose forward takes three inputs of any types and returns any result (see the two-input base).</summary>
+/// <summary>A module whose forward takes three inputs of any types and returns any result.</summary>
 public abstract class Module<T1, T2, T3, TResult> : Module
 {
     /// <summary>The module's output for the three inputs.</summary>
@@ -333,11 +336,13 @@ public abstract class Module<T1, T2, T3, TResult> : Module
 
     /// <summary>Runs <see cref="Forward(T1, T2, T3)"/> between the module's hooks.</summary>
     public TResult Call(T1 input1, T2 input2, T3 input3) =>
-        Invoke([input1, input2, input3], i => Forward(ArgumentAt<T1>(i, 0), ArgumentAt<T2>(i, 1), ArgumentAt<T3>(i, 2)));
+        Invoke([input1, input2, input3],
+            i => Forward(ArgumentAt<T1>(i, 0), ArgumentAt<T2>(i, 1), ArgumentAt<T3>(i, 2)));
 
     /// <summary>Refuses: this module takes three inputs.</summary>
     public sealed override Tensor Forward(Tensor input) =>
-        throw new InvalidOperationException($"{GetType().Name}: Forward takes three inputs ({typeof(T1).Name}, {typeof(T2).Name}, {typeof(T3).Name}), got one tensor");
+        throw new InvalidOperationException($"{GetType().Name}: Forward takes three inputs " +
+            $"({typeof(T1).Name}, {typeof(T2).Name}, {typeof(T3).Name}), got one tensor");
 
     internal override int InputCount => 3;
 }

@@ -17,7 +17,8 @@ public sealed class Sequential : Module
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (layer.InputCount != 1)
-            throw new ArgumentException($"Sequential: layer {ChildCount} ({layer.GetType().Name}) takes {layer.InputCount} inputs; a sequence passes one tensor along");
+            throw new ArgumentException($"Sequential: layer {ChildCount} ({layer.GetType().Name}) takes " +
+                $"{layer.InputCount} inputs; a sequence passes one tensor along");
         RegisterModule(ChildCount.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
         return this;
     }

@@ -46,7 +46,8 @@ public abstract class Optimizer
         foreach (var p in _parameters)
         {
             if (!p.IsLeaf || !p.DType.IsFloatingPoint() || !p.IsContiguous)
-                throw new ArgumentException($"{GetType().Name}: can only update contiguous floating-point leaf tensors; got one of shape {Shapes.Format(p.shape)}");
+                throw new ArgumentException($"{GetType().Name}: can only update contiguous floating-point leaf " +
+                    $"tensors; got one of shape {Shapes.Format(p.shape)}");
             if (_state.ContainsKey(p)) throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.shape)} appears twice");
             _state[p] = new ParameterState();
         }
@@ -74,7 +75,8 @@ public abstract class Optimizer
     public ParameterState State(Tensor parameter)
     {
         if (!_state.TryGetValue(parameter, out var state))
-            throw new ArgumentException($"{GetType().Name}: the tensor of shape {Shapes.Format(parameter.shape)} is not one of its parameters");
+            throw new ArgumentException(
+                $"{GetType().Name}: the tensor of shape {Shapes.Format(parameter.shape)} is not one of its parameters");
         AddBuffers(parameter, state);
         return state;
     }
@@ -119,7 +121,7 @@ public abstract class Optimizer
         }
     }
 
-    // made at the first update, on the parameter's device and dtype then (a module moved before training has them there)
+    // made at the first update, on the parameter's device and dtype then (a module moved before training has them)
     private void AddBuffers(Tensor parameter, ParameterState state)
     {
         foreach (var name in _bufferNames)
