@@ -155,6 +155,25 @@ def clip_case():
     return {"max_norm": 6.5, "norm": norm.item(), "a_grad": a.grad.tolist(), "b_grad": b.grad.flatten().tolist()}
 
 
+def lbfgs(options, steps=3):
+    """LBFGS on the bounded loss sum(w^4 / 4 + w^2 / 2 + c * w): w after each step (each several iterations)."""
+    w = W0.clone().requires_grad_()
+    opt = torch.optim.LBFGS([w], **options)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w ** 4 / 4 + w ** 2 / 2 + C * w).sum()
+        loss.backward()
+        return loss
+
+    trajectory = []
+    for _ in range(steps):
+        opt.step(closure)
+        trajectory.append(w.detach().flatten().tolist())
+    state = opt.state[opt._params[0]]
+    return {"options": options, "steps": trajectory, "n_iter": state["n_iter"], "func_evals": state["func_evals"]}
+
+
 def clip_value_case():
     a = torch.tensor([3.0, -4.0, 0.25], dtype=torch.float64, requires_grad=True)
     a.grad = torch.tensor([3.0, -4.0, 0.25], dtype=torch.float64)
@@ -190,6 +209,7 @@ golden = {
                          "cooldown": 2, "min_lr": 0.1})],
     "clip": clip_case(),
     "clip_value": clip_value_case(),
+    "lbfgs": [lbfgs({"lr": 1, "max_iter": 5}), lbfgs({"lr": 0.5, "max_iter": 4, "history_size": 2})],
 }
 out = pathlib.Path(__file__).resolve().parents[2] / "tests/Backprop.Tests/Golden/optimizers.json"
 out.write_text(json.dumps(golden) + "\n")

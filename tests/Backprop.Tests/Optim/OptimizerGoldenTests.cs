@@ -188,6 +188,33 @@ public class OptimizerGoldenTests
     }
 
     [Fact]
+    public void LbfgsWithItsClosureMatchesPyTorch()
+    {
+        var c = Tensor.FromArray(Doubles(Golden.GetProperty("c")), [2, 3]);
+        foreach (var golden in Golden.GetProperty("lbfgs").EnumerateArray())
+        {
+            var o = golden.GetProperty("options");
+            var w = Tensor.FromArray(Doubles(Golden.GetProperty("w0")), [2, 3], requiresGrad: true);
+            var lbfgs = new LBFGS([w], Option(o, "lr", 1), (int)Option(o, "max_iter", 20), historySize: (int)Option(o, "history_size", 100));
+            Tensor Closure()
+            {
+                lbfgs.ZeroGrad();
+                var loss = (w.Pow(4) / 4 + w.Square() / 2 + c * w).Sum();
+                loss.Backward();
+                return loss;
+            }
+            int step = 0;
+            foreach (var expected in golden.GetProperty("steps").EnumerateArray())
+            {
+                lbfgs.Step(Closure);
+                AssertClose(Doubles(expected), w.ToArray<double>(), $"LBFGS {o} step {++step}");
+            }
+            Assert.Equal(golden.GetProperty("n_iter").GetInt32(), lbfgs.Iterations);
+            Assert.Equal(golden.GetProperty("func_evals").GetInt32(), lbfgs.FunctionEvaluations);
+        }
+    }
+
+    [Fact]
     public void ClipGradValueMatchesPyTorch()
     {
         var golden = Golden.GetProperty("clip_value");
