@@ -279,8 +279,12 @@ public abstract class Module
         return items.Count <= Shown ? shown : $"{shown} and {items.Count - Shown} more";
     }
 
-    /// <summary>Writes <see cref="StateDict"/> to a safetensors file (atomically: never half a file).</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => SafeTensors.Save(path, StateDict(), metadata);
+    /// <summary>
+    /// Writes <see cref="StateDict"/> to a safetensors file (atomically: never half a file), its floating tensors as
+    /// <paramref name="floatDType"/> when given ("F16", "BF16", "F32", "F64").
+    /// </summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, string? floatDType = null) =>
+        SafeTensors.Save(path, StateDict(), metadata, floatDType);
 
     /// <summary>Loads a safetensors file written by <see cref="Save"/> (or PyTorch) through <see cref="LoadStateDict"/>.</summary>
     public void Load(string path) => LoadStateDict(SafeTensors.Load(path));
