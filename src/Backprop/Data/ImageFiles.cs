@@ -10,7 +10,7 @@ namespace Backprop.Data;
 /// </summary>
 public static class Idx
 {
-    /// <summary>The file's array as a tensor of its shape: integers as Int64, float32 as Float32, float64 as Float64.</summary>
+    /// <summary>The file's array as a tensor of its shape: integers as Int64, floats as Float32 or Float64.</summary>
     public static Tensor Read(string path)
     {
         var (type, shape, data) = ReadRaw(path);
@@ -19,10 +19,14 @@ public static class Idx
         {
             0x08 => Tensor.FromArray(data.Select(b => (long)b).ToArray(), shape),
             0x09 => Tensor.FromArray(data.Select(b => (long)(sbyte)b).ToArray(), shape),
-            0x0B => Tensor.FromArray(Enumerable.Range(0, n).Select(i => (long)BinaryPrimitives.ReadInt16BigEndian(data.AsSpan(2 * i))).ToArray(), shape),
-            0x0C => Tensor.FromArray(Enumerable.Range(0, n).Select(i => (long)BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 * i))).ToArray(), shape),
-            0x0D => Tensor.FromArray(Enumerable.Range(0, n).Select(i => BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i))).ToArray(), shape),
-            _ => Tensor.FromArray(Enumerable.Range(0, n).Select(i => BinaryPrimitives.ReadDoubleBigEndian(data.AsSpan(8 * i))).ToArray(), shape),
+            0x0B => Tensor.FromArray(Enumerable.Range(0,
+                n).Select(i => (long)BinaryPrimitives.ReadInt16BigEndian(data.AsSpan(2 * i))).ToArray(), shape),
+            0x0C => Tensor.FromArray(Enumerable.Range(0,
+                n).Select(i => (long)BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 * i))).ToArray(), shape),
+            0x0D => Tensor.FromArray(Enumerable.Range(0,
+                n).Select(i => BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i))).ToArray(), shape),
+            _ => Tensor.FromArray(Enumerable.Range(0,
+                n).Select(i => BinaryPrimitives.ReadDoubleBigEndian(data.AsSpan(8 * i))).ToArray(), shape),
         };
     }
 
@@ -32,14 +36,16 @@ public static class Idx
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes;
         using (var file = File.OpenRead(path))
-        using (var stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
+        using (var stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file,
+            CompressionMode.Decompress) : (Stream)file)
         using (var memory = new MemoryStream())
         {
             stream.CopyTo(memory);
             bytes = memory.ToArray();
         }
         if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0)
-            throw new InvalidDataException($"Idx: {path} does not start with an IDX header (two zero bytes, a type, the dims)");
+            throw new InvalidDataException($"Idx: {path} does not start with an IDX header (two zero bytes, a type, " +
+                $"the dims)");
         byte type = bytes[2];
         int size = type switch
         {
@@ -47,10 +53,12 @@ public static class Idx
             0x0B => 2,
             0x0C or 0x0D => 4,
             0x0E => 8,
-            _ => throw new InvalidDataException($"Idx: {path} has type code 0x{type:X2}, not one of 08, 09, 0B, 0C, 0D, 0E"),
+            _ => throw new InvalidDataException($"Idx: {path} has type code 0x{type:X2}, not one of 08, 09, 0B, 0C, " +
+                $"0D, 0E"),
         };
         int dims = bytes[3];
-        if (bytes.Length < 4 + 4 * dims) throw new InvalidDataException($"Idx: {path} ends inside its header of {dims} dims");
+        if (bytes.Length < 4 + 4 * dims) throw new InvalidDataException($"Idx: {path} ends inside its header of " +
+            $"{dims} dims");
         var shape = new int[dims];
         long count = 1;
         for (int d = 0; d < dims; d++)
@@ -61,7 +69,8 @@ public static class Idx
         }
         long expected = 4 + 4L * dims + count * size;
         if (bytes.Length != expected)
-            throw new InvalidDataException($"Idx: {path} holds {bytes.Length} bytes, but its header [{string.Join(", ", shape)}] " +
+            throw new InvalidDataException($"Idx: {path} holds {bytes.Length} bytes, but its header [{string.Join(", " +
+                "", shape)}] " +
                 $"of {size}-byte values needs {expected}");
         return (type, shape, bytes[(4 + 4 * dims)..]);
     }
@@ -85,8 +94,10 @@ public sealed class Mnist : Dataset<(Tensor Image, long Label)>
         string prefix = train ? "train" : "t10k";
         var (imageType, imageShape, pixels) = Idx.ReadRaw(Find(folder, $"{prefix}-images-idx3-ubyte"));
         var (labelType, labelShape, labels) = Idx.ReadRaw(Find(folder, $"{prefix}-labels-idx1-ubyte"));
-        if (imageType != 0x08 || imageShape.Length != 3 || labelType != 0x08 || labelShape.Length != 1 || labelShape[0] != imageShape[0])
-            throw new InvalidDataException($"Mnist: {folder} holds images [{string.Join(", ", imageShape)}] and labels " +
+        if (imageType != 0x08 || imageShape.Length != 3 || labelType != 0x08 || labelShape.Length != 1
+            || labelShape[0] != imageShape[0])
+            throw new InvalidDataException($"Mnist: {folder} holds images [{string.Join(", ", imageShape)}] and " +
+                "labels " +
                 $"[{string.Join(", ", labelShape)}]; expected unsigned bytes [N, H, W] and [N]");
         _pixels = pixels;
         _labels = labels;
@@ -113,7 +124,8 @@ public sealed class Mnist : Dataset<(Tensor Image, long Label)>
         get
         {
             int size = _height * _width, start = CheckIndex(index) * size;
-            var image = Tensor.FromArray(_pixels.AsSpan(start, size).ToArray().Select(b => b / 255f).ToArray(), [1, _height, _width]);
+            var image = Tensor.FromArray(_pixels.AsSpan(start, size).ToArray().Select(b => b / 255f).ToArray(), [1,
+                _height, _width]);
             return (_transform is null ? image : _transform(image), _labels[index]);
         }
     }
@@ -146,9 +158,11 @@ public sealed class Cifar10 : Dataset<(Tensor Image, long Label)>
             if (!File.Exists(path)) throw new FileNotFoundException($"Cifar10: {name} is not in {folder}", path);
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length % RecordBytes != 0)
-                throw new InvalidDataException($"Cifar10: {path} holds {bytes.Length} bytes, not a whole number of {RecordBytes}-byte records");
+                throw new InvalidDataException($"Cifar10: {path} holds {bytes.Length} bytes, not a whole number of " +
+                    $"{RecordBytes}-byte records");
             for (int r = 0; r < bytes.Length; r += RecordBytes)
-                if (bytes[r] > 9) throw new InvalidDataException($"Cifar10: record {r / RecordBytes} of {path} has label {bytes[r]}");
+                if (bytes[r] > 9) throw new InvalidDataException($"Cifar10: record {r / RecordBytes} of {path} has " +
+                    $"label {bytes[r]}");
             all.Write(bytes);
         }
         _records = all.ToArray();

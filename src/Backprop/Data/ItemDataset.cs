@@ -25,7 +25,8 @@ public abstract class Dataset<T> : IReadOnlyList<T>
 
     /// <summary>Throws naming the data set unless 0 ≤ <paramref name="index"/> &lt; <see cref="Count"/>.</summary>
     protected int CheckIndex(int index) => (uint)index < (uint)Count ? index
-        : throw new ArgumentOutOfRangeException(nameof(index), index, $"{GetType().Name}: index {index} is outside 0..{Count - 1}");
+        : throw new ArgumentOutOfRangeException(nameof(index), index,
+            $"{GetType().Name}: index {index} is outside 0..{Count - 1}");
 }
 
 /// <summary>The items of another data set at the given indices, in that order (torch's Subset).</summary>
@@ -70,7 +71,8 @@ public sealed class ListDataset<T> : Dataset<T>
     public ListDataset(int count, Func<int, T> item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, $"ListDataset: the count must be ≥ 0, got {count}");
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count,
+            $"ListDataset: the count must be ≥ 0, got {count}");
         Count = count;
         _item = item;
     }
@@ -95,7 +97,8 @@ public static class DatasetSplits
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(generator);
         if (lengths.Any(l => l < 0) || lengths.Sum() != data.Count)
-            throw new ArgumentException($"RandomSplit: lengths [{string.Join(", ", lengths)}] must be ≥ 0 and add up to the data set's {data.Count} items");
+            throw new ArgumentException($"RandomSplit: lengths [{string.Join(", ", lengths)}] must be ≥ 0 and add up " +
+                "to the data set's {data.Count} items");
         var order = Enumerable.Range(0, data.Count).ToArray();
         DataLoader.Permute(order, generator);
         var subsets = new Subset<T>[lengths.Length];

@@ -11,14 +11,15 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     private readonly Dataset<T> _data;
     private readonly Generator _generator;
 
-    /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last batch smaller than <paramref name="batchSize"/>.</summary>
+    /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last, smaller batch.</summary>
     public DataLoader(Dataset<T> data, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool shuffle = false,
         long seed = 0, bool dropLast = false)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(collate);
         if (batchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"DataLoader: the batch size must be positive, got {batchSize}");
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"DataLoader: the batch size must be positive, got {batchSize}");
         _data = data;
         BatchSize = batchSize;
         Collate = collate;
@@ -73,13 +74,15 @@ public static class Collate
     public static (Tensor Inputs, Tensor Labels) Labelled(IReadOnlyList<(Tensor Input, long Label)> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return (Tensor.Stack(items.Select(i => i.Input).ToArray()), Tensor.FromArray(items.Select(i => i.Label).ToArray()));
+        return (Tensor.Stack(items.Select(i => i.Input).ToArray()),
+            Tensor.FromArray(items.Select(i => i.Label).ToArray()));
     }
 
     /// <summary>(input, target) items as the stacked inputs and the stacked targets.</summary>
     public static (Tensor Inputs, Tensor Targets) Pairs(IReadOnlyList<(Tensor Input, Tensor Target)> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return (Tensor.Stack(items.Select(i => i.Input).ToArray()), Tensor.Stack(items.Select(i => i.Target).ToArray()));
+        return (Tensor.Stack(items.Select(i => i.Input).ToArray()),
+            Tensor.Stack(items.Select(i => i.Target).ToArray()));
     }
 }

@@ -20,7 +20,8 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(tensors);
         if (floatDType is not (null or "F16" or "BF16" or "F32" or "F64"))
-            throw new ArgumentException($"SafeTensors.Save: floating tensors can be stored as F16, BF16, F32 or F64, not '{floatDType}'");
+            throw new ArgumentException($"SafeTensors.Save: floating tensors can be stored as F16, BF16, F32 or F64, " +
+                $"not '{floatDType}'");
         var stored = new Dictionary<string, StoredTensor>();
         foreach (var (name, tensor) in tensors)
         {
@@ -29,9 +30,10 @@ public static class SafeTensors
             {
                 "F16" => MemoryMarshal.AsBytes<ushort>(Array.ConvertAll(tensor.ToArray<double>(),
                     v => BitConverter.HalfToUInt16Bits((Half)(float)v))).ToArray(),
-                "BF16" => MemoryMarshal.AsBytes<ushort>(Array.ConvertAll(tensor.ToArray<double>(), v => ToBFloat16((float)v))).ToArray(),
-                "F32" when tensor.DType == DType.Float64 => MemoryMarshal.AsBytes<float>(tensor.To(DType.Float32).ToArray<float>()).ToArray(),
-                "F64" when tensor.DType == DType.Float32 => MemoryMarshal.AsBytes<double>(tensor.ToArray<double>()).ToArray(),
+                "BF16" => MemoryMarshal.AsBytes<ushort>(Array.ConvertAll(tensor.ToArray<double>(),
+                    v => ToBFloat16((float)v))).ToArray(),
+                "F32" when tensor.DType == DType.Float64 => OwnBytes(tensor.To(DType.Float32)),
+                "F64" when tensor.DType == DType.Float32 => OwnBytes(tensor.To(DType.Float64)),
                 _ => OwnBytes(tensor),
             };
             stored[name] = new StoredTensor(code, Array.ConvertAll(tensor.Shape, d => (long)d), data);

@@ -10,7 +10,8 @@ namespace Backprop.Optim;
 public sealed class Adadelta : Optimizer
 {
     /// <summary>Creates the optimizer.</summary>
-    public Adadelta(IEnumerable<Tensor> parameters, double lr = 1, double rho = 0.9, double eps = 1e-6, double weightDecay = 0)
+    public Adadelta(IEnumerable<Tensor> parameters, double lr = 1, double rho = 0.9, double eps = 1e-6,
+        double weightDecay = 0)
         : this([new ParameterGroup(parameters)], lr, rho, eps, weightDecay) { }
 
     /// <summary>Creates the optimizer over groups with their own settings; the arguments are the defaults.</summary>
@@ -25,7 +26,8 @@ public sealed class Adadelta : Optimizer
     protected override void CheckGroup(ParameterGroup group)
     {
         if (!(group["rho"] is >= 0 and <= 1))
-            throw new ArgumentOutOfRangeException("rho", group["rho"], $"Adadelta: rho must be in [0, 1], got {group["rho"]}");
+            throw new ArgumentOutOfRangeException("rho", group["rho"],
+                $"Adadelta: rho must be in [0, 1], got {group["rho"]}");
         CheckNonNegative(group["eps"], "epsilon");
         CheckNonNegative(group["weight_decay"], "weight decay");
     }

@@ -61,7 +61,8 @@ public class Adam : Optimizer
     {
         var m = state.Span<T>("exp_avg");
         var v = state.Span<T>("exp_avg_sq");
-        double beta1 = group["beta1"], beta2 = group["beta2"], lr = group.LearningRate, weightDecay = group["weight_decay"];
+        double beta1 = group["beta1"], beta2 = group["beta2"], lr = group.LearningRate,
+            weightDecay = group["weight_decay"];
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), one = T.One;
         T stepSize = T.CreateChecked(lr / (1 - Math.Pow(beta1, state.Step)));
         T sqrtCorrection2 = T.CreateChecked(Math.Sqrt(1 - Math.Pow(beta2, state.Step)));
@@ -83,7 +84,8 @@ public class Adam : Optimizer
     {
         var m = state.Buffers["exp_avg"];
         var v = state.Buffers["exp_avg_sq"];
-        double beta1 = group["beta1"], beta2 = group["beta2"], lr = group.LearningRate, weightDecay = group["weight_decay"];
+        double beta1 = group["beta1"], beta2 = group["beta2"], lr = group.LearningRate,
+            weightDecay = group["weight_decay"];
         double stepSize = lr / (1 - Math.Pow(beta1, state.Step));
         double sqrtCorrection2 = Math.Sqrt(1 - Math.Pow(beta2, state.Step));
         var g = _decoupled || weightDecay == 0 ? grad : grad + w * weightDecay;

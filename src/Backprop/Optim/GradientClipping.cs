@@ -41,7 +41,8 @@ public static class GradientClipping
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(clipValue >= 0))
-            throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue, $"ClipGradValue: the clip value must be ≥ 0, got {clipValue}");
+            throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue,
+                $"ClipGradValue: the clip value must be ≥ 0, got {clipValue}");
         using (Autograd.NoGrad())
             foreach (var p in parameters)
                 if (p.Grad is { } grad) p.Grad = grad.Clamp(-clipValue, clipValue);

@@ -25,9 +25,11 @@ public sealed class LBFGS
         if (_parameters.Any(p => !p.IsLeaf || !p.RequiresGrad || p.Device.Type != DeviceType.Cpu))
             throw new ArgumentException("LBFGS: can only update CPU leaf tensors that require grad");
         if (maxIter <= 0 || historySize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(maxIter), maxIter, $"LBFGS: max_iter and history_size must be positive, got {maxIter} and {historySize}");
+            throw new ArgumentOutOfRangeException(nameof(maxIter), maxIter,
+                $"LBFGS: max_iter and history_size must be positive, got {maxIter} and {historySize}");
         if (!double.IsFinite(lr) || lr < 0)
-            throw new ArgumentOutOfRangeException(nameof(lr), lr, $"LBFGS: the learning rate must be a finite number ≥ 0, got {lr}");
+            throw new ArgumentOutOfRangeException(nameof(lr), lr,
+                $"LBFGS: the learning rate must be a finite number ≥ 0, got {lr}");
         LearningRate = lr;
         MaxIter = maxIter;
         MaxEval = maxEval ?? maxIter * 5 / 4;

@@ -7,7 +7,7 @@ namespace Backprop.Optim;
 /// </summary>
 public abstract class LRScheduler
 {
-    /// <summary>Attaches to <paramref name="optimizer"/>, whose groups' initial learning rates are the base rates.</summary>
+    /// <summary>Attaches to <paramref name="optimizer"/>, whose groups' initial rates are the base rates.</summary>
     protected LRScheduler(Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -27,7 +27,7 @@ public abstract class LRScheduler
         SetRates(LastEpoch);
     }
 
-    /// <summary>Sets every group's learning rate (and other settings the schedule moves) for <paramref name="epoch"/>.</summary>
+    /// <summary>Sets every group's rate (and other settings the schedule moves) for <paramref name="epoch"/>.</summary>
     internal virtual void SetRates(int epoch)
     {
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = LearningRateAt(epoch, group);
@@ -42,7 +42,8 @@ public abstract class LRScheduler
     private protected static void CheckGamma(string scheduler, double gamma)
     {
         if (!double.IsFinite(gamma) || gamma < 0)
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, $"{scheduler}: gamma must be finite and ≥ 0, got {gamma}");
+            throw new ArgumentOutOfRangeException(nameof(gamma), gamma,
+                $"{scheduler}: gamma must be finite and ≥ 0, got {gamma}");
     }
 }
 
@@ -67,7 +68,8 @@ public sealed class StepLR : LRScheduler
     public double Gamma { get; }
 
     /// <inheritdoc/>
-    protected internal override double LearningRateAt(int epoch, ParameterGroup group) => group.InitialLearningRate * Math.Pow(Gamma, epoch / StepSize);
+    protected internal override double LearningRateAt(int epoch, ParameterGroup group) =>
+        group.InitialLearningRate * Math.Pow(Gamma, epoch / StepSize);
 }
 
 /// <summary>Multiplies the learning rate by γ at each milestone epoch: lr₀·γ^(milestones passed).</summary>
@@ -80,7 +82,8 @@ public sealed class MultiStepLR : LRScheduler
     {
         ArgumentNullException.ThrowIfNull(milestones);
         if (milestones.Zip(milestones.Skip(1)).Any(p => p.First >= p.Second) || milestones.Any(m => m <= 0))
-            throw new ArgumentException($"MultiStepLR: milestones must be positive and increasing, got [{string.Join(", ", milestones)}]");
+            throw new ArgumentException($"MultiStepLR: milestones must be positive and increasing, got " +
+                $"[{string.Join(", ", milestones)}]");
         CheckGamma("MultiStepLR", gamma);
         _milestones = milestones.ToArray();
         Gamma = gamma;
@@ -111,7 +114,8 @@ public sealed class ExponentialLR : LRScheduler
     public double Gamma { get; }
 
     /// <inheritdoc/>
-    protected internal override double LearningRateAt(int epoch, ParameterGroup group) => group.InitialLearningRate * Math.Pow(Gamma, epoch);
+    protected internal override double LearningRateAt(int epoch, ParameterGroup group) =>
+        group.InitialLearningRate * Math.Pow(Gamma, epoch);
 }
 
 /// <summary>
@@ -126,9 +130,11 @@ public sealed class LinearLR : LRScheduler
     {
         if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1))
             throw new ArgumentOutOfRangeException(nameof(startFactor), startFactor,
-                $"LinearLR: the start factor must be in (0, 1] and the end factor in [0, 1], got {startFactor} and {endFactor}");
+                $"LinearLR: the start factor must be in (0, 1] and the end factor in [0, 1], got {startFactor} and " +
+                    $"{endFactor}");
         if (totalIters <= 0)
-            throw new ArgumentOutOfRangeException(nameof(totalIters), totalIters, $"LinearLR: total iters must be positive, got {totalIters}");
+            throw new ArgumentOutOfRangeException(nameof(totalIters), totalIters,
+                $"LinearLR: total iters must be positive, got {totalIters}");
         StartFactor = startFactor;
         EndFactor = endFactor;
         TotalIters = totalIters;
@@ -146,7 +152,8 @@ public sealed class LinearLR : LRScheduler
 
     /// <inheritdoc/>
     protected internal override double LearningRateAt(int epoch, ParameterGroup group) =>
-        group.InitialLearningRate * (StartFactor + (EndFactor - StartFactor) * Math.Min(epoch, TotalIters) / TotalIters);
+        group.InitialLearningRate * (StartFactor + (EndFactor - StartFactor) * Math.Min(epoch,
+            TotalIters) / TotalIters);
 }
 
 /// <summary>
@@ -159,9 +166,11 @@ public sealed class CosineAnnealingLR : LRScheduler
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0) : base(optimizer)
     {
         if (tMax <= 0)
-            throw new ArgumentOutOfRangeException(nameof(tMax), tMax, $"CosineAnnealingLR: T_max must be a positive number of epochs, got {tMax}");
+            throw new ArgumentOutOfRangeException(nameof(tMax), tMax,
+                $"CosineAnnealingLR: T_max must be a positive number of epochs, got {tMax}");
         if (!double.IsFinite(etaMin) || etaMin < 0)
-            throw new ArgumentOutOfRangeException(nameof(etaMin), etaMin, $"CosineAnnealingLR: eta_min must be finite and ≥ 0, got {etaMin}");
+            throw new ArgumentOutOfRangeException(nameof(etaMin), etaMin,
+                $"CosineAnnealingLR: eta_min must be finite and ≥ 0, got {etaMin}");
         TMax = tMax;
         EtaMin = etaMin;
     }
@@ -193,11 +202,13 @@ public sealed class SequentialLR : LRScheduler
         ArgumentNullException.ThrowIfNull(schedulers);
         ArgumentNullException.ThrowIfNull(milestones);
         if (schedulers.Length != milestones.Length + 1)
-            throw new ArgumentException($"SequentialLR: {schedulers.Length} schedulers need {schedulers.Length - 1} milestones, got {milestones.Length}");
+            throw new ArgumentException($"SequentialLR: {schedulers.Length} schedulers need {schedulers.Length - 1} " +
+                $"milestones, got {milestones.Length}");
         if (schedulers.Any(s => s.Optimizer != optimizer))
             throw new ArgumentException("SequentialLR: every scheduler must drive the optimizer given");
         if (milestones.Zip(milestones.Skip(1)).Any(p => p.First >= p.Second) || milestones.Any(m => m <= 0))
-            throw new ArgumentException($"SequentialLR: milestones must be positive and increasing, got [{string.Join(", ", milestones)}]");
+            throw new ArgumentException($"SequentialLR: milestones must be positive and increasing, got " +
+                $"[{string.Join(", ", milestones)}]");
         _schedulers = schedulers.ToArray();
         _milestones = milestones.ToArray();
         Start();
@@ -223,25 +234,31 @@ public sealed class OneCycleLR : LRScheduler
     private readonly bool _cos;
 
     /// <summary>Creates the scheduler and sets the first step's rate (and momentum).</summary>
-    public OneCycleLR(Optimizer optimizer, double maxLr, int totalSteps, double pctStart = 0.3, string annealStrategy = "cos",
+    public OneCycleLR(Optimizer optimizer, double maxLr, int totalSteps, double pctStart = 0.3,
+        string annealStrategy = "cos",
         bool cycleMomentum = true, double baseMomentum = 0.85, double maxMomentum = 0.95, double divFactor = 25,
         double finalDivFactor = 1e4, bool threePhase = false) : base(optimizer)
     {
         if (totalSteps <= 0)
-            throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"OneCycleLR: total steps must be positive, got {totalSteps}");
+            throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps,
+                $"OneCycleLR: total steps must be positive, got {totalSteps}");
         if (!(pctStart >= 0 && pctStart <= 1))
-            throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, $"OneCycleLR: pct_start must be in [0, 1], got {pctStart}");
+            throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart,
+                $"OneCycleLR: pct_start must be in [0, 1], got {pctStart}");
         if (annealStrategy is not ("cos" or "linear"))
-            throw new ArgumentException($"OneCycleLR: anneal strategy must be 'cos' or 'linear', got '{annealStrategy}'");
+            throw new ArgumentException($"OneCycleLR: anneal strategy must be 'cos' or 'linear', got " +
+                $"'{annealStrategy}'");
         string momentum = optimizer.Defaults.ContainsKey("momentum") ? "momentum" : "beta1";
         if (cycleMomentum && !optimizer.Defaults.ContainsKey(momentum))
-            throw new ArgumentException($"OneCycleLR: {optimizer.GetType().Name} has no momentum to cycle; pass cycleMomentum: false");
+            throw new ArgumentException($"OneCycleLR: {optimizer.GetType().Name} has no momentum to cycle; pass " +
+                $"cycleMomentum: false");
         TotalSteps = totalSteps;
         CycleMomentum = cycleMomentum;
         MomentumName = momentum;
         _cos = annealStrategy == "cos";
         _phases = threePhase
-            ? [(pctStart * totalSteps - 1, "initial_lr", "max_lr"), (2 * pctStart * totalSteps - 2, "max_lr", "initial_lr"),
+            ? [(pctStart * totalSteps - 1, "initial_lr", "max_lr"), (2 * pctStart * totalSteps - 2, "max_lr",
+                "initial_lr"),
                 (totalSteps - 1, "initial_lr", "min_lr")]
             : [(pctStart * totalSteps - 1, "initial_lr", "max_lr"), (totalSteps - 1, "max_lr", "min_lr")];
         foreach (var group in optimizer.ParamGroups)
@@ -285,7 +302,8 @@ public sealed class OneCycleLR : LRScheduler
     private (string From, string To, double Pct) Phase(int epoch)
     {
         if (epoch >= TotalSteps)
-            throw new InvalidOperationException($"OneCycleLR: stepped {epoch + 1} times, more than the {TotalSteps} total steps");
+            throw new InvalidOperationException($"OneCycleLR: stepped {epoch + 1} times, more than the {TotalSteps} " +
+                $"total steps");
         int i = 0;
         double start = 0;
         for (; i < _phases.Length - 1 && epoch > _phases[i].EndStep; i++) start = _phases[i].EndStep;
@@ -311,18 +329,22 @@ public sealed class ReduceLROnPlateau
     private readonly double _threshold, _minLr, _eps;
     private int _bad, _cooldownLeft;
 
-    /// <summary>Creates the scheduler; mode "min" (a loss) or "max" (an accuracy), threshold mode "rel" or "abs".</summary>
+    /// <summary>Creates the scheduler: mode "min" (a loss) or "max" (an accuracy), threshold "rel" or "abs".</summary>
     public ReduceLROnPlateau(Optimizer optimizer, string mode = "min", double factor = 0.1, int patience = 10,
         double threshold = 1e-4, string thresholdMode = "rel", int cooldown = 0, double minLr = 0, double eps = 1e-8)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (mode is not ("min" or "max")) throw new ArgumentException($"ReduceLROnPlateau: mode must be 'min' or 'max', got '{mode}'");
+        if (mode is not ("min" or "max")) throw new ArgumentException($"ReduceLROnPlateau: mode must be 'min' or " +
+            $"'max', got '{mode}'");
         if (thresholdMode is not ("rel" or "abs"))
-            throw new ArgumentException($"ReduceLROnPlateau: threshold mode must be 'rel' or 'abs', got '{thresholdMode}'");
+            throw new ArgumentException($"ReduceLROnPlateau: threshold mode must be 'rel' or 'abs', got " +
+                $"'{thresholdMode}'");
         if (!(factor >= 0 && factor < 1))
-            throw new ArgumentOutOfRangeException(nameof(factor), factor, $"ReduceLROnPlateau: the factor must be in [0, 1), got {factor}");
+            throw new ArgumentOutOfRangeException(nameof(factor), factor,
+                $"ReduceLROnPlateau: the factor must be in [0, 1), got {factor}");
         if (patience < 0 || cooldown < 0)
-            throw new ArgumentOutOfRangeException(nameof(patience), patience, "ReduceLROnPlateau: patience and cooldown must be ≥ 0");
+            throw new ArgumentOutOfRangeException(nameof(patience), patience,
+                "ReduceLROnPlateau: patience and cooldown must be ≥ 0");
         Optimizer = optimizer;
         _max = mode == "max";
         _relative = thresholdMode == "rel";

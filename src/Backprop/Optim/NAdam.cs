@@ -37,14 +37,16 @@ public sealed class NAdam : Optimizer
     protected override IEnumerable<string> BufferNames(ParameterGroup group) => ["exp_avg", "exp_avg_sq"];
 
     // this step's coefficients: of the gradient, of the running mean, and the bias correction of v
-    private static (double OfGrad, double OfMean, double Correction2) Coefficients(ParameterState state, ParameterGroup group)
+    private static (double OfGrad, double OfMean, double Correction2) Coefficients(ParameterState state,
+        ParameterGroup group)
     {
         double beta1 = group["beta1"], decay = group["momentum_decay"], lr = group.LearningRate;
         double mu = beta1 * (1 - 0.5 * Math.Pow(0.96, state.Step * decay));
         double muNext = beta1 * (1 - 0.5 * Math.Pow(0.96, (state.Step + 1) * decay));
         double product = state.Scalars.GetValueOrDefault("mu_product", 1) * mu;
         state.Scalars["mu_product"] = product;
-        return (lr * (1 - mu) / (1 - product), lr * muNext / (1 - product * muNext), 1 - Math.Pow(group["beta2"], state.Step));
+        return (lr * (1 - mu) / (1 - product), lr * muNext / (1 - product * muNext), 1 - Math.Pow(group["beta2"],
+            state.Step));
     }
 
     /// <inheritdoc/>

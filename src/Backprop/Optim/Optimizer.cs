@@ -12,7 +12,7 @@ public sealed class ParameterState
     /// <summary>How many updates this parameter has had.</summary>
     public long Step { get; set; }
 
-    /// <summary>Scalars the update carries from step to step (as NAdam's <c>mu_product</c>), by PyTorch's names.</summary>
+    /// <summary>Scalars the update carries from step to step (as NAdam's <c>mu_product</c>).</summary>
     public Dictionary<string, double> Scalars { get; } = [];
 
     // taken only to update the buffer in place: counted as one write of it
@@ -130,7 +130,8 @@ public abstract class Optimizer
                 throw new ArgumentException($"{GetType().Name}: can only update contiguous floating-point leaf " +
                     $"tensors; got one of shape {Shapes.Format(p.shape)}");
             if (_state.ContainsKey(p) || !seen.Add(p))
-                throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.shape)} appears twice");
+                throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.shape)} " +
+                    $"appears twice");
         }
         CheckNonNegative(group.LearningRate, "learning rate");
         CheckGroup(group);
@@ -243,7 +244,8 @@ public abstract class Optimizer
     /// One update of <paramref name="parameter"/> in place with <paramref name="group"/>'s settings;
     /// <paramref name="state"/>.Step already counts it.
     /// </summary>
-    protected abstract void Update<T>(Span<T> parameter, ReadOnlySpan<T> grad, ParameterState state, ParameterGroup group)
+    protected abstract void Update<T>(Span<T> parameter, ReadOnlySpan<T> grad, ParameterState state,
+        ParameterGroup group)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
@@ -266,13 +268,15 @@ public abstract class Optimizer
             var state = _state[_parameters[i]];
             if (state.Step == 0 && state.Buffers.Count == 0) continue;
             dict[$"state.{i}.step"] = Tensor.FromArray([state.Step], []);
-            foreach (var (name, value) in state.Scalars) dict[$"state.{i}.{name}"] = Tensor.Scalar(value, DType.Float64);
+            foreach (var (name, value) in state.Scalars) dict[$"state.{i}.{name}"] = Tensor.Scalar(value,
+                DType.Float64);
             using (Autograd.NoGrad())
                 foreach (var (name, buffer) in state.Buffers) dict[$"state.{i}.{name}"] = buffer.Clone();
         }
         for (int g = 0; g < _groups.Count; g++)
         {
-            foreach (var (name, value) in _groups[g].Options) dict[$"param_groups.{g}.{name}"] = Tensor.Scalar(value, DType.Float64);
+            foreach (var (name, value) in _groups[g].Options) dict[$"param_groups.{g}.{name}"] = Tensor.Scalar(value,
+                DType.Float64);
             dict[$"param_groups.{g}.params"] = Tensor.FromArray(Enumerable.Range(0, _groups[g].Parameters.Count)
                 .Select(k => (long)(_groups.Take(g).Sum(h => h.Parameters.Count) + k)).ToArray());
         }
@@ -318,7 +322,8 @@ public abstract class Optimizer
                 string.Join("; ", problems.Take(5)) + (problems.Count > 5 ? $" and {problems.Count - 5} more" : ""));
         for (int g = 0; g < _groups.Count; g++)
             foreach (var (key, value) in state)
-                if (key.StartsWith($"param_groups.{g}.", StringComparison.Ordinal) && !key.EndsWith(".params", StringComparison.Ordinal))
+                if (key.StartsWith($"param_groups.{g}.", StringComparison.Ordinal) && !key.EndsWith(".params",
+                    StringComparison.Ordinal))
                     _groups[g][key[$"param_groups.{g}.".Length..]] = value.To(DType.Float64).Item();
         for (int i = 0; i < _parameters.Count; i++)
         {

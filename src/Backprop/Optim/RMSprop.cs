@@ -34,7 +34,7 @@ public sealed class RMSprop : Optimizer
     /// <summary>μ, the momentum of the steps (0: none; the default of the groups).</summary>
     public double Momentum => Defaults["momentum"];
 
-    /// <summary>Whether the squared mean is centered by the running mean of gradients (the default of the groups).</summary>
+    /// <summary>Whether the squared mean is centered by the mean of gradients (the default of the groups).</summary>
     public bool Centered => Defaults["centered"] != 0;
 
     /// <inheritdoc/>

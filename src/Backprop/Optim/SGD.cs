@@ -11,7 +11,8 @@ namespace Backprop.Optim;
 public sealed class SGD : Optimizer
 {
     /// <summary>Creates the optimizer; Nesterov needs a momentum and no dampening.</summary>
-    public SGD(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double dampening = 0, double weightDecay = 0,
+    public SGD(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double dampening = 0,
+        double weightDecay = 0,
         bool nesterov = false)
         : this([new ParameterGroup(parameters)], lr, momentum, dampening, weightDecay, nesterov) { }
 
@@ -55,7 +56,8 @@ public sealed class SGD : Optimizer
     protected override void Update<T>(Span<T> w, ReadOnlySpan<T> grad, ParameterState state, ParameterGroup group)
     {
         double momentum = group["momentum"], weightDecay = group["weight_decay"];
-        T lr = T.CreateChecked(group.LearningRate), decay = T.CreateChecked(weightDecay), mu = T.CreateChecked(momentum);
+        T lr = T.CreateChecked(group.LearningRate), decay = T.CreateChecked(weightDecay),
+            mu = T.CreateChecked(momentum);
         T kept = T.CreateChecked(1 - group["dampening"]);
         if (momentum == 0 && weightDecay == 0)
         {

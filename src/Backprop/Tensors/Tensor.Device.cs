@@ -32,7 +32,8 @@ public sealed partial class Tensor
     {
         if (!Shapes.Equal(source.shape, shape))
             throw new ArgumentException(
-                $"SetData_: new data of shape {Shapes.Format(source.shape)} does not fit a tensor of shape {Shapes.Format(shape)}");
+                $"SetData_: new data of shape {Shapes.Format(source.shape)} does not fit a tensor of shape " +
+                    $"{Shapes.Format(shape)}");
         if (_requiresGrad && !source.DType.IsFloatingPoint())
             throw new ArgumentException($"SetData_: a tensor that requires grad cannot hold {source.DType} data");
         storage = source.storage;

@@ -4,7 +4,7 @@ using static Backprop.Tests.Cuda.Simulated;
 
 namespace Backprop.Tests.Cuda;
 
-/// <summary>Modules moved to the simulated device with To(device): the same outputs, gradients and steps as on the CPU.</summary>
+/// <summary>Modules moved to the simulated device with To(device): the CPU's outputs, gradients and steps.</summary>
 [Collection(Simulated.Collection)]
 public class ModuleDeviceTests
 {
@@ -21,13 +21,15 @@ public class ModuleDeviceTests
         Assert.All(module.Parameters(), p => Assert.Equal(Gpu, p.Device));
         Assert.All(module.Parameters(), p => Assert.Equal(Gpu, p.Grad!.Device));
         Assert.All(module.NamedBuffers(), b => Assert.Equal(Gpu, b.Buffer.Device));
-        for (int i = 0; i < cpuGrads.Length; i++) AssertClose(cpuGrads[i], parameters[i].Grad!.To(Device.Cpu), 0, "moved grad");
+        for (int i = 0; i < cpuGrads.Length; i++) AssertClose(cpuGrads[i], parameters[i].Grad!.To(Device.Cpu), 0,
+            "moved grad");
         module.ZeroGrad();
         var gpuOut = run(module, input.To(Gpu));
         Assert.Equal(Gpu, gpuOut.Device);
         gpuOut.Sum().Backward();
         AssertClose(cpuOut, gpuOut.To(Device.Cpu), tol, "output");
-        for (int i = 0; i < cpuGrads.Length; i++) AssertClose(cpuGrads[i], parameters[i].Grad!.To(Device.Cpu), tol, "grad");
+        for (int i = 0; i < cpuGrads.Length; i++) AssertClose(cpuGrads[i], parameters[i].Grad!.To(Device.Cpu), tol,
+            "grad");
         module.To(Device.Cpu);
         Assert.All(module.Parameters(), p => Assert.Equal(Device.Cpu, p.Device));
     }
@@ -39,7 +41,8 @@ public class ModuleDeviceTests
 
     [Fact]
     public void A_transformer_encoder_moved_to_the_device_runs_there_as_on_the_cpu() =>
-        SameAfterMove(new TransformerEncoder(new TransformerOptions(8, 2, DimFeedforward: 16), 2, generator: new Generator(3)),
+        SameAfterMove(new TransformerEncoder(new TransformerOptions(8, 2, DimFeedforward: 16), 2,
+            generator: new Generator(3)),
             (m, x) => m.Forward(x), Random([5, 2, 8], DType.Float32, 4), 1e-4);
 
     [Fact]
@@ -56,7 +59,8 @@ public class ModuleDeviceTests
     [Fact]
     public void Adam_steps_a_module_moved_before_training_as_on_the_cpu()
     {
-        Sequential Net() => new(new Linear(3, 4, generator: new Generator(7)), new Tanh(), new Linear(4, 1, generator: new Generator(8)));
+        Sequential Net() => new(new Linear(3, 4, generator: new Generator(7)), new Tanh(), new Linear(4, 1,
+            generator: new Generator(8)));
         var x = Random([6, 3], DType.Float32, 9);
         var cpu = Net();
         var gpu = Net().To(Gpu);
@@ -72,6 +76,7 @@ public class ModuleDeviceTests
             gpuAdam.Step();
         }
         Assert.Equal(Gpu, gpuAdam.State(gpu.Parameters().First()).Buffers["exp_avg"].Device);
-        foreach (var (c, g) in cpu.Parameters().Zip(gpu.Parameters())) AssertClose(c, g.To(Device.Cpu), 1e-5, "trained weight");
+        foreach (var (c, g) in cpu.Parameters().Zip(gpu.Parameters())) AssertClose(c, g.To(Device.Cpu), 1e-5,
+            "trained weight");
     }
 }

@@ -4,7 +4,7 @@ using Backprop.Data;
 
 namespace Backprop.Tests.Data;
 
-/// <summary>Data sets users write, their loader and collate, transforms, random splits, and IDX and CIFAR-10 files.</summary>
+/// <summary>Data sets users write, their loader and collate, transforms, random splits, IDX and CIFAR-10.</summary>
 public sealed class ItemDatasetTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory().FullName;
@@ -28,7 +28,8 @@ public sealed class ItemDatasetTests : IDisposable
         var codes = new long[words.Count * longest];
         for (int i = 0; i < words.Count; i++)
             for (int j = 0; j < words[i].Length; j++) codes[i * longest + j] = words[i][j];
-        return (Tensor.FromArray(codes, [words.Count, longest]), Tensor.FromArray(words.Select(w => (long)w.Length).ToArray()));
+        return (Tensor.FromArray(codes, [words.Count, longest]),
+            Tensor.FromArray(words.Select(w => (long)w.Length).ToArray()));
     }
 
     [Fact]
@@ -65,7 +66,8 @@ public sealed class ItemDatasetTests : IDisposable
     public void Labelled_items_collate_to_stacked_inputs_and_int64_labels()
     {
         var data = new ListDataset<(Tensor, long)>(5, i => (Tensor.Full([2, 2], i), i % 3));
-        var (inputs, labels) = new DataLoader<(Tensor Input, long Label), (Tensor, Tensor)>(data, 4, Collate.Labelled).First();
+        var (inputs, labels) = new DataLoader<(Tensor Input, long Label), (Tensor, Tensor)>(data, 4,
+            Collate.Labelled).First();
         Assert.Equal([4, 2, 2], inputs.Shape);
         Assert.Equal(DType.Int64, labels.DType);
         Assert.Equal([0L, 1, 2, 0], labels.ToArray<long>());
@@ -82,7 +84,8 @@ public sealed class ItemDatasetTests : IDisposable
         var same = DatasetSplits.RandomSplit(data, [7, 3], new Generator(1));
         Assert.Equal(parts[1].ToArray(), same[1].ToArray());
         Assert.NotEqual(Enumerable.Range(0, 7).Select(i => i * 10), parts[0].ToArray());
-        Assert.Contains("add up", Assert.Throws<ArgumentException>(() => DatasetSplits.RandomSplit(data, [7, 4], new Generator(1))).Message);
+        Assert.Contains("add up", Assert.Throws<ArgumentException>(() => DatasetSplits.RandomSplit(data, [7, 4],
+            new Generator(1))).Message);
     }
 
     [Fact]
@@ -100,7 +103,8 @@ public sealed class ItemDatasetTests : IDisposable
         Assert.All(windows, w => Assert.Equal([2, 3, 4], w.Shape));
         Assert.Contains(windows, w => w[0, 0, 0].Item<float>() == 0 && w[0, 1, 1].Item<float>() == 0);   // padding seen
         Assert.True(windows.Select(w => string.Join(",", w.ToArray<float>())).Distinct().Count() > 3);
-        var both = Transforms.Compose(Transforms.RandomHorizontalFlip(new Generator(0), p: 1), Transforms.Normalize([0, 0], [2, 2]));
+        var both = Transforms.Compose(Transforms.RandomHorizontalFlip(new Generator(0), p: 1), Transforms.Normalize([0,
+            0], [2, 2]));
         Assert.Equal([1.5f, 1, 0.5f, 0], both(image)[0, 0].ToArray<float>());
     }
 
@@ -137,7 +141,8 @@ public sealed class ItemDatasetTests : IDisposable
     {
         var pixels = Enumerable.Range(0, 3 * 2 * 2).Select(i => (byte)(i * 20)).ToArray();
         File.WriteAllBytes(Path.Combine(_folder, "train-images-idx3-ubyte"), IdxBytes(0x08, [3, 2, 2], pixels));
-        using (var gz = new GZipStream(File.Create(Path.Combine(_folder, "train-labels-idx1-ubyte.gz")), CompressionLevel.Fastest))
+        using (var gz = new GZipStream(File.Create(Path.Combine(_folder, "train-labels-idx1-ubyte.gz")),
+            CompressionLevel.Fastest))
             gz.Write(IdxBytes(0x08, [3], [7, 0, 9]));
         var mnist = new Mnist(_folder, transform: Transforms.Normalize([0.5], [0.5]));
         Assert.Equal(3, mnist.Count);
@@ -145,7 +150,8 @@ public sealed class ItemDatasetTests : IDisposable
         Assert.Equal(9, label);
         Assert.Equal([1, 2, 2], image.Shape);
         Assert.Equal((8 * 20 / 255f - 0.5f) / 0.5f, image[0, 0, 0].Item<float>(), 1e-6f);
-        Assert.Contains("t10k-images-idx3-ubyte", Assert.Throws<FileNotFoundException>(() => new Mnist(_folder, train: false)).Message);
+        Assert.Contains("t10k-images-idx3-ubyte", Assert.Throws<FileNotFoundException>(() => new Mnist(_folder,
+            train: false)).Message);
     }
 
     [Fact]
@@ -169,7 +175,8 @@ public sealed class ItemDatasetTests : IDisposable
         Assert.Equal(2 / 255f, image[0, 0, 1].Item<float>());   // pixel 1 is the record's byte 2
         Assert.Equal((1024 + 1) % 256 / 255f, image[1, 0, 0].Item<float>());
         Assert.Equal("frog", Cifar10.ClassNames[(int)cifar[9].Label]);
-        Assert.Contains("test_batch.bin", Assert.Throws<FileNotFoundException>(() => new Cifar10(_folder, train: false)).Message);
+        Assert.Contains("test_batch.bin", Assert.Throws<FileNotFoundException>(() => new Cifar10(_folder,
+            train: false)).Message);
         File.WriteAllBytes(Path.Combine(_folder, "data_batch_3.bin"), new byte[100]);
         Assert.Contains("whole number", Assert.Throws<InvalidDataException>(() => new Cifar10(_folder)).Message);
     }

@@ -13,7 +13,8 @@ public class HalfPrecisionTests
 
     // the script's source values, rounded by the same thirds, ties, subnormal, overflow and signed zero
     private static readonly double[] Source =
-        [1.0 / 3, -2.0 / 3, 1 + Math.Pow(2, -11), 1 + 3 * Math.Pow(2, -11), 1 + Math.Pow(2, -8), 1 + 3 * Math.Pow(2, -8),
+        [1.0 / 3, -2.0 / 3, 1 + Math.Pow(2, -11), 1 + 3 * Math.Pow(2, -11), 1 + Math.Pow(2, -8), 1 + 3 * Math.Pow(2,
+            -8),
          1e-5, 70000, -0.0, 3.14159265, -1e-3, 65504];
 
     [Fact]
@@ -56,7 +57,8 @@ public class HalfPrecisionTests
         {
             var net = new Sequential(new Linear(4, 3, generator: new Generator(1)), new BatchNorm1d(3));
             net.Save(path, floatDType: "BF16");
-            var loaded = new Sequential(new Linear(4, 3, generator: new Generator(2), dtype: DType.Float64), new BatchNorm1d(3));
+            var loaded = new Sequential(new Linear(4, 3, generator: new Generator(2), dtype: DType.Float64),
+                new BatchNorm1d(3));
             loaded.To(DType.Float64);
             loaded.Load(path);
             var original = net.StateDict()["0.weight"].ToArray<float>();

@@ -11,7 +11,8 @@ public class ModuleToolsTests
     {
         public Block()
         {
-            Layers = RegisterModule("layers", new ModuleList(new Linear(3, 4, generator: new Generator(1)), new Identity()));
+            Layers = RegisterModule("layers", new ModuleList(new Linear(3, 4, generator: new Generator(1)),
+                new Identity()));
             Heads = RegisterModule("heads", new ModuleDict(("a", new Linear(4, 2, generator: new Generator(2)))));
             Scales = RegisterModule("scales", new ParameterList(Tensor.Ones([2]), Tensor.Full([2], 3.0f)));
         }
@@ -53,7 +54,8 @@ public class ModuleToolsTests
         Assert.Equal([2, 3, 4], new Unflatten(1, 3, -1).Forward(x).Shape);
         Assert.Equal([2, 2, 6], new Unflatten(-1, 2, 6).Forward(x).Shape);
         Assert.Equal(x.ToArray<long>(), new Unflatten(1, 3, 4).Forward(x).ToArray<long>());
-        Assert.Contains("cannot be split", Assert.Throws<ArgumentException>(() => new Unflatten(1, 5, -1).Forward(x)).Message);
+        Assert.Contains("cannot be split", Assert.Throws<ArgumentException>(() => new Unflatten(1, 5,
+            -1).Forward(x)).Message);
         var y = Tensor.Ones([2, 2]);
         Assert.Same(y, new Identity().Forward(y));
     }
@@ -83,7 +85,8 @@ public class ModuleToolsTests
         Assert.Same(x, seen![0]);
         Assert.Null(seen[1]);
         Assert.Throws<InvalidOperationException>(() => gate.Forward(x));
-        Assert.Contains("takes 2 inputs", Assert.Throws<ArgumentException>(() => new Sequential(new ReLU(), gate)).Message);
+        Assert.Contains("takes 2 inputs", Assert.Throws<ArgumentException>(() => new Sequential(new ReLU(),
+            gate)).Message);
     }
 
     [Fact]
@@ -105,7 +108,8 @@ public class ModuleToolsTests
         Assert.Equal(plain, layer.Call(x).ToArray<float>());
         Assert.Equal(2, calls.Count);
         using (layer.RegisterForwardHook((_, _, _) => "not a tensor"))
-            Assert.Contains("a forward hook returned a String", Assert.Throws<InvalidOperationException>(() => layer.Call(x)).Message);
+            Assert.Contains("a forward hook returned a String",
+                Assert.Throws<InvalidOperationException>(() => layer.Call(x)).Message);
     }
 
     // a hook on a Linear followed by a ReLU stops Sequential fusing them, so the hook sees the pre-activation
@@ -130,7 +134,8 @@ public class ModuleToolsTests
         net.Apply(m => order.Add(m.GetType().Name));
         Assert.Equal(["Linear", "ReLU", "Linear", "Sequential", "Sequential"], order);
         net.Apply(m => { if (m is Linear l) l.Weight.Detach().Copy_(Tensor.Full(l.Weight.Shape, 0.5)); });
-        Assert.All(net.Parameters().Where(p => p.NDim == 2), p => Assert.All(p.ToArray<float>(), v => Assert.Equal(0.5f, v)));
+        Assert.All(net.Parameters().Where(p => p.NDim == 2), p => Assert.All(p.ToArray<float>(), v => Assert.Equal(0.5f,
+            v)));
         Assert.Equal(["", "0", "1", "1.0", "1.1"], net.NamedModules().Select(m => m.Name));
     }
 
@@ -195,6 +200,7 @@ public class ModuleToolsTests
         Assert.Equal(["extra.weight"], unexpected);
         Assert.Equal(source.StateDict()["0.weight"].ToArray<float>(), target.StateDict()["0.weight"].ToArray<float>());
         state["0.bias"] = Tensor.Ones([4]);
-        Assert.Contains("has shape [4]", Assert.Throws<InvalidDataException>(() => target.LoadStateDict(state, strict: false)).Message);
+        Assert.Contains("has shape [4]", Assert.Throws<InvalidDataException>(() => target.LoadStateDict(state,
+            strict: false)).Message);
     }
 }

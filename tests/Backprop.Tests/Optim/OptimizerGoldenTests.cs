@@ -21,16 +21,21 @@ public class OptimizerGoldenTests
 
     private static Optimizer Create(string name, JsonElement o, ParameterGroup[] g) => name switch
     {
-        "SGD" => new SGD(g, Option(o, "lr", 0), Option(o, "momentum", 0), Option(o, "dampening", 0), Option(o, "weight_decay", 0),
+        "SGD" => new SGD(g, Option(o, "lr", 0), Option(o, "momentum", 0), Option(o, "dampening", 0), Option(o,
+            "weight_decay", 0),
             o.TryGetProperty("nesterov", out var n) && n.GetBoolean()),
         "Adam" => new Adam(g, Option(o, "lr", 1e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay", 0)),
-        "AdamW" => new AdamW(g, Option(o, "lr", 1e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay", 1e-2)),
-        "RMSprop" => new RMSprop(g, Option(o, "lr", 1e-2), Option(o, "alpha", 0.99), Option(o, "eps", 1e-8), Option(o, "weight_decay", 0),
+        "AdamW" => new AdamW(g, Option(o, "lr", 1e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay",
+            1e-2)),
+        "RMSprop" => new RMSprop(g, Option(o, "lr", 1e-2), Option(o, "alpha", 0.99), Option(o, "eps", 1e-8), Option(o,
+            "weight_decay", 0),
             Option(o, "momentum", 0), o.TryGetProperty("centered", out var c) && c.GetBoolean()),
         "Adagrad" => new Adagrad(g, Option(o, "lr", 1e-2), Option(o, "lr_decay", 0), Option(o, "weight_decay", 0),
             Option(o, "initial_accumulator_value", 0), Option(o, "eps", 1e-10)),
-        "Adadelta" => new Adadelta(g, Option(o, "lr", 1), Option(o, "rho", 0.9), Option(o, "eps", 1e-6), Option(o, "weight_decay", 0)),
-        "Adamax" => new Adamax(g, Option(o, "lr", 2e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay", 0)),
+        "Adadelta" => new Adadelta(g, Option(o, "lr", 1), Option(o, "rho", 0.9), Option(o, "eps", 1e-6), Option(o,
+            "weight_decay", 0)),
+        "Adamax" => new Adamax(g, Option(o, "lr", 2e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay",
+            0)),
         "NAdam" => new NAdam(g, Option(o, "lr", 2e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay", 0),
             Option(o, "momentum_decay", 4e-3)),
         "RAdam" => new RAdam(g, Option(o, "lr", 1e-3), Betas(o), Option(o, "eps", 1e-8), Option(o, "weight_decay", 0)),
@@ -63,12 +68,14 @@ public class OptimizerGoldenTests
             optimizer.ZeroGrad();
             (w.Pow(3) / 3 + c * w).Sum().Backward();
             optimizer.Step();
-            AssertClose(Doubles(expected), w.ToArray<double>(), $"{golden.GetProperty("name")} {golden.GetProperty("options")} step {step + 1}");
+            AssertClose(Doubles(expected), w.ToArray<double>(),
+                $"{golden.GetProperty("name")} {golden.GetProperty("options")} step {step + 1}");
             step++;
         }
     }
 
-    public static TheoryData<int> GroupCases() => new(Enumerable.Range(0, Golden.GetProperty("groups").GetArrayLength()));
+    public static TheoryData<int> GroupCases() => new(Enumerable.Range(0,
+        Golden.GetProperty("groups").GetArrayLength()));
 
     // the rows of w as two parameters: the first group at half the learning rate, the second with its own weight decay
     [Theory]
@@ -82,7 +89,8 @@ public class OptimizerGoldenTests
         var b = Tensor.FromArray(w0[3..], requiresGrad: true);
         var options = golden.GetProperty("options");
         string name = golden.GetProperty("name").GetString()!;
-        var optimizer = Create(name, options, [new ParameterGroup([a], lr: Option(options, "lr", 1) / 2), new ParameterGroup([b], weightDecay: 0.05)]);
+        var optimizer = Create(name, options, [new ParameterGroup([a], lr: Option(options, "lr", 1) / 2),
+            new ParameterGroup([b], weightDecay: 0.05)]);
         Assert.NotEqual(optimizer.ParamGroups[0].LearningRate, optimizer.ParamGroups[1].LearningRate);
         int step = 0;
         foreach (var expected in golden.GetProperty("steps").EnumerateArray())
@@ -91,7 +99,8 @@ public class OptimizerGoldenTests
             var w = Tensor.Stack([a, b]);
             (w.Pow(3) / 3 + c * w).Sum().Backward();
             optimizer.Step();
-            AssertClose(Doubles(expected), [.. a.ToArray<double>(), .. b.ToArray<double>()], $"{name} groups step {++step}");
+            AssertClose(Doubles(expected), [.. a.ToArray<double>(), .. b.ToArray<double>()],
+                $"{name} groups step {++step}");
         }
     }
 
@@ -100,8 +109,10 @@ public class OptimizerGoldenTests
     private static LRScheduler Scheduler(string name, JsonElement o, Optimizer optimizer) => name switch
     {
         "StepLR" => new StepLR(optimizer, o.GetProperty("step_size").GetInt32(), o.GetProperty("gamma").GetDouble()),
-        "CosineAnnealingLR" => new CosineAnnealingLR(optimizer, o.GetProperty("T_max").GetInt32(), o.GetProperty("eta_min").GetDouble()),
-        "MultiStepLR" => new MultiStepLR(optimizer, Ints(o.GetProperty("milestones")), o.GetProperty("gamma").GetDouble()),
+        "CosineAnnealingLR" => new CosineAnnealingLR(optimizer, o.GetProperty("T_max").GetInt32(),
+            o.GetProperty("eta_min").GetDouble()),
+        "MultiStepLR" => new MultiStepLR(optimizer, Ints(o.GetProperty("milestones")),
+            o.GetProperty("gamma").GetDouble()),
         "ExponentialLR" => new ExponentialLR(optimizer, o.GetProperty("gamma").GetDouble()),
         "LinearLR" => new LinearLR(optimizer, Option(o, "start_factor", 1.0 / 3), Option(o, "end_factor", 1),
             o.TryGetProperty("total_iters", out var t) ? t.GetInt32() : 5),
@@ -153,9 +164,12 @@ public class OptimizerGoldenTests
             var w = Tensor.Zeros([1], requiresGrad: true);
             Optimizer optimizer = sgd ? new SGD([w], 0.5, momentum: 0.9) : new Adam([w], 0.5);
             int total = o.GetProperty("total_steps").GetInt32();
-            var scheduler = new OneCycleLR(optimizer, o.GetProperty("max_lr").GetDouble(), total, Option(o, "pct_start", 0.3),
-                o.TryGetProperty("anneal_strategy", out var a) ? a.GetString()! : "cos", divFactor: Option(o, "div_factor", 25),
-                finalDivFactor: Option(o, "final_div_factor", 1e4), threePhase: o.TryGetProperty("three_phase", out var p) && p.GetBoolean());
+            var scheduler = new OneCycleLR(optimizer, o.GetProperty("max_lr").GetDouble(), total, Option(o, "pct_start",
+                0.3),
+                o.TryGetProperty("anneal_strategy", out var a) ? a.GetString()! : "cos", divFactor: Option(o,
+                    "div_factor", 25),
+                finalDivFactor: Option(o, "final_div_factor", 1e4), threePhase: o.TryGetProperty("three_phase",
+                    out var p) && p.GetBoolean());
             var rates = Doubles(golden.GetProperty("rates"));
             var momenta = Doubles(golden.GetProperty("momenta"));
             for (int i = 0; i < total; i++)
@@ -179,7 +193,8 @@ public class OptimizerGoldenTests
                 Option(o, "factor", 0.1), (int)Option(o, "patience", 10), Option(o, "threshold", 1e-4),
                 o.TryGetProperty("threshold_mode", out var t) ? t.GetString()! : "rel", (int)Option(o, "cooldown", 0),
                 Option(o, "min_lr", 0));
-            foreach (var (metric, rate) in Doubles(golden.GetProperty("metrics")).Zip(Doubles(golden.GetProperty("rates"))))
+            foreach (var (metric,
+                rate) in Doubles(golden.GetProperty("metrics")).Zip(Doubles(golden.GetProperty("rates"))))
             {
                 scheduler.Step(metric);
                 Assert.Equal(rate, sgd.LearningRate, 1e-12);
@@ -195,7 +210,8 @@ public class OptimizerGoldenTests
         {
             var o = golden.GetProperty("options");
             var w = Tensor.FromArray(Doubles(Golden.GetProperty("w0")), [2, 3], requiresGrad: true);
-            var lbfgs = new LBFGS([w], Option(o, "lr", 1), (int)Option(o, "max_iter", 20), historySize: (int)Option(o, "history_size", 100));
+            var lbfgs = new LBFGS([w], Option(o, "lr", 1), (int)Option(o, "max_iter", 20), historySize: (int)Option(o,
+                "history_size", 100));
             Tensor Closure()
             {
                 lbfgs.ZeroGrad();

@@ -108,7 +108,8 @@ public class OptimizerStateTests
             Assert.Throws<InvalidDataException>(() => other.LoadStateDict(state)).Message);
         state["state.1.exp_avg"] = Tensor.Zeros([7]);
         var fresh = Create("Adam", Net());
-        Assert.Contains("state.1.exp_avg has shape [7]", Assert.Throws<InvalidDataException>(() => fresh.LoadStateDict(state)).Message);
+        Assert.Contains("state.1.exp_avg has shape [7]",
+            Assert.Throws<InvalidDataException>(() => fresh.LoadStateDict(state)).Message);
         Assert.Equal(0, fresh.ParamGroups[0].Parameters.Sum(p => fresh.State(p).Step));
     }
 
@@ -117,7 +118,8 @@ public class OptimizerStateTests
     {
         var a = Tensor.Zeros([2], requiresGrad: true);
         var b = Tensor.Zeros([2], requiresGrad: true);
-        var sgd = new SGD([new ParameterGroup([a], lr: 0.5), new ParameterGroup([b], options: new Dictionary<string, double> { ["momentum"] = 0.9 })],
+        var sgd = new SGD([new ParameterGroup([a], lr: 0.5), new ParameterGroup([b], options: new Dictionary<string,
+            double> { ["momentum"] = 0.9 })],
             lr: 0.1, momentum: 0.3);
         Assert.Equal([0.5, 0.1], sgd.ParamGroups.Select(g => g.LearningRate));
         Assert.Equal([0.3, 0.9], sgd.ParamGroups.Select(g => g["momentum"]));
@@ -131,9 +133,11 @@ public class OptimizerStateTests
         var c = Tensor.Zeros([1], requiresGrad: true);
         Assert.Contains("beta1", Assert.Throws<ArgumentOutOfRangeException>(() =>
             new Adam([new ParameterGroup([c], options: new Dictionary<string, double> { ["beta1"] = 1.5 })])).Message);
-        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => sgd.AddParamGroup(new ParameterGroup([a]))).Message);
+        Assert.Contains("twice",
+            Assert.Throws<ArgumentException>(() => sgd.AddParamGroup(new ParameterGroup([a]))).Message);
         sgd.AddParamGroup(new ParameterGroup([c], lr: 1));
         Assert.Equal(0.3, sgd.ParamGroups[2]["momentum"]);
-        Assert.Contains("no option 'betas'", Assert.Throws<KeyNotFoundException>(() => sgd.ParamGroups[0]["betas"]).Message);
+        Assert.Contains("no option 'betas'",
+            Assert.Throws<KeyNotFoundException>(() => sgd.ParamGroups[0]["betas"]).Message);
     }
 }
