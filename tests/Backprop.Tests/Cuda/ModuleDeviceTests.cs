@@ -79,4 +79,46 @@ public class ModuleDeviceTests
         foreach (var (c, g) in cpu.Parameters().Zip(gpu.Parameters())) AssertClose(c, g.To(Device.Cpu), 1e-5,
             "trained weight");
     }
+
+    public static TheoryData<string> Optimizers() =>
+        new("SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "AdamW");
+
+    // every optimizer's device update (tensor ops) against its span update on the CPU, with two groups
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void Each_optimizer_steps_on_the_device_as_on_the_cpu(string name)
+    {
+        Optimizer Create(Tensor a, Tensor b)
+        {
+            ParameterGroup[] g = [new([a], lr: 0.02), new([b], weightDecay: 0.1)];
+            return name switch
+            {
+                "SGD" => new SGD(g, 0.05, momentum: 0.9, nesterov: true),
+                "RMSprop" => new RMSprop(g, 0.01, momentum: 0.5, centered: true),
+                "Adagrad" => new Adagrad(g, 0.05, lrDecay: 0.01),
+                "Adadelta" => new Adadelta(g),
+                "Adamax" => new Adamax(g, 0.01),
+                "NAdam" => new NAdam(g, 0.01),
+                "RAdam" => new RAdam(g, 0.01, betas: (0.8, 0.9)),
+                _ => new AdamW(g, 0.01),
+            };
+        }
+        var a0 = Random([3, 4], DType.Float32, 10);
+        var b0 = Random([4], DType.Float32, 11);
+        var (ac, bc) = (a0.Detach().RequiresGrad_(), b0.Detach().RequiresGrad_());
+        var (ag, bg) = (a0.To(Gpu).RequiresGrad_(), b0.To(Gpu).RequiresGrad_());
+        var cpu = Create(ac, bc);
+        var gpu = Create(ag, bg);
+        for (int step = 0; step < 8; step++)
+        {
+            cpu.ZeroGrad();
+            gpu.ZeroGrad();
+            (ac.Pow(3).Sum() + (bc * ac).Square().Sum()).Backward();
+            (ag.Pow(3).Sum() + (bg * ag).Square().Sum()).Backward();
+            cpu.Step();
+            gpu.Step();
+        }
+        AssertClose(ac, ag.To(Device.Cpu), 1e-4, $"{name} a");
+        AssertClose(bc, bg.To(Device.Cpu), 1e-4, $"{name} b");
+    }
 }
