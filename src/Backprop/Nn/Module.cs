@@ -30,7 +30,8 @@ public abstract class Module
     /// Runs <see cref="Forward"/> between the hooks (PyTorch's <c>module(x)</c>): each forward-pre hook may replace
     /// the input, each forward hook the output. <see cref="Sequential"/> calls its layers so.
     /// </summary>
-    public Tensor Call(Tensor input) => Invoke([input], i => Forward(ArgumentAt<Tensor>(i, 0)));
+    public Tensor Call(Tensor input) =>
+        HasHooks ? Invoke([input], i => Forward(ArgumentAt<Tensor>(i, 0))) : Forward(input);   // unhooked, allocates no more than Forward
 
     /// <summary>Runs <paramref name="forward"/> between this module's hooks, checking what each hook returns.</summary>
     private protected TResult Invoke<TResult>(object?[] inputs, Func<object?[], TResult> forward)
