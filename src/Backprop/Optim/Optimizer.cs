@@ -71,8 +71,6 @@ public sealed class ParameterGroup
     /// <summary>The learning rate the group started with (<c>initial_lr</c>), which schedulers scale.</summary>
     public double InitialLearningRate => this["initial_lr"];
 
-    internal bool Has(string option) => _options.ContainsKey(option);
-
     internal void Fill(IReadOnlyDictionary<string, double> defaults)
     {
         foreach (var (name, value) in defaults)
