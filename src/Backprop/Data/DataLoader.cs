@@ -86,14 +86,20 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
         return share;
     }
 
-    // Fisher–Yates with the loader's own generator, so the order depends only on the seed and the epoch.
+    // from the sorted order with the loader's own generator, so the order depends only on the seed and the epoch
     private void ShuffleOrder()
     {
         Array.Sort(_order);
-        for (int i = _order.Length - 1; i > 0; i--)
+        Permute(_order, _generator);
+    }
+
+    /// <summary>Permutes <paramref name="order"/> in place by Fisher–Yates with <paramref name="generator"/>.</summary>
+    internal static void Permute(int[] order, Generator generator)
+    {
+        for (int i = order.Length - 1; i > 0; i--)
         {
-            int j = (int)(_generator.NextUInt64() % (ulong)(i + 1));
-            (_order[i], _order[j]) = (_order[j], _order[i]);
+            int j = (int)(generator.NextUInt64() % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
         }
     }
 

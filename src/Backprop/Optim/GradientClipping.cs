@@ -32,4 +32,19 @@ public static class GradientClipping
                 foreach (var p in withGrad) p.Grad = p.Grad! * coefficient;
         return norm;
     }
+
+    /// <summary>
+    /// Clamps every gradient element into [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). Parameters
+    /// without a gradient are skipped; clamped gradients are new tensors, as in <see cref="ClipGradNorm"/>.
+    /// </summary>
+    public static void ClipGradValue(IEnumerable<Tensor> parameters, double clipValue)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(clipValue >= 0))
+            throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue,
+                $"ClipGradValue: the clip value must be ≥ 0, got {clipValue}");
+        using (Autograd.NoGrad())
+            foreach (var p in parameters)
+                if (p.Grad is { } grad) p.Grad = grad.Clamp(-clipValue, clipValue);
+    }
 }

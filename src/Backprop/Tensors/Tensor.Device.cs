@@ -23,4 +23,23 @@ public sealed partial class Tensor
         var from = Device;
         return Op.Record("To", y, this, g => g.To(from), saved: []);
     }
+
+    /// <summary>
+    /// Points this tensor at <paramref name="source"/>'s elements (PyTorch's <c>t.data = source</c>): the same object,
+    /// so modules and optimizers that hold it see the new device or dtype. Records nothing.
+    /// </summary>
+    internal void SetData_(Tensor source)
+    {
+        if (!Shapes.Equal(source.shape, shape))
+            throw new ArgumentException(
+                $"SetData_: new data of shape {Shapes.Format(source.shape)} does not fit a tensor of shape " +
+                    $"{Shapes.Format(shape)}");
+        if (_requiresGrad && !source.DType.IsFloatingPoint())
+            throw new ArgumentException($"SetData_: a tensor that requires grad cannot hold {source.DType} data");
+        storage = source.storage;
+        strides = source.strides;
+        offset = source.offset;
+        _contiguous = source._contiguous;
+        TensorScope.Escape(storage);   // what is repointed is long-lived state (a parameter, a buffer)
+    }
 }

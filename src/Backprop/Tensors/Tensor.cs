@@ -9,12 +9,12 @@ namespace Backprop;
 /// </summary>
 public sealed partial class Tensor
 {
-    internal readonly Storage storage;
+    internal Storage storage;         // replaced only by SetData_, when a module moves its parameters
     internal readonly int[] shape;    // never mutated after construction, so tensors may share it
-    internal readonly int[] strides;
-    internal readonly int offset;
+    internal int[] strides;
+    internal int offset;
     private readonly int _numel;     // asked for by every op and kernel: counted once
-    private readonly bool _contiguous;
+    private bool _contiguous;
     internal Node? gradFn;
     private bool _requiresGrad;
     private Tensor? _grad;
