@@ -45,13 +45,7 @@ public class Adam : Optimizer
     public double WeightDecay => Defaults["weight_decay"];
 
     /// <inheritdoc/>
-    protected override void CheckGroup(ParameterGroup group)
-    {
-        CheckFraction(group["beta1"], "beta1");
-        CheckFraction(group["beta2"], "beta2");
-        CheckNonNegative(group["eps"], "epsilon");
-        CheckNonNegative(group["weight_decay"], "weight decay");
-    }
+    protected override void CheckGroup(ParameterGroup group) => CheckAdamSettings(group);
 
     /// <inheritdoc/>
     protected override IEnumerable<string> BufferNames(ParameterGroup group) => ["exp_avg", "exp_avg_sq"];

@@ -20,13 +20,7 @@ public sealed class Adamax : Optimizer
         : base(groups, Adam.Settings(lr, betas ?? (0.9, 0.999), eps, weightDecay)) { }
 
     /// <inheritdoc/>
-    protected override void CheckGroup(ParameterGroup group)
-    {
-        CheckFraction(group["beta1"], "beta1");
-        CheckFraction(group["beta2"], "beta2");
-        CheckNonNegative(group["eps"], "epsilon");
-        CheckNonNegative(group["weight_decay"], "weight decay");
-    }
+    protected override void CheckGroup(ParameterGroup group) => CheckAdamSettings(group);
 
     /// <inheritdoc/>
     protected override IEnumerable<string> BufferNames(ParameterGroup group) => ["exp_avg", "exp_inf"];

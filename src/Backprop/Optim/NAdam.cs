@@ -26,10 +26,7 @@ public sealed class NAdam : Optimizer
     /// <inheritdoc/>
     protected override void CheckGroup(ParameterGroup group)
     {
-        CheckFraction(group["beta1"], "beta1");
-        CheckFraction(group["beta2"], "beta2");
-        CheckNonNegative(group["eps"], "epsilon");
-        CheckNonNegative(group["weight_decay"], "weight decay");
+        CheckAdamSettings(group);
         CheckNonNegative(group["momentum_decay"], "momentum decay");
     }
 

@@ -348,6 +348,15 @@ public abstract class Optimizer
         double.IsFinite(value) && value >= 0 ? value
             : throw new ArgumentOutOfRangeException(what, value, $"{GetType().Name}: the {what} must be a finite number ≥ 0, got {value}");
 
+    /// <summary>Checks the settings the Adam family shares: β₁ and β₂ in [0, 1), ε and weight decay ≥ 0.</summary>
+    protected void CheckAdamSettings(ParameterGroup group)
+    {
+        CheckFraction(group["beta1"], "beta1");
+        CheckFraction(group["beta2"], "beta2");
+        CheckNonNegative(group["eps"], "epsilon");
+        CheckNonNegative(group["weight_decay"], "weight decay");
+    }
+
     /// <summary>Throws naming the hyperparameter unless 0 ≤ <paramref name="value"/> &lt; 1.</summary>
     protected double CheckFraction(double value, string what) =>
         value is >= 0 and < 1 ? value
