@@ -104,8 +104,10 @@ public sealed class MultiheadAttention : Module
         return unbatched ? x.Unsqueeze(0) : BatchFirst ? x : x.Transpose(0, 1);
     }
 
-    // [batch, seq, embed] → [batch, heads, seq, embed / heads]
-    private Tensor Heads(Tensor x) => x.Reshape(x.shape[0], x.shape[1], NumHeads, EmbedDim / NumHeads).Transpose(1, 2);
+    // [batch, seq, embed] → [batch, heads, seq, embed / heads], contiguous: the attention products over its
+    // batch·heads items then go to the threads as whole items, which a strided view of the projection cannot
+    private Tensor Heads(Tensor x) =>
+        x.Reshape(x.shape[0], x.shape[1], NumHeads, EmbedDim / NumHeads).Transpose(1, 2).Contiguous();
 
     // PyTorch's Bool masks mark what is left out; attention takes what is allowed
     private (Tensor? Allowed, Tensor? Additive) Masks(Tensor? keyPaddingMask, Tensor? attnMask, int batch, int targets,
