@@ -205,7 +205,8 @@ internal struct RDivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloati
 }
 internal struct PowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static T Apply(T x, T p, T q) => p == T.CreateTruncating(2) ? x * x : T.Pow(x, p);
+    // x¹ (what a square's backward reads) and x² with pow's exact results, without its cost
+    public static T Apply(T x, T p, T q) => p == T.One ? x : p == T.CreateTruncating(2) ? x * x : T.Pow(x, p);
 }
 internal struct DivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
