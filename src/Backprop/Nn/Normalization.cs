@@ -1,21 +1,23 @@
 namespace Backprop.Nn;
 
 /// <summary>
-/// Batch normalization over the channel dim (torch.nn.BatchNorm1d/2d): in training the batch statistics normalize
-/// and update the running mean and variance buffers; in evaluation those buffers normalize. Buffers
-/// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> are saved in the state dict, as in PyTorch.
+/// What batch and instance normalization share: <see cref="NumFeatures"/> channels, an optional per-channel affine
+/// <c>weight</c> (ones) and <c>bias</c> (zeros), and optional running statistics kept as the buffers
+/// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c>, as in PyTorch's state dict.
 /// </summary>
-public abstract class BatchNorm : Module
+public abstract class ChannelNorm : Module
 {
-    private readonly int[] _acceptedDims;
-
-    /// <summary>Creates the layer for inputs of the given ranks.</summary>
-    protected BatchNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats, DType? dtype,
-        int[] acceptedDims)
+    /// <summary>Creates the parameters and buffers asked for, after checking the sizes.</summary>
+    protected ChannelNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats,
+        DType? dtype)
     {
-        if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, $"{GetType().Name}: the feature count must be positive");
-        if (!(momentum is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{GetType().Name}: momentum must be in [0, 1]");
-        (NumFeatures, Eps, Momentum, _acceptedDims) = (numFeatures, eps, momentum, acceptedDims);
+        if (numFeatures <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures,
+                $"{GetType().Name}: the feature count must be positive");
+        if (!(momentum is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum,
+                $"{GetType().Name}: momentum must be in [0, 1]");
+        (NumFeatures, Eps, Momentum) = (numFeatures, eps, momentum);
         if (affine)
         {
             Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
@@ -50,8 +52,31 @@ public abstract class BatchNorm : Module
     /// <summary>The running (unbiased) variance, or null when not tracked.</summary>
     public Tensor? RunningVar { get; }
 
-    /// <summary>How many training batches updated the running statistics (0-dim Int64), or null when not tracked.</summary>
+    /// <summary>
+    /// How many training batches updated the running statistics (0-dim Int64; batch normalization counts them,
+    /// instance normalization keeps the buffer for PyTorch's state dict), or null when not tracked.
+    /// </summary>
     public Tensor? NumBatchesTracked { get; }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is null ? "False" : "True")}, " +
+        $"track_running_stats={(RunningMean is null ? "False" : "True")}";
+}
+
+/// <summary>
+/// Batch normalization over the channel dim (torch.nn.BatchNorm1d/2d): in training the batch statistics normalize
+/// and update the running mean and variance buffers; in evaluation those buffers normalize. Buffers
+/// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> are saved in the state dict, as in PyTorch.
+/// </summary>
+public abstract class BatchNorm : ChannelNorm
+{
+    private readonly int[] _acceptedDims;
+
+    /// <summary>Creates the layer for inputs of the given ranks.</summary>
+    protected BatchNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats, DType? dtype,
+        int[] acceptedDims) : base(numFeatures, eps, momentum, affine, trackRunningStats, dtype) =>
+        _acceptedDims = acceptedDims;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
@@ -71,10 +96,6 @@ public abstract class BatchNorm : Module
         }
         return y;
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}";
 }
 
 /// <summary>Batch normalization of [N, C] or [N, C, L] inputs (torch.nn.BatchNorm1d).</summary>
@@ -227,57 +248,14 @@ public sealed class GroupNorm : Module
 /// <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> are kept and evaluation normalizes with
 /// them. An unbatched input (one dim fewer) is normalized as a batch of one.
 /// </summary>
-public abstract class InstanceNorm : Module
+public abstract class InstanceNorm : ChannelNorm
 {
     private readonly int _batchedDims;
 
     /// <summary>Creates the layer for batched inputs of <paramref name="batchedDims"/> dims.</summary>
     protected InstanceNorm(int numFeatures, double eps, double momentum, bool affine, bool trackRunningStats,
-        DType? dtype, int batchedDims)
-    {
-        if (numFeatures <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures,
-                $"{GetType().Name}: the feature count must be positive");
-        if (!(momentum is >= 0 and <= 1))
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum,
-                $"{GetType().Name}: momentum must be in [0, 1]");
-        (NumFeatures, Eps, Momentum, _batchedDims) = (numFeatures, eps, momentum, batchedDims);
-        if (affine)
-        {
-            Weight = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
-            Bias = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype));
-            RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype));
-            NumBatchesTracked = RegisterBuffer("num_batches_tracked", Tensor.Zeros([], DType.Int64));
-        }
-    }
-
-    /// <summary>Channels normalized.</summary>
-    public int NumFeatures { get; }
-
-    /// <summary>Added to the variance.</summary>
-    public double Eps { get; }
-
-    /// <summary>Weight of the new batch in the running statistics.</summary>
-    public double Momentum { get; }
-
-    /// <summary>γ, [NumFeatures], or null when not affine.</summary>
-    public Tensor? Weight { get; }
-
-    /// <summary>β, [NumFeatures], or null when not affine.</summary>
-    public Tensor? Bias { get; }
-
-    /// <summary>The running mean, or null when not tracked.</summary>
-    public Tensor? RunningMean { get; }
-
-    /// <summary>The running (unbiased) variance, or null when not tracked.</summary>
-    public Tensor? RunningVar { get; }
-
-    /// <summary>Kept for PyTorch's state dict; instance normalization does not count its batches.</summary>
-    public Tensor? NumBatchesTracked { get; }
+        DType? dtype, int batchedDims) : base(numFeatures, eps, momentum, affine, trackRunningStats, dtype) =>
+        _batchedDims = batchedDims;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
@@ -294,11 +272,6 @@ public abstract class InstanceNorm : Module
         var y = F.InstanceNorm(x, RunningMean, RunningVar, Weight, Bias, useInputStats, Momentum, Eps);
         return unbatched ? y.Squeeze(0) : y;
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is null ? "False" : "True")}, " +
-        $"track_running_stats={(RunningMean is null ? "False" : "True")}";
 }
 
 /// <summary>Instance normalization of [N, C, L] or [C, L] inputs (torch.nn.InstanceNorm1d).</summary>
