@@ -141,15 +141,17 @@ public static partial class F
                 backend.Linear(h, weightHh, biasHh, hidden);
                 gates[t] = Tensor.Uninitialized(hidden.shape, h0.DType, h0.Device);
                 backend.Binary(BinaryKernel.Add, inputGates.Select(0, t), hidden, gates[t]);
-                var cell = cellStates[t] = Tensor.Uninitialized(stateShape, h0.DType, h0.Device);
+                // unmasked, the cell writes its states straight into the output
+                var cell = cellStates[t] = mask is null
+                    ? states.Select(0, t) : Tensor.Uninitialized(stateShape, h0.DType, h0.Device);
                 backend.LstmCell(gates[t], c, cell);
                 if (mask is not null)
                 {
                     var next = Tensor.Uninitialized(stateShape, h0.DType, h0.Device);
                     backend.Where(mask.Select(0, t), cell, kept!, next);
+                    backend.Copy(next, states.Select(0, t));
                     kept = cell = next;
                 }
-                backend.Copy(cell, states.Select(0, t));
                 (h, c) = (cell.Select(0, 0), cell.Select(0, 1));
             }
         }
@@ -318,15 +320,16 @@ public static partial class F
                 hRead[t] = h;
                 hiddenGates[t] = Tensor.Uninitialized(inputGates.shape[1..], h0.DType, h0.Device);
                 backend.Linear(h, weightHh, biasHh, hiddenGates[t]);
-                var next = Tensor.Uninitialized(h0.shape, h0.DType, h0.Device);
+                // unmasked, the cell writes its state straight into the output
+                var next = mask is null ? states.Select(0, t) : Tensor.Uninitialized(h0.shape, h0.DType, h0.Device);
                 backend.GruCell(inputGates.Select(0, t), hiddenGates[t], h, next);
                 if (mask is not null)
                 {
                     var kept = Tensor.Uninitialized(h0.shape, h0.DType, h0.Device);
                     backend.Where(mask.Select(0, t), next, h, kept);
+                    backend.Copy(kept, states.Select(0, t));
                     next = kept;
                 }
-                backend.Copy(next, states.Select(0, t));
                 h = next;
             }
         return Op.RecordFused("GruSequence", states, [inputGates, h0, weightHh, .. Optional(biasHh)],
