@@ -278,8 +278,7 @@ internal interface IBackend
     {
         using var _ = Autograd.NoGrad();
         var rows = x.Reshape(mean.Numel, -1);
-        var rowMean = rows.Mean([1], keepDim: true);
-        var rowRstd = (rows.Var([1], correction: 0, keepDim: true) + eps).Rsqrt();
+        var (rowMean, rowRstd) = F.LayerNormStatistics(rows, eps);
         var normalized = (rows - rowMean) * rowRstd;
         if (weight is not null) normalized = normalized * weight.Reshape(-1);
         if (bias is not null) normalized = normalized + bias.Reshape(-1);

@@ -99,8 +99,7 @@ public static partial class F
             {
                 // x̂'s mean and rstd recomputed in ops, so the gradients differentiate through them too
                 var xRows = x.Reshape(rows, -1);
-                var rowMean = xRows.Mean([1], keepDim: true);
-                var rowRstd = (xRows.Var([1], correction: 0, keepDim: true) + eps).Rsqrt();
+                var (rowMean, rowRstd) = LayerNormStatistics(xRows, eps);
                 var (dxRows, dw, db) = LayerNormGradients(gRows, xRows, weight?.Reshape(-1), rowMean, rowRstd);
                 return [dxRows.Reshape(x.shape),
                     .. weight is null ? Array.Empty<Tensor?>() : [dw.Reshape(weight.shape)],
@@ -115,6 +114,10 @@ public static partial class F
                 .. bias is null ? Array.Empty<Tensor?>() : [dBias]];
         }, saved: [x, .. Optional(weight)]);
     }
+
+    /// <summary>Each row's mean and rstd = 1/√(var + eps), biased variance, [rows, 1], in tensor ops.</summary>
+    internal static (Tensor Mean, Tensor Rstd) LayerNormStatistics(Tensor rows, double eps) =>
+        (rows.Mean([1], keepDim: true), (rows.Var([1], correction: 0, keepDim: true) + eps).Rsqrt());
 
     /// <summary>
     /// Layer normalization's gradients over rows [rows, n] in tensor ops, from the upstream gradient, x, the weight
