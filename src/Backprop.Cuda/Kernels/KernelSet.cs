@@ -18,8 +18,8 @@ internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IAri
         Compare;
     public readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims, Operand,
         Operand, Operand>> Where;
-    public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand,
-        int>> Gather;
+    public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims,
+        Operand, Operand, int>> Gather;
     public readonly Lazy<Action<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>, Dims, Operand, Operand, Operand,
         int>> ScatterAdd;
     public readonly Lazy<Action<Index1D, ArrayView<T>, Dims, Operand, ArrayView<int>>> FindNonFinite;
@@ -38,8 +38,8 @@ internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IAri
     public KernelSet(Accelerator acc)
     {
         Fill = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(ElementKernels.Fill));
-        Copy = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand,
-            Operand>(ElementKernels.Copy));
+        Copy = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, Operand>(
+            ElementKernels.Copy));
         Unary = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, Dims, Operand, int, T,
             T>(ElementKernels.Unary<T, A>));
         Binary = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, Dims,
@@ -52,26 +52,26 @@ internal sealed class KernelSet<T, A> where T : unmanaged where A : struct, IAri
             Operand, Operand, int>(ElementKernels.Gather));
         ScatterAdd = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>,
             Dims, Operand, Operand, Operand, int>(ElementKernels.ScatterAdd<T, A>));
-        FindNonFinite = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Dims, Operand,
-            ArrayView<int>>(ElementKernels.FindNonFinite<T, A>));
+        FindNonFinite = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Dims, Operand, ArrayView<int>>(
+            ElementKernels.FindNonFinite<T, A>));
         Reduce = new(() => acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, int, int>(ReduceKernels.Reduce<T, A>));
-        ArgReduce = new(() => acc.LoadStreamKernel<ArrayView<T>, ArrayView<long>, int,
-            int>(ReduceKernels.ArgReduce<T, A>));
+        ArgReduce = new(() =>
+            acc.LoadStreamKernel<ArrayView<T>, ArrayView<long>, int, int>(ReduceKernels.ArgReduce<T, A>));
         CrossEntropy = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<long>, ArrayView<T>,
             ArrayView<T>, int>(LossKernels.CrossEntropy<T, A>));
         CrossEntropyBackward = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<long>,
             ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(LossKernels.CrossEntropyBackward<T, A>));
-        Im2Col = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d,
-            ArrayView<T>>(WindowKernels.Im2Col));
-        Col2Im = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d,
-            ArrayView<T>>(WindowKernels.Col2Im<T, A>));
+        Im2Col = new(() =>
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d, ArrayView<T>>(WindowKernels.Im2Col));
+        Col2Im = new(() =>
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d, ArrayView<T>>(WindowKernels.Col2Im<T, A>));
         MaxPool = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d, ArrayView<T>,
             ArrayView<long>>(WindowKernels.MaxPool<T, A>));
-        AvgPool = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d,
-            ArrayView<T>>(WindowKernels.AvgPool<T, A>));
-        AvgPoolBackward = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d,
-            ArrayView<T>>(WindowKernels.AvgPoolBackward<T, A>));
-        MatMul = new(() => acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>,
-            MatMulShape>(MatMulKernel.Run<T, A>));
+        AvgPool = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d, ArrayView<T>>(
+            WindowKernels.AvgPool<T, A>));
+        AvgPoolBackward = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, Window2d, ArrayView<T>>(
+            WindowKernels.AvgPoolBackward<T, A>));
+        MatMul = new(() =>
+            acc.LoadStreamKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape>(MatMulKernel.Run<T, A>));
     }
 }

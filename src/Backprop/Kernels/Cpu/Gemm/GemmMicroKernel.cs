@@ -201,8 +201,9 @@ internal static unsafe class GemmMicroKernel
         {
             T* cRow = c + j * ldc;
             for (int r = 0; r < rows; r++)
-                cRow[r] = readC ? T.FusedMultiplyAdd(alpha, sums[r * width + j],
-                    beta * cRow[r]) : alpha * sums[r * width + j];
+                cRow[r] = readC
+                    ? T.FusedMultiplyAdd(alpha, sums[r * width + j], beta * cRow[r])
+                    : alpha * sums[r * width + j];
         }
     }
 

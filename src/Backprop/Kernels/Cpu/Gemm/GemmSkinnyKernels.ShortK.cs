@@ -56,10 +56,10 @@ internal static unsafe partial class GemmSkinnyKernels
         {
             case 1: ShortKRows<T, One, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
             case 2: ShortKRows<T, Two, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            case 3: ShortKRows<T, Three, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta,
-                bias); break;
-            default: ShortKRows<T, Four, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta,
-                bias); break;
+            case 3:
+                ShortKRows<T, Three, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            default:
+                ShortKRows<T, Four, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
         }
     }
 
@@ -86,8 +86,9 @@ internal static unsafe partial class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, GemmMicroKernel.MaskLoad(b1, mask), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3, mask), sum);
-                var value = TReadC.Value ? GemmMicroKernel.MulAdd(va, sum,
-                    vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
+                var value = TReadC.Value
+                    ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask))
+                    : va * sum;
                 GemmMicroKernel.MaskStore(c, mask, TRelu.Value ? ReluOp<T>.Apply(value) : value);
                 continue;
             }
