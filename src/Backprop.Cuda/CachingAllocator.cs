@@ -3,7 +3,8 @@ using ILGPU.Runtime;
 
 namespace Backprop.Cuda;
 
-/// <summary>What the caching allocator holds: bytes handed out, bytes kept for reuse, and how requests were served.</summary>
+/// <summary>What the caching allocator holds: bytes handed out, bytes kept for reuse, and how requests were
+/// served.</summary>
 /// <param name="BytesInUse">Bytes in blocks that a live storage holds.</param>
 /// <param name="BytesCached">Bytes in free blocks kept for reuse.</param>
 /// <param name="PeakBytesInUse">The most bytes in use at once since creation.</param>
@@ -11,8 +12,8 @@ namespace Backprop.Cuda;
 /// <param name="BlocksCached">Free blocks kept for reuse.</param>
 /// <param name="DeviceAllocations">Requests that allocated device memory.</param>
 /// <param name="CacheHits">Requests served from a free block.</param>
-public readonly record struct AllocatorStats(long BytesInUse, long BytesCached, long PeakBytesInUse, int BlocksInUse, int BlocksCached,
-    long DeviceAllocations, long CacheHits);
+public readonly record struct AllocatorStats(long BytesInUse, long BytesCached, long PeakBytesInUse, int BlocksInUse,
+    int BlocksCached, long DeviceAllocations, long CacheHits);
 
 /// <summary>One block of device memory, owned by the allocator for its whole life.</summary>
 internal sealed class DeviceBlock(MemoryBuffer1D<byte, Stride1D.Dense> buffer, long bytes)
@@ -43,7 +44,8 @@ public sealed class CachingAllocator
     {
         get
         {
-            lock (_free) return new(_bytesInUse, _bytesCached, _peak, _inUse.Count, _blocksCached, _deviceAllocations, _cacheHits);
+            lock (_free) return new(_bytesInUse, _bytesCached, _peak, _inUse.Count, _blocksCached, _deviceAllocations,
+                _cacheHits);
         }
     }
 
@@ -111,7 +113,8 @@ public sealed class CachingAllocator
         }
     }
 
-    /// <summary>Releases every cached free block to the device; blocks in use are untouched. Returns the bytes released.</summary>
+    /// <summary>Releases every cached free block to the device; blocks in use are untouched. Returns the bytes
+    /// released.</summary>
     public long Trim()
     {
         List<DeviceBlock> released = [];

@@ -20,7 +20,8 @@ internal sealed unsafe partial class Cublas
         NativeLibrary.SetDllImportResolver(typeof(Cublas).Assembly, (name, _, _) => name == Library ? s_library : 0);
     }
 
-    /// <summary>A handle whose work runs on <paramref name="stream"/> (a CUDA stream handle; 0 is the legacy default stream).</summary>
+    /// <summary>A handle whose work runs on <paramref name="stream"/> (a CUDA stream handle; 0 is the legacy default
+    /// stream).</summary>
     public Cublas(nint stream)
     {
         nint handle;
@@ -30,7 +31,8 @@ internal sealed unsafe partial class Cublas
     }
 
     /// <summary>Lets float products use TF32 tensor cores (about 10 bits of mantissa in the products).</summary>
-    public void SetTf32(bool enabled) => Check(cublasSetMathMode(_handle, enabled ? Tf32TensorOpMath : DefaultMath), "cublasSetMathMode");
+    public void SetTf32(bool enabled) =>
+        Check(cublasSetMathMode(_handle, enabled ? Tf32TensorOpMath : DefaultMath), "cublasSetMathMode");
 
     /// <summary>
     /// Row-major C[m×n] = op(A)[m×k]·op(B)[k×n] for <paramref name="batch"/> matrices spaced by the strides. cuBLAS is
@@ -45,20 +47,23 @@ internal sealed unsafe partial class Cublas
             double one = 1, zero = 0;
             Check(batch == 1
                 ? cublasDgemm_v2(_handle, opB, opA, n, m, k, &one, b, ldb, a, lda, &zero, c, n)
-                : cublasDgemmStridedBatched(_handle, opB, opA, n, m, k, &one, b, ldb, strideB, a, lda, strideA, &zero, c, n, strideC, batch), "cublasDgemm");
+                : cublasDgemmStridedBatched(_handle, opB, opA, n, m, k, &one, b, ldb, strideB, a, lda, strideA, &zero,
+                    c, n, strideC, batch), "cublasDgemm");
         }
         else
         {
             float one = 1, zero = 0;
             Check(batch == 1
                 ? cublasSgemm_v2(_handle, opB, opA, n, m, k, &one, b, ldb, a, lda, &zero, c, n)
-                : cublasSgemmStridedBatched(_handle, opB, opA, n, m, k, &one, b, ldb, strideB, a, lda, strideA, &zero, c, n, strideC, batch), "cublasSgemm");
+                : cublasSgemmStridedBatched(_handle, opB, opA, n, m, k, &one, b, ldb, strideB, a, lda, strideA, &zero,
+                    c, n, strideC, batch), "cublasSgemm");
         }
     }
 
     private static void Check(int status, string call)
     {
-        if (status != 0) throw new InvalidOperationException($"cuda: {call} failed with cuBLAS status {status} ({StatusName(status)})");
+        if (status != 0) throw new InvalidOperationException(
+            $"cuda: {call} failed with cuBLAS status {status} ({StatusName(status)})");
     }
 
     private static string StatusName(int status) => status switch
@@ -77,12 +82,14 @@ internal sealed unsafe partial class Cublas
     [LibraryImport(Library)] private static partial int cublasCreate_v2(nint* handle);
     [LibraryImport(Library)] private static partial int cublasSetStream_v2(nint handle, nint stream);
     [LibraryImport(Library)] private static partial int cublasSetMathMode(nint handle, int mode);
-    [LibraryImport(Library)] private static partial int cublasSgemm_v2(nint handle, int transa, int transb, int m, int n, int k,
-        float* alpha, nint a, int lda, nint b, int ldb, float* beta, nint c, int ldc);
-    [LibraryImport(Library)] private static partial int cublasDgemm_v2(nint handle, int transa, int transb, int m, int n, int k,
-        double* alpha, nint a, int lda, nint b, int ldb, double* beta, nint c, int ldc);
-    [LibraryImport(Library)] private static partial int cublasSgemmStridedBatched(nint handle, int transa, int transb, int m, int n, int k,
-        float* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, float* beta, nint c, int ldc, long strideC, int batchCount);
-    [LibraryImport(Library)] private static partial int cublasDgemmStridedBatched(nint handle, int transa, int transb, int m, int n, int k,
-        double* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, double* beta, nint c, int ldc, long strideC, int batchCount);
+    [LibraryImport(Library)] private static partial int cublasSgemm_v2(nint handle, int transa, int transb, int m,
+        int n, int k, float* alpha, nint a, int lda, nint b, int ldb, float* beta, nint c, int ldc);
+    [LibraryImport(Library)] private static partial int cublasDgemm_v2(nint handle, int transa, int transb, int m,
+        int n, int k, double* alpha, nint a, int lda, nint b, int ldb, double* beta, nint c, int ldc);
+    [LibraryImport(Library)] private static partial int cublasSgemmStridedBatched(nint handle, int transa, int transb,
+        int m, int n, int k, float* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, float* beta,
+        nint c, int ldc, long strideC, int batchCount);
+    [LibraryImport(Library)] private static partial int cublasDgemmStridedBatched(nint handle, int transa, int transb,
+        int m, int n, int k, double* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, double* beta,
+        nint c, int ldc, long strideC, int batchCount);
 }

@@ -4,7 +4,8 @@ using ILGPU.Runtime.Cuda;
 
 namespace Backprop.Cuda;
 
-/// <summary>Thrown when a CUDA device is requested but none can be used; the message says what was looked for and where.</summary>
+/// <summary>Thrown when a CUDA device is requested but none can be used; the message says what was looked for and
+/// where.</summary>
 public sealed class CudaUnavailableException(string message) : Exception(message);
 
 /// <summary>
@@ -52,7 +53,8 @@ public static class Cuda
         {
             if (s_backends.TryGetValue(index, out var existing)) return existing;
             var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
-            var backend = new CudaBackend(context.CreateCPUAccelerator(0), new Device(DeviceType.Cuda, index), cublas: null);
+            var backend = new CudaBackend(context.CreateCPUAccelerator(0), new Device(DeviceType.Cuda, index),
+                cublas: null);
             Backprop.Kernels.Backends.Register(backend.Device, backend);
             return s_backends[index] = backend;
         }
@@ -85,8 +87,12 @@ public static class Cuda
     {
         string deviceText = devices.Count == 0
             ? "ILGPU found no CUDA device (no NVIDIA driver, libcuda, or GPU visible to this process)"
-            : $"ILGPU found {devices.Count} CUDA device(s): {string.Join(", ", devices.Select((d, i) => $"cuda:{i} {d}"))}";
-        string cublasText = cublasFound ? "cuBLAS was found" : $"cuBLAS was not found; tried: {string.Join(", ", tried)}";
-        return $"cuda:{index} was requested but cannot be used. {deviceText}. {cublasText}. Install the NVIDIA driver and the CUDA toolkit, or set CUDA_PATH.";
+            : $"ILGPU found {devices.Count} CUDA device(s): " +
+                $"{string.Join(", ", devices.Select((d, i) => $"cuda:{i} {d}"))}";
+        string cublasText = cublasFound
+            ? "cuBLAS was found"
+            : $"cuBLAS was not found; tried: {string.Join(", ", tried)}";
+        return $"cuda:{index} was requested but cannot be used. {deviceText}. {cublasText}. " +
+            $"Install the NVIDIA driver and the CUDA toolkit, or set CUDA_PATH.";
     }
 }

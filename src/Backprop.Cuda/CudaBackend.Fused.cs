@@ -16,10 +16,12 @@ public sealed partial class CudaBackend
             if (rows == 0 || outFeatures == 0) return;
             var rowsOfX = Contiguous(x);
             var a = new Tensor(rowsOfX.storage, [rows, inFeatures], [inFeatures, 1], rowsOfX.offset);
-            var weightT = new Tensor(weight.storage, [inFeatures, outFeatures], [weight.strides[1], weight.strides[0]], weight.offset);
+            var weightT = new Tensor(weight.storage, [inFeatures, outFeatures], [weight.strides[1], weight.strides[0]],
+                weight.offset);
             var product = new Tensor(y.storage, [rows, outFeatures], [outFeatures, 1], y.offset);
             Self.MatMul(a, weightT, product);
-            if (bias is not null) AddInPlace(product, new Tensor(bias.storage, [rows, outFeatures], [0, bias.strides[0]], bias.offset));
+            if (bias is not null) AddInPlace(product,
+                new Tensor(bias.storage, [rows, outFeatures], [0, bias.strides[0]], bias.offset));
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(weight); GC.KeepAlive(bias); GC.KeepAlive(y); }
     }
@@ -32,11 +34,13 @@ public sealed partial class CudaBackend
             int n = y.shape[0], o = y.shape[1], p = y.shape[2] * y.shape[3], k = columns.shape[0];
             if (y.Numel == 0) return;
             // y[s] = weight · columns[:, sample s]: the weight repeats over samples (batch stride 0)
-            var weights = new Tensor(weight.storage, [n, o, k], [0, weight.strides[0], weight.strides[1]], weight.offset);
+            var weights = new Tensor(weight.storage, [n, o, k], [0, weight.strides[0], weight.strides[1]],
+                weight.offset);
             var samples = new Tensor(columns.storage, [n, k, p], [p, n * p, 1], columns.offset);
             var output = new Tensor(y.storage, [n, o, p], [o * p, p, 1], y.offset);
             Self.MatMul(weights, samples, output);
-            if (bias is not null) AddInPlace(output, new Tensor(bias.storage, [n, o, p], [0, bias.strides[0], 0], bias.offset));
+            if (bias is not null) AddInPlace(output,
+                new Tensor(bias.storage, [n, o, p], [0, bias.strides[0], 0], bias.offset));
         }
         finally { GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(bias); GC.KeepAlive(y); }
     }
@@ -61,12 +65,16 @@ public sealed partial class CudaBackend
             {
                 // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW]
                 var perSample = NewTensor([n, k, p], g.DType);
-                var weightT = new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]], weight.offset);
+                var weightT = new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]],
+                    weight.offset);
                 Self.MatMul(weightT, gradients, perSample);
                 Self.Copy(perSample, new Tensor(dColumns.storage, [n, k, p], [p, n * p, 1], dColumns.offset));
             }
         }
-        finally { GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(g); GC.KeepAlive(dWeight); GC.KeepAlive(dColumns); }
+        finally
+        {
+            GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(g); GC.KeepAlive(dWeight); GC.KeepAlive(dColumns);
+        }
     }
 
     private void AddInPlace(Tensor y, Tensor addend) => Self.Binary(BinaryKernel.Add, y, addend, y);

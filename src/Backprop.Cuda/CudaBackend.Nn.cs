@@ -41,7 +41,8 @@ public sealed partial class CudaBackend
             if (n == 0) return;
             var yStrides = (int[])y.strides.Clone();
             yStrides[dim] = 0;
-            var (shape, ops) = Layouts.Plan(index.shape, [y.offset, index.offset, src.offset], yStrides, index.strides, src.strides);
+            var (shape, ops) = Layouts.Plan(index.shape, [y.offset, index.offset, src.offset], yStrides, index.strides,
+                src.strides);
             switch (y.DType)
             {
                 case DType.Float32: ScatterAddOf(_float, y, dim, index, src, shape, ops); break;
@@ -101,9 +102,11 @@ public sealed partial class CudaBackend
             logits = Contiguous(logits);
             target = Contiguous(target);
             if (logits.DType == DType.Float32)
-                _float.CrossEntropy.Value(rows, Elements<float>(logits), Elements<long>(target), Elements<float>(loss), Elements<float>(logSumExp), classes);
+                _float.CrossEntropy.Value(rows, Elements<float>(logits), Elements<long>(target), Elements<float>(loss),
+                    Elements<float>(logSumExp), classes);
             else
-                _double.CrossEntropy.Value(rows, Elements<double>(logits), Elements<long>(target), Elements<double>(loss), Elements<double>(logSumExp), classes);
+                _double.CrossEntropy.Value(rows, Elements<double>(logits), Elements<long>(target),
+                    Elements<double>(loss), Elements<double>(logSumExp), classes);
         }
         finally { GC.KeepAlive(logits); GC.KeepAlive(target); GC.KeepAlive(loss); GC.KeepAlive(logSumExp); }
     }
@@ -115,13 +118,20 @@ public sealed partial class CudaBackend
         {
             int n = dLogits.Numel, classes = logits.shape[1];
             if (n == 0) return;
-            (logits, target, logSumExp, g) = (Contiguous(logits), Contiguous(target), Contiguous(logSumExp), Contiguous(g));
+            (logits, target, logSumExp, g) = (Contiguous(logits), Contiguous(target), Contiguous(logSumExp),
+                Contiguous(g));
             if (logits.DType == DType.Float32)
-                _float.CrossEntropyBackward.Value(n, Elements<float>(logits), Elements<long>(target), Elements<float>(logSumExp), Elements<float>(g), Elements<float>(dLogits), classes);
+                _float.CrossEntropyBackward.Value(n, Elements<float>(logits), Elements<long>(target),
+                    Elements<float>(logSumExp), Elements<float>(g), Elements<float>(dLogits), classes);
             else
-                _double.CrossEntropyBackward.Value(n, Elements<double>(logits), Elements<long>(target), Elements<double>(logSumExp), Elements<double>(g), Elements<double>(dLogits), classes);
+                _double.CrossEntropyBackward.Value(n, Elements<double>(logits), Elements<long>(target),
+                    Elements<double>(logSumExp), Elements<double>(g), Elements<double>(dLogits), classes);
         }
-        finally { GC.KeepAlive(logits); GC.KeepAlive(target); GC.KeepAlive(logSumExp); GC.KeepAlive(g); GC.KeepAlive(dLogits); }
+        finally
+        {
+            GC.KeepAlive(logits); GC.KeepAlive(target); GC.KeepAlive(logSumExp); GC.KeepAlive(g);
+            GC.KeepAlive(dLogits);
+        }
     }
 
     /// <inheritdoc/>
@@ -159,19 +169,24 @@ public sealed partial class CudaBackend
         {
             if (y.Numel == 0) return;
             x = Contiguous(x);
-            if (x.DType == DType.Float32) _float.MaxPool.Value(y.Numel, Elements<float>(x), window, Elements<float>(y), Elements<long>(indices));
-            else _double.MaxPool.Value(y.Numel, Elements<double>(x), window, Elements<double>(y), Elements<long>(indices));
+            if (x.DType == DType.Float32) _float.MaxPool.Value(y.Numel, Elements<float>(x), window, Elements<float>(y),
+                Elements<long>(indices));
+            else _double.MaxPool.Value(y.Numel, Elements<double>(x), window, Elements<double>(y),
+                Elements<long>(indices));
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(y); GC.KeepAlive(indices); }
     }
 
-    /// <summary>Runs a window kernel with <paramref name="threads"/> threads over the contiguous input and output.</summary>
+    /// <summary>Runs a window kernel with <paramref name="threads"/> threads over the contiguous input and
+    /// output.</summary>
     private void Window(Tensor input, Window2d window, Tensor output, int threads,
-        Lazy<Action<Index1D, ArrayView<float>, Window2d, ArrayView<float>>> forFloat, Lazy<Action<Index1D, ArrayView<double>, Window2d, ArrayView<double>>> forDouble)
+        Lazy<Action<Index1D, ArrayView<float>, Window2d, ArrayView<float>>> forFloat,
+        Lazy<Action<Index1D, ArrayView<double>, Window2d, ArrayView<double>>> forDouble)
     {
         if (threads == 0) return;
         input = Contiguous(input);
-        if (output.DType == DType.Float32) forFloat.Value(threads, Elements<float>(input), window, Elements<float>(output));
+        if (output.DType == DType.Float32) forFloat.Value(threads, Elements<float>(input), window,
+            Elements<float>(output));
         else forDouble.Value(threads, Elements<double>(input), window, Elements<double>(output));
     }
 }

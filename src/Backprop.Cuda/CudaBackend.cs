@@ -38,7 +38,8 @@ public sealed partial class CudaBackend : IBackend
         _double = new(accelerator);
         _long = new(accelerator);
         _bool = new(accelerator);
-        _findOutOfRange = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, Dims, Operand, long, ArrayView<int>>(ElementKernels.FindOutOfRange));
+        _findOutOfRange = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, Dims, Operand,
+            long, ArrayView<int>>(ElementKernels.FindOutOfRange));
     }
 
     /// <summary>The device this backend serves.</summary>
@@ -67,7 +68,8 @@ public sealed partial class CudaBackend : IBackend
 
     private CudaStorage NewStorage(DType dtype, int length) => new(Allocator, Device, dtype, length);
 
-    private Tensor NewTensor(int[] shape, DType dtype) => new(NewStorage(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
+    private Tensor NewTensor(int[] shape, DType dtype) =>
+        new(NewStorage(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
 
     /// <inheritdoc/>
     Storage IBackend.Allocate(DType dtype, int length)
@@ -111,7 +113,8 @@ public sealed partial class CudaBackend : IBackend
         return copy;
     }
 
-    private static ArrayView<T> Elements<T>(Tensor contiguous) where T : unmanaged => View<T>(contiguous).SubView(contiguous.offset, contiguous.Numel);
+    private static ArrayView<T> Elements<T>(Tensor contiguous) where T : unmanaged =>
+        View<T>(contiguous).SubView(contiguous.offset, contiguous.Numel);
 
     /// <inheritdoc/>
     void IBackend.Fill(Tensor y, double value)
@@ -146,7 +149,8 @@ public sealed partial class CudaBackend : IBackend
         finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
     }
 
-    private static void CopyOf<T, A>(KernelSet<T, A> k, Tensor src, Tensor dst) where T : unmanaged where A : struct, IArith<T>
+    private static void CopyOf<T, A>(KernelSet<T, A> k, Tensor src, Tensor dst)
+        where T : unmanaged where A : struct, IArith<T>
     {
         if (dst.Numel == 0) return;
         var (shape, ops) = Layouts.Plan(dst.shape, [src.offset, dst.offset], src.strides, dst.strides);
@@ -171,7 +175,8 @@ public sealed partial class CudaBackend : IBackend
         finally { GC.KeepAlive(src); GC.KeepAlive(dst); }
     }
 
-    private void ConvertFrom<TFrom, AFrom>(Tensor src, Tensor dst, Dims shape, Operand[] ops) where TFrom : unmanaged where AFrom : struct, IArith<TFrom>
+    private void ConvertFrom<TFrom, AFrom>(Tensor src, Tensor dst, Dims shape, Operand[] ops)
+        where TFrom : unmanaged where AFrom : struct, IArith<TFrom>
     {
         switch (dst.DType)
         {
@@ -188,14 +193,16 @@ public sealed partial class CudaBackend : IBackend
         ConvertKernel<TFrom, TTo, AFrom, ATo>(src.DType, dst.DType)(
             dst.Numel, View<TFrom>(src), View<TTo>(dst), shape, ops[0], ops[1]);
 
-    private Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand> ConvertKernel<TFrom, TTo, AFrom, ATo>(DType from, DType to)
-        where TFrom : unmanaged where TTo : unmanaged where AFrom : struct, IArith<TFrom> where ATo : struct, IArith<TTo>
+    private Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand>
+        ConvertKernel<TFrom, TTo, AFrom, ATo>(DType from, DType to)
+        where TFrom : unmanaged where TTo : unmanaged
+        where AFrom : struct, IArith<TFrom> where ATo : struct, IArith<TTo>
     {
         lock (_convert)
         {
             if (!_convert.TryGetValue((from, to), out var kernel))
-                _convert[(from, to)] = kernel = _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand>(
-                    ElementKernels.Convert<TFrom, TTo, AFrom, ATo>);
+                _convert[(from, to)] = kernel = _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TFrom>,
+                    ArrayView<TTo>, Dims, Operand, Operand>(ElementKernels.Convert<TFrom, TTo, AFrom, ATo>);
             return (Action<Index1D, ArrayView<TFrom>, ArrayView<TTo>, Dims, Operand, Operand>)kernel;
         }
     }
@@ -210,9 +217,12 @@ public sealed partial class CudaBackend : IBackend
             var (shape, ops) = Layouts.Plan(y.shape, [x.offset], x.strides);
             switch (y.DType)
             {
-                case DType.Float32: _float.Unary.Value(y.Numel, View<float>(x), View<float>(y), shape, ops[0], (int)k, (float)p, (float)q); break;
-                case DType.Float64: _double.Unary.Value(y.Numel, View<double>(x), View<double>(y), shape, ops[0], (int)k, p, q); break;
-                default: _long.Unary.Value(y.Numel, View<long>(x), View<long>(y), shape, ops[0], (int)k, (long)p, (long)q); break;
+                case DType.Float32: _float.Unary.Value(y.Numel, View<float>(x), View<float>(y), shape, ops[0], (int)k,
+                    (float)p, (float)q); break;
+                case DType.Float64: _double.Unary.Value(y.Numel, View<double>(x), View<double>(y), shape, ops[0],
+                    (int)k, p, q); break;
+                default: _long.Unary.Value(y.Numel, View<long>(x), View<long>(y), shape, ops[0], (int)k, (long)p,
+                    (long)q); break;
             }
         }
         finally { GC.KeepAlive(x); GC.KeepAlive(y); }
@@ -267,7 +277,8 @@ public sealed partial class CudaBackend : IBackend
         try
         {
             if (y.Numel == 0) return;
-            var (shape, ops) = Layouts.Plan(y.shape, [cond.offset, a.offset, b.offset], Broadcast(cond, y), Broadcast(a, y), Broadcast(b, y));
+            var (shape, ops) = Layouts.Plan(y.shape, [cond.offset, a.offset, b.offset], Broadcast(cond, y),
+                Broadcast(a, y), Broadcast(b, y));
             switch (y.DType)
             {
                 case DType.Float32: WhereOf(_float, cond, a, b, y, shape, ops); break;
@@ -333,7 +344,8 @@ public sealed partial class CudaBackend : IBackend
         bool max) where T : unmanaged where A : struct, IArith<T> =>
         set.ArgReduce.Value(config, Elements<T>(x), Elements<long>(y), length, max ? 1 : 0);
 
-    /// <summary>One group per row, of the power of two that covers the row, at most the kernel's shared-memory size.</summary>
+    /// <summary>One group per row, of the power of two that covers the row, at most the kernel's shared-memory
+    /// size.</summary>
     private KernelConfig RowConfig(int rows, int length)
     {
         int limit = Math.Min(ReduceKernels.MaxGroup, _accelerator.MaxNumThreadsPerGroup), group = 1;

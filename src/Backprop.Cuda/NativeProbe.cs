@@ -2,23 +2,28 @@ using System.Runtime.InteropServices;
 
 namespace Backprop.Cuda;
 
-/// <summary>Finds cuBLAS by trying its versioned names in the CUDA toolkit's usual folders, then the system loader.</summary>
+/// <summary>Finds cuBLAS by trying its versioned names in the CUDA toolkit's usual folders, then the system
+/// loader.</summary>
 internal static class NativeProbe
 {
-    private static readonly string[] s_linuxNames = ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"];
+    private static readonly string[] s_linuxNames = ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11",
+        "libcublas.so"];
     private static readonly string[] s_windowsNames = ["cublas64_13.dll", "cublas64_12.dll", "cublas64_11.dll"];
 
-    /// <summary>The folders searched, in order: CUDA_PATH, /usr/local/cuda, /usr/local/cuda-* (newest first), LD_LIBRARY_PATH.</summary>
+    /// <summary>The folders searched, in order: CUDA_PATH, /usr/local/cuda, /usr/local/cuda-* (newest first),
+    /// LD_LIBRARY_PATH.</summary>
     public static List<string> Folders()
     {
         var folders = new List<string>();
         if (Environment.GetEnvironmentVariable("CUDA_PATH") is { Length: > 0 } cudaPath)
-            folders.AddRange([Path.Combine(cudaPath, "lib64"), Path.Combine(cudaPath, "bin"), Path.Combine(cudaPath, "bin", "x64")]);
+            folders.AddRange([Path.Combine(cudaPath, "lib64"), Path.Combine(cudaPath, "bin"),
+                Path.Combine(cudaPath, "bin", "x64")]);
         if (!OperatingSystem.IsWindows())
         {
             folders.Add("/usr/local/cuda/lib64");
             if (Directory.Exists("/usr/local"))
-                folders.AddRange(Directory.GetDirectories("/usr/local", "cuda-*").OrderDescending().Select(d => Path.Combine(d, "lib64")));
+                folders.AddRange(Directory.GetDirectories("/usr/local", "cuda-*").OrderDescending()
+                    .Select(d => Path.Combine(d, "lib64")));
             if (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") is { Length: > 0 } ldPath)
                 folders.AddRange(ldPath.Split(':', StringSplitOptions.RemoveEmptyEntries));
         }

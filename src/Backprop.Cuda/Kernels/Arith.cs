@@ -19,7 +19,8 @@ internal interface IArith<T> where T : unmanaged
     T FromDouble(double v);
     double ToDouble(T v);
     T Add(T a, T b);
-    /// <summary>True when a should replace the running best b of a max (or min) reduction; NaN wins, as on the CPU.</summary>
+    /// <summary>True when a should replace the running best b of a max (or min) reduction; NaN wins, as on the
+    /// CPU.</summary>
     bool Beats(bool max, T a, T b);
     T Lowest(bool max);
     bool IsFinite(T v);

@@ -35,7 +35,8 @@ internal struct Operand
     public int Kind, Offset;
     public Dims Strides;
 
-    /// <summary>The storage index of the element at row-major position <paramref name="i"/> of <paramref name="shape"/>.</summary>
+    /// <summary>The storage index of the element at row-major position <paramref name="i"/> of
+    /// <paramref name="shape"/>.</summary>
     public readonly int At(int i, Dims shape)
     {
         if (Kind == Contiguous) return Offset + i;
@@ -51,7 +52,8 @@ internal struct Operand
     }
 }
 
-/// <summary>Builds the kernel-side <see cref="Dims"/> and <see cref="Operand"/>s of a strided layout on the host.</summary>
+/// <summary>Builds the kernel-side <see cref="Dims"/> and <see cref="Operand"/>s of a strided layout on the
+/// host.</summary>
 internal static class Layouts
 {
     /// <summary>
@@ -63,7 +65,9 @@ internal static class Layouts
         int k = strides.Length;
         var (dims, kept) = Backprop.Kernels.Cpu.Walk.MergeDims(shape, strides);
         if (dims.Count > Dims.MaxRank)
-            throw new NotSupportedException($"cuda: a strided layout of shape {Shapes.Format(shape)} has {dims.Count} dims that cannot be merged; at most {Dims.MaxRank} are supported (make the tensor contiguous first)");
+            throw new NotSupportedException(
+                $"cuda: a strided layout of shape {Shapes.Format(shape)} has {dims.Count} dims " +
+                $"that cannot be merged; at most {Dims.MaxRank} are supported (make the tensor contiguous first)");
         var result = new Dims { Rank = dims.Count };
         for (int d = 0; d < dims.Count; d++) result.Set(d, dims[d]);
         var operands = new Operand[k];

@@ -3,11 +3,13 @@ using ILGPU.Algorithms;
 
 namespace Backprop.Cuda.Kernels;
 
-/// <summary>Fused softmax cross-entropy over rows of a contiguous [N, C] matrix, as the CPU backend computes it.</summary>
+/// <summary>Fused softmax cross-entropy over rows of a contiguous [N, C] matrix, as the CPU backend computes
+/// it.</summary>
 internal static class LossKernels
 {
     /// <summary>One thread per row: lse = max + log Σ e^(x − max), loss = lse − x[target].</summary>
-    public static void CrossEntropy<T, A>(Index1D row, ArrayView<T> logits, ArrayView<long> target, ArrayView<T> loss, ArrayView<T> logSumExp, int classes)
+    public static void CrossEntropy<T, A>(Index1D row, ArrayView<T> logits, ArrayView<long> target, ArrayView<T> loss,
+        ArrayView<T> logSumExp, int classes)
         where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
@@ -28,8 +30,9 @@ internal static class LossKernels
     }
 
     /// <summary>One thread per element: dLogits = g·(e^(x − lse) − [j = target]).</summary>
-    public static void CrossEntropyBackward<T, A>(Index1D i, ArrayView<T> logits, ArrayView<long> target, ArrayView<T> logSumExp, ArrayView<T> g,
-        ArrayView<T> dLogits, int classes) where T : unmanaged where A : struct, IArith<T>
+    public static void CrossEntropyBackward<T, A>(Index1D i, ArrayView<T> logits, ArrayView<long> target,
+        ArrayView<T> logSumExp, ArrayView<T> g, ArrayView<T> dLogits, int classes)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
         int row = i / classes, j = i - row * classes;

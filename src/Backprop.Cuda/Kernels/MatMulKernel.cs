@@ -2,7 +2,8 @@ using ILGPU;
 
 namespace Backprop.Cuda.Kernels;
 
-/// <summary>The geometry of a batched product y[b] = a[b]·b[b]: sizes, per-matrix strides and the batch layout.</summary>
+/// <summary>The geometry of a batched product y[b] = a[b]·b[b]: sizes, per-matrix strides and the batch
+/// layout.</summary>
 internal struct MatMulShape
 {
     public int M, N, K;
@@ -19,7 +20,8 @@ internal static class MatMulKernel
 {
     public const int Tile = 16;
 
-    public static void Run<T, A>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, MatMulShape s) where T : unmanaged where A : struct, IArith<T>
+    public static void Run<T, A>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, MatMulShape s)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var tileA = SharedMemory.Allocate<T>(Tile * Tile);
         var tileB = SharedMemory.Allocate<T>(Tile * Tile);

@@ -11,7 +11,8 @@ internal static class ReduceKernels
     public const int MaxGroup = 256;
 
     /// <summary>y[row] = Σ, max or min (kind 0, 1, 2) of x[row·length .. +length), NaN winning max and min.</summary>
-    public static void Reduce<T, A>(ArrayView<T> x, ArrayView<T> y, int length, int kind) where T : unmanaged where A : struct, IArith<T>
+    public static void Reduce<T, A>(ArrayView<T> x, ArrayView<T> y, int length, int kind)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var shared = SharedMemory.Allocate<T>(MaxGroup);
         int row = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
@@ -30,15 +31,19 @@ internal static class ReduceKernels
             if (tid < half)
             {
                 T other = shared[tid + half];
-                shared[tid] = sum ? arith.Add(shared[tid], other) : arith.Beats(max, other, shared[tid]) ? other : shared[tid];
+                shared[tid] = sum
+                    ? arith.Add(shared[tid], other)
+                    : arith.Beats(max, other, shared[tid]) ? other : shared[tid];
             }
             Group.Barrier();
         }
         if (tid == 0) y[row] = shared[0];
     }
 
-    /// <summary>y[row] = the first index of the row's max (or min); a NaN counts as the extreme, as on the CPU.</summary>
-    public static void ArgReduce<T, A>(ArrayView<T> x, ArrayView<long> y, int length, int findMax) where T : unmanaged where A : struct, IArith<T>
+    /// <summary>y[row] = the first index of the row's max (or min); a NaN counts as the extreme, as on the
+    /// CPU.</summary>
+    public static void ArgReduce<T, A>(ArrayView<T> x, ArrayView<long> y, int length, int findMax)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var values = SharedMemory.Allocate<T>(MaxGroup);
         var positions = SharedMemory.Allocate<int>(MaxGroup);
@@ -63,7 +68,9 @@ internal static class ReduceKernels
                 T other = values[tid + half], mine = values[tid];
                 // the other half holds later positions of each stride, so it wins only by being strictly better,
                 // or equal with an earlier position (possible across strides)
-                bool take = otherAt >= 0 && (mineAt < 0 || arith.Beats(max, other, mine) || (!arith.Beats(max, mine, other) && otherAt < mineAt));
+                bool take = otherAt >= 0
+                    && (mineAt < 0 || arith.Beats(max, other, mine)
+                        || (!arith.Beats(max, mine, other) && otherAt < mineAt));
                 if (take) { values[tid] = other; positions[tid] = otherAt; }
             }
             Group.Barrier();

@@ -19,7 +19,8 @@ internal static class WindowKernels
         columns[i] = iy >= 0 && iy < w.H && ix >= 0 && ix < w.W ? x[((n * w.C + c) * w.H + iy) * w.W + ix] : default;
     }
 
-    public static void Col2Im<T, A>(Index1D i, ArrayView<T> columns, Window2d w, ArrayView<T> dx) where T : unmanaged where A : struct, IArith<T>
+    public static void Col2Im<T, A>(Index1D i, ArrayView<T> columns, Window2d w, ArrayView<T> dx)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
         int outH = w.OutH, outW = w.OutW, positions = outH * outW, width = w.N * positions;
@@ -42,7 +43,8 @@ internal static class WindowKernels
     }
 
     /// <summary>The first in-window position wins all-−∞ windows; NaN propagates, as in PyTorch.</summary>
-    public static void MaxPool<T, A>(Index1D o, ArrayView<T> x, Window2d w, ArrayView<T> y, ArrayView<long> indices) where T : unmanaged where A : struct, IArith<T>
+    public static void MaxPool<T, A>(Index1D o, ArrayView<T> x, Window2d w, ArrayView<T> y, ArrayView<long> indices)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
         int outH = w.OutH, outW = w.OutW, ox = o % outW, oy = o / outW % outH, plane = o / (outW * outH);
@@ -65,7 +67,8 @@ internal static class WindowKernels
         indices[o] = bestAt;
     }
 
-    public static void AvgPool<T, A>(Index1D o, ArrayView<T> x, Window2d w, ArrayView<T> y) where T : unmanaged where A : struct, IArith<T>
+    public static void AvgPool<T, A>(Index1D o, ArrayView<T> x, Window2d w, ArrayView<T> y)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
         int outH = w.OutH, outW = w.OutW, ox = o % outW, oy = o / outW % outH, plane = o / (outW * outH);
@@ -80,7 +83,8 @@ internal static class WindowKernels
     }
 
     /// <summary>Spreads each g entry evenly over its window; windows overlap, hence the atomic adds.</summary>
-    public static void AvgPoolBackward<T, A>(Index1D o, ArrayView<T> g, Window2d w, ArrayView<T> dx) where T : unmanaged where A : struct, IArith<T>
+    public static void AvgPoolBackward<T, A>(Index1D o, ArrayView<T> g, Window2d w, ArrayView<T> dx)
+        where T : unmanaged where A : struct, IArith<T>
     {
         var arith = default(A);
         int outH = w.OutH, outW = w.OutW, ox = o % outW, oy = o / outW % outH, plane = o / (outW * outH);

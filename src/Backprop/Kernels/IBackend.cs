@@ -179,10 +179,12 @@ internal interface IBackend
     /// <summary>Sets every element of the contiguous <paramref name="y"/>.</summary>
     void Fill(Tensor y, double value);
 
-    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> (same shape and dtype; dst may be a strided view).</summary>
+    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> (same shape and dtype; dst may be a strided
+    /// view).</summary>
     void Copy(Tensor src, Tensor dst);
 
-    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> of another dtype, converting each element.</summary>
+    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> of another dtype, converting each
+    /// element.</summary>
     void Convert(Tensor src, Tensor dst);
 
     /// <summary>y = k(x; p, q) elementwise, x and y of the same shape.</summary>
@@ -197,13 +199,16 @@ internal interface IBackend
     /// <summary>y = cond ? a : b, all three broadcast to y's shape (cond Bool, a and b of y's dtype).</summary>
     void Where(Tensor cond, Tensor a, Tensor b, Tensor y);
 
-    /// <summary>Reduces each of y.Numel rows of the (possibly strided) <paramref name="x"/>, whose trailing dims form the rows.</summary>
+    /// <summary>Reduces each of y.Numel rows of the (possibly strided) <paramref name="x"/>, whose trailing dims form
+    /// the rows.</summary>
     void Reduce(ReduceKernel k, Tensor x, Tensor y);
 
-    /// <summary>As <see cref="Reduce"/>, writing the first index of the row's max (or min) into the Int64 <paramref name="y"/>.</summary>
+    /// <summary>As <see cref="Reduce"/>, writing the first index of the row's max (or min) into the Int64
+    /// <paramref name="y"/>.</summary>
     void ArgReduce(bool max, Tensor x, Tensor y);
 
-    /// <summary>Batched matrix product: a [..., m, k] and b [..., k, n] already expanded to y's batch dims; y [..., m, n].</summary>
+    /// <summary>Batched matrix product: a [..., m, k] and b [..., k, n] already expanded to y's batch dims; y [..., m,
+    /// n].</summary>
     void MatMul(Tensor a, Tensor b, Tensor y);
 
     /// <summary>
@@ -217,7 +222,8 @@ internal interface IBackend
     /// dx = g·weight, dWeight = gᵀ·x over all rows, dBias = the column sums of g; each only when asked for.
     /// A backend without a fused version computes them with tensor ops.
     /// </summary>
-    (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>
+    (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx,
+        bool needDWeight, bool needDBias) =>
         F.LinearGradients(x, weight, g, needDx, needDWeight, needDBias);
 
     /// <summary>
@@ -231,9 +237,9 @@ internal interface IBackend
     }
 
     /// <summary>
-    /// The ReLU's part of a fused layer's backward pass, outside grad mode: dz = g where the layer's output y &gt; 0, else
-    /// 0 (g, y, dz [..., out]); with <paramref name="columnSums"/> [out], also the bias gradient Σ rows of dz, in the
-    /// same pass over g. A backend without a fused version runs the two as separate kernels.
+    /// The ReLU's part of a fused layer's backward pass, outside grad mode: dz = g where the layer's output y &gt; 0,
+    /// else 0 (g, y, dz [..., out]); with <paramref name="columnSums"/> [out], also the bias gradient Σ rows of dz, in
+    /// the same pass over g. A backend without a fused version runs the two as separate kernels.
     /// </summary>
     void ReluBackwardWithColumnSums(Tensor g, Tensor y, Tensor dz, Tensor? columnSums)
     {
@@ -353,10 +359,12 @@ internal interface IBackend
     /// <summary>y[..i..] = x[..index[..i..] at dim..] (indices already validated).</summary>
     void Gather(Tensor x, int dim, Tensor index, Tensor y);
 
-    /// <summary>y[..index[..i..] at dim..] += src[..i..] in place on the contiguous y (indices already validated).</summary>
+    /// <summary>y[..index[..i..] at dim..] += src[..i..] in place on the contiguous y (indices already
+    /// validated).</summary>
     void ScatterAdd(Tensor y, int dim, Tensor index, Tensor src);
 
-    /// <summary>The first element of the Int64 <paramref name="index"/> outside [0, size), or null if all are in range.</summary>
+    /// <summary>The first element of the Int64 <paramref name="index"/> outside [0, size), or null if all are in
+    /// range.</summary>
     long? FindOutOfRange(Tensor index, int size);
 
     /// <summary>True when no element is NaN or infinite.</summary>
@@ -369,7 +377,8 @@ internal interface IBackend
     /// </summary>
     void CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp);
 
-    /// <summary>dLogits[i, j] = g[i]·(e^(logits[i, j] − lse[i]) − [j = target[i]]): the softmax-minus-one-hot gradient.</summary>
+    /// <summary>dLogits[i, j] = g[i]·(e^(logits[i, j] − lse[i]) − [j = target[i]]): the softmax-minus-one-hot
+    /// gradient.</summary>
     void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits);
 
     /// <summary>
@@ -378,17 +387,19 @@ internal interface IBackend
     /// </summary>
     void Im2Col(Tensor x, Window2d window, Tensor columns);
 
-    /// <summary>The transpose of <see cref="Im2Col"/>: adds each column entry back into the zero-filled dx [N, C, H, W].</summary>
+    /// <summary>The transpose of <see cref="Im2Col"/>: adds each column entry back into the zero-filled dx [N, C, H,
+    /// W].</summary>
     void Col2Im(Tensor columns, Window2d window, Tensor dx);
 
     /// <summary>
-    /// The product of a convolution with one group: y[n] = weight · columns[:, sample n] + bias for each sample, with the
-    /// contiguous <paramref name="columns"/> [C·kH·kW, N·OutH·OutW] from <see cref="Im2Col"/>, the contiguous weight
-    /// [O, C·kH·kW], the optional bias [O] and y [N, O, OutH, OutW].
+    /// The product of a convolution with one group: y[n] = weight · columns[:, sample n] + bias for each sample, with
+    /// the contiguous <paramref name="columns"/> [C·kH·kW, N·OutH·OutW] from <see cref="Im2Col"/>, the contiguous
+    /// weight [O, C·kH·kW], the optional bias [O] and y [N, O, OutH, OutW].
     /// </summary>
     void Conv2d(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y);
 
-    /// <summary><see cref="Conv2d"/> followed by max(0, ·) on y; a backend may apply the ReLU as the product is written.</summary>
+    /// <summary><see cref="Conv2d"/> followed by max(0, ·) on y; a backend may apply the ReLU as the product is
+    /// written.</summary>
     void Conv2dRelu(Tensor columns, Tensor weight, Tensor? bias, Window2d window, Tensor y)
     {
         Conv2d(columns, weight, bias, window, y);
@@ -403,9 +414,10 @@ internal interface IBackend
 
     /// <summary>
     /// A convolution's backward pass from its output to its product and bias, outside grad mode, over the contiguous
-    /// g [N, O, OutH, OutW]: with <paramref name="reluOutput"/> (a fused ReLU's output), dz = g where the output &gt; 0,
-    /// else 0, written into <paramref name="dz"/> (which may be g); without, dz is g. With <paramref name="dBias"/> [O],
-    /// also the bias gradient Σ over n, h, w of dz. A backend without a fused version masks and then sums in tensor ops.
+    /// g [N, O, OutH, OutW]: with <paramref name="reluOutput"/> (a fused ReLU's output), dz = g where the output &gt;
+    /// 0, else 0, written into <paramref name="dz"/> (which may be g); without, dz is g. With <paramref name="dBias"/>
+    /// [O], also the bias gradient Σ over n, h, w of dz. A backend without a fused version masks and then sums in
+    /// tensor ops.
     /// </summary>
     void ConvolutionOutputBackward(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias)
     {
@@ -413,13 +425,14 @@ internal interface IBackend
         if (dBias is not null) Copy(dz.Sum([0, 2, 3]), dBias);
     }
 
-    /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W plane.</summary>
+    /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W
+    /// plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
 
     /// <summary>
     /// Max pooling's gradient: dx [N·C, H·W] is zero except that dx[p, winners[p, o]] gains g[p, o] for every output o
-    /// of plane p (g [N·C, outH·outW] contiguous, winners as <see cref="MaxPool2d"/> wrote them). dx's contents on entry
-    /// are unspecified.
+    /// of plane p (g [N·C, outH·outW] contiguous, winners as <see cref="MaxPool2d"/> wrote them). dx's contents on
+    /// entry are unspecified.
     /// </summary>
     void MaxPool2dBackward(Tensor g, Tensor winners, Window2d window, Tensor dx)
     {
@@ -427,10 +440,12 @@ internal interface IBackend
         ScatterAdd(dx, 1, winners, g);
     }
 
-    /// <summary>Mean over each window of the contiguous x, padding counted in the divisor (PyTorch's count_include_pad).</summary>
+    /// <summary>Mean over each window of the contiguous x, padding counted in the divisor (PyTorch's
+    /// count_include_pad).</summary>
     void AvgPool2d(Tensor x, Window2d window, Tensor y);
 
-    /// <summary>The transpose of <see cref="AvgPool2d"/>: spreads each contiguous g entry evenly over its window into the zero-filled dx.</summary>
+    /// <summary>The transpose of <see cref="AvgPool2d"/>: spreads each contiguous g entry evenly over its window into
+    /// the zero-filled dx.</summary>
     void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx);
 }
 
@@ -473,8 +488,11 @@ internal static class Backends
     {
         var cuda = device.Type == DeviceType.Cuda ? Type.GetType("Backprop.Cuda.Cuda, Backprop.Cuda") : null;
         if (cuda is null)
-            throw new NotSupportedException($"no backend is registered for device {device}: reference the Backprop.Cuda package to use CUDA devices");
-        cuda.GetMethod("Initialize")!.Invoke(null, System.Reflection.BindingFlags.DoNotWrapExceptions, null, [device.Index], null);
+            throw new NotSupportedException(
+                $"no backend is registered for device {device}: " +
+                $"reference the Backprop.Cuda package to use CUDA devices");
+        cuda.GetMethod("Initialize")!.Invoke(null, System.Reflection.BindingFlags.DoNotWrapExceptions, null,
+            [device.Index], null);
         return Get(device) ?? throw new NotSupportedException($"no backend is registered for device {device}");
     }
 }

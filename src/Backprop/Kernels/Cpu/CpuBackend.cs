@@ -15,7 +15,8 @@ internal sealed class CpuBackend : IBackend
     internal static T[] Data<T>(Tensor t) where T : unmanaged => ((CpuStorage<T>)t.storage).Data ?? throw Released(t);
 
     private static InvalidOperationException Released(Tensor t) => new(
-        $"A tensor of shape {Shapes.Format(t.shape)} was used after the TensorScope that made it ended, so its memory now " +
+        $"A tensor of shape {Shapes.Format(t.shape)} was used after the TensorScope that made it ended, " +
+        "so its memory now " +
         "belongs to other tensors. Read what you need inside the scope, or call scope.Keep(tensor) to exempt it.");
 
     public Storage Allocate(DType dtype, int length) => Allocate(dtype, length, clear: true);
@@ -177,7 +178,8 @@ internal sealed class CpuBackend : IBackend
         else CpuMatMul.ReluBackwardWithColumnSums<double>(g, y, dz, columnSums);
     }
 
-    public (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias) =>
+    public (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearBackward(Tensor x, Tensor weight, Tensor g, bool needDx,
+        bool needDWeight, bool needDBias) =>
         x.DType == DType.Float32
             ? CpuMatMul.LinearBackward<float>(x, weight, g, needDx, needDWeight, needDBias)
             : CpuMatMul.LinearBackward<double>(x, weight, g, needDx, needDWeight, needDBias);
@@ -272,8 +274,12 @@ internal sealed class CpuBackend : IBackend
     {
         switch (x.DType)
         {
-            case DType.Float32: foreach (float v in ToArray<float>(x)) if (!float.IsFinite(v)) return false; return true;
-            case DType.Float64: foreach (double v in ToArray<double>(x)) if (!double.IsFinite(v)) return false; return true;
+            case DType.Float32:
+                foreach (float v in ToArray<float>(x)) if (!float.IsFinite(v)) return false;
+                return true;
+            case DType.Float64:
+                foreach (double v in ToArray<double>(x)) if (!double.IsFinite(v)) return false;
+                return true;
             default: return true;
         }
     }
@@ -281,8 +287,10 @@ internal sealed class CpuBackend : IBackend
     public void CrossEntropy(Tensor logits, Tensor target, Tensor loss, Tensor logSumExp)
     {
         int classes = logits.shape[1];
-        if (logits.DType == DType.Float32) LossKernels.CrossEntropy(Contiguous<float>(logits), Contiguous<long>(target), classes, Data<float>(loss), Data<float>(logSumExp));
-        else LossKernels.CrossEntropy(Contiguous<double>(logits), Contiguous<long>(target), classes, Data<double>(loss), Data<double>(logSumExp));
+        if (logits.DType == DType.Float32) LossKernels.CrossEntropy(Contiguous<float>(logits), Contiguous<long>(target),
+            classes, Data<float>(loss), Data<float>(logSumExp));
+        else LossKernels.CrossEntropy(Contiguous<double>(logits), Contiguous<long>(target), classes, Data<double>(loss),
+            Data<double>(logSumExp));
     }
 
     public void CrossEntropyBackward(Tensor logits, Tensor target, Tensor logSumExp, Tensor g, Tensor dLogits)
@@ -291,11 +299,13 @@ internal sealed class CpuBackend : IBackend
         // a mean's or a sum's gradient reaches every row as one value, broadcast: read it once, with no copy
         int gStep = g.Numel > 1 && g.strides[0] == 0 ? 0 : 1;
         if (logits.DType == DType.Float32)
-            LossKernels.CrossEntropyBackward(Contiguous<float>(logits), Contiguous<long>(target), Contiguous<float>(logSumExp),
-                gStep == 0 ? Data<float>(g).AsSpan(g.offset, 1) : Contiguous<float>(g), gStep, classes, Data<float>(dLogits));
+            LossKernels.CrossEntropyBackward(Contiguous<float>(logits), Contiguous<long>(target),
+                Contiguous<float>(logSumExp), gStep == 0 ? Data<float>(g).AsSpan(g.offset, 1) : Contiguous<float>(g),
+                gStep, classes, Data<float>(dLogits));
         else
-            LossKernels.CrossEntropyBackward(Contiguous<double>(logits), Contiguous<long>(target), Contiguous<double>(logSumExp),
-                gStep == 0 ? Data<double>(g).AsSpan(g.offset, 1) : Contiguous<double>(g), gStep, classes, Data<double>(dLogits));
+            LossKernels.CrossEntropyBackward(Contiguous<double>(logits), Contiguous<long>(target),
+                Contiguous<double>(logSumExp), gStep == 0 ? Data<double>(g).AsSpan(g.offset, 1) : Contiguous<double>(g),
+                gStep, classes, Data<double>(dLogits));
     }
 
     public void Im2Col(Tensor x, Window2d window, Tensor columns)
@@ -322,7 +332,8 @@ internal sealed class CpuBackend : IBackend
         else CpuConvolution.Forward<double>(columns, weight, bias, window, y, relu: true);
     }
 
-    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns)
+    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight,
+        Tensor? dColumns)
     {
         if (g.DType == DType.Float32) CpuConvolution.Backward<float>(columns, weight, g, window, dWeight, dColumns);
         else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dColumns);
@@ -336,13 +347,15 @@ internal sealed class CpuBackend : IBackend
 
     public void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices)
     {
-        if (x.DType == DType.Float32) WindowParallel.MaxPool(Contiguous<float>(x), window, Data<float>(y), Data<long>(indices));
+        if (x.DType == DType.Float32) WindowParallel.MaxPool(Contiguous<float>(x), window, Data<float>(y),
+            Data<long>(indices));
         else WindowParallel.MaxPool(Contiguous<double>(x), window, Data<double>(y), Data<long>(indices));
     }
 
     public void MaxPool2dBackward(Tensor g, Tensor winners, Window2d window, Tensor dx)
     {
-        if (dx.DType == DType.Float32) WindowParallel.MaxPoolBackward(Contiguous<float>(g), Contiguous<long>(winners), window, Data<float>(dx));
+        if (dx.DType == DType.Float32) WindowParallel.MaxPoolBackward(Contiguous<float>(g), Contiguous<long>(winners),
+            window, Data<float>(dx));
         else WindowParallel.MaxPoolBackward(Contiguous<double>(g), Contiguous<long>(winners), window, Data<double>(dx));
     }
 

@@ -11,8 +11,10 @@ namespace Backprop.Kernels.Cpu;
 /// </summary>
 internal static class CpuConvolution
 {
-    /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n, then max(0, ·) with <paramref name="relu"/>.</summary>
-    public static unsafe void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n, then max(0, ·) with
+    /// <paramref name="relu"/>.</summary>
+    public static unsafe void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
         var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
@@ -25,8 +27,10 @@ internal static class CpuConvolution
                 new GemmEpilogue<T>(pb, biasPerRow: true, relu));
     }
 
-    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked for.</summary>
-    public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight, Tensor? dColumns)
+    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked
+    /// for.</summary>
+    public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight,
+        Tensor? dColumns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
@@ -35,10 +39,12 @@ internal static class CpuConvolution
         var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
         if (dWeight is not null)
             Gemm.MultiplyBatch(false, true, o, taps, positions, grad, positions, o * positions, cols, width, positions,
-                CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, 0, w.N, sumBatch: true, T.One, T.Zero, Threads.Count);
+                CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, 0, w.N, sumBatch: true, T.One, T.Zero,
+                Threads.Count);
         if (dColumns is not null)
             Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
-                CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width), width, positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count);
+                CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width), width, positions, w.N, sumBatch: false, T.One,
+                T.Zero, Threads.Count);
     }
 
     /// <summary>
@@ -47,7 +53,8 @@ internal static class CpuConvolution
     /// threads. A plane is summed as one run and a channel's plane sums are added in order of n, as dz.Sum([0, 2, 3])
     /// does, so the bits are that reduction's on any number of threads.
     /// </summary>
-    public static unsafe void OutputBackward<T>(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void OutputBackward<T>(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int batch = dz.shape[0], channels = dz.shape[1], planes = batch * channels;
         if (planes == 0)
@@ -60,7 +67,8 @@ internal static class CpuConvolution
                py = reluOutput is null ? default : CpuBackend.Data<T>(reluOutput).AsSpan(reluOutput.offset))
         {
             int parts = Math.Min(ParallelSpans.Parts(dz.Numel), planes);
-            var body = new PlaneBody<T> { G = pg, Y = py, Dz = pz, Sums = ps, Plane = dz.Numel / planes, Planes = planes, Parts = parts };
+            var body = new PlaneBody<T> { G = pg, Y = py, Dz = pz, Sums = ps, Plane = dz.Numel / planes,
+                Planes = planes, Parts = parts };
             ParallelFor.Run(parts, ref body, Threads.Count);
         }
         if (sums is null) return;
@@ -74,7 +82,8 @@ internal static class CpuConvolution
         CpuAllocator.ReturnScratch(sums);
     }
 
-    /// <summary>A chunk of whole planes: each masked (when there is a ReLU output) and then summed into Sums (when asked).</summary>
+    /// <summary>A chunk of whole planes: each masked (when there is a ReLU output) and then summed into Sums (when
+    /// asked).</summary>
     private unsafe struct PlaneBody<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* G, Y, Dz, Sums;
@@ -87,7 +96,8 @@ internal static class CpuConvolution
             {
                 nint at = (nint)p * Plane;
                 if (Y is not null)
-                    PassIfPositiveOp<T>.TryApply(new ReadOnlySpan<T>(G + at, Plane), new ReadOnlySpan<T>(Y + at, Plane), new Span<T>(Dz + at, Plane));
+                    PassIfPositiveOp<T>.TryApply(new ReadOnlySpan<T>(G + at, Plane), new ReadOnlySpan<T>(Y + at, Plane),
+                        new Span<T>(Dz + at, Plane));
                 if (Sums is not null) Sums[p] = TensorPrimitives.Sum(new ReadOnlySpan<T>(Dz + at, Plane));
             }
         }

@@ -6,7 +6,8 @@ namespace Backprop.Kernels.Cpu;
 /// <summary>Span kernels for the CPU backend, specialized per element type and operator struct.</summary>
 internal static class CpuKernels
 {
-    public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] shape) where T : unmanaged
+    public static void Copy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides,
+        int[] shape) where T : unmanaged
     {
         if (Shapes.IsContiguous(shape, srcStrides) && Shapes.IsContiguous(shape, dstStrides))
         {
@@ -37,7 +38,8 @@ internal static class CpuKernels
         }
     }
 
-    private static void MapSpan<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q) where T : unmanaged where TOp : IUnaryOperator<T>
+    private static void MapSpan<T, TOp>(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+        where T : unmanaged where TOp : IUnaryOperator<T>
     {
         if (TOp.TryApply(x, y, p, q)) return;
         for (int i = 0; i < x.Length; i++) y[i] = TOp.Apply(x[i], p, q);
@@ -69,7 +71,8 @@ internal static class CpuKernels
         }
     }
 
-    /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through spans.</summary>
+    /// <summary>y = op(a, b) over a broadcast layout, a row at a time; rows with unit or zero strides go through
+    /// spans.</summary>
     public static void Zip<T, TOp>(Strided<T> a, Strided<T> b, T[] y, int[] shape)
         where T : unmanaged where TOp : IBinaryOperator<T>
     {
@@ -82,8 +85,10 @@ internal static class CpuKernels
             return;
         }
         // one side a single element spread over the other (a reduction's gradient, a 0-dim scalar): no walk either
-        if (bRuns && IsOneElement(a.Strides) && TOp.TryApply(a.Data[a.Offset], b.Data.AsSpan(b.Offset, count), y.AsSpan(0, count))) return;
-        if (aRuns && IsOneElement(b.Strides) && TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data[b.Offset], y.AsSpan(0, count))) return;
+        if (bRuns && IsOneElement(a.Strides) && TOp.TryApply(a.Data[a.Offset], b.Data.AsSpan(b.Offset, count),
+            y.AsSpan(0, count))) return;
+        if (aRuns && IsOneElement(b.Strides) && TOp.TryApply(a.Data.AsSpan(a.Offset, count), b.Data[b.Offset],
+            y.AsSpan(0, count))) return;
         var walk = new Walk(shape, [a.Offset, b.Offset], a.Strides, b.Strides);
         int n = walk.Inner, sa = walk.InnerStrides[0], sb = walk.InnerStrides[1];
         T[] ad = a.Data, bd = b.Data;
@@ -99,7 +104,8 @@ internal static class CpuKernels
     }
 
     // contiguous operands: long spans are split over the threads (ParallelSpans' rule), each element as in one pass
-    private static unsafe void ZipSpans<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged where TOp : IBinaryOperator<T>
+    private static unsafe void ZipSpans<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        where T : unmanaged where TOp : IBinaryOperator<T>
     {
         int parts = ParallelSpans.Parts(y.Length);
         if (parts == 1) { ZipSpan<T, TOp>(a, b, y); return; }
@@ -110,7 +116,8 @@ internal static class CpuKernels
         }
     }
 
-    private static void ZipSpan<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged where TOp : IBinaryOperator<T>
+    private static void ZipSpan<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+        where T : unmanaged where TOp : IBinaryOperator<T>
     {
         if (TOp.TryApply(a, b, y)) return;
         for (int i = 0; i < y.Length; i++) y[i] = TOp.Apply(a[i], b[i]);
@@ -124,7 +131,8 @@ internal static class CpuKernels
         public readonly void Invoke(int part)
         {
             var (start, count) = ParallelSpans.Chunk(Length, part, Parts);
-            ZipSpan<T, TOp>(new ReadOnlySpan<T>(A + start, count), new ReadOnlySpan<T>(B + start, count), new Span<T>(Y + start, count));
+            ZipSpan<T, TOp>(new ReadOnlySpan<T>(A + start, count), new ReadOnlySpan<T>(B + start, count),
+                new Span<T>(Y + start, count));
         }
     }
 
@@ -167,7 +175,8 @@ internal static class CpuKernels
     }
 
     /// <summary>y[i] = x[i with dim replaced by index[i]] for every position i of the index.</summary>
-    public static void Gather<T>(Strided<T> x, int dim, Strided<long> index, T[] y, int[] indexShape) where T : unmanaged
+    public static void Gather<T>(Strided<T> x, int dim, Strided<long> index, T[] y, int[] indexShape)
+        where T : unmanaged
     {
         int dimStride = x.Strides[dim];
         var xStrides = (int[])x.Strides.Clone();
@@ -182,7 +191,8 @@ internal static class CpuKernels
     }
 
     /// <summary>y[i with dim replaced by index[i]] += src[i] for every position i of the index.</summary>
-    public static void ScatterAdd<T>(Strided<T> y, int dim, Strided<long> index, Strided<T> src, int[] indexShape) where T : unmanaged, INumber<T>
+    public static void ScatterAdd<T>(Strided<T> y, int dim, Strided<long> index, Strided<T> src, int[] indexShape)
+        where T : unmanaged, INumber<T>
     {
         int dimStride = y.Strides[dim];
         var yStrides = (int[])y.Strides.Clone();
@@ -192,7 +202,8 @@ internal static class CpuKernels
         for (int r = 0; r < walk.Rows; r++, walk.Next())
         {
             int iy = walk.Offsets[0], ii = walk.Offsets[1], isrc = walk.Offsets[2];
-            for (int i = 0; i < n; i++, iy += sy, ii += si, isrc += ss) y.Data[iy + (int)index.Data[ii] * dimStride] += src.Data[isrc];
+            for (int i = 0; i < n; i++, iy += sy, ii += si, isrc += ss)
+                y.Data[iy + (int)index.Data[ii] * dimStride] += src.Data[isrc];
         }
     }
 }

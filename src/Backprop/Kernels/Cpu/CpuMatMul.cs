@@ -3,7 +3,8 @@ using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
 
-/// <summary>Batched matrix products on the CPU: one <see cref="Gemm"/> call per batch element, no copies for transposed views.</summary>
+/// <summary>Batched matrix products on the CPU: one <see cref="Gemm"/> call per batch element, no copies for transposed
+/// views.</summary>
 internal static class CpuMatMul
 {
     public static void Run<T>(Tensor a, Tensor b, Tensor y) where T : unmanaged
@@ -44,10 +45,12 @@ internal static class CpuMatMul
             for (int i = 0; i < walk.Inner; i++, ia += walk.InnerStrides[0], ib += walk.InnerStrides[1], iy += matrix)
             {
                 if (typeof(T) == typeof(float))
-                    Gemm.Sgemm(transA, transB, m, n, k, CpuBackend.Data<float>(a).AsSpan(ia), lda, CpuBackend.Data<float>(b).AsSpan(ib), ldb,
+                    Gemm.Sgemm(transA, transB, m, n, k, CpuBackend.Data<float>(a).AsSpan(ia), lda,
+                        CpuBackend.Data<float>(b).AsSpan(ib), ldb,
                         CpuBackend.Data<float>(y).AsSpan(iy, matrix), n);
                 else
-                    Gemm.Dgemm(transA, transB, m, n, k, CpuBackend.Data<double>(a).AsSpan(ia), lda, CpuBackend.Data<double>(b).AsSpan(ib), ldb,
+                    Gemm.Dgemm(transA, transB, m, n, k, CpuBackend.Data<double>(a).AsSpan(ia), lda,
+                        CpuBackend.Data<double>(b).AsSpan(ib), ldb,
                         CpuBackend.Data<double>(y).AsSpan(iy, matrix), n);
             }
         }
@@ -55,10 +58,11 @@ internal static class CpuMatMul
 
     /// <summary>
     /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: one GEMM whose epilogue adds the
-    /// bias and applies the ReLU to each finished tile, or, with at most four inputs, one pass that writes product, bias
-    /// and ReLU together.
+    /// bias and applies the ReLU to each finished tile, or, with at most four inputs, one pass that writes product,
+    /// bias and ReLU together.
     /// </summary>
-    public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = y.Numel / Math.Max(outFeatures, 1);
         if (!x.IsContiguous) x = Copy(x);
@@ -73,28 +77,32 @@ internal static class CpuMatMul
                     wTransposed ? ldw : 1, wTransposed ? 1 : ldw, pb, py, outFeatures, relu);
             return;
         }
-        // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that matrix);
-        // the bias and the ReLU are applied to each tile of y as its sum is finished
+        // w is [out, in] row-major (then op(B) = wᵀ) or the transpose of an [in, out] row-major matrix (op(B) = that
+        // matrix); the bias and the ReLU are applied to each tile of y as its sum is finished
         ReadOnlySpan<T> b = bias is null ? default
             : bias.IsContiguous ? CpuBackend.Data<T>(bias).AsSpan(bias.offset, outFeatures) : Copy(bias).ToArray<T>();
         fixed (T* pb = b)
-            Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
-                CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, T.Zero, Threads.Count,
-                new GemmEpilogue<T>(pb, biasPerRow: false, relu));
+            Gemm.Multiply(false, !wTransposed, rows, outFeatures, inFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset),
+                inFeatures, CpuBackend.Data<T>(w).AsSpan(w.offset), ldw, output, outFeatures, T.One, T.Zero,
+                Threads.Count, new GemmEpilogue<T>(pb, biasPerRow: false, relu));
     }
 
-    /// <summary>dz = g where y &gt; 0, else 0, and columnSums = Σ rows of dz, in one pass over g (y and dz contiguous).</summary>
-    public static unsafe void ReluBackwardWithColumnSums<T>(Tensor g, Tensor y, Tensor dz, Tensor columnSums) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dz = g where y &gt; 0, else 0, and columnSums = Σ rows of dz, in one pass over g (y and dz
+    /// contiguous).</summary>
+    public static unsafe void ReluBackwardWithColumnSums<T>(Tensor g, Tensor y, Tensor dz, Tensor columnSums)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = columnSums.Numel, rows = dz.Numel / Math.Max(width, 1);
         if (!g.IsContiguous) g = Copy(g);
         fixed (T* pg = CpuBackend.Data<T>(g).AsSpan(g.offset), py = CpuBackend.Data<T>(y).AsSpan(y.offset),
-               pz = CpuBackend.Data<T>(dz).AsSpan(dz.offset), sums = CpuBackend.Data<T>(columnSums).AsSpan(columnSums.offset))
+               pz = CpuBackend.Data<T>(dz).AsSpan(dz.offset),
+               sums = CpuBackend.Data<T>(columnSums).AsSpan(columnSums.offset))
             SumRows(new PassIfPositiveRows<T>(pg, py, pz), rows, width, sums);
     }
 
     /// <summary>dx = g·w, dw = gᵀ·x and db = Σ rows of g, each by one kernel call straight into its output.</summary>
-    public static unsafe (Tensor?, Tensor?, Tensor?) LinearBackward<T>(Tensor x, Tensor w, Tensor g, bool needDx, bool needDw, bool needDb)
+    public static unsafe (Tensor?, Tensor?, Tensor?) LinearBackward<T>(Tensor x, Tensor w, Tensor g, bool needDx,
+        bool needDw, bool needDb)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outFeatures = w.shape[0], inFeatures = w.shape[1], rows = g.Numel / Math.Max(outFeatures, 1);
@@ -105,7 +113,8 @@ internal static class CpuMatMul
         {
             if (!Layout(w, out bool wTransposed, out int ldw)) { w = Copy(w); Layout(w, out wTransposed, out ldw); }
             dx = Tensor.Uninitialized(x.shape, x.DType, x.Device);
-            Gemm.Multiply(false, wTransposed, rows, inFeatures, outFeatures, grad, outFeatures, CpuBackend.Data<T>(w).AsSpan(w.offset), ldw,
+            Gemm.Multiply(false, wTransposed, rows, inFeatures, outFeatures, grad, outFeatures,
+                CpuBackend.Data<T>(w).AsSpan(w.offset), ldw,
                 CpuBackend.Data<T>(dx).AsSpan(0, dx.Numel), inFeatures, T.One, T.Zero, Threads.Count);
         }
         if (needDw)
@@ -129,7 +138,8 @@ internal static class CpuMatMul
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!x.IsContiguous) x = Copy(x);
-        Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures, CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
+        Gemm.Multiply(true, false, outFeatures, inFeatures, rows, grad, outFeatures,
+            CpuBackend.Data<T>(x).AsSpan(x.offset), inFeatures,
             CpuBackend.Data<T>(dw).AsSpan(dw.offset, dw.Numel), inFeatures, T.One, T.Zero, Threads.Count);
     }
 
@@ -150,13 +160,15 @@ internal static class CpuMatMul
             for (int j = 0; j < vectorColumns; j += w)
             {
                 nint o = at + j;
-                var four = (rows.Vector(o) + rows.Vector(o + width)) + (rows.Vector(o + width2) + rows.Vector(o + width3));
+                var four = (rows.Vector(o) + rows.Vector(o + width))
+                    + (rows.Vector(o + width2) + rows.Vector(o + width3));
                 (Vector256.Load(sums + j) + four).Store(sums + j);
             }
             for (int j = vectorColumns; j < width; j++)
             {
                 nint o = at + j;
-                sums[j] += (rows.Scalar(o) + rows.Scalar(o + width)) + (rows.Scalar(o + width2) + rows.Scalar(o + width3));
+                sums[j] += (rows.Scalar(o) + rows.Scalar(o + width))
+                    + (rows.Scalar(o + width2) + rows.Scalar(o + width3));
             }
         }
         for (; r < count; r++)
@@ -167,7 +179,8 @@ internal static class CpuMatMul
         }
     }
 
-    /// <summary>What <see cref="SumRows{T, TRows}"/> adds up: the element at an offset into a [count, width] block.</summary>
+    /// <summary>What <see cref="SumRows{T, TRows}"/> adds up: the element at an offset into a [count, width]
+    /// block.</summary>
     private interface IRows<T> where T : unmanaged
     {
         Vector256<T> Vector(nint at);
@@ -182,7 +195,8 @@ internal static class CpuMatMul
     }
 
     /// <summary>A ReLU's backward rule on the way: g where y &gt; 0, else 0, stored into dz as it is summed.</summary>
-    private readonly unsafe struct PassIfPositiveRows<T>(T* g, T* y, T* dz) : IRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly unsafe struct PassIfPositiveRows<T>(T* g, T* y, T* dz) : IRows<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         public Vector256<T> Vector(nint at)
         {
@@ -194,7 +208,8 @@ internal static class CpuMatMul
         public T Scalar(nint at) => dz[at] = PassIfPositiveOp<T>.Apply(g[at], y[at]);
     }
 
-    /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading dimension.</summary>
+    /// <summary>Whether the last two dims are a row-major matrix or the transpose of one, and its leading
+    /// dimension.</summary>
     // whether the batch dims of both operands are one dim of uniform stride (0 for a broadcast operand): item s at
     // offset + s·step
     private static bool UniformBatch(int[] batchShape, int[] aStrides, int[] bStrides, out int aStep, out int bStep)
@@ -215,8 +230,14 @@ internal static class CpuMatMul
     {
         int r = x.shape.Length, rows = x.shape[r - 2], cols = x.shape[r - 1];
         int rs = x.strides[r - 2], cs = x.strides[r - 1];
-        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols)) { transposed = false; ld = rows == 1 ? cols : rs; return true; }
-        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows)) { transposed = true; ld = cols == 1 ? rows : cs; return true; }
+        if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols))
+        {
+            transposed = false; ld = rows == 1 ? cols : rs; return true;
+        }
+        if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows))
+        {
+            transposed = true; ld = cols == 1 ? rows : cs; return true;
+        }
         transposed = false; ld = 0;
         return false;
     }

@@ -16,14 +16,17 @@ internal static unsafe class LossKernels
     /// <summary>Rows at least this long go through the vectorized library calls.</summary>
     private const int LongRow = 32;
 
-    /// <summary>loss[i] = lse[i] − logits[i, target[i]], where lse is the row's log Σ e^x computed after subtracting its max.</summary>
-    public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, int classes, Span<T> loss, Span<T> logSumExp)
+    /// <summary>loss[i] = lse[i] − logits[i, target[i]], where lse is the row's log Σ e^x computed after subtracting
+    /// its max.</summary>
+    public static void CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, int classes, Span<T> loss,
+        Span<T> logSumExp)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
         var shifted = CpuAllocator.RentScratch<T>(n * classes);
         var exps = shifted.AsSpan(0, n * classes);
-        fixed (T* x = logits, e = exps, rowMax = loss, lse = logSumExp)   // loss holds each row's max until written last
+        // loss holds each row's max until written last
+        fixed (T* x = logits, e = exps, rowMax = loss, lse = logSumExp)
         {
             for (int i = 0; i < n; i++)
             {
@@ -49,8 +52,9 @@ internal static unsafe class LossKernels
     /// dLogits[i, j] = g[i·gStep]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp;
     /// a gStep of 0 gives every row the same upstream gradient.
     /// </summary>
-    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target, ReadOnlySpan<T> logSumExp,
-        ReadOnlySpan<T> g, int gStep, int classes, Span<T> dLogits) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target,
+        ReadOnlySpan<T> logSumExp, ReadOnlySpan<T> g, int gStep, int classes, Span<T> dLogits)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = target.Length;
         var all = dLogits[..(n * classes)];
@@ -63,7 +67,8 @@ internal static unsafe class LossKernels
             {
                 T* drow = dx + (nint)i * classes;
                 T gi = upstream[(nint)i * gStep];
-                if (classes >= LongRow) TensorPrimitives.Multiply(new ReadOnlySpan<T>(drow, classes), gi, new Span<T>(drow, classes));
+                if (classes >= LongRow) TensorPrimitives.Multiply(new ReadOnlySpan<T>(drow, classes), gi,
+                    new Span<T>(drow, classes));
                 else for (int j = 0; j < classes; j++) drow[j] *= gi;
                 drow[(nint)target[i]] -= gi;
             }
@@ -83,15 +88,21 @@ internal static unsafe class LossKernels
     private static T Greater<T>(T x, T max) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
-            return (T)(object)Sse.MaxScalar(Vector128.CreateScalarUnsafe((float)(object)x), Vector128.CreateScalarUnsafe((float)(object)max)).ToScalar();
+            return (T)(object)Sse.MaxScalar(Vector128.CreateScalarUnsafe((float)(object)x),
+                Vector128.CreateScalarUnsafe((float)(object)max)).ToScalar();
         if (typeof(T) == typeof(double))
-            return (T)(object)Sse2.MaxScalar(Vector128.CreateScalarUnsafe((double)(object)x), Vector128.CreateScalarUnsafe((double)(object)max)).ToScalar();
+            return (T)(object)Sse2.MaxScalar(Vector128.CreateScalarUnsafe((double)(object)x),
+                Vector128.CreateScalarUnsafe((double)(object)max)).ToScalar();
         return x > max ? x : max;
     }
 
     private static void SubtractInto<T>(T* x, T value, T* y, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (length >= LongRow) { TensorPrimitives.Subtract(new ReadOnlySpan<T>(x, length), value, new Span<T>(y, length)); return; }
+        if (length >= LongRow)
+        {
+            TensorPrimitives.Subtract(new ReadOnlySpan<T>(x, length), value, new Span<T>(y, length));
+            return;
+        }
         for (int j = 0; j < length; j++) y[j] = x[j] - value;
     }
 

@@ -31,7 +31,8 @@ internal static unsafe class MaxPool2x2
                 var (a0, a1) = (Avx.LoadVector256(a), Avx.LoadVector256(a + 8));
                 var (b0, b1) = (Avx.LoadVector256(b), Avx.LoadVector256(b + 8));
                 var best = Even(a0, a1);
-                var offset = Vector256<float>.Zero;   // which of the four positions won, as an int offset in float lanes
+                // which of the four positions won, as an int offset in float lanes
+                var offset = Vector256<float>.Zero;
                 Take(ref best, ref offset, Odd(a0, a1), 1);
                 Take(ref best, ref offset, Even(b0, b1), width);
                 Take(ref best, ref offset, Odd(b0, b1), width + 1);
@@ -63,7 +64,8 @@ internal static unsafe class MaxPool2x2
         offset = Avx.BlendVariable(offset, Vector256.Create(step).AsSingle(), take);
     }
 
-    // elements 0, 2, …, 14 and 1, 3, …, 15 of the sixteen in x then y: a shuffle within 128-bit lanes, then the 64-bit quarters in order
+    // elements 0, 2, …, 14 and 1, 3, …, 15 of the sixteen in x then y: a shuffle within 128-bit lanes, then the 64-bit
+    // quarters in order
     private static Vector256<float> Even(Vector256<float> x, Vector256<float> y) =>
         Avx2.Permute4x64(Avx.Shuffle(x, y, 0x88).AsDouble(), 0xD8).AsSingle();
 

@@ -7,7 +7,8 @@ internal static class NormalDistribution
     private const double InvSqrtPi = 0.5641895835477563;
     private const double InvSqrt2 = 0.7071067811865476;
 
-    /// <summary>erf(x): its Maclaurin series below 2 (little cancellation there), else 1 - erfc(|x|) with the sign.</summary>
+    /// <summary>erf(x): its Maclaurin series below 2 (little cancellation there), else 1 - erfc(|x|) with the
+    /// sign.</summary>
     public static double Erf(double x)
     {
         double ax = Math.Abs(x);

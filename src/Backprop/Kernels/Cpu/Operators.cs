@@ -85,12 +85,20 @@ internal struct AddScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<
 internal struct MulScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T x, T p, T q) => x * p;
-    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Multiply(x, p, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Multiply(x, p, y);
+        return true;
+    }
 }
 internal struct RSubScalarOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T x, T p, T q) => p - x;
-    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Subtract(p, x, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Subtract(p, x, y);
+        return true;
+    }
 }
 internal struct ClampOp<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
@@ -130,8 +138,10 @@ internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 {
     public static T Apply(T x, T p, T q) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
 
-    /// <summary>x with its lanes at or below zero cleared: NaN compares false, so it passes, as in the scalar rule.</summary>
-    public static Vector256<T> Apply(Vector256<T> x) => Vector256.AndNot(x, Vector256.LessThanOrEqual(x, Vector256<T>.Zero));
+    /// <summary>x with its lanes at or below zero cleared: NaN compares false, so it passes, as in the scalar
+    /// rule.</summary>
+    public static Vector256<T> Apply(Vector256<T> x) =>
+        Vector256.AndNot(x, Vector256.LessThanOrEqual(x, Vector256<T>.Zero));
 
     public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
     {
@@ -157,7 +167,8 @@ internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IF
         ref T ys = ref MemoryMarshal.GetReference(y);
         int w = Vector256<T>.Count, i = 0;
         for (; i <= a.Length - w; i += w)
-            Apply(Vector256.LoadUnsafe(ref @as, (nuint)i), Vector256.LoadUnsafe(ref bs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+            Apply(Vector256.LoadUnsafe(ref @as, (nuint)i), Vector256.LoadUnsafe(ref bs, (nuint)i))
+                .StoreUnsafe(ref ys, (nuint)i);
         for (; i < a.Length; i++) y[i] = Apply(a[i], b[i]);
         return true;
     }
@@ -172,7 +183,8 @@ internal struct NormalCdfOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatin
 }
 internal struct GeluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static T Apply(T x, T p, T q) => T.CreateTruncating(double.CreateTruncating(x) * NormalDistribution.Cdf(double.CreateTruncating(x)));
+    public static T Apply(T x, T p, T q) =>
+        T.CreateTruncating(double.CreateTruncating(x) * NormalDistribution.Cdf(double.CreateTruncating(x)));
 }
 internal struct GeluTanhOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -201,7 +213,11 @@ internal struct SoftplusOp<T> : IUnaryOperator<T> where T : unmanaged, IFloating
 internal struct RDivScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T x, T p, T q) => p / x;
-    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) { TensorPrimitives.Divide(p, x, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+    {
+        TensorPrimitives.Divide(p, x, y);
+        return true;
+    }
 }
 internal struct PowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -225,28 +241,44 @@ internal struct IntPowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IBina
 internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a + b;
-    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Add(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.Add(a, b, y);
+        return true;
+    }
     public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Add(a, b, y); return true; }
     public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Add(b, a, y); return true; }
 }
 internal struct SubOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a - b;
-    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.Subtract(a, b, y);
+        return true;
+    }
     public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
     public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Subtract(a, b, y); return true; }
 }
 internal struct MulOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a * b;
-    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Multiply(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.Multiply(a, b, y);
+        return true;
+    }
     public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Multiply(a, b, y); return true; }
     public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Multiply(b, a, y); return true; }
 }
 internal struct DivOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a / b;
-    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
+    public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    {
+        TensorPrimitives.Divide(a, b, y);
+        return true;
+    }
     public static bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
     public static bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) { TensorPrimitives.Divide(a, b, y); return true; }
 }

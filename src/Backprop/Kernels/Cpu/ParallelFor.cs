@@ -32,9 +32,9 @@ internal static unsafe class ParallelFor
     private static void* s_body;
 
     /// <summary>
-    /// How many parts a job of independent pieces is cut into on <paramref name="threads"/> threads: four per thread, so
-    /// a thread slowed by another process hands most of its share to the others, while each part stays long beside the
-    /// cost of claiming it.
+    /// How many parts a job of independent pieces is cut into on <paramref name="threads"/> threads: four per thread,
+    /// so a thread slowed by another process hands most of its share to the others, while each part stays long beside
+    /// the cost of claiming it.
     /// </summary>
     public static int PartsFor(int threads) => threads > 1 ? 4 * threads : 1;
 
@@ -42,7 +42,8 @@ internal static unsafe class ParallelFor
     /// Runs <c>body.Invoke(part)</c> for every part in [0, <paramref name="parts"/>) on at most
     /// <paramref name="threads"/> threads (one per part when not given) and returns when all are done.
     /// </summary>
-    public static void Run<TBody>(int parts, ref TBody body, int threads = int.MaxValue) where TBody : unmanaged, IPartBody
+    public static void Run<TBody>(int parts, ref TBody body, int threads = int.MaxValue)
+        where TBody : unmanaged, IPartBody
     {
         int helpers = Math.Min(parts, threads) - 1;
         if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
@@ -156,7 +157,8 @@ internal static unsafe class ParallelFor
                     Interlocked.Exchange(ref _sleeping, 1);
                     // a call may have come between the last look and the flag: look once more
                     if (Volatile.Read(ref _calls) == seen) _signal.Wait();
-                    else if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 0) _signal.Wait();  // its signal is on the way
+                    else if (Interlocked.CompareExchange(ref _sleeping, 0, 1) == 0)
+                        _signal.Wait();  // its signal is on the way
                     since = Stopwatch.GetTimestamp();
                 }
                 seen = Volatile.Read(ref _calls);

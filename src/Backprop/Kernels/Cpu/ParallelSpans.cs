@@ -39,13 +39,14 @@ internal static unsafe class ParallelSpans
     }
 
     /// <summary>
-    /// How many chunks a pass over <paramref name="length"/> elements is split into: up to <see cref="ParallelFor.PartsFor"/>
-    /// (run them with <c>ParallelFor.Run(parts, ref body, Threads.Count)</c>).
+    /// How many chunks a pass over <paramref name="length"/> elements is split into: up to
+    /// <see cref="ParallelFor.PartsFor"/> (run them with <c>ParallelFor.Run(parts, ref body, Threads.Count)</c>).
     /// </summary>
     public static int Parts(int length) =>
         length < 2 * MinLength ? 1 : Math.Min(ParallelFor.PartsFor(Threads.Count), length / MinLength);
 
-    /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over <paramref name="length"/> elements, and its length.</summary>
+    /// <summary>Where chunk <paramref name="part"/> of <paramref name="parts"/> starts in a pass over
+    /// <paramref name="length"/> elements, and its length.</summary>
     public static (int Start, int Count) Chunk(int length, int part, int parts)
     {
         int start = (int)((long)length * part / parts);

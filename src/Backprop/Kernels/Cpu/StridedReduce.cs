@@ -10,13 +10,15 @@ internal static class StridedReduce
     // below this many kept elements, folding whole runs into y costs more per element than reducing each separately
     private const int MinRun = 8;
 
-    /// <summary>Reduces x into y when its layout allows one of the two plans; false (nothing written) otherwise.</summary>
+    /// <summary>Reduces x into y when its layout allows one of the two plans; false (nothing written)
+    /// otherwise.</summary>
     public static bool TryReduce<T, TOp>(T[] x, int offset, int[] shape, int[] strides, T[] y)
         where T : unmanaged where TOp : IReduceOperator<T>
     {
         int kept = KeptRank(shape, y.Length);
         if (kept < 0 || y.Length == 0 || Shapes.Numel(shape) == 0) return false;
-        int[] keptShape = shape[..kept], keptStrides = strides[..kept], reducedShape = shape[kept..], reducedStrides = strides[kept..];
+        int[] keptShape = shape[..kept], keptStrides = strides[..kept], reducedShape = shape[kept..],
+            reducedStrides = strides[kept..];
         if (y.Length >= MinRun && Shapes.IsContiguous(keptShape, keptStrides))
         {
             FoldRuns<T, TOp>(x, offset, reducedShape, reducedStrides, y);

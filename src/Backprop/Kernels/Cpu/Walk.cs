@@ -23,7 +23,12 @@ internal sealed class Walk
         var (dims, kept) = MergeDims(shape, strides);
         Offsets = (int[])offsets.Clone();
         InnerStrides = new int[k];
-        if (dims.Count == 0) { Rows = 1; Inner = 1; _shape = []; _strides = new int[k][]; _index = []; for (int o = 0; o < k; o++) _strides[o] = []; return; }
+        if (dims.Count == 0)
+        {
+            Rows = 1; Inner = 1; _shape = []; _strides = new int[k][]; _index = [];
+            for (int o = 0; o < k; o++) _strides[o] = [];
+            return;
+        }
         Inner = dims[^1];
         for (int o = 0; o < k; o++) InnerStrides[o] = kept[^1][o];
         int outer = dims.Count - 1;
@@ -43,7 +48,8 @@ internal sealed class Walk
 
     /// <summary>
     /// The dims of <paramref name="shape"/> with size-1 dims dropped and neighbours merged wherever they are contiguous
-    /// with each other in every operand, and each merged dim's stride per operand. Shared with the CUDA backend's layouts.
+    /// with each other in every operand, and each merged dim's stride per operand. Shared with the CUDA backend's
+    /// layouts.
     /// </summary>
     internal static (List<int> Dims, List<int[]> Strides) MergeDims(int[] shape, int[][] strides)
     {

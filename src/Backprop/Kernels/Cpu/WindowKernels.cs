@@ -7,12 +7,15 @@ namespace Backprop.Kernels.Cpu;
 /// Sliding-window kernels over contiguous [N, C, H, W] planes: im2col and its transpose for convolution, and
 /// max and average pooling. Each walks output rows and, per kernel tap, only the output columns whose input
 /// lies inside the image, so the inner loops carry no bounds tests. Each call covers a range of rows of the columns
-/// (im2col) or of [N·C] planes (col2im, pooling), so that parts of one call write disjoint memory and can run in parallel.
+/// (im2col) or of [N·C] planes (col2im, pooling), so that parts of one call write disjoint memory and can run in
+/// parallel.
 /// </summary>
 internal static class WindowKernels
 {
-    /// <summary>Rows [r0, r1) of the columns, row (c·kH + ki)·kW + kj holding that tap for every sample and output position.</summary>
-    public static unsafe void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns, int r0, int r1) where T : unmanaged, INumber<T>
+    /// <summary>Rows [r0, r1) of the columns, row (c·kH + ki)·kW + kj holding that tap for every sample and output
+    /// position.</summary>
+    public static unsafe void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns, int r0, int r1)
+        where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
         fixed (T* source = x, target = columns)
@@ -39,8 +42,10 @@ internal static class WindowKernels
             }
     }
 
-    /// <summary>Adds the columns into planes [p0, p1) of dx (plane n·C + c), each tap in order, so every element sums in the same order.</summary>
-    public static unsafe void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx, int p0, int p1) where T : unmanaged, INumber<T>
+    /// <summary>Adds the columns into planes [p0, p1) of dx (plane n·C + c), each tap in order, so every element sums
+    /// in the same order.</summary>
+    public static unsafe void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx, int p0, int p1)
+        where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
         fixed (T* source = columns, target = dx)
@@ -70,14 +75,16 @@ internal static class WindowKernels
     private static unsafe void Copy<T>(T* src, T* dst, int count) where T : unmanaged
     {
         int i = 0;
-        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count)
+            Vector256.Store(Vector256.Load(src + i), dst + i);
         for (; i < count; i++) dst[i] = src[i];
     }
 
     private static unsafe void Add<T>(T* src, T* dst, int count) where T : unmanaged, INumber<T>
     {
         int i = 0;
-        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count)
+            Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
         for (; i < count; i++) dst[i] += src[i];
     }
 
@@ -99,7 +106,8 @@ internal static class WindowKernels
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
 
-    public static unsafe void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices, int p0, int p1)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
         if (typeof(T) == typeof(float) && MaxPool2x2.Handles(w))
@@ -107,7 +115,8 @@ internal static class WindowKernels
             fixed (T* source = x, target = y)
             fixed (long* winners = indices)
                 for (int p = p0; p < p1; p++)
-                    MaxPool2x2.Plane((float*)source + (long)p * plane, w, (float*)target + (long)p * outH * outW, winners + (long)p * outH * outW);
+                    MaxPool2x2.Plane((float*)source + (long)p * plane, w, (float*)target + (long)p * outH * outW,
+                        winners + (long)p * outH * outW);
             return;
         }
         for (int p = p0; p < p1; p++)
@@ -137,8 +146,10 @@ internal static class WindowKernels
         }
     }
 
-    /// <summary>Planes [p0, p1) of max pooling's gradient: zero, plus each output's gradient at its window's winner.</summary>
-    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, ReadOnlySpan<long> winners, int p0, int p1)
+    /// <summary>Planes [p0, p1) of max pooling's gradient: zero, plus each output's gradient at its window's
+    /// winner.</summary>
+    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, ReadOnlySpan<long> winners, int p0,
+        int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outputs = w.OutH * w.OutW, plane = w.H * w.W;
@@ -146,11 +157,13 @@ internal static class WindowKernels
         {
             var image = dx.Slice(p * plane, plane);
             image.Clear();
-            for (int o = p * outputs, end = o + outputs; o < end; o++) image[(int)winners[o]] += g[o];   // overlapping windows may share a winner
+            // overlapping windows may share a winner
+            for (int o = p * outputs, end = o + outputs; o < end; o++) image[(int)winners[o]] += g[o];
         }
     }
 
-    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, int p0, int p1)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
         for (int p = p0; p < p1; p++)
@@ -168,7 +181,8 @@ internal static class WindowKernels
         }
     }
 
-    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx, int p0, int p1)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, o = p0 * outH * outW;
         for (int p = p0; p < p1; p++)

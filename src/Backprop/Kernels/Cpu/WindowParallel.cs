@@ -4,7 +4,8 @@ namespace Backprop.Kernels.Cpu;
 
 /// <summary>
 /// Runs the <see cref="WindowKernels"/> split over rows of the columns (im2col) or [N·C] planes (col2im, pooling) on
-/// <see cref="Threads.Count"/> threads; every part writes its own rows or planes, so results do not depend on the split.
+/// <see cref="Threads.Count"/> threads; every part writes its own rows or planes, so results do not depend on the
+/// split.
 /// </summary>
 internal static unsafe class WindowParallel
 {
@@ -13,28 +14,35 @@ internal static unsafe class WindowParallel
     // below this many output elements a call runs on the calling thread: waking workers would cost more
     private const int MinParallelWork = 1 << 15;
 
-    public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void Im2Col<T>(ReadOnlySpan<T> x, Window2d w, Span<T> columns)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.Im2Col, x, w, columns, default, w.C * w.KernelH * w.KernelW, columns.Length);
 
-    public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void Col2Im<T>(ReadOnlySpan<T> columns, Window2d w, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.Col2Im, columns, w, dx, default, w.N * w.C, columns.Length);
 
-    public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void MaxPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y, Span<long> indices)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.MaxPool, x, w, y, indices, w.N * w.C, x.Length);
 
-    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<long> winners, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxPoolBackward<T>(ReadOnlySpan<T> g, ReadOnlySpan<long> winners, Window2d w, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         fixed (long* i = winners)   // read only: the shared body carries one writable indices pointer
             Run(Kind.MaxPoolBackward, g, w, dx, new Span<long>(i, winners.Length), w.N * w.C, dx.Length);
     }
 
-    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void AvgPool<T>(ReadOnlySpan<T> x, Window2d w, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.AvgPool, x, w, y, default, w.N * w.C, x.Length);
 
-    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void AvgPoolBackward<T>(ReadOnlySpan<T> g, Window2d w, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Run(Kind.AvgPoolBackward, g, w, dx, default, w.N * w.C, dx.Length);
 
-    private static void Run<T>(Kind kind, ReadOnlySpan<T> src, Window2d w, Span<T> dst, Span<long> indices, int count, int work)
+    private static void Run<T>(Kind kind, ReadOnlySpan<T> src, Window2d w, Span<T> dst, Span<long> indices, int count,
+        int work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int parts = work < MinParallelWork ? 1 : Math.Min(ParallelFor.PartsFor(Threads.Count), count);
@@ -67,8 +75,10 @@ internal static unsafe class WindowParallel
             {
                 case Kind.Im2Col: WindowKernels.Im2Col(src, Window, dst, lo, hi); break;
                 case Kind.Col2Im: WindowKernels.Col2Im(src, Window, dst, lo, hi); break;
-                case Kind.MaxPool: WindowKernels.MaxPool(src, Window, dst, new Span<long>(Indices, IndicesLength), lo, hi); break;
-                case Kind.MaxPoolBackward: WindowKernels.MaxPoolBackward(src, Window, dst, new ReadOnlySpan<long>(Indices, IndicesLength), lo, hi); break;
+                case Kind.MaxPool:
+                    WindowKernels.MaxPool(src, Window, dst, new Span<long>(Indices, IndicesLength), lo, hi); break;
+                case Kind.MaxPoolBackward: WindowKernels.MaxPoolBackward(src, Window, dst,
+                    new ReadOnlySpan<long>(Indices, IndicesLength), lo, hi); break;
                 case Kind.AvgPool: WindowKernels.AvgPool(src, Window, dst, lo, hi); break;
                 default: WindowKernels.AvgPoolBackward(src, Window, dst, lo, hi); break;
             }

@@ -11,7 +11,8 @@ namespace Backprop.Kernels.Cpu;
 internal static class Gemm
 {
     /// <summary>Single precision C = alpha·op(A)·op(B) + beta·C.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its row.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its
+    /// row.</exception>
     /// <exception cref="ArgumentException">A span is too short for its matrix.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
@@ -19,7 +20,8 @@ internal static class Gemm
         Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta, Threads.Count);
 
     /// <summary>Double precision C = alpha·op(A)·op(B) + beta·C.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its row.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is shorter than its
+    /// row.</exception>
     /// <exception cref="ArgumentException">A span is too short for its matrix.</exception>
     public static void Dgemm(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc,
@@ -27,8 +29,8 @@ internal static class Gemm
         Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta, Threads.Count);
 
     /// <summary>
-    /// The product on at most <paramref name="threads"/> threads (the public entry points pass <see cref="Threads.Count"/>),
-    /// with <paramref name="epilogue"/> applied to C's elements once they are whole.
+    /// The product on at most <paramref name="threads"/> threads (the public entry points pass
+    /// <see cref="Threads.Count"/>), with <paramref name="epilogue"/> applied to C's elements once they are whole.
     /// </summary>
     internal static unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, T alpha, T beta, int threads,
@@ -41,7 +43,8 @@ internal static class Gemm
         {
             if (k > 0 && GemmMicroKernel.IsSupported)
             {
-                GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads, epilogue);
+                GemmBlocked.Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, alpha, beta, threads,
+                    epilogue);
                 return;
             }
             if (k == 0) ScaleRows(m, n, c, ldc, beta);
@@ -68,15 +71,16 @@ internal static class Gemm
         // the last item reaches furthest into each operand; an empty batch reads neither A nor B (a convolution of no
         // images passes strides that span no item), and writes C only when it is a summed one (C = beta·C)
         long last = Math.Max(batch - 1, 0);
-        CheckOperands(transA, transB, m, n, k, Remaining(a.Length, last * aBatch), lda, Remaining(b.Length, last * bBatch), ldb,
+        CheckOperands(transA, transB, m, n, k, Remaining(a.Length, last * aBatch), lda,
+            Remaining(b.Length, last * bBatch), ldb,
             Remaining(c.Length, sumBatch ? 0 : last * cBatch), ldc, readsAB: batch > 0, writesC: batch > 0 || sumBatch);
         if (m == 0 || n == 0 || (batch == 0 && !sumBatch)) return;
         fixed (T* pa = a, pb = b, pc = c)
         {
             if (k > 0 && batch > 0 && GemmMicroKernel.IsSupported)
             {
-                GemmBlocked.MultiplyBatch(transA, transB, m, n, k, pa, lda, aBatch, pb, ldb, bBatch, pc, ldc, sumBatch ? 0 : cBatch,
-                    batch, sumBatch, alpha, beta, threads, epilogue);
+                GemmBlocked.MultiplyBatch(transA, transB, m, n, k, pa, lda, aBatch, pb, ldb, bBatch, pc, ldc,
+                    sumBatch ? 0 : cBatch, batch, sumBatch, alpha, beta, threads, epilogue);
                 return;
             }
             int outputs = sumBatch ? 1 : batch;
@@ -91,8 +95,8 @@ internal static class Gemm
         }
     }
 
-    private static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb,
-        int cLength, int ldc, bool readsAB = true, bool writesC = true)
+    private static void CheckOperands(bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength,
+        int ldb, int cLength, int ldc, bool readsAB = true, bool writesC = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -110,15 +114,19 @@ internal static class Gemm
     private static void CheckMatrix(int rows, int columns, int stride, int length, string name, string strideName)
     {
         if (stride < columns)
-            throw new ArgumentOutOfRangeException(strideName, stride, $"{strideName} = {stride} is shorter than a row of {name} ({columns} elements).");
+            throw new ArgumentOutOfRangeException(strideName, stride,
+                $"{strideName} = {stride} is shorter than a row of {name} ({columns} elements).");
         if (rows == 0 || columns == 0) return;
         long needed = (long)(rows - 1) * stride + columns;
         if (length < needed)
-            throw new ArgumentException($"{name} has {length} elements; a {rows}×{columns} matrix with row stride {stride} needs {needed}.", name);
+            throw new ArgumentException(
+                $"{name} has {length} elements; a {rows}×{columns} matrix with row stride {stride} " +
+                $"needs {needed}.", name);
     }
 
     /// <summary>C = beta·C (C cleared when beta is 0), the whole product when k is 0.</summary>
-    private static void ScaleRows<T>(int m, int n, Span<T> c, int ldc, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScaleRows<T>(int m, int n, Span<T> c, int ldc, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < m; i++)
         {

@@ -24,7 +24,8 @@ internal static unsafe class GemmBlocked
     /// <paramref name="threads"/> threads.
     /// </summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
-        T* c, int ldc, T alpha, T beta, int threads, GemmEpilogue<T> epilogue = default) where T : unmanaged, IFloatingPointIeee754<T>
+        T* c, int ldc, T alpha, T beta, int threads, GemmEpilogue<T> epilogue = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = NewJob(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha, beta);
         job.Epilogue = epilogue;
@@ -60,7 +61,8 @@ internal static unsafe class GemmBlocked
         }
         job.SplitBatch = true;
         job.Tiles = batch;
-        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1, Math.Min(ParallelFor.PartsFor(threads), batch));
+        job.Parts = (int)Math.Clamp((long)m * n * k * batch / WorkPerPart, 1,
+            Math.Min(ParallelFor.PartsFor(threads), batch));
         ParallelFor.Run(job.Parts, ref job, threads);
     }
 
@@ -100,7 +102,8 @@ internal static unsafe class GemmBlocked
     private static int BlockM<T>() where T : unmanaged => sizeof(T) == 4 ? 144 : 96;
     private static int BlockN<T>() where T : unmanaged => sizeof(T) == 4 ? 2048 : 1024;
 
-    /// <summary>One product (or batch of them) and how it is cut into parts; part p owns whole items or a slab of whole tiles of C.</summary>
+    /// <summary>One product (or batch of them) and how it is cut into parts; part p owns whole items or a slab of whole
+    /// tiles of C.</summary>
     private struct Job<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* A, B, C;
@@ -115,7 +118,8 @@ internal static unsafe class GemmBlocked
         /// <summary>Applied to each element of C once its sum is whole (after a summed batch's last item).</summary>
         public GemmEpilogue<T> Epilogue;
 
-        /// <summary>The same product as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands trade places and C is written transposed.</summary>
+        /// <summary>The same product as Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands trade places and C is written
+        /// transposed.</summary>
         public readonly Job<T> Transposed() => this with
         {
             A = B, ARow = BColumn, AStep = BRow,
@@ -123,7 +127,8 @@ internal static unsafe class GemmBlocked
             M = N, N = M, TransposedC = !TransposedC,
         };
 
-        /// <summary>Item s of a batch as a job of its own; after the first item a summed batch adds to C, and only its last item finishes C.</summary>
+        /// <summary>Item s of a batch as a job of its own; after the first item a summed batch adds to C, and only its
+        /// last item finishes C.</summary>
         public readonly Job<T> Item(int s) => this with
         {
             A = A + s * ABatch, B = B + s * BBatch, C = C + s * CBatch, Batch = 1,
@@ -143,9 +148,11 @@ internal static unsafe class GemmBlocked
         /// Fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every
         /// lane (and run on one thread up to <see cref="DotsWork"/>).
         /// </summary>
-        public readonly bool FitsDots => N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
+        public readonly bool FitsDots =>
+            N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
 
-        /// <summary>The whole product on the calling thread, packed or (when small) read in place, then finished.</summary>
+        /// <summary>The whole product on the calling thread, packed or (when small) read in place, then
+        /// finished.</summary>
         public readonly void Alone()
         {
             if ((long)M * N * K > SmallWork && !FitsDots)
@@ -174,10 +181,12 @@ internal static unsafe class GemmBlocked
             // (A stored transposed), computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead fills them.
             const int R = GemmMicroKernel.Rows;
             int width = GemmMicroKernel.Columns<T>();
-            int tiles = (M + R - 1) / R * ((N + width - 1) / width), swappedTiles = (N + R - 1) / R * ((M + width - 1) / width);
+            int tiles = (M + R - 1) / R * ((N + width - 1) / width),
+                swappedTiles = (N + R - 1) / R * ((M + width - 1) / width);
             var job = ARow == 1 && 3 * swappedTiles < 2 * tiles ? Transposed() : this;
             if (job.M <= GemmSkinnyKernels.FewRowsLimit && job.BColumn == 1)
-                GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C, job.Ldc, job.TransposedC, Alpha, Beta);
+                GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C,
+                    job.Ldc, job.TransposedC, Alpha, Beta);
             else Small(ref job);
         }
 
@@ -207,7 +216,8 @@ internal static unsafe class GemmBlocked
     }
 
     /// <summary>Rows [i0, i1) × columns [j0, j1) of C through packed, cache-sized blocks.</summary>
-    private static void Packed<T>(in Job<T> job, int i0, int i1, int j0, int j1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Packed<T>(in Job<T> job, int i0, int i1, int j0, int j1)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int R = GemmMicroKernel.Rows;
         int width = GemmMicroKernel.Columns<T>();
@@ -230,7 +240,8 @@ internal static unsafe class GemmBlocked
                     int mc = Math.Min(blockM, i1 - ic);
                     int inPlace = aInPlace ? mc - mc % R : 0;
                     if (inPlace < mc)
-                        GemmPacking.PackA(job.A + (ic + inPlace) * job.ARow + pc * job.AStep, job.ARow, job.AStep, mc - inPlace, kc, packedA);
+                        GemmPacking.PackA(job.A + (ic + inPlace) * job.ARow + pc * job.AStep, job.ARow, job.AStep,
+                            mc - inPlace, kc, packedA);
                     for (int jr = 0; jr < nc; jr += width)
                     {
                         int columns = Math.Min(width, nc - jr);
@@ -240,11 +251,11 @@ internal static unsafe class GemmBlocked
                             T* cTile = job.C + (ic + ir) * job.Ldc + jc + jr;
                             int rows = Math.Min(R, mc - ir);
                             if (ir < inPlace)
-                                GemmMicroKernel.Tile(kc, job.A + (ic + ir) * job.ARow + pc, job.ARow, 1, bPanel, width, cTile, job.Ldc,
-                                    job.Alpha, beta, R, columns);
+                                GemmMicroKernel.Tile(kc, job.A + (ic + ir) * job.ARow + pc, job.ARow, 1, bPanel, width,
+                                    cTile, job.Ldc, job.Alpha, beta, R, columns);
                             else
-                                GemmMicroKernel.Tile(kc, packedA + (ir - inPlace) * kc, 1, R, bPanel, width, cTile, job.Ldc,
-                                    job.Alpha, beta, rows, columns);
+                                GemmMicroKernel.Tile(kc, packedA + (ir - inPlace) * kc, 1, R, bPanel, width, cTile,
+                                    job.Ldc, job.Alpha, beta, rows, columns);
                             if (finish) job.Epilogue.Apply(cTile, job.Ldc, ic + ir, rows, jc + jr, columns);
                         }
                     }
@@ -293,8 +304,8 @@ internal static unsafe class GemmBlocked
                 T* aPanel = rows == R ? job.A + i0 * job.ARow : lastRows;
                 nint aRow = rows == R ? job.ARow : 1, aStep = rows == R ? job.AStep : R;
                 if (job.TransposedC)
-                    GemmMicroKernel.TileTransposed(k, aPanel, aRow, aStep, bPanel, bStep, job.C + j0 * job.Ldc + i0, job.Ldc,
-                        job.Alpha, job.Beta, rows, columns);
+                    GemmMicroKernel.TileTransposed(k, aPanel, aRow, aStep, bPanel, bStep, job.C + j0 * job.Ldc + i0,
+                        job.Ldc, job.Alpha, job.Beta, rows, columns);
                 else
                     GemmMicroKernel.Tile(k, aPanel, aRow, aStep, bPanel, bStep, job.C + i0 * job.Ldc + j0, job.Ldc,
                         job.Alpha, job.Beta, rows, columns);

@@ -10,14 +10,16 @@ namespace Backprop.Kernels.Cpu;
 /// tile as the tile's last slice of k is stored, while the tile is still in L1; every element gets the bits of the
 /// plain product followed by the tensor ops (sum + bias, then ReLU), so the order of the work never shows.
 /// </summary>
-internal readonly unsafe struct GemmEpilogue<T>(T* bias, bool biasPerRow, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly unsafe struct GemmEpilogue<T>(T* bias, bool biasPerRow, bool relu)
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Whether there is anything to do.</summary>
     public bool IsNone => bias == null && !relu;
 
     /// <summary>
-    /// Applies the epilogue to the <paramref name="rows"/> × <paramref name="columns"/> block of C at <paramref name="c"/>
-    /// (row stride <paramref name="ldc"/>), whose first element is (<paramref name="row0"/>, <paramref name="column0"/>) of C.
+    /// Applies the epilogue to the <paramref name="rows"/> × <paramref name="columns"/> block of C at
+    /// <paramref name="c"/> (row stride <paramref name="ldc"/>), whose first element is (<paramref name="row0"/>,
+    /// <paramref name="column0"/>) of C.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Apply(T* c, nint ldc, int row0, int rows, int column0, int columns)
@@ -54,6 +56,7 @@ internal readonly unsafe struct GemmEpilogue<T>(T* bias, bool biasPerRow, bool r
 
     private Vector256<T> Finish(Vector256<T> sum) => relu ? ReluOp<T>.Apply(sum) : sum;
 
-    // one element through the vector rule (the scalar rule's bits): no branch on the sign, which is data and mispredicts
+    // one element through the vector rule (the scalar rule's bits): no branch on the sign, which is data and
+    // mispredicts
     private T Finish(T sum) => relu ? ReluOp<T>.Apply(Vector256.CreateScalarUnsafe(sum)).ToScalar() : sum;
 }

@@ -23,8 +23,8 @@ internal static unsafe class GemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// Computes one tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] for r &lt; <paramref name="rows"/> (≤ 6) and
-    /// j &lt; <paramref name="columns"/> (≤ two vectors); C is not read when beta is 0. A(r, p) is at
+    /// Computes one tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] for r &lt; <paramref name="rows"/> (≤ 6)
+    /// and j &lt; <paramref name="columns"/> (≤ two vectors); C is not read when beta is 0. A(r, p) is at
     /// <c>a[r·aRow + p·aStep]</c>; row p of B starts at <c>b + p·bStep</c>. A and B must be readable for the whole
     /// 6 × (two vectors) tile (packing pads them with zeros); only the part inside C is stored, with masked
     /// stores at a ragged edge, and with the same arithmetic everywhere, so an element's bits never depend on
@@ -104,11 +104,12 @@ internal static unsafe class GemmMicroKernel
     /// <summary>
     /// A tile of at most four rows (the last rows of a product whose row count is not a multiple of six): eight
     /// accumulators, just enough chains to keep both FMA pipes busy, so four rows take about 0.8 of the six-row tile's
-    /// time instead of all of it. Each element gets the same fused multiply-adds in the same order as in the six-row tile.
+    /// time instead of all of it. Each element gets the same fused multiply-adds in the same order as in the six-row
+    /// tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ShortTile<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta,
-        int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ShortTile<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha,
+        T beta, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
         nint a2 = 2 * aRow, a3 = 3 * aRow;
@@ -129,9 +130,11 @@ internal static unsafe class GemmMicroKernel
             a += aStep;
             b += bStep;
         }
-        // The sums go through the stack: held in registers across the calls below, they would be spilled inside the loop.
+        // The sums go through the stack: held in registers across the calls below, they would be spilled inside the
+        // loop.
         var sums = stackalloc Vector256<T>[8];
-        sums[0] = c00; sums[1] = c01; sums[2] = c10; sums[3] = c11; sums[4] = c20; sums[5] = c21; sums[6] = c30; sums[7] = c31;
+        sums[0] = c00; sums[1] = c01; sums[2] = c10; sums[3] = c11;
+        sums[4] = c20; sums[5] = c21; sums[6] = c30; sums[7] = c31;
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool readC = beta != T.Zero;
@@ -147,7 +150,8 @@ internal static unsafe class GemmMicroKernel
     /// multiply-adds in the same order as the 256-bit tile, so C gets the same bits on either path.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Tile512<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta)
+    internal static void Tile512<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha,
+        T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nint a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
@@ -174,7 +178,8 @@ internal static unsafe class GemmMicroKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512<T>(T* c, Vector512<T> alpha, Vector512<T> beta, bool readC, Vector512<T> sum) where T : unmanaged
+    private static void Store512<T>(T* c, Vector512<T> alpha, Vector512<T> beta, bool readC, Vector512<T> sum)
+        where T : unmanaged
     {
         if (readC) MulAdd(alpha, sum, beta * Vector512.Load(c)).Store(c);
         else (alpha * sum).Store(c);
@@ -185,8 +190,8 @@ internal static unsafe class GemmMicroKernel
     /// pass through a stack buffer and are combined with C one by one, with the same single-rounding
     /// multiply-add as the vector path.
     /// </summary>
-    public static void TileTransposed<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha, T beta,
-        int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void TileTransposed<T>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* c, nint ldc, T alpha,
+        T beta, int rows, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Columns<T>();
         T* sums = stackalloc T[Rows * 2 * Vector256<T>.Count];
@@ -196,12 +201,15 @@ internal static unsafe class GemmMicroKernel
         {
             T* cRow = c + j * ldc;
             for (int r = 0; r < rows; r++)
-                cRow[r] = readC ? T.FusedMultiplyAdd(alpha, sums[r * width + j], beta * cRow[r]) : alpha * sums[r * width + j];
+                cRow[r] = readC
+                    ? T.FusedMultiplyAdd(alpha, sums[r * width + j], beta * cRow[r])
+                    : alpha * sums[r * width + j];
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high)
+    private static void StoreRow<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low,
+        Vector256<T> high)
         where T : unmanaged
     {
         int w = Vector256<T>.Count;
@@ -222,16 +230,16 @@ internal static unsafe class GemmMicroKernel
     /// a vector with fewer than all its lanes inside C is stored through <paramref name="mask"/>, and lanes outside
     /// are neither read nor written.
     /// </summary>
-    private static void StoreRowPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low, Vector256<T> high,
-        int lowCount, int highCount, Vector256<T> mask) where T : unmanaged
+    private static void StoreRowPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> low,
+        Vector256<T> high, int lowCount, int highCount, Vector256<T> mask) where T : unmanaged
     {
         int w = Vector256<T>.Count;
         StoreVectorPart(c, alpha, beta, readC, low, lowCount, mask);
         if (highCount > 0) StoreVectorPart(c + w, alpha, beta, readC, high, highCount, mask);
     }
 
-    private static void StoreVectorPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> sum, int count,
-        Vector256<T> mask) where T : unmanaged
+    private static void StoreVectorPart<T>(T* c, Vector256<T> alpha, Vector256<T> beta, bool readC, Vector256<T> sum,
+        int count, Vector256<T> mask) where T : unmanaged
     {
         if (count == Vector256<T>.Count)
             (readC ? MulAdd(alpha, sum, beta * Vector256.Load(c)) : alpha * sum).Store(c);
@@ -239,7 +247,8 @@ internal static unsafe class GemmMicroKernel
             MaskStore(c, mask, readC ? MulAdd(alpha, sum, beta * MaskLoad(c, mask)) : alpha * sum);
     }
 
-    /// <summary>Loads the lanes of <paramref name="mask"/> (others read as zero and are never touched in memory).</summary>
+    /// <summary>Loads the lanes of <paramref name="mask"/> (others read as zero and are never touched in
+    /// memory).</summary>
     public static Vector256<T> MaskLoad<T>(T* address, Vector256<T> mask) where T : unmanaged
     {
         if (typeof(T) == typeof(float)) return Avx.MaskLoad((float*)address, mask.AsSingle()).As<float, T>();

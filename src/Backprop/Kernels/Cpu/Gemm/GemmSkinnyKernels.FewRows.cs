@@ -16,8 +16,8 @@ internal static unsafe partial class GemmSkinnyKernels
     /// A(r, p) is <c>a[r·aRow + p·aStep]</c>, row p of B starts at <c>b + p·ldb</c> (contiguous), C as in
     /// <see cref="Dots{T}"/>.
     /// </summary>
-    public static void FewRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint ldb, T* c, nint ldc, bool transposedC,
-        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void FewRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint ldb, T* c, nint ldc,
+        bool transposedC, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (m)
         {
@@ -27,8 +27,8 @@ internal static unsafe partial class GemmSkinnyKernels
         }
     }
 
-    private static void FewRows<T, TRows>(int n, int k, T* a, nint aRow, nint aStep, T* b, nint ldb, T* c, nint ldc, bool transposedC,
-        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> where TRows : ICount
+    private static void FewRows<T, TRows>(int n, int k, T* a, nint aRow, nint aStep, T* b, nint ldb, T* c, nint ldc,
+        bool transposedC, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> where TRows : ICount
     {
         int w = Vector256<T>.Count, width = 4 * w, m = TRows.Value;
         T* sums = stackalloc T[FewRowsLimit * 4 * Vector256<T>.Count];
@@ -42,7 +42,8 @@ internal static unsafe partial class GemmSkinnyKernels
             if (inPlace < k)
             {
                 T* panel = PadRows(b + inPlace * ldb + j0, ldb, k - inPlace, columns, vectors * w);
-                WideTile<T, TRows>(vectors, k - inPlace, a + inPlace * aStep, aRow, aStep, panel, vectors * w, sums, accumulate: true);
+                WideTile<T, TRows>(vectors, k - inPlace, a + inPlace * aStep, aRow, aStep, panel, vectors * w, sums,
+                    accumulate: true);
             }
             for (int r = 0; r < m; r++)
                 for (int j = 0; j < columns; j++)
@@ -59,12 +60,15 @@ internal static unsafe partial class GemmSkinnyKernels
     /// </summary>
     public static int RowsReadableInPlace(int k, int n, nint ldb, int j0, int width)
     {
-        long reach = (long)(k - 1) * ldb + n - j0 - width;   // where the last readable row starts, from column j0 of row 0
+        // where the last readable row starts, from column j0 of row 0
+        long reach = (long)(k - 1) * ldb + n - j0 - width;
         return reach < 0 ? 0 : (int)Math.Min(k, reach / ldb + 1);
     }
 
-    /// <summary><paramref name="rows"/> rows of <paramref name="columns"/> elements copied to rows of <paramref name="width"/>, zero-padded.</summary>
-    private static T* PadRows<T>(T* source, nint ldb, int rows, int columns, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary><paramref name="rows"/> rows of <paramref name="columns"/> elements copied to rows of
+    /// <paramref name="width"/>, zero-padded.</summary>
+    private static T* PadRows<T>(T* source, nint ldb, int rows, int columns, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* panel = PackBuffers<T>.B(rows * width);
         for (int p = 0; p < rows; p++)
@@ -76,7 +80,8 @@ internal static unsafe partial class GemmSkinnyKernels
         return panel;
     }
 
-    private static void WideTile<T, TRows>(int vectors, int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* sums, bool accumulate)
+    private static void WideTile<T, TRows>(int vectors, int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* sums,
+        bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> where TRows : ICount
     {
         switch (vectors)
@@ -93,7 +98,8 @@ internal static unsafe partial class GemmSkinnyKernels
     /// already there when <paramref name="accumulate"/>, so a product split in two along k keeps every bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WideTile<T, TRows, TVectors>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* sums, bool accumulate)
+    private static void WideTile<T, TRows, TVectors>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* sums,
+        bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> where TRows : ICount where TVectors : ICount
     {
         int w = Vector256<T>.Count, rows = TRows.Value, vectors = TVectors.Value;
@@ -102,9 +108,12 @@ internal static unsafe partial class GemmSkinnyKernels
         Vector256<T> c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default;
         if (accumulate)
         {
-            c00 = Vector256.Load(sums); c01 = Vector256.Load(sums + w); c02 = Vector256.Load(sums + 2 * w); c03 = Vector256.Load(sums + 3 * w);
-            c10 = Vector256.Load(sums + 4 * w); c11 = Vector256.Load(sums + 5 * w); c12 = Vector256.Load(sums + 6 * w); c13 = Vector256.Load(sums + 7 * w);
-            c20 = Vector256.Load(sums + 8 * w); c21 = Vector256.Load(sums + 9 * w); c22 = Vector256.Load(sums + 10 * w); c23 = Vector256.Load(sums + 11 * w);
+            c00 = Vector256.Load(sums); c01 = Vector256.Load(sums + w);
+            c02 = Vector256.Load(sums + 2 * w); c03 = Vector256.Load(sums + 3 * w);
+            c10 = Vector256.Load(sums + 4 * w); c11 = Vector256.Load(sums + 5 * w);
+            c12 = Vector256.Load(sums + 6 * w); c13 = Vector256.Load(sums + 7 * w);
+            c20 = Vector256.Load(sums + 8 * w); c21 = Vector256.Load(sums + 9 * w);
+            c22 = Vector256.Load(sums + 10 * w); c23 = Vector256.Load(sums + 11 * w);
         }
         Vector256<T> unused = default;   // a fourth row the step never reaches (at most three rows)
         nint offset = 0;
@@ -117,9 +126,12 @@ internal static unsafe partial class GemmSkinnyKernels
             var x1 = rows > 1 ? Vector256.Create(a1[offset]) : default;
             var x2 = rows > 2 ? Vector256.Create(a2[offset]) : default;
             MulAddRow<T, TRows>(Vector256.Load(b), x0, x1, x2, default, ref c00, ref c10, ref c20, ref unused);
-            if (vectors > 1) MulAddRow<T, TRows>(Vector256.Load(b + w), x0, x1, x2, default, ref c01, ref c11, ref c21, ref unused);
-            if (vectors > 2) MulAddRow<T, TRows>(Vector256.Load(b + 2 * w), x0, x1, x2, default, ref c02, ref c12, ref c22, ref unused);
-            if (vectors > 3) MulAddRow<T, TRows>(Vector256.Load(b + 3 * w), x0, x1, x2, default, ref c03, ref c13, ref c23, ref unused);
+            if (vectors > 1) MulAddRow<T, TRows>(Vector256.Load(b + w), x0, x1, x2, default, ref c01, ref c11, ref c21,
+                ref unused);
+            if (vectors > 2) MulAddRow<T, TRows>(Vector256.Load(b + 2 * w), x0, x1, x2, default, ref c02, ref c12,
+                ref c22, ref unused);
+            if (vectors > 3) MulAddRow<T, TRows>(Vector256.Load(b + 3 * w), x0, x1, x2, default, ref c03, ref c13,
+                ref c23, ref unused);
         }
         c00.Store(sums); c01.Store(sums + w); c02.Store(sums + 2 * w); c03.Store(sums + 3 * w);
         c10.Store(sums + 4 * w); c11.Store(sums + 5 * w); c12.Store(sums + 6 * w); c13.Store(sums + 7 * w);

@@ -16,8 +16,8 @@ internal static unsafe partial class GemmSkinnyKernels
     /// kept in L1 (copied row-major first when B is stored transposed). A(r, p) is <c>a[r·aRow + p·aStep]</c>,
     /// B(p, j) is <c>b[p·bRow + j·bColumn]</c>. Each element is summed in the register tile's order.
     /// </summary>
-    public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
-        T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c,
+        nint ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> =>
         ShortKRows(m, n, k, a, aRow, aStep, b, bRow, bColumn, c, ldc, alpha, beta, null, relu: false);
 
     /// <summary>
@@ -25,12 +25,13 @@ internal static unsafe partial class GemmSkinnyKernels
     /// <paramref name="relu"/>: C is written, never read, and its bits equal those of <see cref="ShortK{T}"/> onto rows
     /// prefilled with the bias (and then of a ReLU over them).
     /// </summary>
-    public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias, T* c, nint ldc, bool relu)
+    public static void ShortKWithBias<T>(int m, int n, int k, T* a, nint lda, T* b, nint bRow, nint bColumn, T* bias,
+        T* c, nint ldc, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         ShortKRows(m, n, k, a, lda, 1, b, bRow, bColumn, c, ldc, T.One, T.One, bias, relu);
 
-    private static void ShortKRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c, nint ldc,
-        T alpha, T beta, T* bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ShortKRows<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn,
+        T* c, nint ldc, T alpha, T beta, T* bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (bColumn != 1)
         {
@@ -47,20 +48,24 @@ internal static unsafe partial class GemmSkinnyKernels
         else ShortKRows<T, No, No>(m, n, k, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias);
     }
 
-    private static void ShortKRows<T, TReadC, TRelu>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
-        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T> where TReadC : IFlag where TRelu : IFlag
+    private static void ShortKRows<T, TReadC, TRelu>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow,
+        T* c, nint ldc, T alpha, T beta, T* bias)
+        where T : unmanaged, IFloatingPointIeee754<T> where TReadC : IFlag where TRelu : IFlag
     {
         switch (k)
         {
             case 1: ShortKRows<T, One, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
             case 2: ShortKRows<T, Two, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            case 3: ShortKRows<T, Three, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
-            default: ShortKRows<T, Four, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            case 3:
+                ShortKRows<T, Three, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
+            default:
+                ShortKRows<T, Four, TReadC, TRelu>(m, n, a, aRow, aStep, b, bRow, c, ldc, alpha, beta, bias); break;
         }
     }
 
-    private static void ShortKRows<T, TDepth, TReadC, TRelu>(int m, int n, T* a, nint aRow, nint aStep, T* b, nint bRow, T* c, nint ldc,
-        T alpha, T beta, T* bias) where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount where TReadC : IFlag where TRelu : IFlag
+    private static void ShortKRows<T, TDepth, TReadC, TRelu>(int m, int n, T* a, nint aRow, nint aStep, T* b, nint bRow,
+        T* c, nint ldc, T alpha, T beta, T* bias)
+        where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount where TReadC : IFlag where TRelu : IFlag
     {
         int w = Vector256<T>.Count, k = TDepth.Value;
         var va = Vector256.Create(alpha);
@@ -81,7 +86,9 @@ internal static unsafe partial class GemmSkinnyKernels
                 if (k > 1) sum = GemmMicroKernel.MulAdd(x1, GemmMicroKernel.MaskLoad(b1, mask), sum);
                 if (k > 2) sum = GemmMicroKernel.MulAdd(x2, GemmMicroKernel.MaskLoad(b2, mask), sum);
                 if (k > 3) sum = GemmMicroKernel.MulAdd(x3, GemmMicroKernel.MaskLoad(b3, mask), sum);
-                var value = TReadC.Value ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask)) : va * sum;
+                var value = TReadC.Value
+                    ? GemmMicroKernel.MulAdd(va, sum, vb * GemmMicroKernel.MaskLoad(added, mask))
+                    : va * sum;
                 GemmMicroKernel.MaskStore(c, mask, TRelu.Value ? ReluOp<T>.Apply(value) : value);
                 continue;
             }
@@ -96,8 +103,8 @@ internal static unsafe partial class GemmSkinnyKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> ShortKVector<T, TDepth, TReadC, TRelu>(int j, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2, Vector256<T> x3,
-        T* b0, T* b1, T* b2, T* b3, Vector256<T> alpha, Vector256<T> beta, T* added)
+    private static Vector256<T> ShortKVector<T, TDepth, TReadC, TRelu>(int j, Vector256<T> x0, Vector256<T> x1,
+        Vector256<T> x2, Vector256<T> x3, T* b0, T* b1, T* b2, T* b3, Vector256<T> alpha, Vector256<T> beta, T* added)
         where T : unmanaged, IFloatingPointIeee754<T> where TDepth : ICount where TReadC : IFlag where TRelu : IFlag
     {
         var sum = x0 * Vector256.Load(b0 + j);

@@ -15,9 +15,11 @@ internal static unsafe partial class GemmSkinnyKernels
 {
     /// <summary>
     /// C(i, j) = alpha·Σp A[i·lda + p]·B[j·ldb + p] + beta·C(i, j): dot products of rows, two rows by four columns at a
-    /// time, vectorized along k. C(i, j) is <c>c[i·ldc + j]</c>, or <c>c[j·ldc + i]</c> when <paramref name="transposedC"/>.
+    /// time, vectorized along k. C(i, j) is <c>c[i·ldc + j]</c>, or <c>c[j·ldc + i]</c> when
+    /// <paramref name="transposedC"/>.
     /// </summary>
-    public static void Dots<T>(int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool transposedC, T alpha, T beta)
+    public static void Dots<T>(int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool transposedC,
+        T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* sums = stackalloc T[8];
@@ -38,7 +40,8 @@ internal static unsafe partial class GemmSkinnyKernels
                 }
                 if (!transposedC)
                 {
-                    for (int r = 0; r < rows; r++) CombineRow(alpha, sums + r * 4, beta, c + (i0 + r) * ldc + j0, columns);
+                    for (int r = 0; r < rows; r++)
+                        CombineRow(alpha, sums + r * 4, beta, c + (i0 + r) * ldc + j0, columns);
                     continue;
                 }
                 for (int r = 0; r < rows; r++)
@@ -51,14 +54,16 @@ internal static unsafe partial class GemmSkinnyKernels
         }
     }
 
-    /// <summary>Two rows of A against <typeparamref name="TColumns"/> rows of B (at b, b + ldb, …): sums[r·4 + j].</summary>
+    /// <summary>Two rows of A against <typeparamref name="TColumns"/> rows of B (at b, b + ldb, …): sums[r·4 +
+    /// j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotTile<T, TColumns>(int k, T* a0, T* a1, T* b0, nint ldb, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T> where TColumns : ICount
     {
         int w = Vector256<T>.Count, p = 0, columns = TColumns.Value;
         T* b1 = b0 + ldb, b2 = b0 + 2 * ldb, b3 = b0 + 3 * ldb;
-        Vector256<T> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector256<T> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default,
+            s12 = default, s13 = default;
         for (; p <= k - w; p += w)
         {
             var y0 = Vector256.Load(b0 + p);
@@ -76,8 +81,10 @@ internal static unsafe partial class GemmSkinnyKernels
             var y1 = columns > 1 ? GemmMicroKernel.MaskLoad(b1 + p, mask) : default;
             var y2 = columns > 2 ? GemmMicroKernel.MaskLoad(b2 + p, mask) : default;
             var y3 = columns > 3 ? GemmMicroKernel.MaskLoad(b3 + p, mask) : default;
-            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a0 + p, mask), y0, y1, y2, y3, ref s00, ref s01, ref s02, ref s03);
-            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a1 + p, mask), y0, y1, y2, y3, ref s10, ref s11, ref s12, ref s13);
+            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a0 + p, mask), y0, y1, y2, y3, ref s00, ref s01, ref s02,
+                ref s03);
+            MulAddRow<T, TColumns>(GemmMicroKernel.MaskLoad(a1 + p, mask), y0, y1, y2, y3, ref s10, ref s11, ref s12,
+                ref s13);
         }
         // each column's lane sum depends on its own accumulator only, so the unused ones (zero) change no bits
         StoreSums(s00, s01, s02, s03, sums);
@@ -85,13 +92,14 @@ internal static unsafe partial class GemmSkinnyKernels
     }
 
     /// <summary>
-    /// One row's accumulators s_j += x·y_j for the first <typeparamref name="TVectors"/> of four vectors (the others are
-    /// left alone): the dot-product tile's step (x a run of a row of A, y_j the same run of row j of B) and the few-row
-    /// tile's (x a vector of B, y_r row r's broadcast element of A).
+    /// One row's accumulators s_j += x·y_j for the first <typeparamref name="TVectors"/> of four vectors (the others
+    /// are left alone): the dot-product tile's step (x a run of a row of A, y_j the same run of row j of B) and the
+    /// few-row tile's (x a vector of B, y_r row r's broadcast element of A).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MulAddRow<T, TVectors>(Vector256<T> x, Vector256<T> y0, Vector256<T> y1, Vector256<T> y2, Vector256<T> y3,
-        ref Vector256<T> s0, ref Vector256<T> s1, ref Vector256<T> s2, ref Vector256<T> s3) where T : unmanaged where TVectors : ICount
+    private static void MulAddRow<T, TVectors>(Vector256<T> x, Vector256<T> y0, Vector256<T> y1, Vector256<T> y2,
+        Vector256<T> y3, ref Vector256<T> s0, ref Vector256<T> s1, ref Vector256<T> s2, ref Vector256<T> s3)
+        where T : unmanaged where TVectors : ICount
     {
         s0 = GemmMicroKernel.MulAdd(x, y0, s0);
         if (TVectors.Value > 1) s1 = GemmMicroKernel.MulAdd(x, y1, s1);
@@ -101,11 +109,13 @@ internal static unsafe partial class GemmSkinnyKernels
 
     // the lane sums of four accumulators, by pairwise horizontal adds (fewer steps than four separate sums)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreSums<T>(Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3, T* sums) where T : unmanaged
+    private static void StoreSums<T>(Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3, T* sums)
+        where T : unmanaged
     {
         if (typeof(T) == typeof(float))
         {
-            var h = Avx.HorizontalAdd(Avx.HorizontalAdd(v0.AsSingle(), v1.AsSingle()), Avx.HorizontalAdd(v2.AsSingle(), v3.AsSingle()));
+            var h = Avx.HorizontalAdd(Avx.HorizontalAdd(v0.AsSingle(), v1.AsSingle()),
+                Avx.HorizontalAdd(v2.AsSingle(), v3.AsSingle()));
             (h.GetLower() + h.GetUpper()).Store((float*)sums);
             return;
         }
@@ -118,7 +128,8 @@ internal static unsafe partial class GemmSkinnyKernels
     // Combine on four neighbours of a row of C at once, with the same arithmetic as one at a time; a shorter run
     // goes one by one (a masked store costs more than the few scalar ones it saves)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CombineRow<T>(T alpha, T* sums, T beta, T* c, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CombineRow<T>(T alpha, T* sums, T beta, T* c, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (count < 4)
         {
@@ -129,7 +140,8 @@ internal static unsafe partial class GemmSkinnyKernels
         {
             var sum = Vector128.Load((float*)sums);
             var a = Vector128.Create((float)(object)alpha);
-            var value = beta == T.Zero ? sum * a : Fma.MultiplyAdd(sum, a, Vector128.Load((float*)c) * (float)(object)beta);
+            var value = beta == T.Zero ? sum * a : Fma.MultiplyAdd(sum, a,
+                Vector128.Load((float*)c) * (float)(object)beta);
             value.Store((float*)c);
             return;
         }
