@@ -21,7 +21,8 @@ public static class GradCommand
                 ? "grad needs an expression, as in: backprop grad \"x*y + 1\" --at x=2,y=3"
                 : $"grad takes one expression, got {options.Positionals.Count} (quote the expression)");
         if (options.Has("--json") && (options.Has("--code") || options.Has("--explain")))
-            throw new UsageException("--json prints one JSON object, so it cannot be combined with --code or --explain");
+            throw new UsageException("--json prints one JSON object, so it cannot be combined with --code or " +
+                "--explain");
         int digits = ParseDigits(options.Get("--digits"));
         Files.CheckOutput("--svg", options.Get("--svg"));
         Files.CheckOutput("--dot", options.Get("--dot"));
@@ -51,7 +52,8 @@ public static class GradCommand
     public static int ParseDigits(string? text)
     {
         if (text is null) return 4;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int digits) || digits is < 1 or > 17)
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int digits)
+            || digits is < 1 or > 17)
             throw new UsageException($"--digits: '{text}' is not a whole number from 1 to 17");
         return digits;
     }
@@ -65,7 +67,8 @@ public static class GradCommand
             int eq = part.IndexOf('=');
             if (eq <= 0) throw new UsageException($"--at: '{Cli.Clip(part)}' is not of the form name=number");
             string name = part[..eq].Trim(), text = part[(eq + 1)..].Trim();
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                || !double.IsFinite(v))
                 throw new UsageException(
                     $"--at: the value of '{Cli.Clip(name)}' is '{Cli.Clip(text)}', which is not a finite number");
             if (!at.TryAdd(name, v))
@@ -75,10 +78,12 @@ public static class GradCommand
         return at;
     }
 
-    private static void WriteText(TextWriter stdout, Expression expression, Value output, IReadOnlyDictionary<string, Value> inputs)
+    private static void WriteText(TextWriter stdout, Expression expression, Value output,
+        IReadOnlyDictionary<string, Value> inputs)
     {
         stdout.WriteLine($"f = {expression.Text}");
-        if (inputs.Count > 0) stdout.WriteLine("at " + string.Join(", ", inputs.Select(p => $"{p.Key} = {Format.RoundTrip(p.Value.Data)}")));
+        if (inputs.Count > 0) stdout.WriteLine("at " + string.Join(", ",
+            inputs.Select(p => $"{p.Key} = {Format.RoundTrip(p.Value.Data)}")));
         var rows = new List<(string, double)> { ("f", output.Data) };
         rows.AddRange(inputs.Select(p => ($"df/d{p.Key}", p.Value.Grad)));
         int width = rows.Max(r => r.Item1.Length);
@@ -100,7 +105,8 @@ public static class GradCommand
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    /// <summary>Writes a number in round-trip precision, or a non-finite one as "NaN", "Infinity" or "-Infinity".</summary>
+    /// <summary>Writes a number in round-trip precision, or a non-finite one as "NaN", "Infinity" or
+    /// "-Infinity".</summary>
     public static void WriteNumber(Utf8JsonWriter json, string name, double v)
     {
         if (double.IsFinite(v)) json.WriteNumber(name, v);

@@ -20,7 +20,8 @@ public static class TrainCommand
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
         if (options.Positionals.Count != 1)
-            throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), as in: backprop train spiral --model mlp");
+            throw new UsageException($"train needs one data set ({string.Join(", ", TrainingRecipe.DatasetNames)}), " +
+                "as in: backprop train spiral --model mlp");
         var recipe = ParseRecipe(options);
         bool json = options.Has("--json");
         int ranks = ParseInt(options, "--ranks", 1, min: 1);
@@ -186,7 +187,8 @@ public static class TrainCommand
     private static double ParseLearningRate(string? text, double fallback)
     {
         if (text is null) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lr) || !double.IsFinite(lr) || lr <= 0)
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lr)
+            || !double.IsFinite(lr) || lr <= 0)
             throw new UsageException($"--lr: '{text}' is not a positive number");
         return lr;
     }

@@ -4,8 +4,8 @@ using Backprop.Nn;
 namespace Backprop.Cli;
 
 /// <summary>What one <c>backprop train</c> run does: data set, model, optimizer and its settings.</summary>
-internal sealed record TrainingRecipe(string Dataset, string Model, string Optimizer, int Epochs, double LearningRate, int BatchSize,
-    double Regularization, int Hidden, int Seed)
+internal sealed record TrainingRecipe(string Dataset, string Model, string Optimizer, int Epochs, double LearningRate,
+    int BatchSize, double Regularization, int Hidden, int Seed)
 {
     public static readonly string[] DatasetNames = ["spiral", "moons", "circles", "digits", "names"];
     public static readonly string[] ModelNames = ["softmax", "svm", "mlp", "convnet", "lstm", "transformer"];
@@ -78,7 +78,8 @@ internal sealed record TrainingRecipe(string Dataset, string Model, string Optim
         var g = new Generator(Seed);
         return Model switch
         {
-            "mlp" => new Sequential(new Linear(features, Hidden, generator: g), new ReLU(), new Linear(Hidden, classes, generator: g)),
+            "mlp" => new Sequential(new Linear(features, Hidden, generator: g), new ReLU(),
+                new Linear(Hidden, classes, generator: g)),
             "convnet" => new Sequential(
                 new Conv2d(1, 16, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2),
                 new Conv2d(16, 32, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2),
@@ -90,7 +91,8 @@ internal sealed record TrainingRecipe(string Dataset, string Model, string Optim
     /// <summary>The model's input for a batch of feature rows: 8×8 one-channel images for the convnet.</summary>
     public Tensor Input(Tensor features) => Model == "convnet" ? features.Reshape(-1, 1, 8, 8) : features;
 
-    /// <summary>The data loss of the scores: the multiclass SVM hinge for svm, softmax cross-entropy otherwise.</summary>
+    /// <summary>The data loss of the scores: the multiclass SVM hinge for svm, softmax cross-entropy
+    /// otherwise.</summary>
     public Tensor DataLoss(Tensor scores, Tensor labels) =>
         Model == "svm" ? F.MultiMarginLoss(scores, labels) : F.CrossEntropy(scores, labels);
 }

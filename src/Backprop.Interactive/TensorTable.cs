@@ -51,14 +51,16 @@ public static class TensorTable
         {
             if (row is null)
             {
-                html.Append("<tr><th>⋮</th>").Append(string.Concat(shownColumns.Select(_ => "<td>⋮</td>"))).Append("</tr>");
+                html.Append("<tr><th>⋮</th>").Append(string.Concat(shownColumns.Select(_ => "<td>⋮</td>")))
+                    .Append("</tr>");
                 continue;
             }
             int offset = 0;
             for (int d = 0; d < row.Length; d++) offset = offset * shape[d] + row[d];
             html.Append("<tr><th>").Append(row.Length == 0 ? "" : "[" + string.Join(", ", row) + "]").Append("</th>");
             foreach (int c in shownColumns)
-                html.Append("<td>").Append(c < 0 ? "…" : Format.Number(values[offset * columns + c], SignificantDigits)).Append("</td>");
+                html.Append("<td>").Append(c < 0 ? "…"
+                    : Format.Number(values[offset * columns + c], SignificantDigits)).Append("</td>");
             html.Append("</tr>");
         }
         html.Append("</table>");

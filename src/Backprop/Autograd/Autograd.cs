@@ -1,6 +1,7 @@
 namespace Backprop;
 
-/// <summary>Grad mode, anomaly detection and gradients of outputs with respect to chosen inputs (torch.autograd).</summary>
+/// <summary>Grad mode, anomaly detection and gradients of outputs with respect to chosen inputs
+/// (torch.autograd).</summary>
 public static class Autograd
 {
     [Flags]
@@ -60,13 +61,15 @@ public static class Autograd
         ArgumentNullException.ThrowIfNull(inputs);
         for (int i = 0; i < inputs.Length; i++)
             if (!inputs[i].RequiresGrad)
-                throw new ArgumentException($"Grad: input {i} (shape {Shapes.Format(inputs[i].shape)}) does not require grad");
+                throw new ArgumentException($"Grad: input {i} (shape {Shapes.Format(inputs[i].shape)}) does not " +
+                    "require grad");
         var grads = RootGradients("Grad", outputs, gradOutputs);
         var results = Engine.Run(outputs, grads, inputs, retainGraph ?? createGraph, createGraph)!;
         if (!allowUnused)
             for (int i = 0; i < results.Length; i++)
                 if (results[i] is null)
-                    throw new InvalidOperationException($"Grad: input {i} (shape {Shapes.Format(inputs[i].shape)}) is not used in the graph of the outputs; pass allowUnused: true to get null for it");
+                    throw new InvalidOperationException($"Grad: input {i} (shape {Shapes.Format(inputs[i].shape)}) " +
+                        "is not used in the graph of the outputs; pass allowUnused: true to get null for it");
         return results;
     }
 
@@ -80,17 +83,20 @@ public static class Autograd
         {
             var y = outputs[i];
             if (!y.RequiresGrad)
-                throw new InvalidOperationException($"{op}: output {i} (shape {Shapes.Format(y.shape)}) does not require grad and has no GradFn");
+                throw new InvalidOperationException($"{op}: output {i} (shape {Shapes.Format(y.shape)}) does not " +
+                    "require grad and has no GradFn");
             var g = gradOutputs?[i];
             if (g is null)
             {
                 if (y.Numel != 1)
                     throw new InvalidOperationException(
-                        $"{op}: output {i} has shape {Shapes.Format(y.shape)}; a gradient can be implied only for a one-element output. Pass a gradient of shape {Shapes.Format(y.shape)}");
+                        $"{op}: output {i} has shape {Shapes.Format(y.shape)}; a gradient can be implied only for a " +
+                        $"one-element output. Pass a gradient of shape {Shapes.Format(y.shape)}");
                 g = Tensor.OnesLike(y);
             }
             else if (!Shapes.Equal(g.shape, y.shape) || g.DType != y.DType)
-                throw new ArgumentException($"{op}: the gradient has shape {Shapes.Format(g.shape)} ({g.DType}) but output {i} has shape {Shapes.Format(y.shape)} ({y.DType})");
+                throw new ArgumentException($"{op}: the gradient has shape {Shapes.Format(g.shape)} ({g.DType}) but " +
+                    $"output {i} has shape {Shapes.Format(y.shape)} ({y.DType})");
             grads[i] = g;
         }
         return grads;

@@ -22,7 +22,8 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(hook);
         if (!RequiresGrad)
-            throw new InvalidOperationException($"RegisterHook: the tensor (shape {Shapes.Format(shape)}) does not require grad, so it never receives a gradient");
+            throw new InvalidOperationException($"RegisterHook: the tensor (shape {Shapes.Format(shape)}) does not " +
+                "require grad, so it never receives a gradient");
         var list = gradFn is { } n ? n.hooks ??= [] : leafHooks ??= [];
         list.Add(hook);
         return new HookHandle(list, hook);

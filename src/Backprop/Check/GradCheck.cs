@@ -4,16 +4,19 @@ namespace Backprop;
 
 /// <summary>How one input fared in a gradient check.</summary>
 /// <param name="Input">Position of the input in the list passed to the check.</param>
-/// <param name="MaxRelativeError">The worst |a−n| / max(|a|, |n|) over the input's elements (0 where both are 0).</param>
+/// <param name="MaxRelativeError">The worst |a−n| / max(|a|, |n|) over the input's elements (0 where both are
+/// 0).</param>
 /// <param name="WorstIndex">The element where that worst error occurs.</param>
 /// <param name="Analytic">The backpropagated gradient there.</param>
 /// <param name="Numeric">The centered-difference gradient there.</param>
 /// <param name="Passed">Whether every element satisfies |a−n| ≤ atol + rtol·|n|.</param>
-public sealed record GradCheckInput(int Input, double MaxRelativeError, int[] WorstIndex, double Analytic, double Numeric, bool Passed)
+public sealed record GradCheckInput(int Input, double MaxRelativeError, int[] WorstIndex, double Analytic,
+    double Numeric, bool Passed)
 {
     /// <inheritdoc/>
     public override string ToString() =>
-        $"input {Input}: max relative error {MaxRelativeError:E2} at {Shapes.Format(WorstIndex)} (analytic {Analytic:G6}, numeric {Numeric:G6}) {(Passed ? "passed" : "FAILED")}";
+        $"input {Input}: max relative error {MaxRelativeError:E2} at {Shapes.Format(WorstIndex)} " +
+        $"(analytic {Analytic:G6}, numeric {Numeric:G6}) {(Passed ? "passed" : "FAILED")}";
 }
 
 /// <summary>The outcome of a gradient check: one entry per input that requires grad.</summary>
@@ -29,8 +32,10 @@ public sealed record GradCheckResult(bool Passed, IReadOnlyList<GradCheckInput> 
 /// </summary>
 public static class GradCheck
 {
-    /// <summary>Checks the first derivatives of <paramref name="func"/> at <paramref name="inputs"/> (Float64, on the CPU).</summary>
-    public static GradCheckResult Check(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
+    /// <summary>Checks the first derivatives of <paramref name="func"/> at <paramref name="inputs"/> (Float64, on the
+    /// CPU).</summary>
+    public static GradCheckResult Check(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6,
+        double atol = 1e-5, double rtol = 1e-3)
     {
         ArgumentNullException.ThrowIfNull(func);
         var leaves = Leaves(inputs);
@@ -66,7 +71,8 @@ public static class GradCheck
                 if (!(diff <= atol + rtol * Math.Abs(n))) passed = false;
                 if (rel > worst || double.IsNaN(rel)) { worst = rel; worstAt = i; worstA = a[i]; worstN = n; }
             }
-            reports.Add(new GradCheckInput(checkedInputs[t], worst, Unravel(worstAt, targets[t].shape), worstA, worstN, passed));
+            reports.Add(new GradCheckInput(checkedInputs[t], worst, Unravel(worstAt, targets[t].shape), worstA, worstN,
+                passed));
         }
         return new GradCheckResult(reports.TrueForAll(r => r.Passed), reports);
     }
@@ -75,7 +81,8 @@ public static class GradCheck
     /// Checks second derivatives: the gradient of <paramref name="func"/> (built with createGraph) is itself
     /// gradient-checked, through fixed random projections of the output and of each gradient.
     /// </summary>
-    public static GradCheckResult GradGradCheck(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
+    public static GradCheckResult GradGradCheck(Func<Tensor[], Tensor> func, Tensor[] inputs, double eps = 1e-6,
+        double atol = 1e-5, double rtol = 1e-3)
     {
         ArgumentNullException.ThrowIfNull(func);
         Tensor? outputProjection = null;
@@ -105,8 +112,10 @@ public static class GradCheck
         {
             var x = inputs[i];
             if (x.RequiresGrad && x.DType != DType.Float64)
-                throw new ArgumentException($"GradCheck: input {i} is {x.DType}; gradient checking needs Float64 inputs (use To(DType.Float64))");
-            if (x.Device != Device.Cpu) throw new ArgumentException($"GradCheck: input {i} is on {x.Device}; gradient checking runs on the CPU");
+                throw new ArgumentException($"GradCheck: input {i} is {x.DType}; gradient checking needs Float64 " +
+                    "inputs (use To(DType.Float64))");
+            if (x.Device != Device.Cpu) throw new ArgumentException($"GradCheck: input {i} is on {x.Device}; " +
+                "gradient checking runs on the CPU");
             using (Autograd.NoGrad()) leaves[i] = x.Detach().Clone();  // fresh storage that the check may perturb
             leaves[i].RequiresGrad = x.RequiresGrad;
         }

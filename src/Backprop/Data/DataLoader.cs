@@ -13,12 +13,14 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
     private readonly long _seed;
     private int _rank, _ranks = 1;
 
-    /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last batch smaller than <paramref name="batchSize"/>.</summary>
+    /// <summary>Creates a loader; <paramref name="dropLast"/> leaves out a last batch smaller than
+    /// <paramref name="batchSize"/>.</summary>
     public DataLoader(Dataset data, int batchSize, bool shuffle = false, long seed = 0, bool dropLast = false,
         DType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"DataLoader: the batch size must be positive, got {batchSize}");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+            $"DataLoader: the batch size must be positive, got {batchSize}");
         var features = dtype ?? Tensor.DefaultDType;
         if (!features.IsFloatingPoint())
             throw new ArgumentException($"DataLoader: features must be floating point, got {features}");

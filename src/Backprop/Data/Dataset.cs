@@ -6,11 +6,13 @@ namespace Backprop.Data;
 /// </summary>
 public sealed class Dataset
 {
-    /// <summary>Creates a data set; the features must hold labels.Length rows of <paramref name="featureCount"/> values.</summary>
+    /// <summary>Creates a data set; the features must hold labels.Length rows of <paramref name="featureCount"/>
+    /// values.</summary>
     public Dataset(string name, float[] features, int featureCount, long[] labels, int classes)
     {
         if (featureCount <= 0 || features.Length != labels.Length * featureCount)
-            throw new ArgumentException($"{name}: {features.Length} feature values do not make {labels.Length} rows of {featureCount}");
+            throw new ArgumentException($"{name}: {features.Length} feature values do not make {labels.Length} rows " +
+                $"of {featureCount}");
         foreach (long y in labels)
             if (y < 0 || y >= classes) throw new ArgumentException($"{name}: label {y} is outside 0..{classes - 1}");
         Name = name;
@@ -54,14 +56,16 @@ public sealed class Dataset
     /// <summary>A seeded shuffle split: the first (1 - testFraction) of a permutation trains, the rest tests.</summary>
     public (Dataset train, Dataset test) Split(double testFraction, int seed)
     {
-        if (testFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "must be between 0 and 1");
+        if (testFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction,
+            "must be between 0 and 1");
         var order = Enumerable.Range(0, Count).ToArray();
         new Random(seed).Shuffle(order);
         int trainCount = Count - (int)Math.Round(Count * testFraction);
         return (Subset(order[..trainCount], Name + "-train"), Subset(order[trainCount..], Name + "-test"));
     }
 
-    /// <summary>Per-feature mean and standard deviation (population), to standardize other sets with the same figures.</summary>
+    /// <summary>Per-feature mean and standard deviation (population), to standardize other sets with the same
+    /// figures.</summary>
     public (float[] mean, float[] std) FeatureStatistics()
     {
         var mean = new double[FeatureCount];
@@ -84,11 +88,13 @@ public sealed class Dataset
         return (m, s);
     }
 
-    /// <summary>A copy with each feature shifted by <paramref name="mean"/> and divided by <paramref name="std"/> (constant features are only shifted).</summary>
+    /// <summary>A copy with each feature shifted by <paramref name="mean"/> and divided by <paramref name="std"/>
+    /// (constant features are only shifted).</summary>
     public Dataset Standardize(float[] mean, float[] std)
     {
         if (mean.Length != FeatureCount || std.Length != FeatureCount)
-            throw new ArgumentException($"{Name}: standardizing {FeatureCount} features needs {FeatureCount} means and deviations");
+            throw new ArgumentException($"{Name}: standardizing {FeatureCount} features needs {FeatureCount} means " +
+                "and deviations");
         var x = new float[Features.Length];
         for (int i = 0; i < Count; i++)
             for (int j = 0; j < FeatureCount; j++)

@@ -40,10 +40,12 @@ public static class Datasets
             return isOuter ? (Math.Cos(t), Math.Sin(t)) : (1 - Math.Cos(t), 0.5 - Math.Sin(t));
         });
 
-    /// <summary>A circle of radius 1 around a circle of radius <paramref name="factor"/>, with Gaussian noise.</summary>
+    /// <summary>A circle of radius 1 around a circle of radius <paramref name="factor"/>, with Gaussian
+    /// noise.</summary>
     public static Dataset Circles(int points = 300, double noise = 0.05, double factor = 0.5, int seed = 0)
     {
-        if (factor is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(factor), factor, "the inner circle's radius must be between 0 and 1");
+        if (factor is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(factor), factor,
+            "the inner circle's radius must be between 0 and 1");
         return TwoCurves("circles", points, noise, seed, (isOuter, k, n) =>
         {
             double t = 2 * Math.PI * k / n, r = isOuter ? 1 : factor;
@@ -53,7 +55,8 @@ public static class Datasets
 
     // Two classes of points along two curves: the first half (class 0) on the outer curve, the rest (class 1) on the
     // inner one; point(isOuter, k, n) places the k-th of the curve's n points, then Gaussian noise is added.
-    private static Dataset TwoCurves(string name, int points, double noise, int seed, Func<bool, int, int, (double x, double y)> point)
+    private static Dataset TwoCurves(string name, int points, double noise, int seed,
+        Func<bool, int, int, (double x, double y)> point)
     {
         Positive(points, nameof(points));
         var rng = new Random(seed);
@@ -109,8 +112,10 @@ public static class Datasets
             row++;
             if (line.Length == 0) continue;
             var fields = line.Split(',');
-            if (fields.Length != 65) throw new InvalidDataException($"digits row {row} has {fields.Length} fields, expected 65");
-            for (int j = 0; j < 64; j++) x.Add(float.Parse(fields[j], System.Globalization.CultureInfo.InvariantCulture));
+            if (fields.Length != 65) throw new InvalidDataException($"digits row {row} has {fields.Length} fields, " +
+                "expected 65");
+            for (int j = 0; j < 64; j++) x.Add(float.Parse(fields[j],
+                System.Globalization.CultureInfo.InvariantCulture));
             y.Add(long.Parse(fields[64], System.Globalization.CultureInfo.InvariantCulture));
         }
         return new Dataset("digits", x.ToArray(), 64, y.ToArray(), 10);

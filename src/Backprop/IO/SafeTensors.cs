@@ -78,7 +78,8 @@ public static class SafeTensors
         var shape = new int[t.Shape.Length];
         for (int i = 0; i < shape.Length; i++)
             shape[i] = t.Shape[i] <= int.MaxValue ? (int)t.Shape[i]
-                : throw new InvalidDataException($"{where}: tensor '{name}' has a dimension of {t.Shape[i]}, more than a tensor can hold");
+                : throw new InvalidDataException($"{where}: tensor '{name}' has a dimension of {t.Shape[i]}, more " +
+                    "than a tensor can hold");
         return t.DType switch
         {
             "F32" => Tensor.FromArray(MemoryMarshal.Cast<byte, float>(t.Data).ToArray(), shape),

@@ -231,7 +231,8 @@ public sealed class GLU(int dim = -1) : Module
     protected override string ExtraRepr() => $"dim={Dim}";
 }
 
-/// <summary>Merges dims <see cref="StartDim"/>..<see cref="EndDim"/> into one (by default all but the batch dim).</summary>
+/// <summary>Merges dims <see cref="StartDim"/>..<see cref="EndDim"/> into one (by default all but the batch
+/// dim).</summary>
 public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
 {
     /// <summary>The first dim merged.</summary>

@@ -28,6 +28,7 @@ public static partial class F
     /// <summary>x where positive, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) => Tensor.LeakyRelu(x, negativeSlope);
 
-    /// <summary>Rows of <paramref name="weight"/> picked by the Int64 <paramref name="indices"/>: shape indices.Shape + [dim].</summary>
+    /// <summary>Rows of <paramref name="weight"/> picked by the Int64 <paramref name="indices"/>: shape indices.Shape +
+    /// [dim].</summary>
     public static Tensor Embedding(Tensor indices, Tensor weight) => Tensor.Embedding(weight, indices);
 }

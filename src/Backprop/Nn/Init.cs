@@ -15,21 +15,24 @@ public enum FanMode
 /// </summary>
 public static class Init
 {
-    /// <summary>The gain PyTorch recommends for a nonlinearity: linear, sigmoid, tanh, relu or leaky_relu (with its slope).</summary>
+    /// <summary>The gain PyTorch recommends for a nonlinearity: linear, sigmoid, tanh, relu or leaky_relu (with its
+    /// slope).</summary>
     public static double CalculateGain(string nonlinearity, double negativeSlope = 0.01) => nonlinearity switch
     {
         "linear" or "identity" or "conv2d" or "sigmoid" => 1,
         "tanh" => 5.0 / 3,
         "relu" => Math.Sqrt(2),
         "leaky_relu" => Math.Sqrt(2 / (1 + negativeSlope * negativeSlope)),
-        _ => throw new ArgumentException($"CalculateGain: unknown nonlinearity '{nonlinearity}' (known: linear, sigmoid, tanh, relu, leaky_relu)"),
+        _ => throw new ArgumentException($"CalculateGain: unknown nonlinearity '{nonlinearity}' (known: linear, " +
+            "sigmoid, tanh, relu, leaky_relu)"),
     };
 
     /// <summary>(fan in, fan out) of a weight of at least two dims.</summary>
     public static (int fanIn, int fanOut) Fans(Tensor tensor)
     {
         if (tensor.NDim < 2)
-            throw new ArgumentException($"Init: fans need a weight of at least 2 dims, got shape {Shapes.Format(tensor.shape)}");
+            throw new ArgumentException($"Init: fans need a weight of at least 2 dims, got " +
+                $"shape {Shapes.Format(tensor.shape)}");
         int receptive = 1;
         for (int i = 2; i < tensor.NDim; i++) receptive *= tensor.shape[i];
         return (tensor.shape[1] * receptive, tensor.shape[0] * receptive);
@@ -43,15 +46,18 @@ public static class Init
     public static Tensor Normal(Tensor tensor, double mean, double std, Generator generator) =>
         Fill(tensor, generator, g => mean + std * g.NextGaussian());
 
-    /// <summary>U(-b, b) with b = gain·√(3 / fan), a being the negative slope of the leaky ReLU that follows (0 for ReLU).</summary>
-    public static Tensor KaimingUniform(Tensor tensor, Generator generator, double a = 0, FanMode mode = FanMode.FanIn, string nonlinearity = "leaky_relu")
+    /// <summary>U(-b, b) with b = gain·√(3 / fan), a being the negative slope of the leaky ReLU that follows (0 for
+    /// ReLU).</summary>
+    public static Tensor KaimingUniform(Tensor tensor, Generator generator, double a = 0, FanMode mode = FanMode.FanIn,
+        string nonlinearity = "leaky_relu")
     {
         double bound = Math.Sqrt(3) * KaimingStd(tensor, a, mode, nonlinearity);
         return Uniform(tensor, -bound, bound, generator);
     }
 
     /// <summary>N(0, (gain / √fan)²).</summary>
-    public static Tensor KaimingNormal(Tensor tensor, Generator generator, double a = 0, FanMode mode = FanMode.FanIn, string nonlinearity = "leaky_relu") =>
+    public static Tensor KaimingNormal(Tensor tensor, Generator generator, double a = 0, FanMode mode = FanMode.FanIn,
+        string nonlinearity = "leaky_relu") =>
         Normal(tensor, 0, KaimingStd(tensor, a, mode, nonlinearity), generator);
 
     /// <summary>U(-b, b) with b = gain·√(6 / (fan in + fan out)) (Glorot).</summary>

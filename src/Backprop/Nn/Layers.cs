@@ -10,11 +10,13 @@ public sealed class Linear : Module
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType? dtype = null)
     {
         if (inFeatures <= 0 || outFeatures <= 0)
-            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear: feature counts must be positive, got {inFeatures} in and {outFeatures} out");
+            throw new ArgumentOutOfRangeException(nameof(inFeatures),
+                $"Linear: feature counts must be positive, got {inFeatures} in and {outFeatures} out");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         var g = generator ?? Generator.Default;
-        Weight = RegisterParameter("weight", Init.KaimingUniform(Tensor.Zeros([outFeatures, inFeatures], dtype), g, a: Math.Sqrt(5)));
+        Weight = RegisterParameter("weight",
+            Init.KaimingUniform(Tensor.Zeros([outFeatures, inFeatures], dtype), g, a: Math.Sqrt(5)));
         double bound = 1 / Math.Sqrt(inFeatures);
         if (bias) Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outFeatures], dtype), -bound, bound, g));
     }
@@ -35,7 +37,8 @@ public sealed class Linear : Module
     public override Tensor Forward(Tensor input) => F.Linear(input, Weight, Bias);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
+    protected override string ExtraRepr() =>
+        $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is null ? "False" : "True")}";
 }
 
 /// <summary>Returns its input unchanged (torch.nn.Identity): a placeholder where a layer is optional.</summary>

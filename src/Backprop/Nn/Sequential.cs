@@ -30,8 +30,8 @@ public sealed class Sequential : Module
     public int Count => ChildCount;
 
     /// <summary>
-    /// Applies the layers in order; a <see cref="Linear"/> or <see cref="Conv2d"/> followed by a <see cref="ReLU"/> runs
-    /// as one <see cref="F.LinearRelu"/> or <see cref="F.Conv2dRelu"/> (the same values and gradients, with no
+    /// Applies the layers in order; a <see cref="Linear"/> or <see cref="Conv2d"/> followed by a <see cref="ReLU"/>
+    /// runs as one <see cref="F.LinearRelu"/> or <see cref="F.Conv2dRelu"/> (the same values and gradients, with no
     /// pre-activation stored), since nothing outside the sequence can see the tensor between them (unless a hook on
     /// either layer would: then they run apart). Each layer runs through <see cref="Module.Call"/>, with its hooks.
     /// </summary>

@@ -76,9 +76,10 @@ public static partial class F
         Convolve("Conv2d", x, weight, bias, stride, padding, dilation, groups, relu: false);
 
     /// <summary>
-    /// max(0, conv2d(x, weight, bias)): the same values and gradients as <c>F.Relu(F.Conv2d(...))</c>, as one op. The ReLU
-    /// is applied as each tile of the product is written, the pre-activation is never stored, and the backward pass
-    /// reads its mask from the output. <see cref="Nn.Sequential"/> uses it for a <see cref="Nn.Conv2d"/> followed by a
+    /// max(0, conv2d(x, weight, bias)): the same values and gradients as <c>F.Relu(F.Conv2d(...))</c>, as one op. The
+    /// ReLU is applied as each tile of the product is written, the pre-activation is never stored, and the backward
+    /// pass reads its mask from the output. <see cref="Nn.Sequential"/> uses it for a <see cref="Nn.Conv2d"/> followed
+    /// by a
     /// <see cref="Nn.ReLU"/>.
     /// </summary>
     public static Tensor Conv2dRelu(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
@@ -272,7 +273,8 @@ public static partial class F
         if (groups == 1) return ConvolveOneGroup(op, x, weight, bias, window, relu);
         int outH = window.OutH, outW = window.OutW, perGroup = weight.shape[1] * weight.shape[2] * weight.shape[3];
         var columns = Im2Col(x.Contiguous(), window).Reshape(groups, perGroup, n * outH * outW);
-        var products = weight.Reshape(groups, o / groups, perGroup).MatMul(columns);      // [groups, O/groups, N·outH·outW]
+        // [groups, O/groups, N·outH·outW]
+        var products = weight.Reshape(groups, o / groups, perGroup).MatMul(columns);
         var y = products.Reshape(o, n, outH, outW).Permute(1, 0, 2, 3);
         y = bias is null ? y.Contiguous() : y + bias.Reshape(1, o, 1, 1);
         return relu ? Relu(y) : y;
@@ -282,7 +284,8 @@ public static partial class F
     // is written; the backward pass reuses the columns
     private static Tensor ConvolveOneGroup(string op, Tensor x, Tensor weight, Tensor? bias, Window2d window, bool relu)
     {
-        int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3], width = window.N * window.OutH * window.OutW;
+        int o = weight.shape[0], taps = weight.shape[1] * weight.shape[2] * weight.shape[3],
+            width = window.N * window.OutH * window.OutW;
         var input = x.IsContiguous ? x : x.Detach().Contiguous();
         var kernel = weight.Detach().Reshape(o, taps).Contiguous();
         var columns = Unfilled([taps, width], x.DType, x.Device);
@@ -299,8 +302,8 @@ public static partial class F
     /// A one-group convolution's node: its backward reuses the forward's columns. After
     /// a fused ReLU it holds the output, whose positive elements are where the gradient passes.
     /// </summary>
-    private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns, Window2d window,
-        Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
+    private sealed class Conv2dNode(string op, Tensor x, Tensor weight, Tensor? bias, Tensor kernel, Tensor columns,
+        Window2d window, Tensor? reluOutput) : Node(op, EdgesOf(bias is null ? [x, weight] : [x, weight, bias]))
     {
         private SavedTensor _x = new(x), _weight = new(weight);
         private SavedTensor _reluOutput = reluOutput is null ? default : new(reluOutput);
@@ -402,7 +405,8 @@ public static partial class F
     // columns [C·kH·kW, N·outH·outW] of the contiguous x; its gradient folds back with Col2Im
     private static Tensor Im2Col(Tensor x, Window2d window)
     {
-        var columns = Unfilled([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW], x.DType, x.Device);
+        var columns = Unfilled([window.C * window.KernelH * window.KernelW, window.N * window.OutH * window.OutW],
+            x.DType, x.Device);
         x.Backend.Im2Col(x, window, columns);
         return Op.Record("Im2Col", columns, x, g => Col2Im(g.Contiguous(), window), saved: []);
     }

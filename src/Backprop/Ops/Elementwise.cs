@@ -331,7 +331,8 @@ public sealed partial class Tensor
     /// <summary>-this.</summary>
     public Tensor Neg() => Neg(this);
     /// <summary>this limited to [min, max].</summary>
-    public Tensor Clamp(double min = double.NegativeInfinity, double max = double.PositiveInfinity) => Clamp(this, min, max);
+    public Tensor Clamp(double min = double.NegativeInfinity, double max = double.PositiveInfinity) =>
+        Clamp(this, min, max);
     /// <summary>max(this, other) elementwise.</summary>
     public Tensor Maximum(Tensor other) => Maximum(this, other);
     /// <summary>min(this, other) elementwise.</summary>

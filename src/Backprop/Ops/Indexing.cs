@@ -9,9 +9,11 @@ public sealed partial class Tensor
     private static void CheckIndex(string op, Tensor x, int dim, Tensor index)
     {
         if (index.DType != DType.Int64)
-            throw new ArgumentException($"{op}: the index must be Int64, got {index.DType} with shape {Shapes.Format(index.shape)}");
+            throw new ArgumentException($"{op}: the index must be Int64, got {index.DType} with " +
+                $"shape {Shapes.Format(index.shape)}");
         if (index.Backend.FindOutOfRange(index, x.shape.Length == 0 ? 1 : x.shape[dim]) is { } bad)
-            throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {bad} is out of range for dim {dim} with size {x.shape[dim]} (shape {Shapes.Format(x.shape)})");
+            throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index {bad} is out of range for dim {dim} " +
+                $"with size {x.shape[dim]} (shape {Shapes.Format(x.shape)})");
     }
 
     private static void CheckGatherShapes(string op, Tensor x, int dim, Tensor index, string other)
@@ -19,10 +21,12 @@ public sealed partial class Tensor
         bool fits = index.shape.Length == x.shape.Length;
         for (int i = 0; fits && i < x.shape.Length; i++) fits = i == dim || index.shape[i] <= x.shape[i];
         if (!fits)
-            throw new ArgumentException($"{op}: index shape {Shapes.Format(index.shape)} does not fit {other} shape {Shapes.Format(x.shape)} along dims other than {dim}");
+            throw new ArgumentException($"{op}: index shape {Shapes.Format(index.shape)} does not fit {other} " +
+                $"shape {Shapes.Format(x.shape)} along dims other than {dim}");
     }
 
-    /// <summary>out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (likewise for other dims); index has x's rank.</summary>
+    /// <summary>out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (likewise for other dims); index has x's
+    /// rank.</summary>
     public static Tensor Gather(Tensor x, int dim, Tensor index)
     {
         int d = Shapes.NormalizeDim("Gather", dim, x.shape.Length, x.shape);
@@ -43,7 +47,8 @@ public sealed partial class Tensor
     {
         Op.RequireSame("ScatterAdd", x, src);
         if (!Shapes.Equal(src.shape, index.shape))
-            throw new ArgumentException($"ScatterAdd: src shape {Shapes.Format(src.shape)} differs from index shape {Shapes.Format(index.shape)}");
+            throw new ArgumentException($"ScatterAdd: src shape {Shapes.Format(src.shape)} differs from index " +
+                $"shape {Shapes.Format(index.shape)}");
         int d = Shapes.NormalizeDim("ScatterAdd", dim, x.shape.Length, x.shape);
         CheckGatherShapes("ScatterAdd", x, d, index, "input");
         CheckIndex("ScatterAdd", x, d, index);
@@ -58,7 +63,8 @@ public sealed partial class Tensor
     {
         int d = Shapes.NormalizeDim("IndexSelect", dim, x.shape.Length, x.shape);
         if (index.shape.Length != 1)
-            throw new ArgumentException($"IndexSelect: the index must be a vector, got shape {Shapes.Format(index.shape)}");
+            throw new ArgumentException($"IndexSelect: the index must be a vector, got " +
+                $"shape {Shapes.Format(index.shape)}");
         CheckIndex("IndexSelect", x, d, index);
         var along = new int[x.shape.Length];
         Array.Fill(along, 1);
@@ -68,11 +74,13 @@ public sealed partial class Tensor
         return Gather(x, d, index.Reshape(along).Expand(outShape));
     }
 
-    /// <summary>Rows of <paramref name="weight"/> [num, dim] picked by the Int64 <paramref name="indices"/> of any shape.</summary>
+    /// <summary>Rows of <paramref name="weight"/> [num, dim] picked by the Int64 <paramref name="indices"/> of any
+    /// shape.</summary>
     public static Tensor Embedding(Tensor weight, Tensor indices)
     {
         if (weight.shape.Length != 2)
-            throw new ArgumentException($"Embedding: the weight must be a matrix [num, dim], got shape {Shapes.Format(weight.shape)}");
+            throw new ArgumentException($"Embedding: the weight must be a matrix [num, dim], got " +
+                $"shape {Shapes.Format(weight.shape)}");
         return IndexSelect(weight, 0, indices.Reshape(-1)).Reshape([.. indices.shape, weight.shape[1]]);
     }
 

@@ -8,7 +8,8 @@ public static partial class F
     /// y = x·weightᵀ + bias, as torch.nn.functional.linear: <paramref name="x"/> [..., in], <paramref name="weight"/>
     /// [out, in], <paramref name="bias"/> [out]; the result is [..., out].
     /// </summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => Affine("Linear", x, weight, bias, relu: false);
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+        Affine("Linear", x, weight, bias, relu: false);
 
     /// <summary>
     /// max(0, x·weightᵀ + bias): the same values and gradients as <c>F.Relu(F.Linear(x, weight, bias))</c>, as one op.
@@ -16,7 +17,8 @@ public static partial class F
     /// the upstream gradient and sums the bias gradient in one pass. <see cref="Nn.Sequential"/> uses it for a
     /// <see cref="Nn.Linear"/> followed by a <see cref="Nn.ReLU"/>.
     /// </summary>
-    public static Tensor LinearRelu(Tensor x, Tensor weight, Tensor? bias = null) => Affine("LinearRelu", x, weight, bias, relu: true);
+    public static Tensor LinearRelu(Tensor x, Tensor weight, Tensor? bias = null) =>
+        Affine("LinearRelu", x, weight, bias, relu: true);
 
     private static Tensor Affine(string op, Tensor x, Tensor weight, Tensor? bias, bool relu)
     {
@@ -39,15 +41,19 @@ public static partial class F
         if (weight.NDim != 2)
             throw new ArgumentException($"{op}: weight must be [out, in], got {Shapes.Format(weight.shape)}");
         if (x.NDim == 0 || x.shape[^1] != weight.shape[1])
-            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {(x.NDim == 0 ? 0 : x.shape[^1])} features but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}");
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {(x.NDim == 0 ? 0 : x.shape[^1])} " +
+                $"features but weight {Shapes.Format(weight.shape)} expects {weight.shape[1]}");
         if (bias is null) return;
         Op.RequireSame(op, x, bias);
         if (bias.NDim != 1 || bias.shape[0] != weight.shape[0])
-            throw new ArgumentException($"{op}: bias {Shapes.Format(bias.shape)} does not match weight {Shapes.Format(weight.shape)}: expected [{weight.shape[0]}]");
+            throw new ArgumentException($"{op}: bias {Shapes.Format(bias.shape)} does not match " +
+                $"weight {Shapes.Format(weight.shape)}: expected [{weight.shape[0]}]");
     }
 
-    /// <summary>Linear's gradients in tensor ops: dx = g·W, dW = gᵀ·x and db = Σ rows of g, each only when asked for.</summary>
-    internal static (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearGradients(Tensor x, Tensor weight, Tensor g, bool needDx, bool needDWeight, bool needDBias)
+    /// <summary>Linear's gradients in tensor ops: dx = g·W, dW = gᵀ·x and db = Σ rows of g, each only when asked
+    /// for.</summary>
+    internal static (Tensor? Dx, Tensor? DWeight, Tensor? DBias) LinearGradients(Tensor x, Tensor weight, Tensor g,
+        bool needDx, bool needDWeight, bool needDBias)
     {
         int outFeatures = weight.shape[0], rowCount = Shapes.Numel(x.shape[..^1]);
         var rows = g.Reshape(rowCount, outFeatures);

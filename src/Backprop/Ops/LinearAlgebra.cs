@@ -12,17 +12,20 @@ public sealed partial class Tensor
         Op.RequireSame("MatMul", a, b);
         Op.RequireFloat("MatMul", a);
         if (a.NDim == 0 || b.NDim == 0)
-            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: both operands need at least one dimension");
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: both operands " +
+                "need at least one dimension");
         int ka = a.shape[^1], kb = b.NDim == 1 ? b.shape[0] : b.shape[^2];
         if (ka != kb)
-            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: inner dimensions {ka} and {kb} differ");
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: inner " +
+                $"dimensions {ka} and {kb} differ");
         var a2 = a.NDim == 1 ? a.Unsqueeze(0) : a;
         var b2 = b.NDim == 1 ? b.Unsqueeze(1) : b;
         int[] batch;
         try { batch = Shapes.Broadcast("MatMul", a2.shape[..^2], b2.shape[..^2]); }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions {Shapes.Format(a2.shape[..^2])} and {Shapes.Format(b2.shape[..^2])} cannot be broadcast");
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch " +
+                $"dimensions {Shapes.Format(a2.shape[..^2])} and {Shapes.Format(b2.shape[..^2])} cannot be broadcast");
         }
         var y = MatMulCore(a2, b2, batch);
         if (a.NDim == 1) y = y.Squeeze(-2);
@@ -75,5 +78,6 @@ public sealed partial class Tensor
 
     /// <summary>A view of this tensor with stride 0 on broadcast dims, for kernels (records nothing).</summary>
     internal Tensor BroadcastView(int[] target) =>
-        Shapes.Equal(shape, target) ? this : new Tensor(storage, target, Shapes.BroadcastStrides(shape, strides, target), offset);
+        Shapes.Equal(shape, target) ? this
+            : new Tensor(storage, target, Shapes.BroadcastStrides(shape, strides, target), offset);
 }

@@ -133,11 +133,13 @@ public static partial class F
         CheckClassScores(op, scores, target);
         int classes = scores.shape[1];
         var correct = scores.Gather(1, target.Unsqueeze(1));
-        var hinges = (scores - correct + margin).Relu() * (1 - OneHot(target, classes, scores));  // the j = y term is left out
+        // the j = y term is left out
+        var hinges = (scores - correct + margin).Relu() * (1 - OneHot(target, classes, scores));
         return Reduce(hinges.Sum(1) / classes, reduction);
     }
 
-    /// <summary>Squared error (x − y)² elementwise; <paramref name="input"/> and <paramref name="target"/> have the same shape.</summary>
+    /// <summary>Squared error (x − y)² elementwise; <paramref name="input"/> and <paramref name="target"/> have the
+    /// same shape.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, string reduction = "mean")
     {
         CheckReduction("MseLoss", reduction);
@@ -432,7 +434,8 @@ public static partial class F
         Op.RequireSame(op, input, target);
         Op.RequireFloat(op, input);
         if (!Shapes.Equal(input.shape, target.shape))
-            throw new ArgumentException($"{op}: input {Shapes.Format(input.shape)} and target {Shapes.Format(target.shape)} differ in shape");
+            throw new ArgumentException($"{op}: input {Shapes.Format(input.shape)} and " +
+                $"target {Shapes.Format(target.shape)} differ in shape");
     }
 
     // scores [N, C] in floating point, target [N] of Int64 class indices in [0, C)
@@ -440,16 +443,21 @@ public static partial class F
     {
         Op.RequireFloat(op, scores);
         if (scores.NDim != 2 || scores.shape[1] == 0)
-            throw new ArgumentException($"{op}: input must be [N, C] with at least one class, got {Shapes.Format(scores.shape)}");
+            throw new ArgumentException($"{op}: input must be [N, C] with at least one class, " +
+                $"got {Shapes.Format(scores.shape)}");
         if (target.DType != DType.Int64)
-            throw new ArgumentException($"{op}: target must hold Int64 class indices, got {target.DType} with shape {Shapes.Format(target.shape)}");
+            throw new ArgumentException($"{op}: target must hold Int64 class indices, got {target.DType} with " +
+                $"shape {Shapes.Format(target.shape)}");
         if (target.NDim != 1 || target.shape[0] != scores.shape[0])
-            throw new ArgumentException($"{op}: target {Shapes.Format(target.shape)} does not match input {Shapes.Format(scores.shape)}: expected [{scores.shape[0]}]");
+            throw new ArgumentException($"{op}: target {Shapes.Format(target.shape)} does not match " +
+                $"input {Shapes.Format(scores.shape)}: expected [{scores.shape[0]}]");
         // read in place on the CPU: this runs every training step
-        ReadOnlySpan<long> classes = target.Device == Device.Cpu && target.IsContiguous ? target.AsSpan<long>() : target.ToArray<long>();
+        ReadOnlySpan<long> classes = target.Device == Device.Cpu && target.IsContiguous ? target.AsSpan<long>()
+            : target.ToArray<long>();
         for (int i = 0; i < classes.Length; i++)
             if (classes[i] < 0 || classes[i] >= scores.shape[1])
-                throw new ArgumentException($"{op}: row {i} has target class index {classes[i]}, out of range for {scores.shape[1]} classes (input {Shapes.Format(scores.shape)})");
+                throw new ArgumentException($"{op}: row {i} has target class index {classes[i]}, out of range " +
+                    $"for {scores.shape[1]} classes (input {Shapes.Format(scores.shape)})");
     }
 
     // 1 at [i, target[i]], 0 elsewhere, in like's dtype (a constant)

@@ -152,18 +152,21 @@ internal static class Op
     }
 
     /// <summary>A 0-dim constant with <paramref name="like"/>'s dtype and device.</summary>
-    public static Tensor Scalar(double value, Tensor like) => Tensor.Full(Shapes.Scalar, value, like.DType, like.Device);
+    public static Tensor Scalar(double value, Tensor like) =>
+        Tensor.Full(Shapes.Scalar, value, like.DType, like.Device);
 
     public static void RequireFloat(string name, Tensor x)
     {
         if (!x.DType.IsFloatingPoint())
-            throw new ArgumentException($"{name}: needs a floating-point tensor, got {x.DType} with shape {Shapes.Format(x.shape)}");
+            throw new ArgumentException($"{name}: needs a floating-point tensor, got {x.DType} with " +
+                $"shape {Shapes.Format(x.shape)}");
     }
 
     public static void RequireSame(string name, Tensor a, Tensor b)
     {
         if (a.DType != b.DType)
-            throw new ArgumentException($"{name}: dtypes differ: {a.DType} {Shapes.Format(a.shape)} and {b.DType} {Shapes.Format(b.shape)} (convert one with To)");
+            throw new ArgumentException($"{name}: dtypes differ: {a.DType} {Shapes.Format(a.shape)} " +
+                $"and {b.DType} {Shapes.Format(b.shape)} (convert one with To)");
         RequireSameDevice(name, a, b);
     }
 

@@ -56,10 +56,13 @@ public sealed partial class Tensor
         }, saved: [x, y]);
     }
 
-    /// <summary>Largest values along <paramref name="dim"/> and their first indices; the gradient goes to those indices.</summary>
-    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeAlong("Max", ReduceKernel.Max, dim, keepDim);
+    /// <summary>Largest values along <paramref name="dim"/> and their first indices; the gradient goes to those
+    /// indices.</summary>
+    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) =>
+        ExtremeAlong("Max", ReduceKernel.Max, dim, keepDim);
     /// <summary>Smallest values along <paramref name="dim"/> and their first indices.</summary>
-    public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeAlong("Min", ReduceKernel.Min, dim, keepDim);
+    public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) =>
+        ExtremeAlong("Min", ReduceKernel.Min, dim, keepDim);
 
     private (Tensor, Tensor) ExtremeAlong(string name, ReduceKernel k, int dim, bool keepDim)
     {
@@ -75,13 +78,17 @@ public sealed partial class Tensor
         return (values, indices);
     }
 
-    /// <summary>Index of the first largest element: of the flattened tensor when <paramref name="dim"/> is null.</summary>
+    /// <summary>Index of the first largest element: of the flattened tensor when <paramref name="dim"/> is
+    /// null.</summary>
     public Tensor ArgMax(int? dim = null, bool keepDim = false) =>
-        dim is { } d ? ReducePlan.Of("ArgMax", this, [d], keepDim, false).RunArg(true) : ReducePlan.Of("ArgMax", Reshape(-1), [0], false, false).RunArg(true);
+        dim is { } d ? ReducePlan.Of("ArgMax", this, [d], keepDim, false).RunArg(true)
+            : ReducePlan.Of("ArgMax", Reshape(-1), [0], false, false).RunArg(true);
 
-    /// <summary>Index of the first smallest element: of the flattened tensor when <paramref name="dim"/> is null.</summary>
+    /// <summary>Index of the first smallest element: of the flattened tensor when <paramref name="dim"/> is
+    /// null.</summary>
     public Tensor ArgMin(int? dim = null, bool keepDim = false) =>
-        dim is { } d ? ReducePlan.Of("ArgMin", this, [d], keepDim, false).RunArg(false) : ReducePlan.Of("ArgMin", Reshape(-1), [0], false, false).RunArg(false);
+        dim is { } d ? ReducePlan.Of("ArgMin", this, [d], keepDim, false).RunArg(false)
+            : ReducePlan.Of("ArgMin", Reshape(-1), [0], false, false).RunArg(false);
 
     /// <summary>True (Bool, 0-dim) when any element is true or nonzero.</summary>
     public Tensor Any() => Any(null);
@@ -120,7 +127,8 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along one dim.</summary>
     public Tensor LogSumExp(int dim, bool keepDim = false) => LogSumExp([dim], keepDim);
 
-    /// <summary>Variance over <paramref name="dims"/> (all when null), dividing by N - <paramref name="correction"/> (1: unbiased).</summary>
+    /// <summary>Variance over <paramref name="dims"/> (all when null), dividing by N - <paramref name="correction"/>
+    /// (1: unbiased).</summary>
     public Tensor Var(int[]? dims = null, double correction = 1, bool keepDim = false)
     {
         var plan = ReducePlan.Of("Var", this, dims, keepDim, allowEmpty: true);
@@ -129,7 +137,8 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard deviation: the square root of <see cref="Var"/>.</summary>
-    public Tensor Std(int[]? dims = null, double correction = 1, bool keepDim = false) => Var(dims, correction, keepDim).Sqrt();
+    public Tensor Std(int[]? dims = null, double correction = 1, bool keepDim = false) =>
+        Var(dims, correction, keepDim).Sqrt();
 
     // The scans and products below are compositions: log₂ n doubling steps of shifted copies (Hillis and Steele),
     // or halvings, each an elementwise op; their gradients come from those ops (a product's through zeros too).
@@ -229,7 +238,8 @@ public sealed partial class Tensor
     }
 }
 
-/// <summary>How a reduction lays out its input: kept dims first, reduced dims last, so the kernel reduces rows.</summary>
+/// <summary>How a reduction lays out its input: kept dims first, reduced dims last, so the kernel reduces
+/// rows.</summary>
 internal sealed class ReducePlan
 {
     private Tensor _x = null!;
@@ -268,7 +278,8 @@ internal sealed class ReducePlan
             else plan.OutShape[o++] = plan.KeptShape[i] = x.shape[i];
         }
         if (!allowEmpty && plan.Count == 0)
-            throw new ArgumentException($"{op}: cannot reduce over zero elements (shape {Shapes.Format(x.shape)}, dims {Shapes.Format(plan.Dims)})");
+            throw new ArgumentException($"{op}: cannot reduce over zero elements (shape {Shapes.Format(x.shape)}, " +
+                $"dims {Shapes.Format(plan.Dims)})");
         return plan;
     }
 
@@ -279,7 +290,8 @@ internal sealed class ReducePlan
         var shape = new int[rank];
         var strides = new int[rank];
         int j = 0;
-        for (int i = 0; i < rank; i++) if (Array.IndexOf(Dims, i) < 0) { shape[j] = _x.shape[i]; strides[j++] = _x.strides[i]; }
+        for (int i = 0; i < rank; i++)
+            if (Array.IndexOf(Dims, i) < 0) { shape[j] = _x.shape[i]; strides[j++] = _x.strides[i]; }
         foreach (int d in Dims) { shape[j] = _x.shape[d]; strides[j++] = _x.strides[d]; }
         return new Tensor(_x.storage, shape, strides, _x.offset);
     }

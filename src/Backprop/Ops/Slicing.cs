@@ -22,7 +22,8 @@ public readonly struct TensorIndex
 public sealed partial class Tensor
 {
     /// <summary>
-    /// Indexes dims from the left: <c>t[1]</c> picks row 1, <c>t[.., 2..5]</c> keeps columns 2 to 4, <c>t[^1]</c> the last row.
+    /// Indexes dims from the left: <c>t[1]</c> picks row 1, <c>t[.., 2..5]</c> keeps columns 2 to 4, <c>t[^1]</c> the
+    /// last row.
     /// </summary>
     [System.Runtime.CompilerServices.IndexerName("Index")]
     public Tensor this[params TensorIndex[] indices]
@@ -30,7 +31,8 @@ public sealed partial class Tensor
         get
         {
             if (indices.Length > shape.Length)
-                throw new ArgumentException($"Index: {indices.Length} indices for a tensor of shape {Shapes.Format(shape)}");
+                throw new ArgumentException($"Index: {indices.Length} indices for a tensor of " +
+                    $"shape {Shapes.Format(shape)}");
             var result = this;
             int dim = 0;
             foreach (var index in indices)
@@ -40,7 +42,8 @@ public sealed partial class Tensor
                     int size = result.shape[dim];
                     int start = range.Start.GetOffset(size), end = range.End.GetOffset(size);
                     if (start < 0 || end > size || start > end)
-                        throw new ArgumentOutOfRangeException(nameof(indices), $"Index: range {range} is out of bounds for dim {dim} with size {size}");
+                        throw new ArgumentOutOfRangeException(nameof(indices),
+                            $"Index: range {range} is out of bounds for dim {dim} with size {size}");
                     result = result.Narrow(dim, start, end - start);
                     dim++;
                 }
@@ -53,7 +56,8 @@ public sealed partial class Tensor
     /// <summary>The elements start, start+1, ..., start+length-1 along <paramref name="dim"/>, as a view.</summary>
     public Tensor Narrow(int dim, int start, int length) => Slice(dim, start, start + length);
 
-    /// <summary>Elements start, start+step, ... before end along <paramref name="dim"/>, as a view (negative start/end count from the end).</summary>
+    /// <summary>Elements start, start+step, ... before end along <paramref name="dim"/>, as a view (negative start/end
+    /// count from the end).</summary>
     public Tensor Slice(int dim, int start, int end, int step = 1)
     {
         int d = Shapes.NormalizeDim("Slice", dim, shape.Length, shape);
@@ -62,14 +66,16 @@ public sealed partial class Tensor
         if (step <= 0) throw new ArgumentException($"Slice: step must be positive, got {step}");
         int s = start < 0 ? start + size : start, e = end < 0 ? end + size : Math.Min(end, size);
         if (s < 0 || s > size || e < s)
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice: [{start}, {end}) is out of range for dim {d} with size {size}");
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Slice: [{start}, {end}) is out of range for dim {d} with size {size}");
         if (s == 0 && e == size && step == 1) return this;
         var newShape = (int[])shape.Clone();
         var newStrides = (int[])strides.Clone();
         newShape[d] = (e - s + step - 1) / step;
         newStrides[d] = strides[d] * step;
         var inputShape = shape;
-        return ViewOf("Slice", newShape, newStrides, offset + s * strides[d], g => SliceBackward(g, inputShape, d, s, step));
+        return ViewOf("Slice", newShape, newStrides, offset + s * strides[d],
+            g => SliceBackward(g, inputShape, d, s, step));
     }
 
     /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/>, which is removed.</summary>
@@ -79,11 +85,12 @@ public sealed partial class Tensor
         if (shape.Length == 0) throw new ArgumentException("Select: cannot index a 0-dim tensor");
         int size = shape[d];
         if (index < -size || index >= size)
-            throw new ArgumentOutOfRangeException(nameof(index), $"Select: index {index} is out of range for dim {d} with size {size}");
+            throw new ArgumentOutOfRangeException(nameof(index),
+                $"Select: index {index} is out of range for dim {d} with size {size}");
         int i = index < 0 ? index + size : index;
         var inputShape = shape;
-        return ViewOf("Select", [.. shape[..d], .. shape[(d + 1)..]], [.. strides[..d], .. strides[(d + 1)..]], offset + i * strides[d],
-            g => SliceBackward(g.Unsqueeze(d), inputShape, d, i, 1));
+        return ViewOf("Select", [.. shape[..d], .. shape[(d + 1)..]], [.. strides[..d], .. strides[(d + 1)..]],
+            offset + i * strides[d], g => SliceBackward(g.Unsqueeze(d), inputShape, d, i, 1));
     }
 
     // zeros of the input's shape with g written into the sliced positions; its own gradient is the slice again

@@ -3,10 +3,12 @@ namespace Backprop;
 // Views share storage with their input; each one's gradient rule undoes its reshaping of the elements.
 public sealed partial class Tensor
 {
-    private Tensor ViewOf(string name, int[] newShape, int[] newStrides, int newOffset, Func<Tensor, Tensor> backward) =>
+    private Tensor ViewOf(string name, int[] newShape, int[] newStrides, int newOffset,
+        Func<Tensor, Tensor> backward) =>
         Op.Record(name, new Tensor(storage, newShape, newStrides, newOffset), this, backward, saved: []);
 
-    /// <summary>The same elements in a new shape (one size may be -1): a view when the layout allows, else a copy.</summary>
+    /// <summary>The same elements in a new shape (one size may be -1): a view when the layout allows, else a
+    /// copy.</summary>
     public Tensor Reshape(params int[] newShape)
     {
         var target = Shapes.Infer("Reshape", shape, newShape);
@@ -17,12 +19,14 @@ public sealed partial class Tensor
         return ViewOf("Reshape", target, viewStrides, offset, g => g.Reshape(inputShape));
     }
 
-    /// <summary>As <see cref="Reshape"/> but never copies: fails when the layout cannot be viewed in the new shape.</summary>
+    /// <summary>As <see cref="Reshape"/> but never copies: fails when the layout cannot be viewed in the new
+    /// shape.</summary>
     public Tensor View(params int[] newShape)
     {
         var target = Shapes.Infer("View", shape, newShape);
         var viewStrides = Shapes.ViewStrides(shape, strides, target)
-            ?? throw new InvalidOperationException($"View: a tensor of shape {Shapes.Format(shape)} with strides {Shapes.Format(strides)} cannot be viewed as {Shapes.Format(target)}; use Reshape");
+            ?? throw new InvalidOperationException($"View: a tensor of shape {Shapes.Format(shape)} with " +
+                $"strides {Shapes.Format(strides)} cannot be viewed as {Shapes.Format(target)}; use Reshape");
         var inputShape = shape;
         return ViewOf("View", target, viewStrides, offset, g => g.Reshape(inputShape));
     }
@@ -31,8 +35,10 @@ public sealed partial class Tensor
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
         if (shape.Length == 0) return Reshape(1);
-        int s = Shapes.NormalizeDim("Flatten", startDim, shape.Length, shape), e = Shapes.NormalizeDim("Flatten", endDim, shape.Length, shape);
-        if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim} for shape {Shapes.Format(shape)}");
+        int s = Shapes.NormalizeDim("Flatten", startDim, shape.Length, shape),
+            e = Shapes.NormalizeDim("Flatten", endDim, shape.Length, shape);
+        if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim} for " +
+            $"shape {Shapes.Format(shape)}");
         int merged = 1;
         for (int i = s; i <= e; i++) merged *= shape[i];
         return Reshape([.. shape[..s], merged, .. shape[(e + 1)..]]);
@@ -59,17 +65,20 @@ public sealed partial class Tensor
     {
         int r = shape.Length + 1;
         if (dim < -r || dim >= r)
-            throw new ArgumentOutOfRangeException(nameof(dim), $"Unsqueeze: dim {dim} is out of range for a result of rank {r} (input shape {Shapes.Format(shape)})");
+            throw new ArgumentOutOfRangeException(nameof(dim),
+                $"Unsqueeze: dim {dim} is out of range for a result of rank {r} (input shape {Shapes.Format(shape)})");
         int d = dim < 0 ? dim + r : dim;
         int stride = d < shape.Length ? strides[d] * shape[d] : 1;
         var inputShape = shape;
-        return ViewOf("Unsqueeze", [.. shape[..d], 1, .. shape[d..]], [.. strides[..d], stride, .. strides[d..]], offset, g => g.Reshape(inputShape));
+        return ViewOf("Unsqueeze", [.. shape[..d], 1, .. shape[d..]], [.. strides[..d], stride, .. strides[d..]],
+            offset, g => g.Reshape(inputShape));
     }
 
     /// <summary>Swaps two dims.</summary>
     public Tensor Transpose(int dim0, int dim1)
     {
-        int a = Shapes.NormalizeDim("Transpose", dim0, shape.Length, shape), b = Shapes.NormalizeDim("Transpose", dim1, shape.Length, shape);
+        int a = Shapes.NormalizeDim("Transpose", dim0, shape.Length, shape),
+            b = Shapes.NormalizeDim("Transpose", dim1, shape.Length, shape);
         if (a == b || shape.Length < 2) return this;
         var newShape = (int[])shape.Clone();
         var newStrides = (int[])strides.Clone();
@@ -98,7 +107,8 @@ public sealed partial class Tensor
     public Tensor Permute(params int[] dims)
     {
         if (dims.Length != shape.Length)
-            throw new ArgumentException($"Permute: {Shapes.Format(dims)} names {dims.Length} dims for a tensor of shape {Shapes.Format(shape)}");
+            throw new ArgumentException($"Permute: {Shapes.Format(dims)} names {dims.Length} dims for a tensor of " +
+                $"shape {Shapes.Format(shape)}");
         var newShape = new int[dims.Length];
         var newStrides = new int[dims.Length];
         var inverse = new int[dims.Length];
@@ -113,11 +123,13 @@ public sealed partial class Tensor
         return ViewOf("Permute", newShape, newStrides, offset, g => g.Permute(inverse));
     }
 
-    /// <summary>A view repeating size-1 dims (and new leading dims) to <paramref name="sizes"/>; -1 keeps a size.</summary>
+    /// <summary>A view repeating size-1 dims (and new leading dims) to <paramref name="sizes"/>; -1 keeps a
+    /// size.</summary>
     public Tensor Expand(params int[] sizes)
     {
         if (sizes.Length < shape.Length)
-            throw new ArgumentException($"Expand: cannot expand shape {Shapes.Format(shape)} to {Shapes.Format(sizes)}, which has fewer dims");
+            throw new ArgumentException($"Expand: cannot expand shape {Shapes.Format(shape)} " +
+                $"to {Shapes.Format(sizes)}, which has fewer dims");
         int lead = sizes.Length - shape.Length;
         var target = new int[sizes.Length];
         for (int i = 0; i < sizes.Length; i++)
@@ -125,11 +137,13 @@ public sealed partial class Tensor
             int own = i >= lead ? shape[i - lead] : 1;
             target[i] = sizes[i] == -1 && i >= lead ? own : sizes[i];
             if (target[i] < 0 || (own != 1 && own != target[i]))
-                throw new ArgumentException($"Expand: cannot expand shape {Shapes.Format(shape)} to {Shapes.Format(sizes)} (dim {i}: {own} to {sizes[i]})");
+                throw new ArgumentException($"Expand: cannot expand shape {Shapes.Format(shape)} " +
+                    $"to {Shapes.Format(sizes)} (dim {i}: {own} to {sizes[i]})");
         }
         if (Shapes.Equal(target, shape)) return this;
         var inputShape = shape;
-        return ViewOf("Expand", target, Shapes.BroadcastStrides(shape, strides, target), offset, g => Op.SumTo(g, inputShape));
+        return ViewOf("Expand", target, Shapes.BroadcastStrides(shape, strides, target), offset,
+            g => Op.SumTo(g, inputShape));
     }
 
     /// <summary>
@@ -160,7 +174,8 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>The elements in row-major order in fresh storage (this tensor itself when already contiguous).</summary>
+    /// <summary>The elements in row-major order in fresh storage (this tensor itself when already
+    /// contiguous).</summary>
     public Tensor Contiguous() => IsContiguous ? this : CopyOp("Contiguous");
 
     /// <summary>A copy in fresh storage; gradients flow back to this tensor.</summary>

@@ -33,7 +33,8 @@ public sealed class Expression
     /// <summary>The variables, in order of first appearance.</summary>
     public IReadOnlyList<string> Variables { get; }
 
-    /// <summary>Parses <paramref name="text"/>, or throws <see cref="ExpressionException"/> naming the problem and its column.</summary>
+    /// <summary>Parses <paramref name="text"/>, or throws <see cref="ExpressionException"/> naming the problem and its
+    /// column.</summary>
     public static Expression Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -91,7 +92,8 @@ public sealed class Expression
                     : new(Value.Apply(UnaryGates[step.Name], l.Wire), 0);
             case StepKind.MinMax:
                 bool isMax = step.Name == "max";
-                if (l.Wire is null && r.Wire is null) return new(null, isMax ? Math.Max(l.Number, r.Number) : Math.Min(l.Number, r.Number));
+                if (l.Wire is null && r.Wire is null) return new(null,
+                    isMax ? Math.Max(l.Number, r.Number) : Math.Min(l.Number, r.Number));
                 return new(isMax ? Value.Max(l.AsWire(), r.AsWire()) : Value.Min(l.AsWire(), r.AsWire()), 0);
         }
         if (l.Wire is null && r.Wire is null)
@@ -150,13 +152,19 @@ public sealed class Expression
         private void Sum()
         {
             Product();
-            while (Peek() is '+' or '-') { char op = text[_pos++]; Product(); Program.Add(new(StepKind.Operator, Op: op)); }
+            while (Peek() is '+' or '-')
+            {
+                char op = text[_pos++]; Product(); Program.Add(new(StepKind.Operator, Op: op));
+            }
         }
 
         private void Product()
         {
             Unary();
-            while (Peek() is '*' or '/') { char op = text[_pos++]; Unary(); Program.Add(new(StepKind.Operator, Op: op)); }
+            while (Peek() is '*' or '/')
+            {
+                char op = text[_pos++]; Unary(); Program.Add(new(StepKind.Operator, Op: op));
+            }
         }
 
         private void Unary()
@@ -173,7 +181,8 @@ public sealed class Expression
                 _pos++;
                 Unary();
                 // a negative literal stays a number; a negated wire gets a neg gate
-                if (Program[^1].Kind == StepKind.Number) Program[^1] = Program[^1] with { Number = -Program[^1].Number };
+                if (Program[^1].Kind == StepKind.Number)
+                    Program[^1] = Program[^1] with { Number = -Program[^1].Number };
                 else Program.Add(new(StepKind.Function, Name: "neg"));
             }
             else if (c == '+') { _pos++; Unary(); }
@@ -209,7 +218,8 @@ public sealed class Expression
                 Program.Add(new(StepKind.Variable, Name: name));
                 return;
             }
-            if (_pos >= text.Length) throw Error("the expression ends where a number, variable or '(' was expected", _pos);
+            if (_pos >= text.Length) throw Error("the expression ends where a number, variable or '(' was expected",
+                _pos);
             throw Error($"unexpected '{c}' where a number, variable or '(' was expected", _pos);
         }
 
@@ -217,7 +227,8 @@ public sealed class Expression
         {
             int arity = name is "max" or "min" ? 2 : 1;
             if (!IsFunction(name))
-                throw Error($"unknown function '{name}' (known: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, max, min)", start);
+                throw Error($"unknown function '{name}' (known: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, " +
+                    "max, min)", start);
             int open = _pos++;
             int count = 1;
             Sum();
@@ -236,7 +247,10 @@ public sealed class Expression
             {
                 int mark = _pos++;
                 if (_pos < text.Length && text[_pos] is '+' or '-') _pos++;
-                if (_pos < text.Length && char.IsDigit(text[_pos])) { while (_pos < text.Length && char.IsDigit(text[_pos])) _pos++; }
+                if (_pos < text.Length && char.IsDigit(text[_pos]))
+                {
+                    while (_pos < text.Length && char.IsDigit(text[_pos])) _pos++;
+                }
                 else _pos = mark; // not an exponent: leave the 'e' to be read as what follows
             }
             string s = text[start.._pos];

@@ -24,9 +24,11 @@ public sealed class Gate
     /// <paramref name="notation"/> is how the gate reads in an expression, with {a}, {b} for the inputs and {k} for a
     /// constant (as in <c>"{a} * {k}"</c>); by default a function call, <c>symbol({a})</c>.
     /// </summary>
-    public Gate(string name, string symbol, int arity, GateForward forward, LocalGradient localGradient, string? notation = null)
+    public Gate(string name, string symbol, int arity, GateForward forward, LocalGradient localGradient,
+        string? notation = null)
     {
-        if (arity is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(arity), arity, "a gate has one or two input wires");
+        if (arity is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(arity), arity,
+            "a gate has one or two input wires");
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(localGradient);
         Name = name;
@@ -40,14 +42,16 @@ public sealed class Gate
     private Gate(string name, string symbol, int arity, GateRules rules, string? notation)
         : this(name, symbol, arity,
             LinqExpression.Lambda<GateForward>(rules.Forward, GateRules.A, GateRules.B, GateRules.K).Compile(),
-            LinqExpression.Lambda<LocalGradient>(LinqExpression.New(typeof((double, double)).GetConstructor([typeof(double), typeof(double)])!,
+            LinqExpression.Lambda<LocalGradient>(LinqExpression.New(
+                typeof((double, double)).GetConstructor([typeof(double), typeof(double)])!,
                 rules.Da, rules.Db), GateRules.A, GateRules.B, GateRules.K, GateRules.Y).Compile(),
             notation)
     {
         Rules = rules;
     }
 
-    /// <summary>A one-input gate from its rules: output y = forward(x, k), local gradient dy/dx = local(x, k, y).</summary>
+    /// <summary>A one-input gate from its rules: output y = forward(x, k), local gradient dy/dx = local(x, k,
+    /// y).</summary>
     internal static Gate Unary(string name, string symbol, Expression<Func<double, double, double>> forward,
         Expression<Func<double, double, double, double>> local, string? notation = null) =>
         new(name, symbol, 1, GateRules.FromUnary(forward, local), notation);
@@ -61,17 +65,20 @@ public sealed class Gate
     /// <summary>The rules as expressions over (a, b, k, y), or null for a user-defined gate.</summary>
     internal GateRules? Rules { get; }
 
-    /// <summary>True when the gate can be printed as C# (staged code): a built-in gate with rules as expressions.</summary>
+    /// <summary>True when the gate can be printed as C# (staged code): a built-in gate with rules as
+    /// expressions.</summary>
     public bool HasCode => Rules is not null;
 
-    /// <summary>The gate's output as a C# expression of the named inputs, as in <c>1 / (1 + Math.Exp(-y))</c>.</summary>
+    /// <summary>The gate's output as a C# expression of the named inputs, as in
+    /// <c>1 / (1 + Math.Exp(-y))</c>.</summary>
     public string ForwardCode(string a, string b = "", double constant = double.NaN) =>
         ForwardCode(a, b, constant, CodeLanguage.CSharp);
 
     internal string ForwardCode(string a, string b, double constant, CodeLanguage language) =>
         RuleCode.Print(CodeRules.Forward, a, b, constant, "", language);
 
-    /// <summary>The local gradients as C# expressions of the named inputs and output, as in <c>(1 - sigy) * sigy</c>.</summary>
+    /// <summary>The local gradients as C# expressions of the named inputs and output, as in
+    /// <c>(1 - sigy) * sigy</c>.</summary>
     public (string da, string db) LocalGradientCode(string a, string b, double constant, string y) =>
         LocalGradientCode(a, b, constant, y, CodeLanguage.CSharp);
 
@@ -80,7 +87,8 @@ public sealed class Gate
         (RuleCode.Print(CodeRules.Da, a, b, constant, y, language),
             Arity == 2 ? RuleCode.Print(CodeRules.Db, a, b, constant, y, language) : "");
 
-    private GateRules CodeRules => Rules ?? throw new InvalidOperationException($"gate '{Name}' has no C# form (a user-defined gate)");
+    private GateRules CodeRules =>
+        Rules ?? throw new InvalidOperationException($"gate '{Name}' has no C# form (a user-defined gate)");
 
     /// <summary>The gate's name, as in <c>mul</c> or <c>sigmoid</c>.</summary>
     public string Name { get; }
@@ -102,18 +110,21 @@ public sealed class Gate
     /// <summary>The local gradient with respect to each input.</summary>
     public LocalGradient LocalGradient { get; }
 
-    /// <summary>How the gate reads applied to the named inputs, as in <c>q * z</c>, <c>1/den</c> or <c>σ(y)</c>.</summary>
+    /// <summary>How the gate reads applied to the named inputs, as in <c>q * z</c>, <c>1/den</c> or
+    /// <c>σ(y)</c>.</summary>
     public string Notation(string a, string b = "", double constant = double.NaN) =>
         _notation.Replace("{a}", a).Replace("{b}", b).Replace("{k}", Format.Number(constant));
 
-    /// <summary>The label drawn on the gate: its symbol, with the constant filled in (as in <c>*-1</c>, <c>+1</c>, <c>^2</c>).</summary>
+    /// <summary>The label drawn on the gate: its symbol, with the constant filled in (as in <c>*-1</c>, <c>+1</c>,
+    /// <c>^2</c>).</summary>
     public string Describe(double constant) => HasConstant ? Notation("", "", constant).Replace(" ", "") : Symbol;
 
     /// <inheritdoc />
     public override string ToString() => Name;
 }
 
-/// <summary>A built-in gate's rules as expression bodies over the shared parameters a, b, k (constant) and y (output).</summary>
+/// <summary>A built-in gate's rules as expression bodies over the shared parameters a, b, k (constant) and y
+/// (output).</summary>
 internal sealed record GateRules(LinqExpression Forward, LinqExpression Da, LinqExpression Db)
 {
     public static readonly ParameterExpression A = LinqExpression.Parameter(typeof(double), "a");
@@ -121,26 +132,31 @@ internal sealed record GateRules(LinqExpression Forward, LinqExpression Da, Linq
     public static readonly ParameterExpression K = LinqExpression.Parameter(typeof(double), "k");
     public static readonly ParameterExpression Y = LinqExpression.Parameter(typeof(double), "y");
 
-    public static GateRules FromUnary(Expression<Func<double, double, double>> forward, Expression<Func<double, double, double, double>> local) =>
+    public static GateRules FromUnary(Expression<Func<double, double, double>> forward,
+        Expression<Func<double, double, double, double>> local) =>
         new(Rebind(forward, A, K), Rebind(local, A, K, Y), LinqExpression.Constant(0.0));
 
     public static GateRules FromBinary(Expression<Func<double, double, double>> forward,
         Expression<Func<double, double, double, double>> da, Expression<Func<double, double, double, double>> db) =>
         new(Rebind(forward, A, B), Rebind(da, A, B, Y), Rebind(db, A, B, Y));
 
-    /// <summary>The body of <paramref name="rule"/> with its parameters replaced, in order, by <paramref name="with"/>.</summary>
+    /// <summary>The body of <paramref name="rule"/> with its parameters replaced, in order, by
+    /// <paramref name="with"/>.</summary>
     public static LinqExpression Rebind(LambdaExpression rule, params LinqExpression[] with) =>
-        new Substitution(rule.Parameters.Zip(with).ToDictionary(p => (LinqExpression)p.First, p => p.Second)).Visit(rule.Body);
+        new Substitution(rule.Parameters.Zip(with).ToDictionary(p => (LinqExpression)p.First,
+            p => p.Second)).Visit(rule.Body);
 
     /// <summary>Replaces parameters by other expressions.</summary>
     public sealed class Substitution(Dictionary<LinqExpression, LinqExpression> map) : ExpressionVisitor
     {
-        protected override LinqExpression VisitParameter(ParameterExpression node) => map.TryGetValue(node, out var e) ? e : node;
+        protected override LinqExpression VisitParameter(ParameterExpression node) =>
+            map.TryGetValue(node, out var e) ? e : node;
     }
 
     /// <summary>
-    /// A rule with the gate's constant k filled in and folded: arithmetic on constants is done, and x^1 = x, 1·x = x·1 = x,
-    /// so a constant gate's rule reads (and runs) simply; with <paramref name="squareAsProduct"/>, x^2 becomes x·x.
+    /// A rule with the gate's constant k filled in and folded: arithmetic on constants is done, and x^1 = x, 1·x = x·1
+    /// = x, so a constant gate's rule reads (and runs) simply; with <paramref name="squareAsProduct"/>, x^2 becomes
+    /// x·x.
     /// </summary>
     public static LinqExpression WithConstant(LinqExpression rule, double k, bool squareAsProduct) =>
         new Folder(squareAsProduct).Visit(new Substitution(new() { [K] = LinqExpression.Constant(k) }).Visit(rule));
@@ -168,10 +184,12 @@ internal sealed record GateRules(LinqExpression Forward, LinqExpression Da, Linq
         protected override LinqExpression VisitMethodCall(MethodCallExpression node)
         {
             var call = (MethodCallExpression)base.VisitMethodCall(node);
-            if (call.Method.Name != nameof(Math.Pow) || call.Arguments[1] is not ConstantExpression { Value: double exponent }) return call;
+            if (call.Method.Name != nameof(Math.Pow)
+                || call.Arguments[1] is not ConstantExpression { Value: double exponent }) return call;
             if (exponent == 1) return call.Arguments[0];
             // x·x is exactly rounded like pow(x, 2) and much cheaper to run
-            return squareAsProduct && exponent == 2 && call.Arguments[0] is ParameterExpression x ? LinqExpression.Multiply(x, x) : call;
+            return squareAsProduct && exponent == 2 && call.Arguments[0] is ParameterExpression x
+                ? LinqExpression.Multiply(x, x) : call;
         }
     }
 }

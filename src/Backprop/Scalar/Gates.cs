@@ -24,11 +24,13 @@ public static class Gates
     public static readonly Gate Div = Gate.Binary("div", "/", (a, b) => a / b,
         da: (a, b, y) => 1 / b, db: (a, b, y) => -a / (b * b), "{a} / {b}");
 
-    /// <summary>a^b with a wire as exponent; ∂/∂b = a^b ln a, taken as 0 where a = 0 and b ≥ 0 (as PyTorch does).</summary>
+    /// <summary>a^b with a wire as exponent; ∂/∂b = a^b ln a, taken as 0 where a = 0 and b ≥ 0 (as PyTorch
+    /// does).</summary>
     public static readonly Gate PowWire = Gate.Binary("pow", "^", (a, b) => Math.Pow(a, b),
         da: (a, b, y) => b * Math.Pow(a, b - 1), db: (a, b, y) => a == 0 && b >= 0 ? 0 : y * Math.Log(a), "{a}^{b}");
 
-    /// <summary>max(a, b): routes the gradient to the larger input; at a tie it is split evenly (a valid subgradient).</summary>
+    /// <summary>max(a, b): routes the gradient to the larger input; at a tie it is split evenly (a valid
+    /// subgradient).</summary>
     public static readonly Gate Max = Gate.Binary("max", "max", (a, b) => Math.Max(a, b),
         da: (a, b, y) => a > b ? 1 : a < b ? 0 : 0.5, db: (a, b, y) => a > b ? 0 : a < b ? 1 : 0.5);
 
@@ -37,22 +39,26 @@ public static class Gates
         da: (a, b, y) => a < b ? 1 : a > b ? 0 : 0.5, db: (a, b, y) => a < b ? 0 : a > b ? 1 : 0.5);
 
     /// <summary>x + c, the notes' translate-by-a-constant gate f_c.</summary>
-    public static readonly Gate AddConstant = Gate.Unary("add_const", "+c", (x, k) => x + k, (x, k, y) => 1, "{a} + {k}");
+    public static readonly Gate AddConstant = Gate.Unary("add_const", "+c", (x, k) => x + k, (x, k, y) => 1,
+        "{a} + {k}");
 
     /// <summary>a · x, the notes' scale-by-a-constant gate f_a.</summary>
     public static readonly Gate Scale = Gate.Unary("scale", "*a", (x, k) => x * k, (x, k, y) => k, "{a} * {k}");
 
     /// <summary>c - x.</summary>
-    public static readonly Gate SubtractFromConstant = Gate.Unary("rsub_const", "c-", (x, k) => k - x, (x, k, y) => -1, "{k} - {a}");
+    public static readonly Gate SubtractFromConstant = Gate.Unary("rsub_const", "c-", (x, k) => k - x, (x, k, y) => -1,
+        "{k} - {a}");
 
     /// <summary>x^k for a constant k.</summary>
-    public static readonly Gate Pow = Gate.Unary("pow_const", "^k", (x, k) => Math.Pow(x, k), (x, k, y) => k * Math.Pow(x, k - 1), "{a}^{k}");
+    public static readonly Gate Pow = Gate.Unary("pow_const", "^k", (x, k) => Math.Pow(x, k),
+        (x, k, y) => k * Math.Pow(x, k - 1), "{a}^{k}");
 
     /// <summary>-x.</summary>
     public static readonly Gate Neg = Gate.Unary("neg", "-", (x, k) => -x, (x, k, y) => -1, "-{a}");
 
     /// <summary>1/x: local gradient -1/x².</summary>
-    public static readonly Gate Reciprocal = Gate.Unary("reciprocal", "1/x", (x, k) => 1 / x, (x, k, y) => -1 / (x * x), "1/{a}");
+    public static readonly Gate Reciprocal = Gate.Unary("reciprocal", "1/x", (x, k) => 1 / x, (x, k, y) => -1 / (x * x),
+        "1/{a}");
 
     /// <summary>e^x: its own derivative, so the output is reused.</summary>
     public static readonly Gate Exp = Gate.Unary("exp", "exp", (x, k) => Math.Exp(x), (x, k, y) => y);
@@ -73,7 +79,8 @@ public static class Gates
     public static readonly Gate Tanh = Gate.Unary("tanh", "tanh", (x, k) => Math.Tanh(x), (x, k, y) => 1 - y * y);
 
     /// <summary>σ(x) = 1/(1+e^-x), one fused gate with the notes' simplified local gradient (1-σ)σ.</summary>
-    public static readonly Gate Sigmoid = Gate.Unary("sigmoid", "σ", (x, k) => 1 / (1 + Math.Exp(-x)), (x, k, y) => (1 - y) * y);
+    public static readonly Gate Sigmoid = Gate.Unary("sigmoid", "σ", (x, k) => 1 / (1 + Math.Exp(-x)),
+        (x, k, y) => (1 - y) * y);
 
     /// <summary>max(0, x): passes the gradient where the input was positive.</summary>
     public static readonly Gate Relu = Gate.Unary("relu", "relu", (x, k) => x > 0 ? x : 0, (x, k, y) => x > 0 ? 1 : 0);

@@ -42,7 +42,8 @@ public static class NotesExamples
         var neg = Name(dot * -1.0, "neg");
         var e = Name(neg.Exp(), "e");
         var den = Name(e + 1.0, "den");
-        return Run("neuron", "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", Name(den.Reciprocal(), "f"), w0, x0, w1, x1, w2);
+        return Run("neuron", "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", Name(den.Reciprocal(), "f"),
+            w0, x0, w1, x1, w2);
     }
 
     /// <summary>The same neuron with one fused sigmoid gate, whose local gradient is (1 - σ)σ.</summary>
@@ -53,7 +54,8 @@ public static class NotesExamples
         return Run("neuron-fused", "f = sigmoid(w0*x0 + w1*x1 + w2)", Name(dot.Sigmoid(), "f"), w0, x0, w1, x1, w2);
     }
 
-    /// <summary>The staged example f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²) at x = 3, y = -4, with the notes' stages.</summary>
+    /// <summary>The staged example f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²) at x = 3, y = -4, with the notes'
+    /// stages.</summary>
     public static Circuit Staged()
     {
         var x = new Value(3, "x");

@@ -35,7 +35,8 @@ internal static class RuleCode
         BinaryExpression { NodeType: ExpressionType.OrElse } => 2,
         BinaryExpression { NodeType: ExpressionType.AndAlso } => 3,
         BinaryExpression { NodeType: ExpressionType.Equal or ExpressionType.NotEqual } => 4,
-        BinaryExpression { NodeType: ExpressionType.LessThan or ExpressionType.GreaterThan or ExpressionType.LessThanOrEqual or ExpressionType.GreaterThanOrEqual } => 5,
+        BinaryExpression { NodeType: ExpressionType.LessThan or ExpressionType.GreaterThan
+            or ExpressionType.LessThanOrEqual or ExpressionType.GreaterThanOrEqual } => 5,
         BinaryExpression { NodeType: ExpressionType.Add or ExpressionType.Subtract } => 6,
         BinaryExpression => 7,
         UnaryExpression { NodeType: ExpressionType.Convert } u => Precedence(u.Operand),
@@ -79,7 +80,8 @@ internal static class RuleCode
 
     private static string Operator(ExpressionType t) => t switch
     {
-        ExpressionType.Add => "+", ExpressionType.Subtract => "-", ExpressionType.Multiply => "*", ExpressionType.Divide => "/",
+        ExpressionType.Add => "+", ExpressionType.Subtract => "-",
+        ExpressionType.Multiply => "*", ExpressionType.Divide => "/",
         ExpressionType.GreaterThan => ">", ExpressionType.LessThan => "<", ExpressionType.GreaterThanOrEqual => ">=",
         ExpressionType.LessThanOrEqual => "<=", ExpressionType.Equal => "==", ExpressionType.NotEqual => "!=",
         ExpressionType.AndAlso => "&&", ExpressionType.OrElse => "||",

@@ -15,9 +15,9 @@ public sealed partial class Value
     private const int MaxGeneratedGates = 10_000;
 
     /// <summary>
-    /// Compiles the circuit that computes <paramref name="output"/> into a function of new input values that returns the
-    /// output and writes every input's gradient, without building a graph: small circuits become straight-line generated
-    /// code (the staged forward and backward pass), large ones a flat tape. Leaves that are not among
+    /// Compiles the circuit that computes <paramref name="output"/> into a function of new input values that returns
+    /// the output and writes every input's gradient, without building a graph: small circuits become straight-line
+    /// generated code (the staged forward and backward pass), large ones a flat tape. Leaves that are not among
     /// <paramref name="inputs"/> are constants at their current value.
     /// </summary>
     public static CircuitGradient Compile(Value output, params Value[] inputs)
@@ -27,8 +27,10 @@ public sealed partial class Value
         var index = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < inputs.Length; i++)
         {
-            if (!inputs[i].IsLeaf) throw new ArgumentException($"input {i} ({inputs[i]}) is produced by gate '{inputs[i].Op!.Name}'; inputs must be leaves", nameof(inputs));
-            if (!index.TryAdd(inputs[i], i)) throw new ArgumentException($"input {i} ({inputs[i]}) is listed twice", nameof(inputs));
+            if (!inputs[i].IsLeaf) throw new ArgumentException($"input {i} ({inputs[i]}) is produced by gate " +
+                $"'{inputs[i].Op!.Name}'; inputs must be leaves", nameof(inputs));
+            if (!index.TryAdd(inputs[i], i)) throw new ArgumentException($"input {i} ({inputs[i]}) is listed twice",
+                nameof(inputs));
         }
         var order = output.Topological();
         int gates = order.Count(v => !v.IsLeaf);
@@ -37,7 +39,8 @@ public sealed partial class Value
         return (values, gradients) =>
         {
             if (values.Length != n || gradients.Length != n)
-                throw new ArgumentException($"the circuit has {n} inputs; got {values.Length} values and room for {gradients.Length} gradients");
+                throw new ArgumentException($"the circuit has {n} inputs; got {values.Length} values and room " +
+                    $"for {gradients.Length} gradients");
             return run(values, gradients);
         };
     }
@@ -70,8 +73,10 @@ public sealed partial class Value
             var v = order[i];
             if (v.IsLeaf || !grad.TryGetValue(v, out var upstream)) continue;
             var (da, db) = LocalGradientsOf(v, wire, locals, body);
-            if (grad.TryGetValue(v._a!, out var ga)) body.Add(LinqExpression.AddAssign(ga, LinqExpression.Multiply(da, upstream)));
-            if (v._b is not null && grad.TryGetValue(v._b, out var gb)) body.Add(LinqExpression.AddAssign(gb, LinqExpression.Multiply(db, upstream)));
+            if (grad.TryGetValue(v._a!, out var ga)) body.Add(LinqExpression.AddAssign(ga,
+                LinqExpression.Multiply(da, upstream)));
+            if (v._b is not null && grad.TryGetValue(v._b, out var gb)) body.Add(LinqExpression.AddAssign(gb,
+                LinqExpression.Multiply(db, upstream)));
         }
         foreach (var (input, i) in index)
             body.Add(LinqExpression.Assign(LinqExpression.ArrayAccess(gradients, LinqExpression.Constant(i)),
@@ -80,33 +85,39 @@ public sealed partial class Value
         return LinqExpression.Lambda<CircuitGradient>(LinqExpression.Block(locals, body), values, gradients).Compile();
     }
 
-    private static LinqExpression ForwardOf(Value v, Dictionary<Value, LinqExpression> wire, List<ParameterExpression> locals, List<LinqExpression> body)
+    private static LinqExpression ForwardOf(Value v, Dictionary<Value, LinqExpression> wire,
+        List<ParameterExpression> locals, List<LinqExpression> body)
     {
         var (a, b, k) = Operands(v, wire);
         return v.Op!.Rules is { } rules
-            ? GateRules.Rebind(LinqExpression.Lambda(GateRules.WithConstant(rules.Forward, v.Constant, squareAsProduct: true), GateRules.A, GateRules.B), a, b)
+            ? GateRules.Rebind(
+                LinqExpression.Lambda(GateRules.WithConstant(rules.Forward, v.Constant, squareAsProduct: true),
+                    GateRules.A, GateRules.B), a, b)
             : LinqExpression.Invoke(LinqExpression.Constant(v.Op.Forward), a, b, k);
     }
 
-    private static (LinqExpression da, LinqExpression db) LocalGradientsOf(Value v, Dictionary<Value, LinqExpression> wire,
-        List<ParameterExpression> locals, List<LinqExpression> body)
+    private static (LinqExpression da, LinqExpression db) LocalGradientsOf(Value v,
+        Dictionary<Value, LinqExpression> wire, List<ParameterExpression> locals, List<LinqExpression> body)
     {
         var (a, b, k) = Operands(v, wire);
         var y = wire[v];
         if (v.Op!.Rules is { } rules)
         {
             LinqExpression Bind(LinqExpression rule) => GateRules.Rebind(
-                LinqExpression.Lambda(GateRules.WithConstant(rule, v.Constant, squareAsProduct: true), GateRules.A, GateRules.B, GateRules.Y), a, b, y);
+                LinqExpression.Lambda(GateRules.WithConstant(rule, v.Constant, squareAsProduct: true),
+                    GateRules.A, GateRules.B, GateRules.Y), a, b, y);
             return (Bind(rules.Da), Bind(rules.Db));
         }
         // a user-defined gate: call its function once and read both local gradients from the tuple it returns
         var pair = LinqExpression.Variable(typeof((double, double)));
         locals.Add(pair);
-        body.Add(LinqExpression.Assign(pair, LinqExpression.Invoke(LinqExpression.Constant(v.Op.LocalGradient), a, b, k, y)));
+        body.Add(LinqExpression.Assign(pair,
+            LinqExpression.Invoke(LinqExpression.Constant(v.Op.LocalGradient), a, b, k, y)));
         return (LinqExpression.Field(pair, "Item1"), LinqExpression.Field(pair, "Item2"));
     }
 
-    private static (LinqExpression a, LinqExpression b, LinqExpression k) Operands(Value v, Dictionary<Value, LinqExpression> wire) =>
+    private static (LinqExpression a, LinqExpression b, LinqExpression k) Operands(Value v,
+        Dictionary<Value, LinqExpression> wire) =>
         (wire[v._a!], v._b is null ? LinqExpression.Constant(0.0) : wire[v._b], LinqExpression.Constant(v.Constant));
 
     // A flat tape for circuits too large for generated code: wire slots, gates as (gate, a, b, k), swept in order.
@@ -115,9 +126,11 @@ public sealed partial class Value
         var slot = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < order.Count; i++) slot[order[i]] = i;
         var constants = order.Select(v => v.Data).ToArray();
-        var inputSlots = index.Select(p => (slot: slot.TryGetValue(p.Key, out int s) ? s : -1, input: p.Value)).ToArray();
+        var inputSlots = index.Select(p => (slot: slot.TryGetValue(p.Key, out int s) ? s : -1,
+            input: p.Value)).ToArray();
         var gates = order.Select((v, i) => (v, i)).Where(p => !p.v.IsLeaf)
-            .Select(p => (gate: p.v.Op!, a: slot[p.v._a!], b: p.v._b is null ? -1 : slot[p.v._b], k: p.v.Constant, y: p.i)).ToArray();
+            .Select(p => (gate: p.v.Op!, a: slot[p.v._a!], b: p.v._b is null ? -1 : slot[p.v._b],
+                k: p.v.Constant, y: p.i)).ToArray();
         int outputSlot = slot[output];
         return (inputs, gradients) =>
         {

@@ -55,7 +55,8 @@ public sealed partial class Value
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(a);
-        if (gate.Arity != 1) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} inputs, got 1", nameof(gate));
+        if (gate.Arity != 1) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} inputs, got 1",
+            nameof(gate));
         return new Value(gate.Forward(a.Data, 0, constant), gate, a, null, constant);
     }
 
@@ -65,12 +66,15 @@ public sealed partial class Value
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (gate.Arity != 2) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} input, got 2", nameof(gate));
+        if (gate.Arity != 2) throw new ArgumentException($"gate '{gate.Name}' takes {gate.Arity} input, got 2",
+            nameof(gate));
         return new Value(gate.Forward(a.Data, b.Data, double.NaN), gate, a, b, double.NaN);
     }
 
-    /// <summary>Makes a user-defined one-input gate from its forward function and its local derivative dy/dx at (x, y).</summary>
-    public static Func<Value, Value> Gate(string name, Func<double, double> forward, Func<double, double, double> localGradient)
+    /// <summary>Makes a user-defined one-input gate from its forward function and its local derivative dy/dx at (x,
+    /// y).</summary>
+    public static Func<Value, Value> Gate(string name, Func<double, double> forward,
+        Func<double, double, double> localGradient)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(localGradient);
@@ -78,7 +82,8 @@ public sealed partial class Value
         return x => Apply(gate, x);
     }
 
-    /// <summary>Makes a user-defined two-input gate from its forward function and its local gradients (∂y/∂a, ∂y/∂b) at (a, b, y).</summary>
+    /// <summary>Makes a user-defined two-input gate from its forward function and its local gradients (∂y/∂a, ∂y/∂b) at
+    /// (a, b, y).</summary>
     public static Func<Value, Value, Value> Gate(string name, Func<double, double, double> forward,
         Func<double, double, double, (double, double)> localGradients)
     {
@@ -114,7 +119,8 @@ public sealed partial class Value
     /// <summary>a / c, a scale gate by 1/c.</summary>
     public static Value operator /(Value a, double c) => Apply(Gates.Scale, a, 1 / c);
     /// <summary>c / a: the 1/x gate, scaled by c unless c is 1.</summary>
-    public static Value operator /(double c, Value a) => c == 1 ? a.Reciprocal() : Apply(Gates.Scale, a.Reciprocal(), c);
+    public static Value operator /(double c, Value a) =>
+        c == 1 ? a.Reciprocal() : Apply(Gates.Scale, a.Reciprocal(), c);
     /// <summary>The negate gate -a.</summary>
     public static Value operator -(Value a) => Apply(Gates.Neg, a);
 

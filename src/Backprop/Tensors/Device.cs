@@ -18,7 +18,8 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     /// <summary>The CPU.</summary>
     public static Device Cpu => new(DeviceType.Cpu);
 
-    /// <summary>NVIDIA GPU number <paramref name="index"/> (needs the Backprop.Cuda package, loaded on first use).</summary>
+    /// <summary>NVIDIA GPU number <paramref name="index"/> (needs the Backprop.Cuda package, loaded on first
+    /// use).</summary>
     public static Device Cuda(int index = 0) => new(DeviceType.Cuda, index);
 
     /// <summary>The backend that allocates this device's memory and runs its kernels.</summary>

@@ -15,7 +15,8 @@ public sealed class Generator
     /// <summary>Creates a generator from a seed.</summary>
     public Generator(long seed = 0) => ManualSeed(seed);
 
-    /// <summary>The calling thread's default generator, used when no generator is passed (seed 0 until reseeded).</summary>
+    /// <summary>The calling thread's default generator, used when no generator is passed (seed 0 until
+    /// reseeded).</summary>
     public static Generator Default => t_default ??= new Generator();
 
     /// <summary>Restarts the sequence from <paramref name="seed"/>.</summary>
@@ -48,7 +49,8 @@ public sealed class Generator
     /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
-    /// <summary>A standard normal sample (Marsaglia's polar method, keeping the second sample for the next call).</summary>
+    /// <summary>A standard normal sample (Marsaglia's polar method, keeping the second sample for the next
+    /// call).</summary>
     public double NextGaussian()
     {
         if (!double.IsNaN(_spareGaussian)) { double spare = _spareGaussian; _spareGaussian = double.NaN; return spare; }

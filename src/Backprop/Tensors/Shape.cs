@@ -12,7 +12,8 @@ internal static class Shapes
     {
         long n = 1;
         foreach (int s in shape) n *= s;
-        if (n > int.MaxValue) throw new ArgumentException($"shape {Format(shape)} has {n} elements, more than a tensor can hold");
+        if (n > int.MaxValue) throw new ArgumentException($"shape {Format(shape)} has {n} elements, more than a " +
+            "tensor can hold");
         return (int)n;
     }
 
@@ -52,13 +53,15 @@ internal static class Shapes
             int da = i - (n - a.Length) >= 0 ? a[i - (n - a.Length)] : 1;
             int db = i - (n - b.Length) >= 0 ? b[i - (n - b.Length)] : 1;
             if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast (dim {i}: {da} vs {db})");
+                throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast " +
+                    $"(dim {i}: {da} vs {db})");
             result[i] = da == 1 ? db : da;
         }
         return result;
     }
 
-    /// <summary>Strides that read a tensor of shape/strides as if expanded to <paramref name="target"/> (0 on broadcast dims).</summary>
+    /// <summary>Strides that read a tensor of shape/strides as if expanded to <paramref name="target"/> (0 on broadcast
+    /// dims).</summary>
     public static int[] BroadcastStrides(int[] shape, int[] strides, int[] target)
     {
         var result = new int[target.Length];
@@ -73,7 +76,8 @@ internal static class Shapes
     {
         int r = Math.Max(rank, 1);
         if (dim < -r || dim >= r)
-            throw new ArgumentOutOfRangeException(nameof(dim), $"{op}: dim {dim} is out of range for a tensor of rank {shape.Length} (shape {Format(shape)})");
+            throw new ArgumentOutOfRangeException(nameof(dim),
+                $"{op}: dim {dim} is out of range for a tensor of rank {shape.Length} (shape {Format(shape)})");
         return dim < 0 ? dim + r : dim;
     }
 
@@ -85,21 +89,25 @@ internal static class Shapes
         {
             if (requested[i] == -1)
             {
-                if (infer >= 0) throw new ArgumentException($"{op}: only one dimension can be -1 in {Format(requested)}");
+                if (infer >= 0) throw new ArgumentException($"{op}: only one dimension can be -1 " +
+                    $"in {Format(requested)}");
                 infer = i;
             }
-            else if (requested[i] < 0) throw new ArgumentException($"{op}: invalid size {requested[i]} in {Format(requested)}");
+            else if (requested[i] < 0) throw new ArgumentException($"{op}: invalid size {requested[i]} " +
+                $"in {Format(requested)}");
             else known *= requested[i];
         }
         var shape = (int[])requested.Clone();
         if (infer >= 0)
         {
             if (known == 0 || numel % known != 0)
-                throw new ArgumentException($"{op}: cannot reshape {Format(from)} ({numel} elements) into {Format(requested)}");
+                throw new ArgumentException($"{op}: cannot reshape {Format(from)} ({numel} elements) " +
+                    $"into {Format(requested)}");
             shape[infer] = numel / known;
         }
         else if (known != numel)
-            throw new ArgumentException($"{op}: cannot reshape {Format(from)} ({numel} elements) into {Format(requested)} ({known} elements)");
+            throw new ArgumentException($"{op}: cannot reshape {Format(from)} ({numel} elements) " +
+                $"into {Format(requested)} ({known} elements)");
         return shape;
     }
 

@@ -31,23 +31,29 @@ public sealed partial class Tensor
         return t;
     }
 
-    private static Tensor FromSpan<T>(ReadOnlySpan<T> data, int[]? shape, bool requiresGrad, Device? device) where T : unmanaged
+    private static Tensor FromSpan<T>(ReadOnlySpan<T> data, int[]? shape, bool requiresGrad, Device? device)
+        where T : unmanaged
     {
         shape = shape is null ? [data.Length] : (int[])shape.Clone();
         if (Shapes.Numel(shape) != data.Length)
-            throw new ArgumentException($"FromArray: {data.Length} values do not fill shape {Shapes.Format(shape)} ({Shapes.Numel(shape)} elements)");
+            throw new ArgumentException($"FromArray: {data.Length} values do not fill shape {Shapes.Format(shape)} " +
+                $"({Shapes.Numel(shape)} elements)");
         var dev = device ?? Device.Cpu;
         var t = new Tensor(dev.Backend.FromArray(data), shape, Shapes.ContiguousStrides(shape), 0);
         t.RequiresGrad = requiresGrad;
         return t;
     }
 
-    /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (a vector unless a shape is given).</summary>
-    public static Tensor FromArray(float[] data, int[]? shape = null, bool requiresGrad = false, Device? device = null) =>
+    /// <summary>A Float32 tensor holding a copy of <paramref name="data"/> (a vector unless a shape is
+    /// given).</summary>
+    public static Tensor FromArray(float[] data, int[]? shape = null, bool requiresGrad = false,
+        Device? device = null) =>
         FromSpan<float>(data, shape, requiresGrad, device);
 
-    /// <summary>A Float64 tensor holding a copy of <paramref name="data"/> (a vector unless a shape is given).</summary>
-    public static Tensor FromArray(double[] data, int[]? shape = null, bool requiresGrad = false, Device? device = null) =>
+    /// <summary>A Float64 tensor holding a copy of <paramref name="data"/> (a vector unless a shape is
+    /// given).</summary>
+    public static Tensor FromArray(double[] data, int[]? shape = null, bool requiresGrad = false,
+        Device? device = null) =>
         FromSpan<double>(data, shape, requiresGrad, device);
 
     /// <summary>An Int64 tensor holding a copy of <paramref name="data"/> (a vector unless a shape is given).</summary>
@@ -138,7 +144,8 @@ public sealed partial class Tensor
 
     private static Tensor Sample(int[] shape, DType dtype, Generator g, bool gaussian, bool requiresGrad)
     {
-        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"random tensors must be floating point, got {dtype}");
+        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"random tensors must be floating point, " +
+            $"got {dtype}");
         var values = new double[Shapes.Numel(shape)];
         for (int i = 0; i < values.Length; i++) values[i] = gaussian ? g.NextGaussian() : g.NextDouble();
         if (dtype == DType.Float64) return FromArray(values, shape, requiresGrad);

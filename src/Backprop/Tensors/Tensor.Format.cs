@@ -49,7 +49,8 @@ public sealed partial class Tensor
         for (int i = size - EdgeItems; i < size; i++) yield return i;
     }
 
-    private void AppendDim(StringBuilder sb, double[] values, int dim, int at, int[] contiguous, ElementFormatter f, bool summarize, int indent)
+    private void AppendDim(StringBuilder sb, double[] values, int dim, int at, int[] contiguous, ElementFormatter f,
+        bool summarize, int indent)
     {
         int size = shape[dim];
         bool elided = summarize && size > 2 * EdgeItems;

@@ -20,7 +20,8 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(source);
         RequireWritable("Copy_");
         if (!Shapes.Equal(source.shape, shape))
-            throw new ArgumentException($"Copy_: a source of shape {Shapes.Format(source.shape)} does not fit a tensor of shape {Shapes.Format(shape)}");
+            throw new ArgumentException($"Copy_: a source of shape {Shapes.Format(source.shape)} does not fit a " +
+                $"tensor of shape {Shapes.Format(shape)}");
         if (source.Device != Device)
             throw new ArgumentException($"Copy_: the source is on {source.Device} but this tensor is on {Device}");
         var converted = source.DType == DType ? source : source.Detach().To(DType);
@@ -29,7 +30,8 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Sets every element to zero in place and returns this tensor (same rules as <see cref="Copy_"/>).</summary>
+    /// <summary>Sets every element to zero in place and returns this tensor (same rules as
+    /// <see cref="Copy_"/>).</summary>
     public Tensor Zero_()
     {
         RequireWritable("Zero_");
@@ -49,9 +51,11 @@ public sealed partial class Tensor
     private void RequireWritable(string op)
     {
         if (gradFn is not null)
-            throw new InvalidOperationException($"{op}: this tensor (shape {Shapes.Format(shape)}) was produced by {gradFn.Name}; writing into it would corrupt the recorded graph (Detach() it first)");
+            throw new InvalidOperationException($"{op}: this tensor (shape {Shapes.Format(shape)}) was produced " +
+                $"by {gradFn.Name}; writing into it would corrupt the recorded graph (Detach() it first)");
         if (RequiresGrad && Autograd.IsGradEnabled)
-            throw new InvalidOperationException($"{op}: a leaf tensor that requires grad (shape {Shapes.Format(shape)}) can be written in place only inside Autograd.NoGrad()");
+            throw new InvalidOperationException($"{op}: a leaf tensor that requires grad " +
+                $"(shape {Shapes.Format(shape)}) can be written in place only inside Autograd.NoGrad()");
     }
 
     /// <summary>
@@ -61,9 +65,12 @@ public sealed partial class Tensor
     /// </summary>
     internal Span<T> AsSpan<T>() where T : unmanaged
     {
-        if (Device != Device.Cpu) throw new NotSupportedException($"AsSpan: the tensor is on {Device}; span access needs a CPU tensor");
-        if (!IsContiguous) throw new InvalidOperationException($"AsSpan: the tensor of shape {Shapes.Format(shape)} with strides {Shapes.Format(strides)} is not contiguous");
-        if (DTypeExtensions.Of<T>() != DType) throw new InvalidOperationException($"AsSpan: the tensor is {DType}, not {typeof(T).Name}");
+        if (Device != Device.Cpu) throw new NotSupportedException($"AsSpan: the tensor is on {Device}; span access " +
+            "needs a CPU tensor");
+        if (!IsContiguous) throw new InvalidOperationException($"AsSpan: the tensor of shape {Shapes.Format(shape)} " +
+            $"with strides {Shapes.Format(strides)} is not contiguous");
+        if (DTypeExtensions.Of<T>() != DType) throw new InvalidOperationException($"AsSpan: the tensor is {DType}, " +
+            $"not {typeof(T).Name}");
         return CpuBackend.Data<T>(this).AsSpan(offset, Numel);
     }
 }

@@ -37,7 +37,8 @@ public sealed partial class Tensor
 
     /// <summary>A new contiguous tensor with unspecified contents, for an output its kernel writes whole.</summary>
     internal static Tensor Uninitialized(int[] shape, DType dtype, Device device) =>
-        new(device.Backend.AllocateUninitialized(dtype, Shapes.Numel(shape)), shape, Shapes.ContiguousStrides(shape), 0);
+        new(device.Backend.AllocateUninitialized(dtype, Shapes.Numel(shape)), shape,
+            Shapes.ContiguousStrides(shape), 0);
 
     /// <summary>The sizes of the dimensions (a copy).</summary>
     public int[] Shape => (int[])shape.Clone();
@@ -98,9 +99,11 @@ public sealed partial class Tensor
         {
             if (value == _requiresGrad) return;
             if (gradFn is not null)
-                throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one was produced by {gradFn.Name} (use Detach())");
+                throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one " +
+                    $"was produced by {gradFn.Name} (use Detach())");
             if (value && !DType.IsFloatingPoint())
-                throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require grad; this tensor is {DType} with shape {Shapes.Format(shape)}");
+                throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require grad; " +
+                    $"this tensor is {DType} with shape {Shapes.Format(shape)}");
             if (value) TensorScope.Escape(storage);  // a leaf that is trained outlives any step's scope
             _requiresGrad = value;
         }
@@ -117,7 +120,8 @@ public sealed partial class Tensor
         set
         {
             if (value is not null && (!Shapes.Equal(value.shape, shape) || value.DType != DType))
-                throw new ArgumentException($"Grad: a gradient of shape {Shapes.Format(value.shape)} ({value.DType}) does not fit a tensor of shape {Shapes.Format(shape)} ({DType})");
+                throw new ArgumentException($"Grad: a gradient of shape {Shapes.Format(value.shape)} ({value.DType}) " +
+                    $"does not fit a tensor of shape {Shapes.Format(shape)} ({DType})");
             if (value is not null) TensorScope.Escape(value.storage);  // gradients are accumulated across steps
             _grad = value;
         }
@@ -156,7 +160,8 @@ public sealed partial class Tensor
     public T Item<T>() where T : unmanaged
     {
         if (Numel != 1)
-            throw new InvalidOperationException($"Item: the tensor has shape {Shapes.Format(shape)} ({Numel} elements); Item needs exactly one");
+            throw new InvalidOperationException($"Item: the tensor has shape {Shapes.Format(shape)} ({Numel} " +
+                "elements); Item needs exactly one");
         return ToArray<T>()[0];
     }
 

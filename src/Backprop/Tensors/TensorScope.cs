@@ -23,7 +23,8 @@ namespace Backprop;
 public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? t_current;
-    [ThreadStatic] private static List<Storage>? t_spareList;   // the last ended scope's list, so a loop's scopes reuse one
+    // the last ended scope's list, so a loop's scopes reuse one
+    [ThreadStatic] private static List<Storage>? t_spareList;
 
     private readonly TensorScope? _outer;
     private readonly List<Storage> _storages;
@@ -50,7 +51,8 @@ public sealed class TensorScope : IDisposable
         }
     }
 
-    /// <summary>Exempts <paramref name="tensor"/>'s storage (and so all its views) from release; returns the tensor.</summary>
+    /// <summary>Exempts <paramref name="tensor"/>'s storage (and so all its views) from release; returns the
+    /// tensor.</summary>
     public Tensor Keep(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -65,7 +67,8 @@ public sealed class TensorScope : IDisposable
         if (Environment.CurrentManagedThreadId != _threadId)
             throw new InvalidOperationException("TensorScope: a scope must end on the thread that opened it");
         if (t_current != this)
-            throw new InvalidOperationException("TensorScope: scopes must end in the reverse order they were opened (an inner scope is still open)");
+            throw new InvalidOperationException("TensorScope: scopes must end in the reverse order they were opened " +
+                "(an inner scope is still open)");
         _ended = true;
         t_current = _outer;
         foreach (var s in _storages)
@@ -85,6 +88,7 @@ public sealed class TensorScope : IDisposable
         scope._storages.Add(storage);
     }
 
-    /// <summary>Takes a storage out of whatever scope holds it: something that outlives the scope refers to it.</summary>
+    /// <summary>Takes a storage out of whatever scope holds it: something that outlives the scope refers to
+    /// it.</summary>
     internal static void Escape(Storage storage) => storage.scope = null;
 }

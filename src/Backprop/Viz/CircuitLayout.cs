@@ -16,7 +16,8 @@ internal enum NodeKind
 /// <summary>What is written about one wire: its name, and the text above (value) and below (gradient) it.</summary>
 internal sealed record WireText(string Name, string Value, string Grad);
 
-/// <summary>A node of the drawn circuit: an input, a gate, or (when collapsed) a chain of gates or a cut wire.</summary>
+/// <summary>A node of the drawn circuit: an input, a gate, or (when collapsed) a chain of gates or a cut
+/// wire.</summary>
 internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
 {
     public NodeKind Kind { get; set; } = kind;
@@ -27,10 +28,12 @@ internal sealed class LayoutNode(NodeKind kind, WireText wire, string label)
     /// <summary>True for an input that is a trained parameter (tensor graphs), drawn with a bold frame.</summary>
     public bool IsParameter { get; init; }
 
-    /// <summary>The text drawn on the node: an input's name, or the gate's symbol (as in <c>*</c>, <c>σ</c>, <c>+1</c>).</summary>
+    /// <summary>The text drawn on the node: an input's name, or the gate's symbol (as in <c>*</c>, <c>σ</c>,
+    /// <c>+1</c>).</summary>
     public string Label { get; set; } = label;
 
-    /// <summary>The scalar gates this node draws, first to last (one for a gate, several for a chain; none for inputs or tensor ops).</summary>
+    /// <summary>The scalar gates this node draws, first to last (one for a gate, several for a chain; none for inputs
+    /// or tensor ops).</summary>
     public List<Value> Gates { get; } = [];
 
     /// <summary>The nodes feeding this one, one per input port.</summary>
@@ -101,7 +104,8 @@ internal sealed class CircuitLayout
     public string Unit { get; init; } = "gates";
 
     /// <summary>How a collapsed drawing was collapsed, written after "showing N of M gates".</summary>
-    public string CollapseNote { get; init; } = "chains of one-input gates drawn as one node, ⋯ marks wires from gates not drawn";
+    public string CollapseNote { get; init; } = "chains of one-input gates drawn as one node, ⋯ marks wires from " +
+        "gates not drawn";
 
     public int Rows => Layers.Max(l => l.Count == 0 ? 0 : l[^1].Row + 1);
 
@@ -177,15 +181,18 @@ internal sealed class CircuitLayout
 
         var uses = new Dictionary<Value, int>(ReferenceEqualityComparer.Instance);
         foreach (var v in order) foreach (var i in v.Inputs) uses[i] = uses.GetValueOrDefault(i) + 1;
-        WireText Text(Value v) => new(names[v], Format.Number(v.Data, options.Digits), Format.Number(v.Grad, options.Digits));
+        WireText Text(Value v) =>
+            new(names[v], Format.Number(v.Data, options.Digits), Format.Number(v.Grad, options.Digits));
         var nodeOf = new Dictionary<Value, LayoutNode>(ReferenceEqualityComparer.Instance);
         var nodes = new List<LayoutNode>();
         foreach (var v in order)
         {
             if (v.IsLeaf) { nodes.Add(nodeOf[v] = new LayoutNode(NodeKind.Input, Text(v), names[v])); continue; }
             var first = v.Inputs[0];
-            // collapse rule 1: a single-input gate whose input comes only from another single-input gate joins its chain
-            if (collapse && v.Op!.Arity == 1 && first.Op is { Arity: 1 } && uses[first] == 1 && !ReferenceEquals(first, output))
+            // collapse rule 1: a single-input gate whose input comes only from another single-input
+            // gate joins its chain
+            if (collapse && v.Op!.Arity == 1 && first.Op is { Arity: 1 } && uses[first] == 1
+                && !ReferenceEquals(first, output))
             {
                 var chain = nodeOf[first];
                 chain.Kind = NodeKind.Chain;
@@ -284,7 +291,8 @@ internal sealed class CircuitLayout
             for (int p = 0; p < n.Inputs.Count; p++) consumers[n.Inputs[p]].Add((n, p));
         }
         // each gate then moves as far right as its consumers allow, so a side chain that runs ahead of the main path
-        // (a recurrent state updated by one gate a step while the other takes four) does not trail wires across the page
+        // (a recurrent state updated by one gate a step while the other takes four) does not trail
+        // wires across the page
         for (int i = nodes.Count - 1; i >= 0; i--)
             if ((nodes[i].Inputs.Count > 0 || inputsNearUse) && consumers[nodes[i]].Count > 0)
                 nodes[i].Layer = consumers[nodes[i]].Min(c => c.node.Layer) - 1;
@@ -333,10 +341,12 @@ internal sealed class CircuitLayout
                 var layer = layers[rightward ? k : layers.Count - 1 - k];
                 foreach (var s in layer)
                 {
-                    // leftward, a wire into a gate's first port counts as slightly above the gate, into its second as below
+                    // leftward, a wire into a gate's first port counts as slightly above the gate, into its
+                    // second as below
                     s.Order = rightward
                         ? Predecessors(s).Select(t => (double)t.Row).DefaultIfEmpty(s.Row).Average()
-                        : s.Feeds.Select(f => f.Target.Row + (f.Target.Node is { Inputs.Count: 2 } ? f.Port - 0.5 : 0) * 0.5)
+                        : s.Feeds.Select(f =>
+                            f.Target.Row + (f.Target.Node is { Inputs.Count: 2 } ? f.Port - 0.5 : 0) * 0.5)
                             .DefaultIfEmpty(s.Row).Average();
                 }
                 var sorted = layer.OrderBy(s => s.Order).ThenBy(s => s.Row).ToList();

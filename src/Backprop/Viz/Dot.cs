@@ -15,7 +15,8 @@ internal static class Dot
         var dot = new StringBuilder();
         dot.Append("digraph circuit {\n");
         dot.Append("  rankdir=LR;\n  nodesep=0.4;\n  ranksep=0.6;\n");
-        dot.Append("  node [fontname=\"DejaVu Sans Mono\", fontsize=13];\n  edge [fontname=\"DejaVu Sans Mono\", fontsize=11, arrowsize=0.6];\n");
+        dot.Append("  node [fontname=\"DejaVu Sans Mono\", fontsize=13];\n  edge [fontname=\"DejaVu Sans Mono\", " +
+            "fontsize=11, arrowsize=0.6];\n");
         var notes = new List<string>();
         if (options.Title is not null) notes.Add(options.Title);
         if (layout.Collapsed) notes.Add($"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit}");
@@ -27,7 +28,8 @@ internal static class Dot
         {
             string attributes = n.Kind switch
             {
-                NodeKind.Input when n.IsParameter => "shape=box, style=\"bold,rounded\", penwidth=2.5, fontname=\"DejaVu Sans Mono Bold\"",
+                NodeKind.Input when n.IsParameter =>
+                    "shape=box, style=\"bold,rounded\", penwidth=2.5, fontname=\"DejaVu Sans Mono Bold\"",
                 NodeKind.Input => "shape=plaintext, fontname=\"DejaVu Sans Mono Bold\"",
                 NodeKind.Stub => "shape=plaintext, fontcolor=\"#777777\"",
                 NodeKind.Chain => "shape=box, style=\"rounded,dashed\"",
@@ -55,7 +57,8 @@ internal static class Dot
     // an HTML-like label: the forward value in green over the gradient in red (Graphviz rejects an empty font element)
     private static string Label(WireText wire) => wire.Grad.Length == 0
         ? $"<<font color=\"#1a7f37\">{Svg.Escape(wire.Value)}</font>>"
-        : $"<<font color=\"#1a7f37\">{Svg.Escape(wire.Value)}</font><br/><font color=\"#c62828\">{Svg.Escape(wire.Grad)}</font>>";
+        : $"<<font color=\"#1a7f37\">{Svg.Escape(wire.Value)}</font><br/><font " +
+            $"color=\"#c62828\">{Svg.Escape(wire.Grad)}</font>>";
 
     private static string Quote(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
 }

@@ -46,11 +46,15 @@ internal static class RepeatedBlocks
             var top = spine[at];
             if (members is null) { at++; continue; }
             // a tensor of the run used outside it: draw the run in full (skipping it keeps the search linear)
-            if (members.Any(m => m != top && consumers[m].Any(c => !members.Contains(c)))) { at += period * repeats; continue; }
+            if (members.Any(m => m != top && consumers[m].Any(c => !members.Contains(c))))
+            {
+                at += period * repeats; continue;
+            }
 
             var bottom = spine[at + period * repeats - 1];
             var block = Enumerable.Range(at, period).Reverse().Select(k => opName(spine[k]));
-            var run = new LayoutNode(NodeKind.Chain, top.Wire, $"{string.Join("→", block)} ×{repeats} {top.Label.Split(' ')[^1]}");
+            var run = new LayoutNode(NodeKind.Chain, top.Wire,
+                $"{string.Join("→", block)} ×{repeats} {top.Label.Split(' ')[^1]}");
             run.Inputs.Add(main[bottom]);
             consumers[run] = consumers[top];
             consumers[main[bottom]].Add(run);

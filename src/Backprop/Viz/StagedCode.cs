@@ -22,7 +22,8 @@ public static class StagedCode
         var order = output.Topological();
         var custom = order.FirstOrDefault(v => v.Op is { HasCode: false });
         if (custom is not null)
-            throw new ArgumentException($"gate '{custom.Op!.Name}' is user-defined and has no C# form, so no staged code can be printed", nameof(output));
+            throw new ArgumentException($"gate '{custom.Op!.Name}' is user-defined and has no C# form, so no staged " +
+                "code can be printed", nameof(output));
         var names = new WireNames(order);
         var inputs = order.Where(v => v.IsLeaf && !WireNames.IsConstant(v)).ToList();
         var gates = order.Where(v => !v.IsLeaf).ToList();
@@ -58,11 +59,14 @@ public static class StagedCode
             lines.Add((Chain(a, da, v, names, declared), $"#({k + 1})"));
             if (b is not null) lines.Add((Chain(b, db, v, names, declared), $"#({k + 1})"));
         }
-        lines.Add((inputs.Count == 0 ? $"return {f};" : $"return ({f}, {string.Join(", ", inputs.Select(v => "d" + names[v]))});", ""));
+        lines.Add((inputs.Count == 0 ? $"return {f};"
+            : $"return ({f}, {string.Join(", ", inputs.Select(v => "d" + names[v]))});", ""));
 
-        int width = Math.Min(64, lines.Where(l => l.comment.Length > 0).Select(l => l.statement.Length).DefaultIfEmpty(0).Max());
+        int width = Math.Min(64,
+            lines.Where(l => l.comment.Length > 0).Select(l => l.statement.Length).DefaultIfEmpty(0).Max());
         foreach (var (statement, comment) in lines)
-            code.Append("        ").Append(comment.Length == 0 ? statement : $"{statement.PadRight(width)} // {comment}").Append('\n');
+            code.Append("        ").Append(comment.Length == 0 ? statement
+                : $"{statement.PadRight(width)} // {comment}").Append('\n');
         code.Append("    }\n}\n");
         return code.ToString();
     }

@@ -53,7 +53,10 @@ internal sealed class SvgScene
         string legend = layout.Collapsed
             ? $"showing {layout.DrawnGates} of {layout.TotalGates} {layout.Unit}: {layout.CollapseNote}"
             : "";
-        if (legend.Length > 0) { scene.AddText(Margin, top + 12, legend, "note", "", "start", LabelFont); top += LineHeight; }
+        if (legend.Length > 0)
+        {
+            scene.AddText(Margin, top + 12, legend, "note", "", "start", LabelFont); top += LineHeight;
+        }
 
         int layerCount = layout.Layers.Count;
         var nodeWidth = new double[layerCount];
@@ -120,8 +123,10 @@ internal sealed class SvgScene
             if (node.Kind is NodeKind.Input or NodeKind.Stub)
             {
                 double right = columnX[l] + nodeWidth[l];
-                AddText(right - 4, ys + 4.5, node.Label, node.Kind == NodeKind.Input ? "name" : "stub", wire, "end", NodeFont);
-                Nodes.Add(new SceneNode(new Box(right - w, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire, node.IsParameter));
+                AddText(right - 4, ys + 4.5, node.Label, node.Kind == NodeKind.Input ? "name" : "stub", wire,
+                    "end", NodeFont);
+                Nodes.Add(new SceneNode(new Box(right - w, ys - NodeHeight / 2, w, NodeHeight), node.Kind, wire,
+                    node.IsParameter));
                 start = right;
             }
             else

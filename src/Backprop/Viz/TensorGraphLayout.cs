@@ -9,7 +9,8 @@ namespace Backprop;
 internal static class TensorGraphLayout
 {
     public const string CollapseNote =
-        "runs of 3 or more identical blocks drawn as one node ×N (their parameters not drawn), ⋯ marks wires from ops not drawn";
+        "runs of 3 or more identical blocks drawn as one node ×N (their parameters not drawn), ⋯ marks wires from " +
+        "ops not drawn";
 
     public static CircuitLayout Build(Tensor output, VizOptions options, IReadOnlyDictionary<string, Tensor>? names)
     {
@@ -55,21 +56,24 @@ internal static class TensorGraphLayout
         var blockOps = RepeatedBlocks.Collapse(nodes, ref outputNode, n => opName[n], InputKey);
         int drawnNodes = nodes.Count(n => n.Kind is NodeKind.Gate or NodeKind.Chain);
         // rule 2 (as for scalar circuits) caps the drawn ops; with no cap it still drops parameters of collapsed runs
-        nodes = CircuitLayout.KeepNearestOutput(nodes, outputNode, drawnNodes > options.CollapseAbove ? options.CollapseAbove : int.MaxValue);
+        nodes = CircuitLayout.KeepNearestOutput(nodes, outputNode,
+            drawnNodes > options.CollapseAbove ? options.CollapseAbove : int.MaxValue);
         int drawnOps = nodes.Sum(n => n.Kind switch { NodeKind.Gate => 1, NodeKind.Chain => blockOps[n], _ => 0 });
         return Finish(nodes, outputNode, order.Count, drawnOps);
     }
 
     private static CircuitLayout Finish(List<LayoutNode> nodes, LayoutNode output, int totalOps, int drawnOps) => new()
     {
-        Output = output, Nodes = nodes, Layers = CircuitLayout.Arrange(nodes, output, inputsNearUse: true), TotalGates = totalOps,
-        DrawnGates = drawnOps, Unit = "ops", CollapseNote = CollapseNote,
+        Output = output, Nodes = nodes, Layers = CircuitLayout.Arrange(nodes, output, inputsNearUse: true),
+        TotalGates = totalOps, DrawnGates = drawnOps, Unit = "ops", CollapseNote = CollapseNote,
     };
 
     // repeated blocks match when their inputs have the same kind and shape, whatever the tensors are called
-    private static string InputKey(LayoutNode input) => (input.IsParameter ? "param" : "input") + input.Wire.Value.Split(' ')[0];
+    private static string InputKey(LayoutNode input) =>
+        (input.IsParameter ? "param" : "input") + input.Wire.Value.Split(' ')[0];
 
-    /// <summary>The nodes reachable from <paramref name="root"/>, each after its inputs (iterative depth-first search).</summary>
+    /// <summary>The nodes reachable from <paramref name="root"/>, each after its inputs (iterative depth-first
+    /// search).</summary>
     private static List<Node> Topological(Node root, int[] rootShape, out Dictionary<Node, int[]> shapeOf)
     {
         var order = new List<Node>();
@@ -92,7 +96,8 @@ internal static class TensorGraphLayout
         return order;
     }
 
-    private static LayoutNode InputNode(TensorNaming naming, Tensor? leaf, int[]? shape, VizOptions options, string? outputName)
+    private static LayoutNode InputNode(TensorNaming naming, Tensor? leaf, int[]? shape, VizOptions options,
+        string? outputName)
     {
         bool isParameter = leaf is { RequiresGrad: true };
         string? given = outputName ?? (leaf is null ? null : naming.Of(leaf));
@@ -122,7 +127,8 @@ internal static class TensorGraphLayout
     };
 }
 
-/// <summary>Wire names for a tensor graph: the names the caller gave, otherwise made from the op (<c>matmul1</c>).</summary>
+/// <summary>Wire names for a tensor graph: the names the caller gave, otherwise made from the op
+/// (<c>matmul1</c>).</summary>
 internal sealed class TensorNaming
 {
     private readonly Dictionary<object, string> _given = new(ReferenceEqualityComparer.Instance);
@@ -133,7 +139,8 @@ internal sealed class TensorNaming
     {
         foreach (var (name, tensor) in names ?? new Dictionary<string, Tensor>())
         {
-            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Viz: a tensor name must not be empty", nameof(names));
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("Viz: a tensor name must not be empty",
+                nameof(names));
             ArgumentNullException.ThrowIfNull(tensor, $"{nameof(names)}[\"{name}\"]");
             // an op's output is found through its node, since the graph does not keep the tensor itself
             _given[(object?)tensor.gradFn ?? tensor] = name;

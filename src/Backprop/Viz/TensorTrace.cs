@@ -20,7 +20,8 @@ internal readonly record struct TensorSummary(int Count, double Norm, double Min
     }
 }
 
-/// <summary>What a trace remembers about the tensor one node produced: its forward value and its last gradient.</summary>
+/// <summary>What a trace remembers about the tensor one node produced: its forward value and its last
+/// gradient.</summary>
 internal sealed class TracedWire(TensorSummary value)
 {
     public TensorSummary Value { get; } = value;
@@ -41,7 +42,8 @@ internal static class TensorTrace
 
     public static bool IsActive => t_openScopes > 0;
 
-    /// <summary>Called as <paramref name="output"/> gets its node: summarizes it and hooks the node for its gradient.</summary>
+    /// <summary>Called as <paramref name="output"/> gets its node: summarizes it and hooks the node for its
+    /// gradient.</summary>
     private static void Record(Tensor output, Node node)
     {
         if (!IsActive) return;
@@ -50,7 +52,8 @@ internal static class TensorTrace
         (node.hooks ??= []).Add(g => { wire.Grad = TensorSummary.Of(g); return null; });
     }
 
-    /// <summary>The summaries recorded for <paramref name="node"/>'s output, or null if it was made outside a trace.</summary>
+    /// <summary>The summaries recorded for <paramref name="node"/>'s output, or null if it was made outside a
+    /// trace.</summary>
     public static TracedWire? Find(Node node) => Wires.TryGetValue(node, out var wire) ? wire : null;
 
     public static IDisposable Open()

@@ -113,7 +113,8 @@ internal static class TextDiagram
         return row * LinesPerRow + 1 + port;
     }
 
-    /// <summary>A character grid where lines are drawn as connection bits, turned into box-drawing characters at the end.</summary>
+    /// <summary>A character grid where lines are drawn as connection bits, turned into box-drawing characters at the
+    /// end.</summary>
     private sealed class Grid(int lines, int columns)
     {
         private readonly int[,] _links = new int[lines, columns];

@@ -37,7 +37,8 @@ public static class Viz
         return Backprop.Dot.Write(CircuitLayout.Build(output, options), options);
     }
 
-    /// <summary>The circuit as a text diagram for a terminal, with ANSI colours when <paramref name="ansiColors"/> is set.</summary>
+    /// <summary>The circuit as a text diagram for a terminal, with ANSI colours when <paramref name="ansiColors"/> is
+    /// set.</summary>
     public static string Text(Value output, VizOptions? options = null, bool ansiColors = false)
     {
         options ??= new VizOptions();
@@ -59,24 +60,29 @@ public static class Viz
     }
 
     /// <summary>
-    /// The autograd graph ending at <paramref name="output"/> as a self-contained SVG document. <paramref name="names"/>
-    /// names tensors of the graph (parameters, or op outputs such as the loss); others get names made from their op.
+    /// The autograd graph ending at <paramref name="output"/> as a self-contained SVG document.
+    /// <paramref name="names"/> names tensors of the graph (parameters, or op outputs such as the loss); others get
+    /// names made from their op.
     /// </summary>
-    public static string Svg(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null)
+    public static string Svg(Tensor output, VizOptions? options = null,
+        IReadOnlyDictionary<string, Tensor>? names = null)
     {
         options ??= new VizOptions();
         return Backprop.Svg.Write(SvgScene.Build(TensorGraphLayout.Build(output, options, names), options));
     }
 
     /// <summary>The autograd graph as a Graphviz DOT digraph (render with <c>dot -Tsvg</c>).</summary>
-    public static string Dot(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null)
+    public static string Dot(Tensor output, VizOptions? options = null,
+        IReadOnlyDictionary<string, Tensor>? names = null)
     {
         options ??= new VizOptions();
         return Backprop.Dot.Write(TensorGraphLayout.Build(output, options, names), options);
     }
 
-    /// <summary>The autograd graph as a text diagram for a terminal, with ANSI colours when <paramref name="ansiColors"/> is set.</summary>
-    public static string Text(Tensor output, VizOptions? options = null, IReadOnlyDictionary<string, Tensor>? names = null, bool ansiColors = false)
+    /// <summary>The autograd graph as a text diagram for a terminal, with ANSI colours when
+    /// <paramref name="ansiColors"/> is set.</summary>
+    public static string Text(Tensor output, VizOptions? options = null,
+        IReadOnlyDictionary<string, Tensor>? names = null, bool ansiColors = false)
     {
         options ??= new VizOptions();
         return TextDiagram.Write(TensorGraphLayout.Build(output, options, names), options, ansiColors);

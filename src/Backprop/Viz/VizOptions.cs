@@ -1,6 +1,7 @@
 namespace Backprop;
 
-/// <summary>How a circuit is drawn: number precision, an optional title, and when large circuits are collapsed.</summary>
+/// <summary>How a circuit is drawn: number precision, an optional title, and when large circuits are
+/// collapsed.</summary>
 public sealed record VizOptions
 {
     /// <summary>Significant digits of the values and gradients written on the wires (1 to 17; default 4).</summary>
@@ -17,7 +18,9 @@ public sealed record VizOptions
 
     internal void Validate()
     {
-        if (Digits is < 1 or > 17) throw new ArgumentOutOfRangeException(nameof(Digits), Digits, "significant digits must be 1 to 17");
-        if (CollapseAbove < 1) throw new ArgumentOutOfRangeException(nameof(CollapseAbove), CollapseAbove, "must be at least 1 gate");
+        if (Digits is < 1 or > 17) throw new ArgumentOutOfRangeException(nameof(Digits), Digits,
+            "significant digits must be 1 to 17");
+        if (CollapseAbove < 1) throw new ArgumentOutOfRangeException(nameof(CollapseAbove), CollapseAbove,
+            "must be at least 1 gate");
     }
 }

@@ -14,7 +14,8 @@ internal sealed partial class WireNames
     private readonly Dictionary<string, int> _counters = [];
     private readonly Dictionary<string, string> _stems = [];
 
-    /// <summary>Names the wires of <paramref name="order"/> (topological), the output <c>f</c> unless it has a label.</summary>
+    /// <summary>Names the wires of <paramref name="order"/> (topological), the output <c>f</c> unless it has a
+    /// label.</summary>
     public WireNames(IReadOnlyList<Value> order)
     {
         var output = order[^1];
@@ -35,7 +36,8 @@ internal sealed partial class WireNames
     /// (as the expression parser labels a number used where a wire is needed).
     /// </summary>
     public static bool IsConstant(Value v) => v.IsLeaf && (v.Label is null ||
-        double.TryParse(v.Label, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _));
+        double.TryParse(v.Label, System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out _));
 
     /// <summary>The name of a wire of the circuit.</summary>
     public string this[Value wire] => _names[wire];
@@ -51,14 +53,16 @@ internal sealed partial class WireNames
 
     private bool TryTake(Value v, string name)
     {
-        if (_taken.Contains(name) || _taken.Contains("d" + name) || Keywords.Contains(name) || Keywords.Contains("d" + name)) return false;
+        if (_taken.Contains(name) || _taken.Contains("d" + name) || Keywords.Contains(name)
+            || Keywords.Contains("d" + name)) return false;
         if (name.StartsWith('d') && _taken.Contains(name[1..])) return false;
         _taken.Add(name);
         _names[v] = name;
         return true;
     }
 
-    private static bool IsUsable(string? label) => label is not null && IdentifierPattern().IsMatch(label) && label.Length <= 40;
+    private static bool IsUsable(string? label) =>
+        label is not null && IdentifierPattern().IsMatch(label) && label.Length <= 40;
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
@@ -69,12 +73,13 @@ internal sealed partial class WireNames
     // C# keywords (and the names staged code itself uses) cannot name a variable
     private static readonly HashSet<string> Keywords =
     [
-        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
-        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
-        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock", "long",
-        "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected", "public",
-        "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string", "struct", "switch",
-        "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void",
-        "volatile", "while", "Math", "System", "StagedCircuit", "Run",
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const",
+        "continue", "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern",
+        "false", "finally", "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface",
+        "internal", "is", "lock", "long", "namespace", "new", "null", "object", "operator", "out", "override", "params",
+        "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof",
+        "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong",
+        "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while", "Math", "System",
+        "StagedCircuit", "Run",
     ];
 }
