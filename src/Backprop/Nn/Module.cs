@@ -17,7 +17,9 @@ public abstract class Module
     private readonly List<ForwardPreHook> _preHooks = [];
     private readonly List<ForwardHook> _hooks = [];
 
-    /// <summary>True in training mode (the default), false after <see cref="Eval"/>; Dropout and BatchNorm behave differently.</summary>
+    /// <summary>
+    /// True in training mode (the default), false after <see cref="Eval"/>; Dropout and BatchNorm behave differently.
+    /// </summary>
     public bool Training { get; private set; } = true;
 
     /// <summary>The module's output for <paramref name="input"/>.</summary>
@@ -31,7 +33,8 @@ public abstract class Module
     /// the input, each forward hook the output. <see cref="Sequential"/> calls its layers so.
     /// </summary>
     public Tensor Call(Tensor input) =>
-        HasHooks ? Invoke([input], i => Forward(ArgumentAt<Tensor>(i, 0))) : Forward(input);   // unhooked, allocates no more than Forward
+        // unhooked, allocates no more than Forward
+        HasHooks ? Invoke([input], i => Forward(ArgumentAt<Tensor>(i, 0))) : Forward(input);
 
     /// <summary>Runs <paramref name="forward"/> between this module's hooks, checking what each hook returns.</summary>
     private protected TResult Invoke<TResult>(object?[] inputs, Func<object?[], TResult> forward)
@@ -91,7 +94,9 @@ public abstract class Module
         }
     }
 
-    /// <summary>Registers a trained tensor under <paramref name="name"/>; it becomes a leaf that requires grad.</summary>
+    /// <summary>
+    /// Registers a trained tensor under <paramref name="name"/>; it becomes a leaf that requires grad.
+    /// </summary>
     protected Tensor RegisterParameter(string name, Tensor value)
     {
         CheckNewName(name);
@@ -110,7 +115,9 @@ public abstract class Module
         return buffer;
     }
 
-    /// <summary>Registers a child module under <paramref name="name"/>; its entries are prefixed with that name.</summary>
+    /// <summary>
+    /// Registers a child module under <paramref name="name"/>; its entries are prefixed with that name.
+    /// </summary>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -123,7 +130,8 @@ public abstract class Module
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"{GetType().Name}: '{name}' is not a valid member name (non-empty, no dots)");
-        if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name) || _children.Any(c => c.Name == name))
+        if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name)
+            || _children.Any(c => c.Name == name))
             throw new ArgumentException($"{GetType().Name}: a member named '{name}' is already registered");
     }
 
@@ -142,7 +150,9 @@ public abstract class Module
     /// <summary>Every trained tensor of this module and its descendants, with its dotted name.</summary>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters() => Walk("", m => m._parameters);
 
-    /// <summary>Every trained tensor of this module and its descendants, in the order of <see cref="NamedParameters"/>.</summary>
+    /// <summary>
+    /// Every trained tensor of this module and its descendants, in the order of <see cref="NamedParameters"/>.
+    /// </summary>
     public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Parameter);
 
     /// <summary>Every buffer of this module and its descendants, with its dotted name.</summary>
@@ -259,9 +269,11 @@ public abstract class Module
         if (strict && unexpected.Count > 0) problems.Add("unexpected " + FirstFew(unexpected));
         foreach (var (name, target) in own)
             if (state.TryGetValue(name, out var source) && !Shapes.Equal(source.shape, target.shape))
-                problems.Add($"{name} has shape {Shapes.Format(source.shape)} but the module's is {Shapes.Format(target.shape)}");
+                problems.Add($"{name} has shape {Shapes.Format(source.shape)} but the module's is " +
+                    Shapes.Format(target.shape));
         foreach (var (name, target) in own)
-            if (state.TryGetValue(name, out var source) && source.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
+            if (state.TryGetValue(name, out var source)
+                && source.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
                 problems.Add($"{name} is {source.DType} but the module's is {target.DType}");
         if (problems.Count > 0)
             throw new InvalidDataException(
@@ -287,10 +299,14 @@ public abstract class Module
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, string? floatDType = null) =>
         SafeTensors.Save(path, StateDict(), metadata, floatDType);
 
-    /// <summary>Loads a safetensors file written by <see cref="Save"/> (or PyTorch) through <see cref="LoadStateDict"/>.</summary>
+    /// <summary>
+    /// Loads a safetensors file written by <see cref="Save"/> (or PyTorch) through <see cref="LoadStateDict"/>.
+    /// </summary>
     public void Load(string path) => LoadStateDict(SafeTensors.Load(path));
 
-    /// <summary>The module's settings inside the parentheses of <see cref="ToString"/>, as in <c>in_features=2</c>.</summary>
+    /// <summary>
+    /// The module's settings inside the parentheses of <see cref="ToString"/>, as in <c>in_features=2</c>.
+    /// </summary>
     protected virtual string ExtraRepr() => "";
 
     /// <summary>The module tree as PyTorch prints it.</summary>
@@ -355,12 +371,16 @@ public abstract class Module<T1, T2, T3, TResult> : Module
 /// <summary>Makes trained tensors (torch.nn.Parameter): leaves that require grad and own their storage.</summary>
 public static class Parameter
 {
-    /// <summary>A contiguous leaf holding <paramref name="data"/>'s values (shared when already a contiguous leaf) that requires grad.</summary>
+    /// <summary>
+    /// A contiguous leaf holding <paramref name="data"/>'s values (shared when already a contiguous leaf) that requires
+    /// grad.
+    /// </summary>
     public static Tensor Create(Tensor data)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (!data.DType.IsFloatingPoint())
-            throw new ArgumentException($"Parameter: a trained tensor must be floating point, got {data.DType} with shape {Shapes.Format(data.shape)}");
+            throw new ArgumentException($"Parameter: a trained tensor must be floating point, got {data.DType} with " +
+                $"shape {Shapes.Format(data.shape)}");
         var leaf = data.Detach();
         if (!leaf.IsContiguous) leaf = leaf.Contiguous();
         return leaf.RequiresGrad_();

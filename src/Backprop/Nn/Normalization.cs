@@ -82,7 +82,8 @@ public abstract class BatchNorm : ChannelNorm
     public override Tensor Forward(Tensor input)
     {
         if (!_acceptedDims.Contains(input.NDim))
-            throw new ArgumentException($"{GetType().Name}: expected an input of {string.Join(" or ", _acceptedDims)} dims, got {Shapes.Format(input.shape)}");
+            throw new ArgumentException($"{GetType().Name}: expected an input of " +
+                $"{string.Join(" or ", _acceptedDims)} dims, got {Shapes.Format(input.shape)}");
         bool useBatchStatistics = Training || RunningMean is null;
         var y = F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, Momentum, Eps);
         if (Training && NumBatchesTracked is not null)
@@ -99,14 +100,19 @@ public abstract class BatchNorm : ChannelNorm
 }
 
 /// <summary>Batch normalization of [N, C] or [N, C, L] inputs (torch.nn.BatchNorm1d).</summary>
-public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
-    DType? dtype = null) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [2, 3]);
+public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true,
+    bool trackRunningStats = true, DType? dtype = null)
+    : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [2, 3]);
 
 /// <summary>Batch normalization of [N, C, H, W] inputs (torch.nn.BatchNorm2d).</summary>
-public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true,
-    DType? dtype = null) : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [4]);
+public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true,
+    bool trackRunningStats = true, DType? dtype = null)
+    : BatchNorm(numFeatures, eps, momentum, affine, trackRunningStats, dtype, [4]);
 
-/// <summary>Layer normalization over the trailing <see cref="NormalizedShape"/> dims (torch.nn.LayerNorm), weight ones and bias zeros.</summary>
+/// <summary>
+/// Layer normalization over the trailing <see cref="NormalizedShape"/> dims (torch.nn.LayerNorm), weight ones and bias
+/// zeros.
+/// </summary>
 public sealed class LayerNorm : Module
 {
     private readonly int[] _normalizedShape;
@@ -116,7 +122,8 @@ public sealed class LayerNorm : Module
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(d => d <= 0))
-            throw new ArgumentException($"LayerNorm: the normalized shape must be non-empty with positive sizes, got {Shapes.Format(normalizedShape)}");
+            throw new ArgumentException("LayerNorm: the normalized shape must be non-empty with positive sizes, got " +
+                Shapes.Format(normalizedShape));
         _normalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         if (elementwiseAffine)
@@ -142,7 +149,9 @@ public sealed class LayerNorm : Module
     public override Tensor Forward(Tensor input) => F.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"({string.Join(", ", _normalizedShape)},), eps={Eps}, elementwise_affine={(Weight is null ? "False" : "True")}";
+    protected override string ExtraRepr() =>
+        $"({string.Join(", ", _normalizedShape)},), eps={Eps}, " +
+        $"elementwise_affine={(Weight is null ? "False" : "True")}";
 }
 
 /// <summary>
@@ -156,7 +165,8 @@ public sealed class Dropout : Module
     /// <summary>Creates the layer.</summary>
     public Dropout(double p = 0.5, Generator? generator = null)
     {
-        if (!(p is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, $"Dropout: the probability must be in [0, 1], got {p}");
+        if (!(p is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p, $"Dropout: the probability must be in [0, 1], got {p}");
         P = p;
         _generator = generator;
     }

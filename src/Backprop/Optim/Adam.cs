@@ -21,7 +21,9 @@ public class Adam : Optimizer
         double eps = 1e-8, double weightDecay = 0)
         : this(groups, lr, betas, eps, weightDecay, decoupled: false) { }
 
-    /// <summary>Creates the optimizer, with weight decay applied to the weights directly when <paramref name="decoupled"/>.</summary>
+    /// <summary>
+    /// Creates the optimizer, with weight decay applied to the weights directly when <paramref name="decoupled"/>.
+    /// </summary>
     protected Adam(IEnumerable<ParameterGroup> groups, double lr, (double Beta1, double Beta2)? betas, double eps,
         double weightDecay, bool decoupled)
         : base(groups, Settings(lr, betas ?? (0.9, 0.999), eps, weightDecay)) => _decoupled = decoupled;

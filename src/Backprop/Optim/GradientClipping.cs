@@ -6,12 +6,15 @@ public static class GradientClipping
     /// <summary>
     /// Scales every gradient so that their joint L2 norm is at most <paramref name="maxNorm"/> (by
     /// maxNorm / (norm + 1e-6), as PyTorch) and returns the norm before clipping. Parameters without a gradient are
-    /// skipped. Scaled gradients are new tensors, since the backward pass may hand one gradient tensor to several leaves.
+    /// skipped. Scaled gradients are new tensors, since the backward pass may hand one gradient tensor to several
+    /// leaves.
     /// </summary>
     public static double ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(maxNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"ClipGradNorm: the maximum norm must be ≥ 0, got {maxNorm}");
+        if (!(maxNorm >= 0))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm,
+                $"ClipGradNorm: the maximum norm must be ≥ 0, got {maxNorm}");
         var withGrad = parameters.Where(p => p.Grad is not null).ToList();
         double sumOfSquares = 0;
         foreach (var p in withGrad)

@@ -6,7 +6,10 @@ namespace Backprop.Optim;
 /// <summary>What an optimizer remembers about one parameter: named buffers of its shape and the steps taken.</summary>
 public sealed class ParameterState
 {
-    /// <summary>Buffers by PyTorch's state names (as <c>momentum_buffer</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>, <c>square_avg</c>).</summary>
+    /// <summary>
+    /// Buffers by PyTorch's state names (as <c>momentum_buffer</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>,
+    /// <c>square_avg</c>).
+    /// </summary>
     public Dictionary<string, Tensor> Buffers { get; } = [];
 
     /// <summary>How many updates this parameter has had.</summary>
@@ -251,7 +254,8 @@ public abstract class Optimizer
     /// moves no data to the host; called under no-grad. Optimizers without one refuse device parameters.
     /// </summary>
     protected virtual void Update(Tensor parameter, Tensor grad, ParameterState state, ParameterGroup group) =>
-        throw new NotSupportedException($"{GetType().Name}: updates parameters on the CPU only; this one is on {parameter.Device}");
+        throw new NotSupportedException(
+            $"{GetType().Name}: updates parameters on the CPU only; this one is on {parameter.Device}");
 
     /// <summary>
     /// The optimizer's state as tensors, in PyTorch's layout flattened to names, so it saves as safetensors:
@@ -346,7 +350,8 @@ public abstract class Optimizer
     /// <summary>Throws naming the hyperparameter unless <paramref name="value"/> is finite and ≥ 0.</summary>
     protected double CheckNonNegative(double value, string what) =>
         double.IsFinite(value) && value >= 0 ? value
-            : throw new ArgumentOutOfRangeException(what, value, $"{GetType().Name}: the {what} must be a finite number ≥ 0, got {value}");
+            : throw new ArgumentOutOfRangeException(what, value,
+                $"{GetType().Name}: the {what} must be a finite number ≥ 0, got {value}");
 
     /// <summary>Checks the settings the Adam family shares: β₁ and β₂ in [0, 1), ε and weight decay ≥ 0.</summary>
     protected void CheckAdamSettings(ParameterGroup group)
@@ -360,5 +365,6 @@ public abstract class Optimizer
     /// <summary>Throws naming the hyperparameter unless 0 ≤ <paramref name="value"/> &lt; 1.</summary>
     protected double CheckFraction(double value, string what) =>
         value is >= 0 and < 1 ? value
-            : throw new ArgumentOutOfRangeException(what, value, $"{GetType().Name}: the {what} must be in [0, 1), got {value}");
+            : throw new ArgumentOutOfRangeException(what, value,
+                $"{GetType().Name}: the {what} must be in [0, 1), got {value}");
 }

@@ -61,7 +61,8 @@ public sealed class SGD : Optimizer
         T kept = T.CreateChecked(1 - group["dampening"]);
         if (momentum == 0 && weightDecay == 0)
         {
-            ParallelSpans.MultiplyAdd(grad, -lr, w);  // w ← w − lr·g in one vectorized pass (split over threads when long)
+            // w ← w − lr·g in one vectorized pass (split over threads when long)
+            ParallelSpans.MultiplyAdd(grad, -lr, w);
             return;
         }
         if (momentum == 0)
