@@ -111,6 +111,7 @@ internal struct DoubleArith : IArith<double>
             case (int)UnaryKernel.Sigmoid: return single ? 1f / (1f + XMath.Exp(-(float)x)) : 1 / (1 + XMath.Exp(-x));
             case (int)UnaryKernel.Relu: return x > 0 || XMath.IsNaN(x) ? x : 0;
             case (int)UnaryKernel.LeakyRelu: return x > 0 ? x : (single ? (float)p * (float)x : p * x);
+            case (int)UnaryKernel.LeakyReluSlope: return x > 0 ? 1 : p;
             case (int)UnaryKernel.Gelu: return x * DeviceMath.NormalCdf(x);
             case (int)UnaryKernel.GeluTanh:
                 return 0.5 * x * (1 + XMath.Tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));

@@ -23,6 +23,8 @@ internal enum UnaryKernel
     Relu,
     /// <summary>x if x &gt; 0 else p·x</summary>
     LeakyRelu,
+    /// <summary>LeakyRelu's local gradient: 1 if x &gt; 0 else p</summary>
+    LeakyReluSlope,
     /// <summary>x·Φ(x)</summary>
     Gelu,
     /// <summary>0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))</summary>
@@ -307,6 +309,45 @@ internal interface IBackend
         if (dx is not null) Copy(dxRows.Reshape(dx.shape), dx);
         if (dWeight is not null) Copy(dw.Reshape(dWeight.shape), dWeight);
         if (dBias is not null) Copy(db.Reshape(dBias.shape), dBias);
+    }
+
+    /// <summary>
+    /// Batch normalization of the contiguous <paramref name="x"/> [N, C, ...] over every dim but 1, outside grad mode:
+    /// y = (x − mean)·rstd·weight + bias with rstd = 1/√(variance + eps). When <paramref name="training"/>, each
+    /// channel's mean and biased variance are written to <paramref name="mean"/> and <paramref name="variance"/> [C];
+    /// else they are read from them. Weight and bias [C] are optional. A backend without a fused version runs tensor
+    /// ops.
+    /// </summary>
+    void BatchNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, bool training, Tensor mean, Tensor variance,
+        Tensor y)
+    {
+        using var _ = Autograd.NoGrad();
+        if (training)
+        {
+            var (batchMean, batchVariance) = F.BatchNormStatistics(x);
+            Copy(batchMean, mean);
+            Copy(batchVariance, variance);
+        }
+        var channelShape = x.shape.Select((size, d) => d == 1 ? size : 1).ToArray();
+        var normalized = (x - mean.Reshape(channelShape)) * (variance.Reshape(channelShape) + eps).Rsqrt();
+        if (weight is not null) normalized = normalized * weight.Reshape(channelShape);
+        if (bias is not null) normalized = normalized + bias.Reshape(channelShape);
+        Copy(normalized, y);
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="BatchNorm"/>, outside grad mode, from the contiguous upstream gradient g, x, the
+    /// weight and the statistics that normalized x (through them when <paramref name="training"/>): dx, dWeight and
+    /// dBias, each written when not null.
+    /// </summary>
+    void BatchNormBackward(Tensor g, Tensor x, Tensor? weight, Tensor mean, Tensor variance, double eps, bool training,
+        Tensor? dx, Tensor? dWeight, Tensor? dBias)
+    {
+        using var _ = Autograd.NoGrad();
+        var (dxOps, dw, db) = F.BatchNormGradients(g, x, weight, mean, variance, eps, training);
+        if (dx is not null) Copy(dxOps, dx);
+        if (dWeight is not null) Copy(dw, dWeight);
+        if (dBias is not null) Copy(db, dBias);
     }
 
     /// <summary>

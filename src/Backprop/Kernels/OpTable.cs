@@ -57,6 +57,8 @@ internal static class OpTable
         new(UnaryKernel.Sigmoid,      DTypeSet.Float,    new FloatUnary<SigmoidOp<float>, SigmoidOp<double>>()),
         new(UnaryKernel.Relu,         DTypeSet.Float,    new FloatUnary<ReluOp<float>, ReluOp<double>>()),
         new(UnaryKernel.LeakyRelu,    DTypeSet.Float,    new FloatUnary<LeakyReluOp<float>, LeakyReluOp<double>>()),
+        new(UnaryKernel.LeakyReluSlope, DTypeSet.Float,
+            new FloatUnary<LeakyReluSlopeOp<float>, LeakyReluSlopeOp<double>>()),
         new(UnaryKernel.Gelu,         DTypeSet.Float,    new FloatUnary<GeluOp<float>, GeluOp<double>>()),
         new(UnaryKernel.GeluTanh,     DTypeSet.Float,    new FloatUnary<GeluTanhOp<float>, GeluTanhOp<double>>()),
         new(UnaryKernel.NormalCdf,    DTypeSet.Float,    new FloatUnary<NormalCdfOp<float>, NormalCdfOp<double>>()),

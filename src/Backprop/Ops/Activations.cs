@@ -28,7 +28,8 @@ public sealed partial class Tensor
     /// <summary>x where x &gt; 0, else slope·x.</summary>
     public static Tensor LeakyRelu(Tensor x, double negativeSlope = 0.01) =>
         Op.Unary("LeakyRelu", x, UnaryKernel.LeakyRelu,
-            (g, x, y) => g * (x.Gt(0).To(x.DType) * (1 - negativeSlope) + negativeSlope), Reads.X, negativeSlope);
+            (g, x, y) => g * Op.Unary("LeakyReluSlope", x.Detach(), UnaryKernel.LeakyReluSlope, null, Reads.Nothing,
+                negativeSlope), Reads.X, negativeSlope);
 
     /// <summary>
     /// The Gaussian error linear unit x·Φ(x); with <paramref name="tanhApproximation"/> the form

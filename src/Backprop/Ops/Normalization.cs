@@ -1,8 +1,8 @@
 namespace Backprop;
 
-// Batch, layer, group, instance and RMS normalization, written in tensor ops (mean, centered variance, scale and
-// shift) so their gradients, including the coupling through the statistics, come from autograd and differentiate
-// again.
+// Batch, layer, group, instance and RMS normalization. Batch and layer normalization are one kernel each way, their
+// rules also written in tensor ops for passes that differentiate again; the others are tensor ops (mean, centered
+// variance, scale and shift) whose gradients, through the statistics too, come from autograd.
 public static partial class F
 {
     /// <summary>
@@ -35,42 +35,79 @@ public static partial class F
             throw new ArgumentException("BatchNorm: give both runningMean and runningVar, or neither");
         if (!training && runningMean is null)
             throw new ArgumentException("BatchNorm: evaluation mode needs runningMean and runningVar");
-        var dims = new int[x.NDim - 1];
-        dims[0] = 0;
-        for (int d = 2; d < x.NDim; d++) dims[d - 1] = d;
         int count = x.Numel / Math.Max(channels, 1);
         if (training && count <= 1)
             throw new ArgumentException(
                 $"BatchNorm: training needs more than 1 value per channel, got input {Shapes.Format(x.shape)}");
 
-        var channelShape = new int[x.NDim];
-        Array.Fill(channelShape, 1);
-        channelShape[1] = channels;
+        // one channel kernel each way; in evaluation a copy of the running statistics, which may change before backward
+        x = x.Contiguous();
+        var (weightData, biasData) = (weight?.Detach().Contiguous(), bias?.Detach().Contiguous());
         Tensor mean, variance;
         if (training)
         {
-            mean = x.Mean(dims, keepDim: true);
-            variance = x.Var(dims, correction: 0, keepDim: true);
+            mean = Tensor.Uninitialized([channels], x.DType, x.Device);
+            variance = Tensor.Uninitialized([channels], x.DType, x.Device);
         }
-        else
-        {
-            mean = runningMean!.Detach().Reshape(channelShape);
-            variance = runningVar!.Detach().Reshape(channelShape);
-        }
-        var y = (x - mean) / (variance + eps).Sqrt();
-        if (weight is not null) y = y * weight.Reshape(channelShape);
-        if (bias is not null) y = y + bias.Reshape(channelShape);
-
+        else (mean, variance) = (runningMean!.Detach().Clone(), runningVar!.Detach().Clone());
+        var y = Tensor.Uninitialized(x.shape, x.DType, x.Device);
+        x.Backend.BatchNorm(x, weightData, biasData, eps, training, mean, variance, y);
         if (training && runningMean is not null)
             using (Autograd.NoGrad())
             {
-                var newMean = runningMean.Detach() * (1 - momentum) + mean.Detach().Reshape(channels) * momentum;
-                var newVar = runningVar!.Detach() * (1 - momentum)
-                    + variance.Detach().Reshape(channels) * (momentum * count / (count - 1));
+                var newMean = runningMean.Detach() * (1 - momentum) + mean * momentum;
+                var newVar = runningVar!.Detach() * (1 - momentum) + variance * (momentum * count / (count - 1));
                 runningMean.Copy_(newMean);
                 runningVar.Copy_(newVar);
             }
-        return y;
+        Tensor[] inputs = [x, .. Optional(weight), .. Optional(bias)];
+        return Op.RecordFused(op, y, inputs, (g, pass) =>
+        {
+            if (pass.CreateGraph)
+            {
+                // in training the statistics are recomputed in ops, so the gradients differentiate through them too
+                var (batchMean, batchVariance) = training ? BatchNormStatistics(x) : (mean, variance);
+                var (dxOps, dw, db) = BatchNormGradients(g, x, weight, batchMean, batchVariance, eps, training);
+                return [dxOps, .. weight is null ? Array.Empty<Tensor?>() : [dw],
+                    .. bias is null ? Array.Empty<Tensor?>() : [db]];
+            }
+            var dx = x.RequiresGrad ? Tensor.Uninitialized(x.shape, x.DType, x.Device) : null;
+            var dWeight = weight is { RequiresGrad: true } ? Tensor.Uninitialized([channels], x.DType, x.Device)
+                : null;
+            var dBias = bias is { RequiresGrad: true } ? Tensor.Uninitialized([channels], x.DType, x.Device)
+                : null;
+            x.Backend.BatchNormBackward(g.Contiguous(), x, weightData, mean, variance, eps, training, dx, dWeight,
+                dBias);
+            return [dx, .. weight is null ? Array.Empty<Tensor?>() : [dWeight],
+                .. bias is null ? Array.Empty<Tensor?>() : [dBias]];
+        }, saved: [x, .. Optional(weight)]);
+    }
+
+    /// <summary>Each channel's mean and biased variance over x [N, C, ...], [C], in tensor ops.</summary>
+    internal static (Tensor Mean, Tensor Variance) BatchNormStatistics(Tensor x)
+    {
+        var dims = Enumerable.Range(0, x.NDim).Where(d => d != 1).ToArray();
+        return (x.Mean(dims), x.Var(dims, correction: 0));
+    }
+
+    /// <summary>
+    /// Batch normalization's gradients in tensor ops, from the upstream gradient g, x [N, C, ...], the weight [C] or
+    /// null and the statistics [C] that normalized x: with x̂ = (x − mean)·rstd and ĝ = g·weight, dx = rstd·(ĝ −
+    /// mean(ĝ) − x̂·mean(ĝ·x̂)) in training (through the batch statistics) and rstd·ĝ in evaluation; dWeight = Σ g·x̂
+    /// and dBias = Σ g per channel.
+    /// </summary>
+    internal static (Tensor Dx, Tensor DWeight, Tensor DBias) BatchNormGradients(Tensor g, Tensor x, Tensor? weight,
+        Tensor mean, Tensor variance, double eps, bool training)
+    {
+        var dims = Enumerable.Range(0, x.NDim).Where(d => d != 1).ToArray();
+        var channelShape = ChannelShape(x);
+        var rstd = (variance.Reshape(channelShape) + eps).Rsqrt();
+        var xHat = (x - mean.Reshape(channelShape)) * rstd;
+        var scaled = weight is null ? g : g * weight.Reshape(channelShape);
+        var dx = training
+            ? rstd * (scaled - scaled.Mean(dims, keepDim: true) - xHat * (scaled * xHat).Mean(dims, keepDim: true))
+            : rstd * scaled;
+        return (dx, (g * xHat).Sum(dims), g.Sum(dims));
     }
 
     /// <summary>

@@ -90,6 +90,7 @@ public class PortedOpsDeviceTests
     public void Normalization_layers_match() =>
         SameOnBothDevices(x => (F.GroupNorm(x[0], 2, x[1], x[1].Flip(0)) + F.InstanceNorm(x[0], weight: x[1])
             + F.RmsNorm(x[0], [4, 3], x[2]) + F.LayerNorm(x[0], [3])
+            + F.BatchNorm(x[0], null, null, x[1], x[1].Flip(0), training: true)
             + F.Dropout2d(x[0], 0.5, training: true, generator: new Generator(3))).Pow(2).Sum(), 1e-9,
             Random([2, 4, 4, 3], DType.Float64, 56), Random([4], DType.Float64, 57), Random([4, 3], DType.Float64, 58));
 

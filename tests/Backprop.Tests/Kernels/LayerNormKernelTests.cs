@@ -31,23 +31,14 @@ public class LayerNormKernelTests
                 Assert.True(Math.Abs(one[k][i] - reference[k][i]) <= tol * Math.Max(1, Math.Abs(reference[k][i])),
                     $"result {k} [{i}]: {one[k][i]} vs {reference[k][i]}");
 
-        double[][] Run(int threads)
+        double[][] Run(int threads) => ThreadCount.With<double[][]>(threads, () =>
         {
-            int before = Threads.Count;
-            try
-            {
-                Threads.Count = threads;
-                var (a, w, b) = (x.Detach().RequiresGrad_(), weight.Detach().RequiresGrad_(),
-                    bias.Detach().RequiresGrad_());
-                var output = F.LayerNorm(a, [9, 130], w, b);
-                (output * g).Sum().Backward();
-                return [output.ToArray<double>(), a.Grad!.ToArray<double>(), w.Grad!.ToArray<double>(),
-                    b.Grad!.ToArray<double>()];
-            }
-            finally
-            {
-                Threads.Count = before;
-            }
-        }
+            var (a, w, b) = (x.Detach().RequiresGrad_(), weight.Detach().RequiresGrad_(),
+                bias.Detach().RequiresGrad_());
+            var output = F.LayerNorm(a, [9, 130], w, b);
+            (output * g).Sum().Backward();
+            return [output.ToArray<double>(), a.Grad!.ToArray<double>(), w.Grad!.ToArray<double>(),
+                b.Grad!.ToArray<double>()];
+        });
     }
 }

@@ -210,6 +210,22 @@ internal sealed class CpuBackend : IBackend
         else LayerNormKernels.Backward<double>(g, x, weight, mean, rstd, dx, dWeight, dBias);
     }
 
+    public void BatchNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, bool training, Tensor mean,
+        Tensor variance, Tensor y)
+    {
+        if (x.DType == DType.Float32)
+            BatchNormKernels.Forward<float>(x, weight, bias, eps, training, mean, variance, y);
+        else BatchNormKernels.Forward<double>(x, weight, bias, eps, training, mean, variance, y);
+    }
+
+    public void BatchNormBackward(Tensor g, Tensor x, Tensor? weight, Tensor mean, Tensor variance, double eps,
+        bool training, Tensor? dx, Tensor? dWeight, Tensor? dBias)
+    {
+        if (x.DType == DType.Float32)
+            BatchNormKernels.Backward<float>(g, x, weight, mean, variance, eps, training, dx, dWeight, dBias);
+        else BatchNormKernels.Backward<double>(g, x, weight, mean, variance, eps, training, dx, dWeight, dBias);
+    }
+
     public void Softmax(Tensor x, Tensor y)
     {
         if (x.DType == DType.Float32) SoftmaxKernels.Forward<float>(x, y);

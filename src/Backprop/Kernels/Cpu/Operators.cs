@@ -15,6 +15,30 @@ internal interface IUnaryOperator<T> where T : unmanaged
     static virtual bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) => false;
 }
 
+/// <summary>A unary operator whose Vector256 form takes p in every lane; <see cref="VectorUnary.Run"/> sweeps a span
+/// with it.</summary>
+internal interface IVectorUnary<T> : IUnaryOperator<T> where T : unmanaged
+{
+    static abstract Vector256<T> Apply(Vector256<T> x, Vector256<T> p);
+}
+
+internal static class VectorUnary
+{
+    /// <summary>y = op(x; p) by whole vectors, the tail by the scalar rule.</summary>
+    public static bool Run<TOp, T>(ReadOnlySpan<T> x, Span<T> y, T p, T q)
+        where TOp : IVectorUnary<T> where T : unmanaged
+    {
+        ref T xs = ref MemoryMarshal.GetReference(x);
+        ref T ys = ref MemoryMarshal.GetReference(y);
+        var lanes = Vector256.Create(p);
+        int w = Vector256<T>.Count, i = 0;
+        for (; i <= x.Length - w; i += w)
+            TOp.Apply(Vector256.LoadUnsafe(ref xs, (nuint)i), lanes).StoreUnsafe(ref ys, (nuint)i);
+        for (; i < x.Length; i++) y[i] = TOp.Apply(x[i], p, q);
+        return true;
+    }
+}
+
 /// <summary>An elementwise function of two elements.</summary>
 internal interface IBinaryOperator<T> where T : unmanaged
 {
@@ -173,9 +197,25 @@ internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IF
         return true;
     }
 }
-internal struct LeakyReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal struct LeakyReluOp<T> : IVectorUnary<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T x, T p, T q) => x > T.Zero ? x : p * x;
+
+    public static Vector256<T> Apply(Vector256<T> x, Vector256<T> p) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, x * p);
+
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) =>
+        VectorUnary.Run<LeakyReluOp<T>, T>(x, y, p, q);
+}
+internal struct LeakyReluSlopeOp<T> : IVectorUnary<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T x, T p, T q) => x > T.Zero ? T.One : p;
+
+    public static Vector256<T> Apply(Vector256<T> x, Vector256<T> p) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One, p);
+
+    public static bool TryApply(ReadOnlySpan<T> x, Span<T> y, T p, T q) =>
+        VectorUnary.Run<LeakyReluSlopeOp<T>, T>(x, y, p, q);
 }
 internal struct NormalCdfOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
