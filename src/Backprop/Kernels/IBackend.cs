@@ -214,6 +214,24 @@ internal interface IBackend
     void MatMul(Tensor a, Tensor b, Tensor y);
 
     /// <summary>
+    /// <paramref name="b"/> [k, n] (possibly a transposed view) prepared as the right operand of many products in a
+    /// row, as a recurrent weight is at every step; dispose it after the last product. A backend without a faster
+    /// form keeps the tensor.
+    /// </summary>
+    RightOperand PrepareRight(Tensor b) => new(b);
+
+    /// <summary>
+    /// y = a·b + bias (the bias [n] added to every row, when given) for a [m, k] and y [m, n]: the bits of
+    /// <see cref="Linear"/> with the weight bᵀ when there is a bias, of <see cref="MatMul(Tensor, Tensor, Tensor)"/>
+    /// when there is none.
+    /// </summary>
+    void MatMul(Tensor a, RightOperand b, Tensor? bias, Tensor y)
+    {
+        if (bias is null) MatMul(a, b.Tensor, y);
+        else Linear(a, b.Tensor.MT, bias, y);
+    }
+
+    /// <summary>
     /// The affine map of a linear layer: y = x·weightᵀ + bias for every row of x [..., in], with weight [out, in]
     /// (possibly a transposed view), the optional bias [out] and y [..., out].
     /// </summary>
@@ -488,6 +506,15 @@ internal interface IBackend
     /// <summary>The transpose of <see cref="AvgPool2d"/>: spreads each contiguous g entry evenly over its window into
     /// the zero-filled dx.</summary>
     void AvgPool2dBackward(Tensor g, Window2d window, Tensor dx);
+}
+
+/// <summary>The right operand of many products in a row (<see cref="IBackend.PrepareRight"/>): the tensor, and
+/// whatever the backend made of it, which Dispose frees.</summary>
+internal class RightOperand(Tensor tensor) : IDisposable
+{
+    public Tensor Tensor { get; } = tensor;
+
+    public virtual void Dispose() { }
 }
 
 /// <summary>

@@ -132,13 +132,14 @@ public static partial class F
         (h0, c0) = (h0.Contiguous(), c0.Contiguous());
         Tensor h = h0, c = c0;
         using (Autograd.NoGrad())
+        using (var recurrent = backend.PrepareRight(weightHh.MT))
         {
             var kept = mask is null ? null : Tensor.Stack([h0, c0]);   // the states a masked row keeps
             foreach (int t in Order(steps, reverse))
             {
                 (hRead[t], cRead[t]) = (h, c);
                 var hidden = Tensor.Uninitialized(inputGates.shape[1..], h0.DType, h0.Device);
-                backend.Linear(h, weightHh, biasHh, hidden);
+                backend.MatMul(h, recurrent, biasHh, hidden);
                 gates[t] = Tensor.Uninitialized(hidden.shape, h0.DType, h0.Device);
                 backend.Binary(BinaryKernel.Add, inputGates.Select(0, t), hidden, gates[t]);
                 // unmasked, the cell writes its states straight into the output
@@ -173,13 +174,14 @@ public static partial class F
         int[] stateShape = g.shape[1..];
         var dGates = Tensor.Uninitialized([steps, .. gates[0].shape], g.DType, g.Device);
         Tensor? carry = null;   // the gradient the later steps sent back to this step's output states
+        using var recurrent = backend.PrepareRight(weightHh);
         foreach (int t in Order(steps, !reverse))
         {
             var (total, cellGrad) = StepGradient(g, t, carry, mask);
             var back = Tensor.Uninitialized(stateShape, g.DType, g.Device);
             backend.LstmCellBackward(cellGrad, gates[t], cRead[t], cellStates[t], dGates.Select(0, t),
                 back.Select(0, 1));
-            backend.MatMul(dGates.Select(0, t), weightHh, back.Select(0, 0));
+            backend.MatMul(dGates.Select(0, t), recurrent, null, back.Select(0, 0));
             carry = back;
             if (mask is not null)
             {
@@ -315,11 +317,12 @@ public static partial class F
         var hRead = new Tensor[steps];
         var h = h0;
         using (Autograd.NoGrad())
+        using (var recurrent = backend.PrepareRight(weightHh.MT))
             foreach (int t in Order(steps, reverse))
             {
                 hRead[t] = h;
                 hiddenGates[t] = Tensor.Uninitialized(inputGates.shape[1..], h0.DType, h0.Device);
-                backend.Linear(h, weightHh, biasHh, hiddenGates[t]);
+                backend.MatMul(h, recurrent, biasHh, hiddenGates[t]);
                 // unmasked, the cell writes its state straight into the output
                 var next = mask is null ? states.Select(0, t) : Tensor.Uninitialized(h0.shape, h0.DType, h0.Device);
                 backend.GruCell(inputGates.Select(0, t), hiddenGates[t], h, next);
@@ -351,6 +354,7 @@ public static partial class F
         var dInput = Tensor.Uninitialized(inputGates.shape, g.DType, g.Device);
         var dHidden = Tensor.Uninitialized(inputGates.shape, g.DType, g.Device);
         Tensor? carry = null;   // the gradient the later steps sent back to this step's output
+        using var recurrent = backend.PrepareRight(weightHh);
         foreach (int t in Order(steps, !reverse))
         {
             var (total, cellGrad) = StepGradient(g, t, carry, mask);
@@ -358,7 +362,7 @@ public static partial class F
             backend.GruCellBackward(cellGrad, inputGates.Select(0, t), hiddenGates[t], hRead[t], dInput.Select(0, t),
                 dHidden.Select(0, t), direct);
             var throughGates = Tensor.Uninitialized(stateShape, g.DType, g.Device);
-            backend.MatMul(dHidden.Select(0, t), weightHh, throughGates);
+            backend.MatMul(dHidden.Select(0, t), recurrent, null, throughGates);
             carry = Tensor.Uninitialized(stateShape, g.DType, g.Device);
             backend.Binary(BinaryKernel.Add, throughGates, direct, carry);
             if (mask is not null)

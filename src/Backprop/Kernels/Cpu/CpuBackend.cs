@@ -159,6 +159,15 @@ internal sealed class CpuBackend : IBackend
         else CpuMatMul.Run<double>(a, b, y);
     }
 
+    public RightOperand PrepareRight(Tensor b) =>
+        b.DType == DType.Float32 ? CpuMatMul.Prepare<float>(b) : CpuMatMul.Prepare<double>(b);
+
+    public void MatMul(Tensor a, RightOperand b, Tensor? bias, Tensor y)
+    {
+        if (y.DType == DType.Float32) CpuMatMul.MultiplyPrepared<float>(a, b, bias, y);
+        else CpuMatMul.MultiplyPrepared<double>(a, b, bias, y);
+    }
+
     public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y)
     {
         if (y.DType == DType.Float32) CpuMatMul.Linear<float>(x, weight, bias, y, relu: false);

@@ -87,6 +87,53 @@ internal static class CpuMatMul
                 Threads.Count, new GemmEpilogue<T>(pb, biasPerRow: false, relu));
     }
 
+    /// <summary>b [k, n] (any 2-D layout the GEMM reads in place, else a copy) packed once for
+    /// <see cref="MultiplyPrepared{T}"/>.</summary>
+    public static unsafe RightOperand Prepare<T>(Tensor b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var source = Layout(b, out _, out _) ? b : Copy(b);
+        Layout(source, out bool transB, out int ldb);
+        fixed (T* pb = CpuBackend.Data<T>(source).AsSpan(source.offset))
+            return new PackedRight<T>(b, source, new PackedMatrix<T>(transB, b.shape[0], b.shape[1], pb, ldb));
+    }
+
+    /// <summary>
+    /// y = a·b (+ bias per column) for a [m, k], with b prepared by <see cref="Prepare{T}"/>: the product
+    /// <see cref="Linear{T}"/> (with a bias) or <see cref="Run{T}"/> (without) computes, reading the packed b where
+    /// that product would pack it, so the bits are theirs.
+    /// </summary>
+    public static unsafe void MultiplyPrepared<T>(Tensor a, RightOperand b, Tensor? bias, Tensor y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var prepared = (PackedRight<T>)b;
+        int m = a.shape[0], k = a.shape[1], n = y.shape[1];
+        if (!a.IsContiguous) a = Copy(a);
+        Layout(a, out bool transA, out int lda);
+        Layout(prepared.Source, out bool transB, out int ldb);
+        bool shortK = bias is not null && bias.IsContiguous && m > 0 && k is > 0 and <= GemmSkinnyKernels.ShortKLimit;
+        if (shortK || m == 0 || !GemmBlocked.PacksB<T>(transA, transB, m, n, k, lda, ldb))
+        {
+            if (bias is null) Run<T>(a, b.Tensor, y);
+            else Linear<T>(a, b.Tensor.MT, bias, y, relu: false);
+            return;
+        }
+        ReadOnlySpan<T> biasValues = bias is null ? default
+            : bias.IsContiguous ? CpuBackend.Data<T>(bias).AsSpan(bias.offset, n) : Copy(bias).ToArray<T>();
+        fixed (T* pa = CpuBackend.Data<T>(a).AsSpan(a.offset), pc = CpuBackend.Data<T>(y).AsSpan(y.offset, y.Numel),
+               pBias = biasValues)
+            GemmBlocked.MultiplyPacked(transA, m, n, k, pa, lda, prepared.Packed, pc, n, T.One, T.Zero,
+                Threads.Count, new GemmEpilogue<T>(pBias, biasPerRow: false, relu: false));
+    }
+
+    /// <summary>A right operand packed once: the tensor, the layout it was packed from, and its panels.</summary>
+    private sealed class PackedRight<T>(Tensor tensor, Tensor source, PackedMatrix<T> packed) : RightOperand(tensor)
+        where T : unmanaged
+    {
+        public Tensor Source { get; } = source;
+        public PackedMatrix<T> Packed { get; } = packed;
+        public override void Dispose() => Packed.Dispose();
+    }
+
     /// <summary>dz = g where y &gt; 0, else 0, and columnSums = Σ rows of dz, in one pass over g (y and dz
     /// contiguous).</summary>
     public static unsafe void ReluBackwardWithColumnSums<T>(Tensor g, Tensor y, Tensor dz, Tensor columnSums)

@@ -66,6 +66,46 @@ internal static unsafe class GemmBlocked
         ParallelFor.Run(job.Parts, ref job, threads);
     }
 
+    /// <summary>
+    /// Whether <see cref="Multiply{T}"/> would pack B for this product (rather than run a small path that reads B in
+    /// place): only then does a product with B packed beforehand (<see cref="MultiplyPacked{T}"/>) apply.
+    /// </summary>
+    public static bool PacksB<T>(bool transA, bool transB, int m, int n, int k, int lda, int ldb)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = NewJob<T>(transA, transB, m, n, k, null, lda, null, ldb, null, n, T.One, T.Zero);
+        return k > 0 && GemmMicroKernel.IsSupported && (long)m * n * k > SmallWork && !job.FitsDots;
+    }
+
+    /// <summary>
+    /// The product <see cref="Multiply{T}"/> computes when <see cref="PacksB{T}"/> holds, with op(B) read from
+    /// <paramref name="packedB"/>, packed by <see cref="PackedMatrix{T}"/>: the same tiles over the same slices of k,
+    /// so the same bits.
+    /// </summary>
+    public static void MultiplyPacked<T>(bool transA, int m, int n, int k, T* a, int lda, PackedMatrix<T> packedB,
+        T* c, int ldc, T alpha, T beta, int threads, GemmEpilogue<T> epilogue = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = NewJob(transA, false, m, n, k, a, lda, null, n, c, ldc, alpha, beta);
+        job.Epilogue = epilogue;
+        job.PackedB = packedB.Data;
+        job.PackedColumns = packedB.PaddedColumns;
+        SplitTiles(ref job, threads);
+    }
+
+    /// <summary>
+    /// Packs op(B) [k, n] whole, in the layout <see cref="Packed{T}"/> reads: slice of k starting at p (as
+    /// <see cref="BlockK{T}"/> cuts k) at <c>p·paddedColumns</c>, holding the panels of every column.
+    /// </summary>
+    public static void PackWhole<T>(bool transB, int k, int n, T* b, int ldb, T* dst, int paddedColumns)
+        where T : unmanaged
+    {
+        int blockK = BlockK<T>(k);
+        for (int pc = 0; pc < k; pc += blockK)
+            GemmPacking.PackB(b + (transB ? pc : (nint)pc * ldb), transB ? 1 : ldb, transB ? ldb : 1,
+                Math.Min(blockK, k - pc), n, dst + (nint)pc * paddedColumns);
+    }
+
     private static Job<T> NewJob<T>(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb,
         T* c, int ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> => new()
     {
@@ -110,6 +150,11 @@ internal static unsafe class GemmBlocked
         public nint ARow, AStep, BRow, BColumn, Ldc, ABatch, BBatch, CBatch;
         public int M, N, K, Batch, Tiles, Parts;
         public bool SplitRows, SplitBatch, SumBatch;
+
+        /// <summary>op(B) packed whole beforehand (<see cref="PackWhole{T}"/>), or null to pack each block here; its
+        /// rows are <see cref="PackedColumns"/> long.</summary>
+        public T* PackedB;
+        public nint PackedColumns;
 
         /// <summary>Whether this job computes Cᵀ: C's element (i, j) of the job lives at <c>C[j·Ldc + i]</c>.</summary>
         public bool TransposedC;
@@ -223,7 +268,8 @@ internal static unsafe class GemmBlocked
         int width = GemmMicroKernel.Columns<T>();
         int blockK = BlockK<T>(job.K), blockM = BlockM<T>(), blockN = BlockN<T>();
         T* packedA = PackBuffers<T>.A(blockM * blockK);
-        T* packedB = PackBuffers<T>.B(blockK * RoundUp(Math.Min(blockN, j1 - j0), width));
+        T* packedB = job.PackedB != null
+            ? null : PackBuffers<T>.B(blockK * RoundUp(Math.Min(blockN, j1 - j0), width));
         bool aInPlace = job.ReadsAInPlace;
         for (int jc = j0; jc < j1; jc += blockN)
         {
@@ -231,7 +277,10 @@ internal static unsafe class GemmBlocked
             for (int pc = 0; pc < job.K; pc += blockK)
             {
                 int kc = Math.Min(blockK, job.K - pc);
-                GemmPacking.PackB(job.B + pc * job.BRow + jc * job.BColumn, job.BRow, job.BColumn, kc, nc, packedB);
+                if (job.PackedB != null) packedB = job.PackedB + pc * job.PackedColumns + (nint)jc * kc;
+                else
+                    GemmPacking.PackB(job.B + pc * job.BRow + jc * job.BColumn, job.BRow, job.BColumn, kc, nc,
+                        packedB);
                 // beta scales C once, with the first slice of k; later slices add to it, and the last finishes it.
                 T beta = pc == 0 ? job.Beta : T.One;
                 bool finish = pc + kc == job.K && !job.Epilogue.IsNone;
