@@ -86,9 +86,32 @@ RESAMPLING = {
                     [normal(3), normal(4), normal(2)]),
 }
 
+# drawn after the cases above, so adding these left their inputs as they were
+MORE_RESAMPLING = {
+    "interpolate_bicubic": (lambda a: F.interpolate(a, size=(5, 7), mode="bicubic"), [normal(2, 2, 3, 4)]),
+    "interpolate_bicubic_align_corners": (lambda a: F.interpolate(a, size=(6, 5), mode="bicubic", align_corners=True),
+                                          [normal(1, 2, 3, 4)]),
+    "interpolate_bicubic_down": (lambda a: F.interpolate(a, scale_factor=0.5, mode="bicubic"), [normal(1, 2, 7, 6)]),
+    "interpolate_trilinear": (lambda a: F.interpolate(a, size=(3, 5, 4), mode="trilinear"), [normal(1, 2, 2, 3, 4)]),
+    "interpolate_trilinear_align_corners": (lambda a: F.interpolate(a, scale_factor=2, mode="trilinear",
+                                                                    align_corners=True), [normal(1, 1, 2, 3, 2)]),
+    "interpolate_nearest_3d": (lambda a: F.interpolate(a, size=(3, 4, 5)), [normal(1, 2, 2, 3, 2)]),
+    "adaptive_max_pool2d_overlapping": (lambda a: F.adaptive_max_pool2d(a, (3, 4)), [normal(2, 2, 5, 7)]),
+    "adaptive_max_pool2d_indices": (lambda a: F.adaptive_max_pool2d(a.detach(), (3, 4), return_indices=True)[1]
+                                    .double(), [normal(2, 2, 7, 9)]),
+    # rounded values tie often; the gradient passes straight through the rounding, to the index chosen
+    "adaptive_max_pool2d_ties": (lambda a: F.adaptive_max_pool2d(a - a.detach() + a.detach().round(), (2, 3)),
+                                 [normal(2, 2, 5, 7)]),
+    "adaptive_max_pool2d_ties_indices": (lambda a: F.adaptive_max_pool2d(a.detach().round(), (2, 3),
+                                                                         return_indices=True)[1].double(),
+                                         [normal(2, 2, 5, 7)]),
+    "adaptive_max_pool1d_indices": (lambda a: F.adaptive_max_pool1d(a.detach(), 4, return_indices=True)[1].double(),
+                                    [normal(2, 3, 9)]),
+}
+
 
 def main():
-    write({**CONVOLUTIONS, **POOLING, **RESAMPLING}, "conv_ops.json", rng)
+    write({**CONVOLUTIONS, **POOLING, **RESAMPLING, **MORE_RESAMPLING}, "conv_ops.json", rng)
 
 
 if __name__ == "__main__":

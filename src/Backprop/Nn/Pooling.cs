@@ -202,10 +202,10 @@ public sealed class Upsample(PerAxis size = default, double? scaleFactor = null,
     /// <summary>The factor each axis grows by, or null when a size is given.</summary>
     public double? ScaleFactor { get; } = scaleFactor;
 
-    /// <summary>"nearest", "linear" or "bilinear".</summary>
+    /// <summary>"nearest", "linear", "bilinear", "bicubic" or "trilinear".</summary>
     public string Mode { get; } = mode;
 
-    /// <summary>Whether the linear modes map corner pixels onto each other.</summary>
+    /// <summary>Whether the interpolating modes map corner pixels onto each other.</summary>
     public bool AlignCorners { get; } = alignCorners;
 
     /// <inheritdoc/>

@@ -165,25 +165,36 @@ public static partial class F
 
     /// <summary>
     /// Max over the adaptive windows of <paramref name="x"/> [N, C, H, W] that give <paramref name="outputSize"/>
-    /// (torch.nn.functional.adaptive_max_pool2d), taken along the rows and then along the columns.
+    /// (torch.nn.functional.adaptive_max_pool2d).
     /// </summary>
-    public static Tensor AdaptiveMaxPool2d(Tensor x, PerAxis outputSize)
+    public static Tensor AdaptiveMaxPool2d(Tensor x, PerAxis outputSize) =>
+        AdaptiveMaxPool2dWithIndices(x, outputSize).Values;
+
+    /// <summary>
+    /// <see cref="AdaptiveMaxPool2d"/> with, for each output, the flat index (row·W + column) of the first maximum
+    /// of its window in row-major order, as adaptive_max_pool2d with return_indices=True; the gradient goes there.
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) AdaptiveMaxPool2dWithIndices(Tensor x, PerAxis outputSize)
     {
-        const string op = "AdaptiveMaxPool2d";
+        const string op = "AdaptiveMaxPool2dWithIndices";
         Op.RequireFloat(op, x);
         RequireRank(op, x, 4, "input", "[N, C, H, W]");
         int[] size = AdaptiveSize(op, x, outputSize, 2);
-        return AdaptiveMaxAlong(AdaptiveMaxAlong(x, 2, size[0]), 3, size[1]);
+        return AdaptiveMax(x, [x.shape[2], x.shape[3]], size);
     }
 
     /// <summary>Max over adaptive windows of <paramref name="x"/> [N, C, L] (adaptive_max_pool1d).</summary>
-    public static Tensor AdaptiveMaxPool1d(Tensor x, int outputSize)
+    public static Tensor AdaptiveMaxPool1d(Tensor x, int outputSize) =>
+        AdaptiveMaxPool1dWithIndices(x, outputSize).Values;
+
+    /// <summary><see cref="AdaptiveMaxPool1d"/> with the index of each window's first maximum.</summary>
+    public static (Tensor Values, Tensor Indices) AdaptiveMaxPool1dWithIndices(Tensor x, int outputSize)
     {
-        const string op = "AdaptiveMaxPool1d";
+        const string op = "AdaptiveMaxPool1dWithIndices";
         Op.RequireFloat(op, x);
         RequireRank(op, x, 3, "input", "[N, C, L]");
         AdaptiveSize(op, x, outputSize, 1);
-        return AdaptiveMaxAlong(x, 2, outputSize);
+        return AdaptiveMax(x, [x.shape[2]], [outputSize]);
     }
 
     private static int[] AdaptiveSize(string op, Tensor x, PerAxis outputSize, int axes)
@@ -212,45 +223,67 @@ public static partial class F
         return Tensor.FromArray(means, [count, size]).To(like.DType).To(like.Device);
     }
 
-    // the max of each adaptive window along dim: the windows' positions gathered (short ones repeat their last) as
-    // [.., count, widest, ..], then reduced
-    private static Tensor AdaptiveMaxAlong(Tensor x, int dim, int count)
+    // the max of each adaptive window over the trailing dims of x: every window's flat positions gathered in row-major
+    // order as [.., outputs, widest] (a short window repeats its last row and column, copies of earlier elements, so
+    // the first maximum stays the first), reduced, and the winners' positions looked up
+    private static (Tensor Values, Tensor Indices) AdaptiveMax(Tensor x, int[] input, int[] output)
     {
-        int size = x.shape[dim], widest = 0;
-        for (int i = 0; i < count; i++)
-        {
-            var (start, end) = AdaptiveWindow(i, size, count);
-            widest = Math.Max(widest, end - start);
-        }
-        var positions = new long[count * widest];
-        for (int i = 0; i < count; i++)
-        {
-            var (start, end) = AdaptiveWindow(i, size, count);
-            for (int t = 0; t < widest; t++) positions[i * widest + t] = Math.Min(start + t, end - 1);
-        }
-        var gathered = x.IndexSelect(dim, Tensor.FromArray(positions).To(x.Device));
-        int[] shape = [.. x.shape[..dim], count, widest, .. x.shape[(dim + 1)..]];
-        return gathered.Reshape(shape).Max(dim + 1).Values;
+        int axes = input.Length;
+        var widest = new int[axes];
+        for (int a = 0; a < axes; a++)
+            for (int i = 0; i < output[a]; i++)
+            {
+                var (start, end) = AdaptiveWindow(i, input[a], output[a]);
+                widest[a] = Math.Max(widest[a], end - start);
+            }
+        int outputs = Shapes.Numel(output), window = Shapes.Numel(widest);
+        var positions = new long[outputs * window];
+        var cell = new int[axes];
+        for (int o = 0; o < outputs; o++)
+            for (int t = 0; t < window; t++)
+            {
+                long flat = 0;
+                for (int a = axes - 1, rest = o, step = t; a >= 0; a--)
+                {
+                    (cell[a], rest) = (rest % output[a], rest / output[a]);
+                    var (start, end) = AdaptiveWindow(cell[a], input[a], output[a]);
+                    int offset = step % widest[a];
+                    step /= widest[a];
+                    flat += (long)Math.Min(start + offset, end - 1) * Shapes.Numel(input[(a + 1)..]);
+                }
+                positions[o * window + t] = flat;
+            }
+        int lead = x.NDim - axes;
+        var index = Tensor.FromArray(positions).To(x.Device);
+        var gathered = x.Reshape([.. x.shape[..lead], -1]).IndexSelect(lead, index)
+            .Reshape([.. x.shape[..lead], outputs, window]);
+        var (values, winners) = gathered.Max(-1);
+        var indices = index.Reshape(outputs, window).Expand([.. x.shape[..lead], outputs, window])
+            .Gather(-1, winners.Unsqueeze(-1)).Squeeze(-1);
+        return (values.Reshape([.. x.shape[..lead], .. output]), indices.Reshape([.. x.shape[..lead], .. output]));
     }
 
     /// <summary>
-    /// <paramref name="x"/> [N, C, L] or [N, C, H, W] resampled to <paramref name="size"/> (an int or one per axis)
-    /// or by <paramref name="scaleFactor"/>, as torch.nn.functional.interpolate with mode "nearest", "linear" (3-D) or
-    /// "bilinear" (4-D); <paramref name="alignCorners"/> maps the corner pixels onto each other for the linear modes.
-    /// Linear resampling is a product with an interpolation matrix per axis, nearest an index select.
+    /// <paramref name="x"/> [N, C, L], [N, C, H, W] or [N, C, D, H, W] resampled to <paramref name="size"/> (an int or
+    /// one per axis) or by <paramref name="scaleFactor"/>, as torch.nn.functional.interpolate with mode "nearest",
+    /// "linear" (3-D), "bilinear" or "bicubic" (4-D, bicubic with PyTorch's a = −0.75 and borders clamped) or
+    /// "trilinear" (5-D); <paramref name="alignCorners"/> maps the corner pixels onto each other for the others.
+    /// Every mode but nearest is a product with an interpolation matrix per axis, nearest an index select.
     /// </summary>
     public static Tensor Interpolate(Tensor x, PerAxis size = default, double? scaleFactor = null,
         string mode = "nearest", bool alignCorners = false)
     {
         const string op = "Interpolate";
         Op.RequireFloat(op, x);
-        if (x.NDim is not (3 or 4))
-            throw new ArgumentException($"{op}: expected [N, C, L] or [N, C, H, W], got {Shapes.Format(x.shape)}");
+        if (x.NDim is not (3 or 4 or 5))
+            throw new ArgumentException($"{op}: expected [N, C, L], [N, C, H, W] or [N, C, D, H, W], got " +
+                Shapes.Format(x.shape));
         int axes = x.NDim - 2;
-        if (mode is not ("nearest" or "linear" or "bilinear") || (mode == "linear" && axes != 1)
-            || (mode == "bilinear" && axes != 2))
+        int? modeAxes = mode switch { "nearest" => axes, "linear" => 1, "bilinear" or "bicubic" => 2, "trilinear" => 3,
+            _ => null };
+        if (modeAxes != axes)
             throw new ArgumentException($"{op}: mode \"{mode}\" does not take input {Shapes.Format(x.shape)}: " +
-                "\"nearest\" takes 3-D and 4-D, \"linear\" 3-D, \"bilinear\" 4-D");
+                "\"nearest\" takes 3-D to 5-D, \"linear\" 3-D, \"bilinear\" and \"bicubic\" 4-D, \"trilinear\" 5-D");
         if (size.IsDefault == (scaleFactor is null))
             throw new ArgumentException($"{op}: give either a size or a scale factor");
         if (scaleFactor is <= 0) throw new ArgumentException($"{op}: scale factor must be positive, got {scaleFactor}");
@@ -261,9 +294,14 @@ public static partial class F
             int output = scaleFactor is { } f ? (int)Math.Floor(input * f) : size.Resolve(op, "size", axes, 0)[a];
             if (output < 1)
                 throw new ArgumentException($"{op}: output size along dim {dim} must be positive, got {output}");
-            y = mode == "nearest" ? y.IndexSelect(dim, NearestSources(input, output, scaleFactor, x.Device))
-                : LinearWeights(input, output, scaleFactor, alignCorners, x).MatMul(y.Transpose(dim, -1).Unsqueeze(-1))
-                    .Squeeze(-1).Transpose(dim, -1);
+            if (mode == "nearest")
+            {
+                y = y.IndexSelect(dim, NearestSources(input, output, scaleFactor, x.Device));
+                continue;
+            }
+            var weights = mode == "bicubic" ? CubicWeights(input, output, scaleFactor, alignCorners, x)
+                : LinearWeights(input, output, scaleFactor, alignCorners, x);
+            y = weights.MatMul(y.Transpose(dim, -1).Unsqueeze(-1)).Squeeze(-1).Transpose(dim, -1);
         }
         return y;
     }
@@ -277,11 +315,16 @@ public static partial class F
         return Tensor.FromArray(sources).To(device);
     }
 
+    // input positions per output position, PyTorch's area_pixel scale: corners onto corners, or the scale factor's
+    // inverse, or the size ratio
+    private static double SourceScale(int input, int output, double? scaleFactor, bool alignCorners) =>
+        alignCorners ? (output > 1 ? (double)(input - 1) / (output - 1) : 0)
+            : scaleFactor is { } f ? 1 / f : (double)input / output;
+
     // [output, input]: row i weighs the two input positions around its source, PyTorch's area_pixel source index
     private static Tensor LinearWeights(int input, int output, double? scaleFactor, bool alignCorners, Tensor like)
     {
-        double scale = alignCorners ? (output > 1 ? (double)(input - 1) / (output - 1) : 0)
-            : scaleFactor is { } f ? 1 / f : (double)input / output;
+        double scale = SourceScale(input, output, scaleFactor, alignCorners);
         var weights = new double[output * input];
         for (int i = 0; i < output; i++)
         {
@@ -290,6 +333,27 @@ public static partial class F
             double frac = source - lo;
             weights[i * input + lo] += 1 - frac;
             weights[i * input + hi] += frac;
+        }
+        return Tensor.FromArray(weights, [output, input]).To(like.DType).To(like.Device);
+    }
+
+    // [output, input]: row i weighs the four input positions around its source by Keys' cubic convolution with
+    // a = −0.75, as PyTorch's bicubic; the source is not clamped at 0, and taps past a border land on the border
+    private static Tensor CubicWeights(int input, int output, double? scaleFactor, bool alignCorners, Tensor like)
+    {
+        const double a = -0.75;
+        double scale = SourceScale(input, output, scaleFactor, alignCorners);
+        var weights = new double[output * input];
+        for (int i = 0; i < output; i++)
+        {
+            double source = alignCorners ? i * scale : (i + 0.5) * scale - 0.5;
+            int floor = (int)Math.Floor(source);
+            double t = source - floor;
+            // |d| ≤ 1: ((a + 2)|d| − (a + 3))d² + 1; 1 < |d| < 2: ((a|d| − 5a)|d| + 8a)|d| − 4a
+            double Near(double d) => ((a + 2) * d - (a + 3)) * d * d + 1;
+            double Far(double d) => ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+            double[] taps = [Far(t + 1), Near(t), Near(1 - t), Far(2 - t)];
+            for (int k = 0; k < 4; k++) weights[i * input + Math.Clamp(floor - 1 + k, 0, input - 1)] += taps[k];
         }
         return Tensor.FromArray(weights, [output, input]).To(like.DType).To(like.Device);
     }

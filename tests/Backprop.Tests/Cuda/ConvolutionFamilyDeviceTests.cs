@@ -53,6 +53,8 @@ public class ConvolutionFamilyDeviceTests
         SameOnBothDevices(x => F.AdaptiveAvgPool2d(x[0], (3, 4)).Pow(2).Sum() + F.AdaptiveMaxPool2d(x[0], (4, 2)).Sum()
             + F.AdaptiveMaxPool1d(x[0].Flatten(2), 5).Sum() + F.Interpolate(x[0], (9, 4), mode: "bilinear").Pow(2).Sum()
             + F.Interpolate(x[0], scaleFactor: 2).Pow(2).Sum()
+            + F.Interpolate(x[0], (5, 9), mode: "bicubic").Pow(2).Sum()
+            + F.AdaptiveMaxPool2dWithIndices(x[0], (3, 4)).Values.Pow(2).Sum()
             + F.PixelShuffle(x[0][.., ..2, .., ..4].Repeat(1, 2, 1, 1), 2).Pow(2).Sum(), 1e-9,
             Random([2, 3, 7, 6], DType.Float64, 71));
 }

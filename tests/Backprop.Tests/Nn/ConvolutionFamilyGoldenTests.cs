@@ -60,6 +60,22 @@ public class ConvolutionFamilyGoldenTests
         ["unfold_overlapping"] = x => x[0].Unfold(-1, 3, 1) * x[0].Unfold(-1, 3, 1),
         ["meshgrid_ij"] = x => Tensor.Stack(Tensor.Meshgrid([x[0], x[1] * 2])),
         ["meshgrid_xy"] = x => Tensor.Stack(Tensor.Meshgrid([x[0], x[1], x[2].Exp()], indexing: "xy")),
+        ["interpolate_bicubic"] = x => F.Interpolate(x[0], (5, 7), mode: "bicubic"),
+        ["interpolate_bicubic_align_corners"] = x => F.Interpolate(x[0], (6, 5), mode: "bicubic",
+            alignCorners: true),
+        ["interpolate_bicubic_down"] = x => F.Interpolate(x[0], scaleFactor: 0.5, mode: "bicubic"),
+        ["interpolate_trilinear"] = x => F.Interpolate(x[0], (3, 5, 4), mode: "trilinear"),
+        ["interpolate_trilinear_align_corners"] = x => F.Interpolate(x[0], scaleFactor: 2, mode: "trilinear",
+            alignCorners: true),
+        ["interpolate_nearest_3d"] = x => F.Interpolate(x[0], (3, 4, 5)),
+        ["adaptive_max_pool2d_overlapping"] = x => F.AdaptiveMaxPool2d(x[0], (3, 4)),
+        ["adaptive_max_pool2d_indices"] = x => F.AdaptiveMaxPool2dWithIndices(x[0].Detach(), (3, 4)).Indices
+            .To(x[0].DType),
+        ["adaptive_max_pool2d_ties"] = x => F.AdaptiveMaxPool2d(x[0] - x[0].Detach() + x[0].Detach().Round(), (2, 3)),
+        ["adaptive_max_pool2d_ties_indices"] = x => F.AdaptiveMaxPool2dWithIndices(x[0].Detach().Round(), (2, 3))
+            .Indices.To(x[0].DType),
+        ["adaptive_max_pool1d_indices"] = x => F.AdaptiveMaxPool1dWithIndices(x[0].Detach(), 4).Indices
+            .To(x[0].DType),
     };
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("conv_ops.json"));
