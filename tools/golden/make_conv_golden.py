@@ -107,6 +107,12 @@ MORE_RESAMPLING = {
                                          [normal(2, 2, 5, 7)]),
     "adaptive_max_pool1d_indices": (lambda a: F.adaptive_max_pool1d(a.detach(), 4, return_indices=True)[1].double(),
                                     [normal(2, 3, 9)]),
+    "conv_transpose3d": (lambda x, w, b: F.conv_transpose3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 1),
+                                                            output_padding=(1, 0, 0), dilation=(1, 2, 1)),
+                         [normal(2, 4, 3, 3, 2), normal(4, 3, 3, 2, 2), normal(3)]),
+    "conv_transpose3d_groups_dilated": (lambda x, w: F.conv_transpose3d(x, w, stride=1, padding=1, groups=2,
+                                                                        dilation=(2, 1, 1), output_padding=(1, 0, 0)),
+                                        [normal(1, 4, 3, 2, 3), normal(4, 1, 2, 3, 2)]),
 }
 
 

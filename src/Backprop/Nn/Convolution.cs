@@ -133,3 +133,20 @@ public sealed class ConvTranspose2d(int inChannels, int outChannels, PerAxis ker
     public override Tensor Forward(Tensor input) =>
         F.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
 }
+
+/// <summary>
+/// 3-D transposed convolution over [N, C, D, H, W] (torch.nn.ConvTranspose3d); weight [in, out/groups, kD, kH, kW].
+/// </summary>
+public sealed class ConvTranspose3d(int inChannels, int outChannels, PerAxis kernelSize, PerAxis stride = default,
+    PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, bool bias = true,
+    PerAxis dilation = default, Generator? generator = null, DType? dtype = null)
+    : ConvolutionLayer("ConvTranspose3d", 3, true, inChannels, outChannels, kernelSize, stride, padding, dilation,
+        groups, bias, generator, dtype)
+{
+    /// <summary>Planes, rows and columns added after the last kernel tap: which output size a stride allows.</summary>
+    public PerAxis OutputPadding { get; } = outputPadding;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) =>
+        F.ConvTranspose3d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
+}

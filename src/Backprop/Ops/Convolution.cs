@@ -167,6 +167,43 @@ public static partial class F
         return y.Squeeze(2);
     }
 
+    /// <summary>
+    /// The transpose of conv3d (torch.nn.functional.conv_transpose3d): <paramref name="x"/> [N, Cin, D, H, W] with
+    /// <paramref name="weight"/> [Cin, Cout/groups, kD, kH, kW]. Each depth tap kd is a 2-D transposed convolution of
+    /// every input plane, added into output planes d·strideD + kd·dilationD; the depth padding is then cropped.
+    /// </summary>
+    public static Tensor ConvTranspose3d(Tensor x, Tensor weight, Tensor? bias = null, PerAxis stride = default,
+        PerAxis padding = default, PerAxis outputPadding = default, int groups = 1, PerAxis dilation = default)
+    {
+        const string op = "ConvTranspose3d";
+        RequireRank(op, x, 5, "input", "[N, Cin, D, H, W]");
+        RequireRank(op, weight, 5, "weight", "[Cin, Cout/groups, kD, kH, kW]");
+        int[] s = stride.Resolve(op, "stride", 3, 1), p = padding.Resolve(op, "padding", 3, 0);
+        int[] extra = outputPadding.Resolve(op, "outputPadding", 3, 0), d = dilation.Resolve(op, "dilation", 3, 1);
+        if (Enumerable.Range(0, 3).Any(a => s[a] < 1 || d[a] < 1 || p[a] < 0 || extra[a] < 0
+                || extra[a] >= Math.Max(s[a], d[a])))
+            throw new ArgumentException($"{op}: stride {Shapes.Format(s)} and dilation {Shapes.Format(d)} must be " +
+                $"positive, padding {Shapes.Format(p)} non-negative and output padding {Shapes.Format(extra)} " +
+                "smaller than the stride or the dilation");
+        int n = x.shape[0], cin = x.shape[1], depth = x.shape[2], kD = weight.shape[2];
+        int full = (depth - 1) * s[0] + d[0] * (kD - 1) + 1 + extra[0], outD = full - 2 * p[0];
+        if (outD < 1)
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} with weight " +
+                $"{Shapes.Format(weight.shape)} and padding {Shapes.Format(p)} gives an empty output");
+        var planes = x.Permute(0, 2, 1, 3, 4).Reshape(n * depth, cin, x.shape[3], x.shape[4]);
+        Tensor? y = null;
+        for (int kd = 0; kd < kD; kd++)
+        {
+            var z = Transposed(op, planes, weight.Select(2, kd), null, s[1..], p[1..], extra[1..], groups, d[1..]);
+            z = z.Reshape(n, depth, z.shape[1], z.shape[2], z.shape[3]);
+            var targets = Tensor.FromArray(Enumerable.Range(0, depth).Select(i => (long)(i * s[0] + kd * d[0]))
+                .ToArray()).To(x.Device);
+            y = (y ?? Tensor.Zeros([n, full, .. z.shape[2..]], x.DType, device: x.Device)).IndexAdd(1, targets, z);
+        }
+        var output = y!.Slice(1, p[0], p[0] + outD).Permute(0, 2, 1, 3, 4).Contiguous();
+        return bias is null ? output : output + bias.Reshape(1, bias.shape[0], 1, 1, 1);
+    }
+
     private static Tensor Transposed(string op, Tensor x, Tensor weight, Tensor? bias, int[] stride, int[] padding,
         int[] outputPadding, int groups, int[] dilation)
     {

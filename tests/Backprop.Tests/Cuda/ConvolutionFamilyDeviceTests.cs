@@ -24,6 +24,13 @@ public class ConvolutionFamilyDeviceTests
             Random([2], DType.Float64, 65));
 
     [Fact]
+    public void Conv_transpose3d_matches() =>
+        SameOnBothDevices(x => F.ConvTranspose3d(x[0], x[1], x[2], stride: (2, 1, 2), padding: 1,
+                outputPadding: (1, 0, 1)).Pow(2).Sum(), 1e-9,
+            Random([2, 2, 3, 2, 3], DType.Float64, 69), Random([2, 3, 2, 3, 2], DType.Float64, 70),
+            Random([3], DType.Float64, 72));
+
+    [Fact]
     public void Transposed_convolutions_match() =>
         SameOnBothDevices(x => F.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1)
                 .Pow(2).Sum() + F.ConvTranspose2d(x[0], x[1], dilation: 2, outputPadding: 1).Pow(2).Sum()

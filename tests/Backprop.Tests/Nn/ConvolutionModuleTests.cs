@@ -77,6 +77,10 @@ public class ConvolutionModuleTests
         Assert.Contains("ConvTranspose2d: output padding [1,1] must be smaller", error.Message);
         error = Assert.Throws<ArgumentException>(() => F.ConvTranspose2d(x, Tensor.Randn([3, 3, 3, 3])));
         Assert.Contains("[1,2,5,5] has 2 channels but weight [3,3,3,3] takes 3", error.Message);
+        error = Assert.Throws<ArgumentException>(() => F.ConvTranspose3d(Tensor.Randn([1, 2, 3, 3, 3]),
+            Tensor.Randn([2, 1, 2, 2, 2]), stride: (2, 1, 2), outputPadding: (1, 1, 0)));
+        Assert.Contains("ConvTranspose3d: stride [2,1,2] and dilation [1,1,1] must be positive, padding [0,0,0] " +
+            "non-negative and output padding [1,1,0] smaller", error.Message);
     }
 }
 
