@@ -214,7 +214,7 @@ public abstract class Optimizer
     /// Updates every parameter that requires grad and has a gradient, with its group's settings; others are skipped
     /// (as in PyTorch for those without a gradient), and get no state.
     /// </summary>
-    public void Step()
+    public virtual void Step()
     {
         // Writes go straight to the spans, so no graph can record them; index loops keep the step allocation-free.
         for (int g = 0; g < _groups.Count; g++)
@@ -262,7 +262,7 @@ public abstract class Optimizer
     /// <c>state.{i}.step</c> and <c>state.{i}.{buffer}</c> for the i-th parameter (counted across groups) that has
     /// state, and <c>param_groups.{g}.{option}</c> for each group's settings. Buffers are copies.
     /// </summary>
-    public Dictionary<string, Tensor> StateDict()
+    public virtual Dictionary<string, Tensor> StateDict()
     {
         var dict = new Dictionary<string, Tensor>();
         for (int i = 0; i < _parameters.Count; i++)
@@ -290,7 +290,7 @@ public abstract class Optimizer
     /// same shapes, in the same groups: buffers (moved to each parameter's device and dtype), steps and settings.
     /// Refuses, changing nothing, when the groups, the names or the shapes do not fit.
     /// </summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    public virtual void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var problems = new List<string>();

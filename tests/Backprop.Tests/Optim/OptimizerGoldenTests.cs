@@ -230,6 +230,49 @@ public class OptimizerGoldenTests
         }
     }
 
+    public static TheoryData<int> StrongWolfeCases() =>
+        new(Enumerable.Range(0, Golden.GetProperty("lbfgs_strong_wolfe").GetArrayLength()));
+
+    // nonconvex losses, so the line search brackets, zooms and interpolates; counts include its closure calls
+    [Theory]
+    [MemberData(nameof(StrongWolfeCases))]
+    public void LbfgsWithTheStrongWolfeLineSearchMatchesPyTorch(int index)
+    {
+        var golden = Golden.GetProperty("lbfgs_strong_wolfe")[index];
+        var o = golden.GetProperty("options");
+        var start = golden.GetProperty("start").EnumerateArray().Select(Doubles).ToArray();
+        bool rosenbrock = golden.GetProperty("problem").GetString() == "rosenbrock";
+        int[][] shapes = rosenbrock ? [[4]] : [[3, 2], [3], [1, 3], [1]];
+        var p = start.Zip(shapes, (values, shape) => Tensor.FromArray(values, shape, requiresGrad: true)).ToArray();
+        var x = Tensor.FromArray(Doubles(Golden.GetProperty("net_x")), [5, 2]);
+        var y = Tensor.FromArray(Doubles(Golden.GetProperty("net_y")), [5, 1]);
+        var lbfgs = new LBFGS(p, Option(o, "lr", 1), (int)Option(o, "max_iter", 20),
+            o.TryGetProperty("max_eval", out var e) ? e.GetInt32() : null,
+            historySize: (int)Option(o, "history_size", 100), lineSearchFn: "strong_wolfe");
+        Tensor Closure()
+        {
+            lbfgs.ZeroGrad();
+            var loss = rosenbrock
+                ? ((p[0].Narrow(0, 1, 3) - p[0].Narrow(0, 0, 3).Square()).Square() * 100
+                    + (1 - p[0].Narrow(0, 0, 3)).Square()).Sum()
+                : ((x.MatMul(p[0].T) + p[1]).Tanh().MatMul(p[2].T) + p[3] - y).Square().Mean();
+            loss.Backward();
+            return loss;
+        }
+        int step = 0;
+        foreach (var expected in golden.GetProperty("steps").EnumerateArray())
+        {
+            lbfgs.Step(Closure);
+            step++;
+            foreach (var (want, parameter) in expected.EnumerateArray().Zip(p))
+                Assert.All(Doubles(want).Zip(parameter.ToArray<double>()), pair => Assert.True(
+                    Math.Abs(pair.First - pair.Second) <= 1e-10 * Math.Max(1, Math.Abs(pair.First)),
+                    $"LBFGS strong_wolfe {golden.GetProperty("problem")} step {step}: {pair.Second} vs {pair.First}"));
+        }
+        Assert.Equal(golden.GetProperty("n_iter").GetInt32(), lbfgs.Iterations);
+        Assert.Equal(golden.GetProperty("func_evals").GetInt32(), lbfgs.FunctionEvaluations);
+    }
+
     [Fact]
     public void ClipGradValueMatchesPyTorch()
     {

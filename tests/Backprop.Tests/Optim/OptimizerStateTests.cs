@@ -76,6 +76,96 @@ public class OptimizerStateTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    private static LBFGS Lbfgs(Sequential net, string? lineSearch) =>
+        new(net.Parameters(), lr: 0.5, maxIter: 4, historySize: 3, lineSearchFn: lineSearch);
+
+    // one batch per step, so every closure call of a step sees the same loss
+    private static void Train(Sequential net, LBFGS lbfgs, int from, int to)
+    {
+        for (int step = from; step < to; step++)
+        {
+            var x = Tensor.Randn([4, 3], generator: new Generator(100 + step));
+            lbfgs.Step(() =>
+            {
+                lbfgs.ZeroGrad();
+                var loss = net.Forward(x).Square().Mean();
+                loss.Backward();
+                return loss;
+            });
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("strong_wolfe")]
+    public void Lbfgs_resumed_from_a_saved_state_gives_the_uninterrupted_run_bit_for_bit(string? lineSearch)
+    {
+        var straight = Net();
+        var straightLbfgs = Lbfgs(straight, lineSearch);
+        Train(straight, straightLbfgs, 0, 6);
+
+        var first = Net();
+        var lbfgs = Lbfgs(first, lineSearch);
+        Train(first, lbfgs, 0, 3);
+        string dir = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            first.Save(Path.Combine(dir, "model.safetensors"));
+            var saved = lbfgs.StateDict();
+            Assert.Equal(3, saved["state.0.ro"].Numel);   // a full history, so the test covers the pairs
+            SafeTensors.Save(Path.Combine(dir, "optimizer.safetensors"), saved);
+
+            var resumed = Net();
+            var again = Lbfgs(resumed, lineSearch);
+            resumed.Load(Path.Combine(dir, "model.safetensors"));
+            again.LoadStateDict(SafeTensors.Load(Path.Combine(dir, "optimizer.safetensors")));
+            Assert.Equal((lbfgs.Iterations, lbfgs.FunctionEvaluations), (again.Iterations, again.FunctionEvaluations));
+            Train(resumed, again, 3, 6);
+            foreach (var (a, b) in straight.Parameters().Zip(resumed.Parameters()))
+                Assert.Equal(a.ToArray<float>(), b.ToArray<float>());
+            Assert.Equal(straightLbfgs.FunctionEvaluations, again.FunctionEvaluations);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Loading_an_lbfgs_history_of_other_sizes_is_refused_without_change()
+    {
+        var net = Net();
+        var lbfgs = Lbfgs(net, "strong_wolfe");
+        Train(net, lbfgs, 0, 1);
+        var state = lbfgs.StateDict();
+        state["state.0.d"] = Tensor.Zeros([7], DType.Float64);
+        state.Remove("state.0.H_diag");
+        var fresh = Lbfgs(Net(), "strong_wolfe");
+        fresh.LearningRate = 0.25;
+        var message = Assert.Throws<InvalidDataException>(() => fresh.LoadStateDict(state)).Message;
+        Assert.Contains("state.0.d has shape [7] but should have [32]", message);
+        Assert.Contains("state.0.H_diag is missing", message);
+        Assert.Equal((0, 0.25), (fresh.Iterations, fresh.LearningRate));
+    }
+
+    // on Σw² one curvature pair gives the exact Newton direction −w, so the second step moves w by lr·(−w)
+    [Fact]
+    public void A_scheduler_sets_the_lbfgs_step_length_through_its_group()
+    {
+        var w = Tensor.FromArray(new double[] { 1, -2 }, requiresGrad: true);
+        var lbfgs = new LBFGS([w], lr: 1, maxIter: 1);
+        var scheduler = new StepLR(lbfgs, stepSize: 1, gamma: 0.25);
+        Tensor Closure()
+        {
+            lbfgs.ZeroGrad();
+            var loss = w.Square().Sum();
+            loss.Backward();
+            return loss;
+        }
+        lbfgs.Step(Closure);   // the first step: −g·lr / Σ|g| = −[2, −4] / 6
+        scheduler.Step();
+        Assert.Equal(0.25, lbfgs.ParamGroups[0].LearningRate);
+        lbfgs.Step(Closure);
+        Assert.Equal([0.5, -1.0], w.ToArray<double>(), (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
     [Fact]
     public void The_state_dict_names_entries_as_pytorch_and_skips_frozen_parameters()
     {

@@ -61,4 +61,20 @@ public class OptimizerTests
         new SGD([w], 1).Step();
         Assert.Equal([-1f, -3f, -2f, -4f], w.ToArray<float>());
     }
+
+    [Fact]
+    public void LbfgsRefusesAnUnknownLineSearchASecondGroupAndAStepWithoutClosure()
+    {
+        var w = Tensor.Zeros([2], requiresGrad: true);
+        var unknown = Assert.Throws<ArgumentException>(() => new LBFGS([w], lineSearchFn: "backtracking")).Message;
+        Assert.Contains("'backtracking'", unknown);
+        Assert.Contains("\"strong_wolfe\"", unknown);
+        var lbfgs = new LBFGS([w], lineSearchFn: "strong_wolfe");
+        Assert.Equal("strong_wolfe", lbfgs.LineSearchFn);
+        Assert.Contains("one parameter group", Assert.Throws<ArgumentException>(() =>
+            lbfgs.AddParamGroup(new ParameterGroup([Tensor.Zeros([1], requiresGrad: true)]))).Message);
+        Assert.Contains("Step(closure)", Assert.Throws<InvalidOperationException>(() => lbfgs.Step()).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LBFGS([w], maxIter: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LBFGS([w], historySize: 0));
+    }
 }
