@@ -2,7 +2,8 @@ namespace Backprop.Tests.Nn;
 
 // Conv2dRelu, and Relu over Conv2d with the two rules run as one, must be Relu(Conv2d) with its rules apart to the bit,
 // forward and backward, with one group (the fused kernel) and with several (built from tensor ops), and the mask must
-// never be written into a gradient that something else can see.
+// never be written into a gradient that something else can see; a batch computed in one product must give what its
+// samples give one at a time.
 public class ConvReluTests
 {
     [Theory]
@@ -59,6 +60,37 @@ public class ConvReluTests
         using (kept.RegisterHook(grad => { seen = grad; return null; }))
             (kept * 3).Sum().Backward();
         Assert.All(seen!.ToArray<float>(), v => Assert.Equal(3f, v));
+    }
+
+    // A sample with more taps than output positions sends the batch through one product over all of its samples (the
+    // output and its gradient through permuted copies), and a batch of one through the per-sample product. The output
+    // and the input's gradient sum the same terms in the same order either way, so their bits agree; the weight's and
+    // the bias's gradients sum the samples in another order, so they agree to rounding.
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void A_batch_in_one_product_gives_its_samples_one_at_a_time(DType dtype)
+    {
+        var g = new Generator(5);
+        var x = Tensor.Randn([3, 64, 8, 8], dtype, g, requiresGrad: true);
+        var w = Tensor.Randn([32, 64, 3, 3], dtype, g, requiresGrad: true);   // 576 taps over 4 × 4 positions
+        var b = Tensor.Randn([32], dtype, g, requiresGrad: true);
+        var y = F.Conv2dRelu(x, w, b, 2, 1);
+        var upstream = Tensor.Randn(y.shape, dtype, new Generator(6));
+        y.Backward(upstream);
+        var w1 = w.Detach().RequiresGrad_();
+        var b1 = b.Detach().RequiresGrad_();
+        for (int n = 0; n < 3; n++)
+        {
+            var xn = x.Detach().Slice(0, n, n + 1).Contiguous().RequiresGrad_();
+            var yn = F.Conv2dRelu(xn, w1, b1, 2, 1);
+            yn.Backward(upstream.Slice(0, n, n + 1).Contiguous());
+            Assert.Equal(Doubles(y.Slice(0, n, n + 1)), Doubles(yn));
+            Assert.Equal(Doubles(x.Grad!.Slice(0, n, n + 1)), Doubles(xn.Grad!));
+        }
+        double tolerance = dtype == DType.Float32 ? 1e-3 : 1e-10;
+        Assert.All(Doubles(w.Grad!).Zip(Doubles(w1.Grad!)), p => Assert.Equal(p.First, p.Second, tolerance));
+        Assert.All(Doubles(b.Grad!).Zip(Doubles(b1.Grad!)), p => Assert.Equal(p.First, p.Second, tolerance));
     }
 
     private static double[] Doubles(Tensor t) => t.To(DType.Float64).ToArray<double>();

@@ -4,15 +4,22 @@ using System.Numerics.Tensors;
 namespace Backprop.Kernels.Cpu;
 
 /// <summary>
-/// The matrix products of a 2-D convolution over im2col columns [C·kH·kW, N·outH·outW]: each is one batched
-/// GEMM whose item n reads sample n's slice of the columns through the row stride, so outputs land in
-/// [N, O, outH, outW] order and the gradient never needs a permuted copy. The weight gradient sums the samples
-/// in order, so it is deterministic.
+/// The matrix products of a 2-D convolution over im2col columns [C·kH·kW, N·outH·outW], in one of two forms. Per
+/// sample: one batched GEMM whose item n reads sample n's slice of the columns through the row stride, so outputs land
+/// in [N, O, outH, outW] order with no copy, but every item packs the whole weight again and the weight gradient reads
+/// and writes all of dW once per sample. Whole batch: one product over all N·outH·outW columns, with the output and
+/// its gradient copied between [O, N, positions] and [N, O, positions]. The first repeats work in proportion to the
+/// weight (taps·O per sample), the second to the output (O·positions per sample), so the batch goes whole when a
+/// sample has more taps than positions. Either way the weight gradient sums in a fixed order, so it is deterministic.
 /// </summary>
 internal static class CpuConvolution
 {
+    /// <summary>Whether the products run once over the whole batch rather than once per sample.</summary>
+    private static bool OverWholeBatch(int batch, int taps, int positions) => batch > 1 && taps > positions;
+
     /// <summary>y[n] = weight [O, C·kH·kW] · columns[:, sample n] + bias, for each sample n, then max(0, ·) with
-    /// <paramref name="relu"/>.</summary>
+    /// <paramref name="relu"/>. Each element sums its taps in the same order on either path, so its bits are the
+    /// same.</summary>
     public static unsafe void Forward<T>(Tensor columns, Tensor weight, Tensor? bias, Window2d w, Tensor y, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -20,11 +27,23 @@ internal static class CpuConvolution
         var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
         var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
         var output = CpuBackend.Data<T>(y).AsSpan(0, y.Numel);
-        // each output channel's bias (and the ReLU) is applied to its row of y as the row's tiles are finished
+        // each output channel's bias (and the ReLU) is applied to its row of the product as the row's tiles are
+        // finished
         fixed (T* pb = bias is null ? default : CpuBackend.Data<T>(bias).AsSpan(bias.offset, o))
-            Gemm.MultiplyBatch(false, false, o, positions, taps, kernel, taps, 0, cols, width, positions,
-                output, positions, o * positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count,
-                new GemmEpilogue<T>(pb, biasPerRow: true, relu));
+        {
+            var epilogue = new GemmEpilogue<T>(pb, biasPerRow: true, relu);
+            if (!OverWholeBatch(w.N, taps, positions))
+            {
+                Gemm.MultiplyBatch(false, false, o, positions, taps, kernel, taps, 0, cols, width, positions,
+                    output, positions, o * positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count, epilogue);
+                return;
+            }
+            var product = CpuAllocator.RentScratch<T>(o * width);   // [O, N, positions]
+            Gemm.Multiply(false, false, o, width, taps, kernel, taps, cols, width, product, width, T.One, T.Zero,
+                Threads.Count, epilogue);
+            SwapOuterAxes<T>(product, output, o, w.N, positions);
+            CpuAllocator.ReturnScratch(product);
+        }
     }
 
     /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked
@@ -37,14 +56,59 @@ internal static class CpuConvolution
         var cols = CpuBackend.Data<T>(columns).AsSpan(columns.offset);
         var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
         var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
+        var dW = dWeight is null ? default : CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps);
+        var dCols = dColumns is null ? default : CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width);
+        if (!OverWholeBatch(w.N, taps, positions))
+        {
+            if (dWeight is not null)
+                Gemm.MultiplyBatch(false, true, o, taps, positions, grad, positions, o * positions, cols, width,
+                    positions, dW, taps, 0, w.N, sumBatch: true, T.One, T.Zero, Threads.Count);
+            if (dColumns is not null)
+                Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
+                    dCols, width, positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count);
+            return;
+        }
+        var rows = CpuAllocator.RentScratch<T>(o * width);   // g as [O, N, positions]
+        SwapOuterAxes<T>(grad, rows, w.N, o, positions);
         if (dWeight is not null)
-            Gemm.MultiplyBatch(false, true, o, taps, positions, grad, positions, o * positions, cols, width, positions,
-                CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps), taps, 0, w.N, sumBatch: true, T.One, T.Zero,
+            Gemm.Multiply(false, true, o, taps, width, rows, width, cols, width, dW, taps, T.One, T.Zero,
                 Threads.Count);
         if (dColumns is not null)
-            Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
-                CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width), width, positions, w.N, sumBatch: false, T.One,
-                T.Zero, Threads.Count);
+            Gemm.Multiply(true, false, taps, width, o, kernel, taps, rows, width, dCols, width, T.One, T.Zero,
+                Threads.Count);
+        CpuAllocator.ReturnScratch(rows);
+    }
+
+    /// <summary>dst [inner, outer, run] ← src [outer, inner, run]: the runs copied whole, split over the threads by
+    /// runs of dst.</summary>
+    private static unsafe void SwapOuterAxes<T>(ReadOnlySpan<T> src, Span<T> dst, int outer, int inner, int run)
+        where T : unmanaged
+    {
+        fixed (T* ps = src, pd = dst)
+        {
+            var body = new SwapBody<T> { Src = ps, Dst = pd, Outer = outer, Inner = inner, Run = run,
+                Parts = ParallelSpans.Parts(outer * inner * run) };
+            ParallelFor.Run(body.Parts, ref body, Threads.Count);
+        }
+    }
+
+    /// <summary>A chunk of the runs of <see cref="SwapOuterAxes{T}"/>, in dst's order, so each part writes one
+    /// stretch of memory.</summary>
+    private unsafe struct SwapBody<T> : IPartBody where T : unmanaged
+    {
+        public T* Src, Dst;
+        public int Outer, Inner, Run, Parts;
+
+        public readonly void Invoke(int part)
+        {
+            var (first, count) = ParallelSpans.Chunk(Outer * Inner, part, Parts);
+            uint bytes = (uint)(Run * sizeof(T));
+            for (int r = first; r < first + count; r++)
+            {
+                int i = r / Outer, j = r % Outer;
+                Buffer.MemoryCopy(Src + ((nint)j * Inner + i) * Run, Dst + (nint)r * Run, bytes, bytes);
+            }
+        }
     }
 
     /// <summary>

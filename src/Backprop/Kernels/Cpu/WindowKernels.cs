@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -36,6 +37,8 @@ internal static class WindowKernels
                         Clear(dst, lo);
                         Clear(dst + hi, outW - hi);
                         if (w.StrideW == 1) Copy(src + lo + shift, dst + lo, hi - lo);
+                        else if (w.StrideW == 2 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                            CopyEvens((float*)src + shift, (float*)dst, lo, hi, w.W - shift);
                         else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * w.StrideW + shift];
                     }
                 }
@@ -65,6 +68,8 @@ internal static class WindowKernels
                             if (iy < 0 || iy >= w.H) continue;
                             T* dst = image + iy * w.W;
                             if (w.StrideW == 1) Add(src + lo, dst + lo + shift, hi - lo);
+                            else if (w.StrideW == 2 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                                AddToEvens((float*)src, (float*)dst + shift, lo, hi, w.W - shift);
                             else for (int ox = lo; ox < hi; ox++) dst[ox * w.StrideW + shift] += src[ox];
                         }
                     }
@@ -86,6 +91,42 @@ internal static class WindowKernels
         for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count)
             Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
         for (; i < count; i++) dst[i] += src[i];
+    }
+
+    /// <summary>dst[i] = src[2·i] for i in [lo, hi): eight at a time from sixteen floats wherever those all lie before
+    /// <paramref name="end"/> (the end of the row, from src), one at a time elsewhere.</summary>
+    private static unsafe void CopyEvens(float* src, float* dst, int lo, int hi, int end)
+    {
+        int i = lo;
+        for (; i + 8 <= hi && 2 * (i + 8) <= end; i += 8)
+        {
+            var a = Avx.LoadVector256(src + 2 * i);
+            var b = Avx.LoadVector256(src + 2 * i + 8);
+            // a0 a2 b0 b2 | a4 a6 b4 b6 within the 128-bit lanes, then the pairs put in order
+            var evens = Avx.Shuffle(a, b, 0b10_00_10_00);
+            Avx.Store(dst + i, Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle());
+        }
+        for (; i < hi; i++) dst[i] = src[2 * i];
+    }
+
+    /// <summary>
+    /// dst[2·i] += src[i] for i in [lo, hi), eight at a time (as sixteen floats with zeros between, wherever those all
+    /// lie before <paramref name="end"/>, the end of the row from dst), one at a time elsewhere. The zeros leave the
+    /// odd elements' bits: dx starts at +0 and a sum never turns it into −0, the one value that adding +0 changes.
+    /// </summary>
+    private static unsafe void AddToEvens(float* src, float* dst, int lo, int hi, int end)
+    {
+        int i = lo;
+        for (; i + 8 <= hi && 2 * (i + 8) <= end; i += 8)
+        {
+            var v = Avx.LoadVector256(src + i);
+            var low = Avx.UnpackLow(v, Vector256<float>.Zero);     // s0 0 s1 0 | s4 0 s5 0
+            var high = Avx.UnpackHigh(v, Vector256<float>.Zero);   // s2 0 s3 0 | s6 0 s7 0
+            float* d = dst + 2 * i;
+            Avx.Store(d, Avx.Add(Avx.LoadVector256(d), Avx.Permute2x128(low, high, 0x20)));
+            Avx.Store(d + 8, Avx.Add(Avx.LoadVector256(d + 8), Avx.Permute2x128(low, high, 0x31)));
+        }
+        for (; i < hi; i++) dst[2 * i] += src[i];
     }
 
     private static unsafe void Clear<T>(T* dst, int count) where T : unmanaged

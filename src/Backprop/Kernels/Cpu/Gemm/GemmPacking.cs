@@ -96,20 +96,16 @@ internal static unsafe class GemmPacking
     public static void PackB<T>(T* b, nint bRow, nint bColumn, int kc, int nc, T* dst) where T : unmanaged
     {
         int width = GemmMicroKernel.Columns<T>();
-        int half = Vector256<T>.Count;
-        for (int j0 = 0; j0 < nc; j0 += width, b += width * bColumn, dst += width * kc)
+        int j0 = 0;
+        if (bColumn == 1)
+        {
+            j0 = nc - nc % width;
+            PackWholePanels(b, bRow, kc, j0, dst);
+        }
+        for (b += j0 * bColumn, dst += j0 * kc; j0 < nc; j0 += width, b += width * bColumn, dst += width * kc)
         {
             int columns = Math.Min(width, nc - j0);
-            if (columns == width && bColumn == 1)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    T* s = b + p * bRow;
-                    Vector256.Load(s).Store(dst + p * width);
-                    Vector256.Load(s + half).Store(dst + p * width + half);
-                }
-            }
-            else if (bRow == 1)
+            if (bRow == 1)
             {
                 // B is stored transposed: walk each column of op(B) along its contiguous run, eight rows of
                 // the panel at a time through register transposes where the panel is whole.
@@ -135,6 +131,26 @@ internal static unsafe class GemmPacking
                     for (int j = 0; j < columns; j++) d[j] = s[j * bColumn];
                     for (int j = columns; j < width; j++) d[j] = default;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="columns"/> (a multiple of the panel width) of a B with contiguous rows, a row at a
+    /// time: each row is one sequential read that the hardware prefetchers follow, where panel by panel would read kc
+    /// rows side by side, more streams than they track, and wait on memory for each line.
+    /// </summary>
+    private static void PackWholePanels<T>(T* b, nint bRow, int kc, int columns, T* dst) where T : unmanaged
+    {
+        int width = GemmMicroKernel.Columns<T>(), half = Vector256<T>.Count;
+        nint panel = (nint)width * kc;
+        for (int p = 0; p < kc; p++)
+        {
+            T* s = b + p * bRow, d = dst + p * width;
+            for (int j = 0; j < columns; j += width, d += panel)
+            {
+                Vector256.Load(s + j).Store(d);
+                Vector256.Load(s + j + half).Store(d + half);
             }
         }
     }
