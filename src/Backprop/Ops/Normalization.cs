@@ -199,9 +199,9 @@ public static partial class F
             throw new ArgumentException($"GroupNorm: {numGroups} groups do not divide the {channels} channels of " +
                 $"input {Shapes.Format(x.shape)}");
         CheckChannelParameters(op, x, weight, bias);
-        var groups = x.Reshape(x.shape[0], numGroups, -1);
-        var mean = groups.Mean([2], keepDim: true);
-        var y = ((groups - mean) / (groups.Var([2], correction: 0, keepDim: true) + eps).Sqrt()).Reshape(x.shape);
+        // a group's channels are contiguous in x, so each group is one row of layer normalization's kernel
+        int groupSize = x.Numel / Math.Max(x.shape[0] * numGroups, 1);
+        var y = LayerNorm(x.Reshape(x.shape[0], numGroups, groupSize), [groupSize], eps: eps).Reshape(x.shape);
         return ChannelAffine(y, weight, bias);
     }
 
