@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels.Cpu;
 
@@ -148,12 +151,44 @@ internal static class CpuKernels
     {
         var walk = new Walk(shape, [cond.Offset, a.Offset, b.Offset], cond.Strides, a.Strides, b.Strides);
         int n = walk.Inner, sc = walk.InnerStrides[0], sa = walk.InnerStrides[1], sb = walk.InnerStrides[2];
+        // rows of a contiguous mask over contiguous or scalar operands (masked_fill's shape) select by vector lanes
+        bool lanes = sc == 1 && sa is 0 or 1 && sb is 0 or 1 && Avx2.IsSupported
+            && (Unsafe.SizeOf<T>() == 4 || Unsafe.SizeOf<T>() == 8);
         for (int r = 0, iy = 0; r < walk.Rows; r++, walk.Next())
         {
             int ic = walk.Offsets[0], ia = walk.Offsets[1], ib = walk.Offsets[2];
-            for (int i = 0; i < n; i++, ic += sc, ia += sa, ib += sb)
+            int i = 0;
+            if (lanes && n >= 8)
+            {
+                i = Unsafe.SizeOf<T>() == 4
+                    ? SelectRow<T, int>(cond.Data, ic, a.Data, ia, sa, b.Data, ib, sb, y, iy, n)
+                    : SelectRow<T, long>(cond.Data, ic, a.Data, ia, sa, b.Data, ib, sb, y, iy, n);
+                (ic, ia, ib, iy) = (ic + i, ia + i * sa, ib + i * sb, iy + i);
+            }
+            for (; i < n; i++, ic += sc, ia += sa, ib += sb)
                 y[iy++] = cond.Data[ic] != 0 ? a.Data[ia] : b.Data[ib];
         }
+    }
+
+    // y = cond ? a : b over whole vectors of a row, the elements' bits moved as TBits (int or long, T's size); a and b
+    // advance by their stride, 0 (a broadcast scalar) or 1. Returns how many elements it wrote.
+    private static unsafe int SelectRow<T, TBits>(byte[] cond, int ic, T[] a, int ia, int sa, T[] b, int ib, int sb,
+        T[] y, int iy, int n) where T : unmanaged where TBits : unmanaged
+    {
+        int width = Vector256<TBits>.Count, done = n - n % width;
+        fixed (byte* pc = &cond[ic])
+        fixed (T* pa = &a[ia], pb = &b[ib], py = &y[iy])
+            for (int i = 0; i < done; i += width)
+            {
+                // the mask bytes widened to the lanes' size, then all ones where they are not 0
+                var bytes = Vector128.CreateScalarUnsafe(width == 8 ? *(long*)(pc + i) : *(int*)(pc + i)).AsByte();
+                var keep = ~Vector256.Equals(width == 8 ? Avx2.ConvertToVector256Int32(bytes).As<int, TBits>()
+                    : Avx2.ConvertToVector256Int64(bytes).As<long, TBits>(), Vector256<TBits>.Zero);
+                var first = sa == 1 ? Vector256.Load((TBits*)(pa + i)) : Vector256.Create(*(TBits*)pa);
+                var second = sb == 1 ? Vector256.Load((TBits*)(pb + i)) : Vector256.Create(*(TBits*)pb);
+                Vector256.ConditionalSelect(keep, first, second).Store((TBits*)(py + i));
+            }
+        return done;
     }
 
     public static void Reduce<T, TOp>(ReadOnlySpan<T> x, T[] y) where T : unmanaged where TOp : IReduceOperator<T>
