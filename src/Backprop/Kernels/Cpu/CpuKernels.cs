@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -18,13 +19,48 @@ internal static class CpuKernels
             src.AsSpan(srcOffset, count).CopyTo(dst.AsSpan(dstOffset, count));
             return;
         }
-        var walk = new Walk(shape, [srcOffset, dstOffset], srcStrides, dstStrides);
-        int n = walk.Inner, ss = walk.InnerStrides[0], ds = walk.InnerStrides[1];
-        for (int r = 0; r < walk.Rows; r++, walk.Next())
+        // a permuted copy of a large tensor (heads split and merged, a transposed convolution's input) goes to the
+        // threads by rows, each part walking its own
+        int parts = ParallelSpans.Parts(Shapes.Numel(shape));
+        var job = new StridedCopy<T>(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape, parts);
+        if (parts == 1)
         {
-            int s = walk.Offsets[0], d = walk.Offsets[1];
-            if (ss == 1 && ds == 1) src.AsSpan(s, n).CopyTo(dst.AsSpan(d, n));
-            else for (int i = 0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
+            job.Invoke(0);
+            return;
+        }
+        var handle = GCHandle.Alloc(job);
+        try
+        {
+            var body = new HandleBody<StridedCopy<T>> { Job = GCHandle.ToIntPtr(handle) };
+            ParallelFor.Run(parts, ref body, Threads.Count);
+        }
+        finally { handle.Free(); }
+    }
+
+    /// <summary>A part body that reaches a managed job through a GC handle (ParallelFor's bodies are
+    /// unmanaged).</summary>
+    private struct HandleBody<TJob> : IPartBody where TJob : class, IPartBody
+    {
+        public nint Job;
+
+        public readonly void Invoke(int part) => ((TJob)GCHandle.FromIntPtr(Job).Target!).Invoke(part);
+    }
+
+    private sealed class StridedCopy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset,
+        int[] dstStrides, int[] shape, int parts) : IPartBody where T : unmanaged
+    {
+        public void Invoke(int part)
+        {
+            var walk = new Walk(shape, [srcOffset, dstOffset], srcStrides, dstStrides);
+            var (first, rows) = ParallelSpans.Chunk(walk.Rows, part, parts);
+            walk.Skip(first);
+            int n = walk.Inner, ss = walk.InnerStrides[0], ds = walk.InnerStrides[1];
+            for (int r = 0; r < rows; r++, walk.Next())
+            {
+                int s = walk.Offsets[0], d = walk.Offsets[1];
+                if (ss == 1 && ds == 1) src.AsSpan(s, n).CopyTo(dst.AsSpan(d, n));
+                else for (int i = 0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
+            }
         }
     }
 

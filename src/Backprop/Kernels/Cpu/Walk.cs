@@ -80,6 +80,18 @@ internal sealed class Walk
         return true;
     }
 
+    /// <summary>Moves to the start of row <paramref name="row"/> from the first (a walk not yet advanced), so parts of
+    /// one pass can each walk their own rows.</summary>
+    public void Skip(int row)
+    {
+        for (int d = _shape.Length - 1; d >= 0 && row > 0; d--)
+        {
+            _index[d] = row % _shape[d];
+            row /= _shape[d];
+            for (int o = 0; o < Offsets.Length; o++) Offsets[o] += _strides[o][d] * _index[d];
+        }
+    }
+
     /// <summary>Moves every operand's offset to the start of the next row.</summary>
     public void Next()
     {
