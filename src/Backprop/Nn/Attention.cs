@@ -86,7 +86,7 @@ public sealed class MultiheadAttention : Module
         var weights = F.AttentionWeights(Heads(qp), Heads(kp), allowed, additive, scale: null);
         if (Dropout > 0 && Training) weights = F.Dropout(weights, Dropout, training: true, _generator);
         var attended = weights.MatMul(Heads(vp)).Transpose(1, 2).Reshape(batch, targets, EmbedDim);
-        var output = OutProj.Forward(attended);
+        var output = OutProj.Call(attended);
         output = unbatched ? output.Squeeze(0) : BatchFirst ? output : output.Transpose(0, 1);
         if (!needWeights) return (output, null);
         if (averageAttnWeights) weights = weights.Mean(1);

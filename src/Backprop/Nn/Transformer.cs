@@ -4,13 +4,13 @@ namespace Backprop.Nn;
 public sealed record TransformerOptions(int DModel, int NHead, int DimFeedforward = 2048, double Dropout = 0.1,
     string Activation = "relu", double LayerNormEps = 1e-5, bool BatchFirst = false, bool NormFirst = false)
 {
-    // the feed-forward block linear2(dropout(activation(linear1(x)))); a ReLU runs fused with linear1 as the explicit
-    // op Sequential also picks (the same values and gradients, one pass fewer each way)
+    // the feed-forward block linear2(dropout(activation(linear1(x)))); a ReLU after an unhooked linear1 runs fused
+    // with it as the explicit op Sequential also picks (the same values and gradients, one pass fewer each way)
     internal Tensor FeedForward(Linear linear1, Dropout dropout, Linear linear2, Tensor x)
     {
-        var hidden = Activation == "relu"
-            ? F.LinearRelu(x, linear1.Weight, linear1.Bias) : Activate(linear1.Forward(x));
-        return linear2.Forward(dropout.Forward(hidden));
+        var hidden = Activation == "relu" && !linear1.HasHooks
+            ? F.LinearRelu(x, linear1.Weight, linear1.Bias) : Activate(linear1.Call(x));
+        return linear2.Call(dropout.Call(hidden));
     }
 
     internal Linear Linear1(Generator? generator, DType? dtype) =>
@@ -74,15 +74,15 @@ public sealed class TransformerEncoderLayer : Module
     public Tensor Forward(Tensor src, Tensor? srcMask, Tensor? srcKeyPaddingMask)
     {
         Tensor SelfAttention(Tensor x) =>
-            _dropout1.Forward(_selfAttn.Forward(x, x, x, srcKeyPaddingMask, needWeights: false, srcMask).Output);
+            _dropout1.Call(_selfAttn.Forward(x, x, x, srcKeyPaddingMask, needWeights: false, srcMask).Output);
         var h = src;
         if (_options.NormFirst)
         {
-            h = h + SelfAttention(_norm1.Forward(h));
-            return h + _dropout2.Forward(FeedForward(_norm2.Forward(h)));
+            h = h + SelfAttention(_norm1.Call(h));
+            return h + _dropout2.Call(FeedForward(_norm2.Call(h)));
         }
-        h = _norm1.Forward(h + SelfAttention(h));
-        return _norm2.Forward(h + _dropout2.Forward(FeedForward(h)));
+        h = _norm1.Call(h + SelfAttention(h));
+        return _norm2.Call(h + _dropout2.Call(FeedForward(h)));
     }
 }
 
@@ -137,20 +137,20 @@ public sealed class TransformerDecoderLayer : Module
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
     {
         Tensor SelfAttention(Tensor x) =>
-            _dropout1.Forward(_selfAttn.Forward(x, x, x, tgtKeyPaddingMask, needWeights: false, tgtMask).Output);
-        Tensor CrossAttention(Tensor x) => _dropout2.Forward(
+            _dropout1.Call(_selfAttn.Forward(x, x, x, tgtKeyPaddingMask, needWeights: false, tgtMask).Output);
+        Tensor CrossAttention(Tensor x) => _dropout2.Call(
             _crossAttn.Forward(x, memory, memory, memoryKeyPaddingMask, needWeights: false, memoryMask).Output);
-        Tensor Feed(Tensor x) => _dropout3.Forward(FeedForward(x));
+        Tensor Feed(Tensor x) => _dropout3.Call(FeedForward(x));
         var h = tgt;
         if (_options.NormFirst)
         {
-            h = h + SelfAttention(_norm1.Forward(h));
-            h = h + CrossAttention(_norm2.Forward(h));
-            return h + Feed(_norm3.Forward(h));
+            h = h + SelfAttention(_norm1.Call(h));
+            h = h + CrossAttention(_norm2.Call(h));
+            return h + Feed(_norm3.Call(h));
         }
-        h = _norm1.Forward(h + SelfAttention(h));
-        h = _norm2.Forward(h + CrossAttention(h));
-        return _norm3.Forward(h + Feed(h));
+        h = _norm1.Call(h + SelfAttention(h));
+        h = _norm2.Call(h + CrossAttention(h));
+        return _norm3.Call(h + Feed(h));
     }
 }
 
@@ -186,7 +186,7 @@ public sealed class TransformerEncoder : Module
     {
         var h = src;
         foreach (var layer in _layers) h = layer.Forward(h, mask, srcKeyPaddingMask);
-        return _norm is null ? h : _norm.Forward(h);
+        return _norm is null ? h : _norm.Call(h);
     }
 }
 
@@ -226,7 +226,7 @@ public sealed class TransformerDecoder : Module
         var h = tgt;
         foreach (var layer in _layers)
             h = layer.Forward(h, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
-        return _norm is null ? h : _norm.Forward(h);
+        return _norm is null ? h : _norm.Call(h);
     }
 }
 

@@ -112,6 +112,29 @@ public class ModuleToolsTests
                 Assert.Throws<InvalidOperationException>(() => layer.Call(x)).Message);
     }
 
+    // a Transformer layer calls its children as PyTorch's does, so their hooks fire; a hooked linear1 is not fused
+    [Fact]
+    public void A_transformer_layer_runs_the_hooks_of_its_children()
+    {
+        var layer = new TransformerEncoderLayer(new TransformerOptions(8, 2, 16, Dropout: 0), new Generator(7));
+        var children = layer.NamedChildren().ToDictionary(c => c.Name, c => c.Module);
+        var calls = new List<string>();
+        Tensor? hidden = null;
+        var x = Tensor.Randn([3, 2, 8], generator: new Generator(8));
+        var plain = layer.Forward(x).ToArray<float>();
+        var hooks = new[] { "linear1", "linear2", "norm1", "norm2", "dropout1" }.Select(name =>
+            children[name].RegisterForwardHook((_, _, output) =>
+            {
+                calls.Add(name);
+                if (name == "linear1") hidden = (Tensor)output!;
+                return null;
+            })).ToList();
+        Assert.Equal(plain, layer.Forward(x).ToArray<float>());
+        Assert.Equal(["dropout1", "norm1", "linear1", "linear2", "norm2"], calls);
+        Assert.Contains(hidden!.ToArray<float>(), v => v < 0);   // the pre-activation, before the ReLU
+        hooks.ForEach(h => h.Dispose());
+    }
+
     // a hook on a Linear followed by a ReLU stops Sequential fusing them, so the hook sees the pre-activation
     [Fact]
     public void Sequential_runs_hooks_of_its_layers_and_leaves_hooked_layers_unfused()
