@@ -40,10 +40,7 @@ public class BatchNormKernelTests
             ? startVar.To(DType.Float64) * 0.9 + variance.Reshape(6) * (0.1 * count / (count - 1)) : startVar;
         double[][] reference = [y.ToArray<double>(), xr.Grad!.ToArray<double>(), wr.Grad!.ToArray<double>(),
             br.Grad!.ToArray<double>(), runningMean.ToArray<double>(), runningVar.ToArray<double>()];
-        for (int k = 0; k < reference.Length; k++)
-            for (int i = 0; i < reference[k].Length; i++)
-                Assert.True(Math.Abs(one[k][i] - reference[k][i]) <= tol * Math.Max(1, Math.Abs(reference[k][i])),
-                    $"result {k} [{i}]: {one[k][i]} vs {reference[k][i]}");
+        ThreadCount.AssertClose(reference, one, tol);
 
         double[][] Run(int threads) => ThreadCount.With<double[][]>(threads, () =>
         {
