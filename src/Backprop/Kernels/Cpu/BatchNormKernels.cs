@@ -82,8 +82,9 @@ internal static unsafe class BatchNormKernels
             return new(samples, channels, plane, Math.Max(parts, 1));
         }
 
-        /// <summary>Where plane (n, c) starts.</summary>
-        public long At(int n, int c) => ((long)n * Channels + c) * Plane;
+        /// <summary>Plane (n, c) of a contiguous [N, C, S] block.</summary>
+        public Span<T> PlaneAt<T>(T* data, int n, int c) where T : unmanaged =>
+            new(data + ((long)n * Channels + c) * Plane, Plane);
     }
 
     private struct ChannelsForward<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
@@ -96,22 +97,21 @@ internal static unsafe class BatchNormKernels
         public readonly void Invoke(int part)
         {
             var (first, count) = ParallelSpans.Chunk(Layout.Channels, part, Layout.Parts);
-            int s = Layout.Plane;
-            T total = T.CreateChecked((long)Layout.Samples * s);
+            T total = T.CreateChecked((long)Layout.Samples * Layout.Plane);
             for (int c = first; c < first + count; c++)
             {
                 T mean = Mean[c];
                 if (Training)
                 {
                     T sum = T.Zero;
-                    for (int n = 0; n < Layout.Samples; n++) sum += TensorPrimitives.Sum(Plane(X, n, c));
+                    for (int n = 0; n < Layout.Samples; n++) sum += TensorPrimitives.Sum(Layout.PlaneAt(X, n, c));
                     mean = sum / total;
                 }
                 T squares = T.Zero;
                 for (int n = 0; n < Layout.Samples; n++)
                 {
-                    var centred = new Span<T>(Y + Layout.At(n, c), s);
-                    TensorPrimitives.Subtract(Plane(X, n, c), mean, centred);
+                    var centred = Layout.PlaneAt(Y, n, c);
+                    TensorPrimitives.Subtract(Layout.PlaneAt(X, n, c), mean, centred);
                     if (Training) squares += TensorPrimitives.SumOfSquares<T>(centred);
                 }
                 if (Training) (Mean[c], Variance[c]) = (mean, squares / total);
@@ -119,13 +119,12 @@ internal static unsafe class BatchNormKernels
                 T shift = Bias == null ? T.Zero : Bias[c];
                 for (int n = 0; n < Layout.Samples; n++)
                 {
-                    var y = new Span<T>(Y + Layout.At(n, c), s);
+                    var y = Layout.PlaneAt(Y, n, c);
                     ScaleShift(y, scale, shift);
                 }
             }
         }
 
-        private readonly ReadOnlySpan<T> Plane(T* data, int n, int c) => new(data + Layout.At(n, c), Layout.Plane);
     }
 
     // with x̂ = (x − mean)·rstd, in training dx = weight·rstd·(g − mean(g) − x̂·mean(g·x̂)), the gradient through x̂
@@ -140,10 +139,9 @@ internal static unsafe class BatchNormKernels
         public readonly void Invoke(int part)
         {
             var (first, count) = ParallelSpans.Chunk(Layout.Channels, part, Layout.Parts);
-            int s = Layout.Plane;
-            T total = T.CreateChecked((long)Layout.Samples * s);
+            T total = T.CreateChecked((long)Layout.Samples * Layout.Plane);
             // x − mean goes to dx's plane when there is one (dx is then written over it), else to this scratch
-            var scratch = DX == null ? CpuAllocator.RentScratch<T>(s) : null;
+            var scratch = DX == null ? CpuAllocator.RentScratch<T>(Layout.Plane) : null;
             for (int c = first; c < first + count; c++)
             {
                 T mean = Mean[c], rstd = T.One / T.Sqrt(Variance[c] + Eps);
@@ -151,9 +149,9 @@ internal static unsafe class BatchNormKernels
                 if (Training || DWeight != null || DBias != null)
                     for (int n = 0; n < Layout.Samples; n++)
                     {
-                        var g = Plane(G, n, c);
-                        var centred = DX == null ? scratch : new Span<T>(DX + Layout.At(n, c), s);
-                        TensorPrimitives.Subtract(Plane(X, n, c), mean, centred);
+                        var g = Layout.PlaneAt(G, n, c);
+                        var centred = DX == null ? scratch : Layout.PlaneAt(DX, n, c);
+                        TensorPrimitives.Subtract(Layout.PlaneAt(X, n, c), mean, centred);
                         sumG += TensorPrimitives.Sum(g);
                         sumGCentred += TensorPrimitives.Dot<T>(g, centred);
                     }
@@ -166,18 +164,17 @@ internal static unsafe class BatchNormKernels
                 T gamma = Training ? -k * sumG / total : T.Zero;
                 for (int n = 0; n < Layout.Samples; n++)
                 {
-                    var dx = new Span<T>(DX + Layout.At(n, c), s);
+                    var dx = Layout.PlaneAt(DX, n, c);
                     if (Training)
                     {
                         ScaleShift(dx, beta, gamma);
-                        TensorPrimitives.MultiplyAdd(Plane(G, n, c), k, dx, dx);
+                        TensorPrimitives.MultiplyAdd(Layout.PlaneAt(G, n, c), k, dx, dx);
                     }
-                    else TensorPrimitives.Multiply(Plane(G, n, c), k, dx);
+                    else TensorPrimitives.Multiply(Layout.PlaneAt(G, n, c), k, dx);
                 }
             }
             CpuAllocator.ReturnScratch(scratch);
         }
 
-        private readonly ReadOnlySpan<T> Plane(T* data, int n, int c) => new(data + Layout.At(n, c), Layout.Plane);
     }
 }
