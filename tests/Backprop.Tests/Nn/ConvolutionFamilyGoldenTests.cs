@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Tests.Tensors;
 
 namespace Backprop.Tests.Nn;
@@ -7,9 +6,12 @@ namespace Backprop.Tests.Nn;
 /// The convolution, pooling and resampling family against PyTorch's outputs and input gradients
 /// (tools/golden/make_conv_golden.py, conv_ops.json), in Float64 and Float32.
 /// </summary>
-public class ConvolutionFamilyGoldenTests
+public class ConvolutionFamilyGoldenTests : GoldenOpTests<ConvolutionFamilyGoldenTests>, IGoldenOps
 {
-    private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
+    public static string File => "conv_ops.json";
+
+    public static IReadOnlyDictionary<string, Func<Tensor[], Tensor>> Ops { get; } =
+        new Dictionary<string, Func<Tensor[], Tensor>>
     {
         ["conv2d_rectangular"] = x => F.Conv2d(x[0], x[1], x[2], stride: (2, 1), padding: (1, 2), dilation: (1, 2)),
         ["conv2d_same_even_kernel"] = x => F.Conv2d(x[0], x[1], x[2], padding: "same", dilation: (1, 2), groups: 2),
@@ -81,21 +83,4 @@ public class ConvolutionFamilyGoldenTests
         ["adaptive_max_pool1d_indices"] = x => F.AdaptiveMaxPool1dWithIndices(x[0].Detach(), 4).Indices
             .To(x[0].DType),
     };
-
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("conv_ops.json"));
-
-    public static TheoryData<string> Names => new(Ops.Keys);
-
-    [Fact]
-    public void Every_golden_case_has_an_op() => Assert.Equal(Cases.Value.Keys.Order(), Ops.Keys.Order());
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float64_matches_PyTorch_to_1e_10(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float64, 1e-10);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float32_matches_PyTorch_to_1e_5(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float32, 1e-5);
 }

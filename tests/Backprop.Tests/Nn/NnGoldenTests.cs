@@ -1,11 +1,9 @@
-using System.Text.Json;
-
 using Backprop.Tests.Tensors;
 
 namespace Backprop.Tests.Nn;
 
 /// <summary>The functional ops' outputs and input gradients against PyTorch's (tools/golden/make_golden.py, nn_ops.json).</summary>
-public class NnGoldenTests
+public class NnGoldenTests : GoldenOpTests<NnGoldenTests>, IGoldenOps
 {
     private static readonly long[] Target4 = [1, 0, 4, 2];
     private static readonly double[] RunningMean = [0.1, -0.2, 0.3];
@@ -13,7 +11,10 @@ public class NnGoldenTests
 
     private static Tensor Targets() => Tensor.FromArray(Target4);
 
-    private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
+    public static string File => "nn_ops.json";
+
+    public static IReadOnlyDictionary<string, Func<Tensor[], Tensor>> Ops { get; } =
+        new Dictionary<string, Func<Tensor[], Tensor>>
     {
         ["linear"] = x => F.Linear(x[0], x[1], x[2]),
         ["softmax"] = x => F.Softmax(x[0], 1),
@@ -34,22 +35,4 @@ public class NnGoldenTests
         ["batch_norm_eval"] = x => F.BatchNorm(x[0], Tensor.FromArray(RunningMean).To(x[0].DType), Tensor.FromArray(RunningVar).To(x[0].DType), x[1], x[2]),
         ["layer_norm"] = x => F.LayerNorm(x[0], [3, 4], x[1], x[2]),
     };
-
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => GoldenTests.Load("nn_ops.json"));
-
-    public static TheoryData<string> Names => new(Ops.Keys);
-
-    [Fact]
-    public void Every_golden_case_has_an_op()
-    {
-        Assert.Equal(Cases.Value.Keys.Order(), Ops.Keys.Order());
-    }
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float64_matches_PyTorch_to_1e_10(string name) => GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float64, 1e-10);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float32_matches_PyTorch_to_1e_5(string name) => GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float32, 1e-5);
 }

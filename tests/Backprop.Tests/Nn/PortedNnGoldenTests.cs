@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Tests.Tensors;
 
 namespace Backprop.Tests.Nn;
@@ -8,7 +7,7 @@ namespace Backprop.Tests.Nn;
 /// (tools/golden/make_ported_nn_golden.py, ported_nn.json), in Float64 and Float32; then what QR and CTC promise
 /// beyond the goldens.
 /// </summary>
-public class PortedNnGoldenTests
+public class PortedNnGoldenTests : GoldenOpTests<PortedNnGoldenTests>, IGoldenOps
 {
     // the constants of tools/golden/make_ported_nn_golden.py
     private static readonly double[] RunningMean = [0.5, -0.25, 1.0];
@@ -35,7 +34,10 @@ public class PortedNnGoldenTests
             Ints(inputLengths ?? CtcInputLengths), Ints(targetLengths ?? CtcTargetLengths), blank, reduction,
             zeroInfinity);
 
-    private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
+    public static string File => "ported_nn.json";
+
+    public static IReadOnlyDictionary<string, Func<Tensor[], Tensor>> Ops { get; } =
+        new Dictionary<string, Func<Tensor[], Tensor>>
     {
         ["group_norm"] = x => F.GroupNorm(x[0], 3, x[1], x[2]),
         ["group_norm_plain"] = x => F.GroupNorm(x[0], 2, eps: 1e-3),
@@ -61,27 +63,6 @@ public class PortedNnGoldenTests
             [3, 2, 1], blank: 3),
         ["ctc_flat_targets"] = x => Ctc(x[0], Ints(1, 2, 2, 3, 1), [3, 2, 0], zeroInfinity: true),
     };
-
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases =
-        new(() => GoldenTests.Load("ported_nn.json"));
-
-    public static TheoryData<string> Names => new(Ops.Keys);
-
-    [Fact]
-    public void Every_golden_case_has_an_op()
-    {
-        Assert.Equal(Cases.Value.Keys.Order(), Ops.Keys.Order());
-    }
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float64_matches_PyTorch_to_1e_10(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float64, 1e-10);
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float32_matches_PyTorch_to_1e_5(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float32, 1e-5);
 
     [Fact]
     public void Qr_gives_orthonormal_columns_and_an_upper_triangle_whose_product_is_the_input()

@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Backprop.Tests.Tensors;
 
@@ -6,7 +5,7 @@ namespace Backprop.Tests.Tensors;
 /// The ops a PyTorch port needs beyond the core set, against PyTorch's outputs and input gradients
 /// (tools/golden/make_ported_golden.py, ported_ops.json), in Float64 and Float32.
 /// </summary>
-public class PortedOpsGoldenTests
+public class PortedOpsGoldenTests : GoldenOpTests<PortedOpsGoldenTests>, IGoldenOps
 {
     // the index tensors of tools/golden/make_ported_golden.py
     private static readonly long[] Rows = [2, 0];
@@ -32,7 +31,10 @@ public class PortedOpsGoldenTests
     private static Tensor Index(long[][] rows) =>
         Tensor.FromArray(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
 
-    private static readonly Dictionary<string, Func<Tensor[], Tensor>> Ops = new()
+    public static string File => "ported_ops.json";
+
+    public static IReadOnlyDictionary<string, Func<Tensor[], Tensor>> Ops { get; } =
+        new Dictionary<string, Func<Tensor[], Tensor>>
     {
         ["sin"] = x => x[0].Sin(),
         ["cos"] = x => x[0].Cos(),
@@ -222,28 +224,5 @@ public class PortedOpsGoldenTests
     };
 
     // the largest double has no Float32 value, and erf⁻¹ near ±1 magnifies Float32's rounding of its input 10⁴-fold
-    private static readonly HashSet<string> Float64Only = ["nan_to_num", "erfinv"];
-
-    private static readonly Lazy<Dictionary<string, JsonElement>> Cases =
-        new(() => GoldenTests.Load("ported_ops.json"));
-
-    public static TheoryData<string> Names => new(Ops.Keys);
-
-    public static TheoryData<string> Float32Names => new(Ops.Keys.Where(n => !Float64Only.Contains(n)));
-
-    [Fact]
-    public void Every_golden_case_has_an_op()
-    {
-        Assert.Equal(Cases.Value.Keys.Order(), Ops.Keys.Order());
-    }
-
-    [Theory]
-    [MemberData(nameof(Names))]
-    public void Float64_matches_PyTorch_to_1e_10(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float64, 1e-10);
-
-    [Theory]
-    [MemberData(nameof(Float32Names))]
-    public void Float32_matches_PyTorch_to_1e_5(string name) =>
-        GoldenTests.Compare(name, Cases.Value[name], Ops[name], DType.Float32, 1e-5);
+    public static IReadOnlySet<string> Float64Only { get; } = new HashSet<string> { "nan_to_num", "erfinv" };
 }
