@@ -43,6 +43,11 @@ internal static class VectorUnary
 internal interface IBinaryOperator<T> where T : unmanaged
 {
     static abstract T Apply(T a, T b);
+
+    /// <summary>Whether the Vector256 form exists: the scalar rule lane by lane, with the same bits.</summary>
+    static virtual bool HasVectorForm => false;
+    static virtual Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => throw new NotSupportedException();
+
     static virtual bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => false;
     static virtual bool TryApply(ReadOnlySpan<T> a, T b, Span<T> y) => false;
     static virtual bool TryApply(T a, ReadOnlySpan<T> b, Span<T> y) => false;
@@ -180,6 +185,7 @@ internal struct ReluOp<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPoin
 internal struct PassIfPositiveOp<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Apply(T a, T b) => b > T.Zero ? a : T.Zero;
+    public static bool HasVectorForm => true;
 
     /// <summary>The lanes of a where b &gt; 0, else 0, as the scalar rule.</summary>
     public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a & Vector256.GreaterThan(b, Vector256<T>.Zero);
@@ -281,6 +287,8 @@ internal struct IntPowScalarOp<T> : IUnaryOperator<T> where T : unmanaged, IBina
 internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a + b;
+    public static bool HasVectorForm => Vector256<T>.IsSupported;
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a + b;
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         TensorPrimitives.Add(a, b, y);
@@ -292,6 +300,8 @@ internal struct AddOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 internal struct SubOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a - b;
+    public static bool HasVectorForm => Vector256<T>.IsSupported;
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a - b;
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         TensorPrimitives.Subtract(a, b, y);
@@ -303,6 +313,8 @@ internal struct SubOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 internal struct MulOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a * b;
+    public static bool HasVectorForm => Vector256<T>.IsSupported;
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a * b;
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         TensorPrimitives.Multiply(a, b, y);
@@ -314,6 +326,9 @@ internal struct MulOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 internal struct DivOp<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     public static T Apply(T a, T b) => a / b;
+    // integer lanes have no division instruction
+    public static bool HasVectorForm => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+    public static Vector256<T> Apply(Vector256<T> a, Vector256<T> b) => a / b;
     public static bool TryApply(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         TensorPrimitives.Divide(a, b, y);

@@ -16,6 +16,9 @@ internal static unsafe class GemmBlocked
     /// <summary>Products with at most this many multiply-adds and a thin C run as dot products on one thread.</summary>
     private const long DotsWork = 1 << 23;
 
+    /// <summary>The most elements of op(B) that dot products copy out to read along k.</summary>
+    private const long DotsCopyLimit = 1 << 16;
+
     /// <summary>A thread is worth waking only for about this many multiply-adds.</summary>
     private const long WorkPerPart = 1 << 20;
 
@@ -190,11 +193,19 @@ internal static unsafe class GemmBlocked
         public readonly bool ReadsAInPlace => AStep == 1 && ARow * sizeof(T) % 4096 != 0;
 
         /// <summary>
-        /// Fewer columns than one tile, with rows of A and of op(B)ᵀ both contiguous along k: dot products fill every
-        /// lane (and run on one thread up to <see cref="DotsWork"/>).
+        /// Fewer columns than one tile, with rows of A contiguous along k: dot products fill every lane (and run on one
+        /// thread up to <see cref="DotsWork"/>). They read op(B)ᵀ's rows where they are when contiguous, else from a
+        /// copy (<see cref="CopiesBForDots"/>).
         /// </summary>
         public readonly bool FitsDots =>
-            N < GemmMicroKernel.Columns<T>() && AStep == 1 && BRow == 1 && (long)M * N * K <= DotsWork;
+            N < GemmMicroKernel.Columns<T>() && AStep == 1 && (BRow == 1 || CopiesBForDots)
+            && (long)M * N * K <= DotsWork;
+
+        // op(B) stored along n (a classifier's h·W with W [hidden, classes]): copying its few columns out as rows
+        // costs k·n moves against the m·k·n multiply-adds that the 16-wide tile would run mostly on empty lanes
+        private readonly bool CopiesBForDots =>
+            BRow != 1 && M > GemmSkinnyKernels.FewRowsLimit && K > GemmSkinnyKernels.ShortKLimit
+            && (long)N * K <= DotsCopyLimit;
 
         /// <summary>The whole product on the calling thread, packed or (when small) read in place, then
         /// finished.</summary>
@@ -214,7 +225,8 @@ internal static unsafe class GemmBlocked
         {
             if (FitsDots)
             {
-                GemmSkinnyKernels.Dots(M, N, K, A, ARow, B, BColumn, C, Ldc, TransposedC, Alpha, Beta);
+                if (BRow == 1) GemmSkinnyKernels.Dots(M, N, K, A, ARow, B, BColumn, C, Ldc, TransposedC, Alpha, Beta);
+                else GemmSkinnyKernels.Dots(M, N, K, A, ARow, BColumnsAsRows(), K, C, Ldc, TransposedC, Alpha, Beta);
                 return;
             }
             if (K <= GemmSkinnyKernels.ShortKLimit && !TransposedC && (long)M * N * K <= SmallWork)
@@ -233,6 +245,15 @@ internal static unsafe class GemmBlocked
                 GemmSkinnyKernels.FewRows(job.M, job.N, job.K, job.A, job.ARow, job.AStep, job.B, job.BRow, job.C,
                     job.Ldc, job.TransposedC, Alpha, Beta);
             else Small(ref job);
+        }
+
+        // op(B)ᵀ [n, k] copied into the calling thread's pack buffer
+        private readonly T* BColumnsAsRows()
+        {
+            T* rows = PackBuffers<T>.B(N * K);
+            for (int j = 0; j < N; j++)
+                for (int p = 0; p < K; p++) rows[j * K + p] = B[p * BRow + j * BColumn];
+            return rows;
         }
 
         public readonly void Invoke(int part)
