@@ -64,50 +64,51 @@ public sealed class MultiheadAttention : Module
     public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value,
         Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true)
     {
-        bool unbatched = query.NDim == 2;
-        var (q, k, v) = (BatchMajor(query, unbatched), BatchMajor(key, unbatched), BatchMajor(value, unbatched));
-        int batch = q.shape[0], targets = q.shape[1], sources = k.shape[1];
-        if (k.shape[0] != batch || v.shape[0] != batch || v.shape[1] != sources)
+        bool unbatched = query.NDim == 2, seqFirst = !unbatched && !BatchFirst;
+        var (q, k, v) = (Batched(query, unbatched), Batched(key, unbatched), Batched(value, unbatched));
+        int batchDim = seqFirst ? 1 : 0, seqDim = 1 - batchDim;
+        int batch = q.shape[batchDim], targets = q.shape[seqDim], sources = k.shape[seqDim];
+        if (k.shape[batchDim] != batch || v.shape[batchDim] != batch || v.shape[seqDim] != sources)
             throw new ArgumentException($"MultiheadAttention: query {Shapes.Format(query.shape)}, key " +
                 $"{Shapes.Format(key.shape)} and value {Shapes.Format(value.shape)} do not fit together");
-        Tensor qp, kp, vp;
-        if (ReferenceEquals(query, key) && ReferenceEquals(key, value))
-        {
-            var qkv = F.Linear(q, InProjWeight, InProjBias).Chunk(3, -1);   // self-attention: one GEMM
-            (qp, kp, vp) = (qkv[0], qkv[1], qkv[2]);
-        }
-        else
-        {
-            var w = InProjWeight.Chunk(3);
-            var b = InProjBias?.Chunk(3);
-            (qp, kp, vp) = (F.Linear(q, w[0], b?[0]), F.Linear(k, w[1], b?[1]), F.Linear(v, w[2], b?[2]));
-        }
+        // each projection runs on the positions as they lie (a seq-first input needs no transposing copy), by its
+        // rows of in_proj_weight: three outputs of their own, where slices of one product would each send back a
+        // gradient of the whole product's size, zero outside the slice, to be added up
+        var w = InProjWeight.Chunk(3);
+        var b = InProjBias?.Chunk(3);
+        var (qp, kp, vp) = (F.Linear(q, w[0], b?[0]), F.Linear(k, w[1], b?[1]), F.Linear(v, w[2], b?[2]));
         var (allowed, additive) = Masks(keyPaddingMask, attnMask, batch, targets, sources, unbatched);
-        var weights = F.AttentionWeights(Heads(qp), Heads(kp), allowed, additive, scale: null);
+        var weights = F.AttentionWeights(Heads(qp, seqFirst), Heads(kp, seqFirst), allowed, additive, scale: null);
         if (Dropout > 0 && Training) weights = F.Dropout(weights, Dropout, training: true, _generator);
-        var attended = weights.MatMul(Heads(vp)).Transpose(1, 2).Reshape(batch, targets, EmbedDim);
+        var attended = weights.MatMul(Heads(vp, seqFirst));
+        attended = seqFirst
+            ? attended.Permute(2, 0, 1, 3).Reshape(targets, batch, EmbedDim)
+            : attended.Transpose(1, 2).Reshape(batch, targets, EmbedDim);
         var output = OutProj.Call(attended);
-        output = unbatched ? output.Squeeze(0) : BatchFirst ? output : output.Transpose(0, 1);
+        if (unbatched) output = output.Squeeze(0);
         if (!needWeights) return (output, null);
         if (averageAttnWeights) weights = weights.Mean(1);
         return (output, unbatched ? weights.Squeeze(0) : weights);
     }
 
-    // [batch, seq, embed] whatever the layout given
-    private Tensor BatchMajor(Tensor x, bool unbatched)
+    // [seq, batch, embed] or [batch, seq, embed] as given; unbatched [seq, embed] as a batch of one
+    private Tensor Batched(Tensor x, bool unbatched)
     {
         if (x.NDim != (unbatched ? 2 : 3) || x.shape[^1] != EmbedDim)
             throw new ArgumentException(
                 $"MultiheadAttention: input {Shapes.Format(x.shape)} must be " +
                 $"[{(BatchFirst ? "batch, seq" : "seq, batch")}, " +
                 $"{EmbedDim}] or, unbatched, [seq, {EmbedDim}] like the query");
-        return unbatched ? x.Unsqueeze(0) : BatchFirst ? x : x.Transpose(0, 1);
+        return unbatched ? x.Unsqueeze(0) : x;
     }
 
-    // [batch, seq, embed] → [batch, heads, seq, embed / heads], contiguous: the attention products over its
-    // batch·heads items then go to the threads as whole items, which a strided view of the projection cannot
-    private Tensor Heads(Tensor x) =>
-        x.Reshape(x.shape[0], x.shape[1], NumHeads, EmbedDim / NumHeads).Transpose(1, 2).Contiguous();
+    // → [batch, heads, seq, embed / heads], contiguous: the attention products over its batch·heads items then go to
+    // the threads as whole items, which a strided view of the projection cannot
+    private Tensor Heads(Tensor x, bool seqFirst)
+    {
+        var split = x.Reshape(x.shape[0], x.shape[1], NumHeads, EmbedDim / NumHeads);
+        return (seqFirst ? split.Permute(1, 2, 0, 3) : split.Transpose(1, 2)).Contiguous();
+    }
 
     // PyTorch's Bool masks mark what is left out; attention takes what is allowed
     private (Tensor? Allowed, Tensor? Additive) Masks(Tensor? keyPaddingMask, Tensor? attnMask, int batch, int targets,
