@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels.Cpu;
@@ -116,9 +117,21 @@ internal static unsafe class LayerNormKernels
                 else g.CopyTo(scaled);
                 T meanScaled = TensorPrimitives.Sum<T>(scaled) / n;
                 T meanProjection = TensorPrimitives.Dot<T>(scaled, xHat) / n;
-                for (int j = 0; j < Width; j++)
-                    xHat[j] = Rstd[r] * (scaled[j] - meanScaled - xHat[j] * meanProjection);
+                InputGradient(scaled, meanScaled, meanProjection, Rstd[r], xHat);
             }
+        }
+
+        // x̂ ← rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), by vectors with the scalar rule's operations, so the same bits
+        private static void InputGradient(ReadOnlySpan<T> scaled, T meanScaled, T meanProjection, T rstd, Span<T> xHat)
+        {
+            ref T s = ref MemoryMarshal.GetReference(scaled);
+            ref T x = ref MemoryMarshal.GetReference(xHat);
+            var (ms, mp, r) = (Vector256.Create(meanScaled), Vector256.Create(meanProjection), Vector256.Create(rstd));
+            int w = Vector256<T>.Count, j = 0;
+            for (; j <= xHat.Length - w; j += w)
+                (r * (Vector256.LoadUnsafe(ref s, (nuint)j) - ms - Vector256.LoadUnsafe(ref x, (nuint)j) * mp))
+                    .StoreUnsafe(ref x, (nuint)j);
+            for (; j < xHat.Length; j++) xHat[j] = rstd * (scaled[j] - meanScaled - xHat[j] * meanProjection);
         }
     }
 
