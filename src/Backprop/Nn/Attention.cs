@@ -56,6 +56,19 @@ public sealed class MultiheadAttention : Module
     public override Tensor Forward(Tensor input) => Forward(input, input, input, needWeights: false).Output;
 
     /// <summary>
+    /// Runs <see cref="Forward(Tensor, Tensor, Tensor, Tensor?, bool, Tensor?, bool)"/> between the module's hooks
+    /// (PyTorch's <c>self_attn(query, key, value, ...)</c>): they see the seven arguments in order and the
+    /// (output, weights) pair. Transformer layers call their attention so.
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) Call(Tensor query, Tensor key, Tensor value,
+        Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true) =>
+        HasHooks
+            ? Invoke([query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights], i => Forward(
+                ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor>(i, 2),
+                ArgumentAt<Tensor?>(i, 3), ArgumentAt<bool>(i, 4), ArgumentAt<Tensor?>(i, 5), ArgumentAt<bool>(i, 6)))
+            : Forward(query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights);
+
+    /// <summary>
     /// The attended output, like the query, and the attention weights [batch, L, S] averaged over heads ([batch,
     /// heads, L, S] when not <paramref name="averageAttnWeights"/>; null unless <paramref name="needWeights"/>).
     /// <paramref name="keyPaddingMask"/> [batch, S] and <paramref name="attnMask"/> [L, S] or [batch·heads, L, S]

@@ -67,6 +67,14 @@ public sealed class TransformerEncoderLayer : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Forward(input, null, null);
 
+    /// <summary>Runs <see cref="Forward(Tensor, Tensor?, Tensor?)"/> between the layer's hooks, as the encoder calls
+    /// it.</summary>
+    public Tensor Call(Tensor src, Tensor? srcMask, Tensor? srcKeyPaddingMask) =>
+        HasHooks
+            ? Invoke([src, srcMask, srcKeyPaddingMask],
+                i => Forward(ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor?>(i, 1), ArgumentAt<Tensor?>(i, 2)))
+            : Forward(src, srcMask, srcKeyPaddingMask);
+
     /// <summary>
     /// The layer's output for <paramref name="src"/>; the masks are those of <see cref="MultiheadAttention.Forward(
     /// Tensor, Tensor, Tensor, Tensor?, bool, Tensor?, bool)"/>.
@@ -74,7 +82,7 @@ public sealed class TransformerEncoderLayer : Module
     public Tensor Forward(Tensor src, Tensor? srcMask, Tensor? srcKeyPaddingMask)
     {
         Tensor SelfAttention(Tensor x) =>
-            _dropout1.Call(_selfAttn.Forward(x, x, x, srcKeyPaddingMask, needWeights: false, srcMask).Output);
+            _dropout1.Call(_selfAttn.Call(x, x, x, srcKeyPaddingMask, needWeights: false, srcMask).Output);
         var h = src;
         if (_options.NormFirst)
         {
@@ -132,14 +140,24 @@ public sealed class TransformerDecoderLayer : Module
         throw new InvalidOperationException("TransformerDecoderLayer: needs the encoder's memory; " +
             "call Forward(tgt, memory)");
 
+    /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?)"/> between the layer's
+    /// hooks, as the decoder calls it.</summary>
+    public Tensor Call(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
+        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null) =>
+        HasHooks
+            ? Invoke([tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask], i => Forward(
+                ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor?>(i, 2),
+                ArgumentAt<Tensor?>(i, 3), ArgumentAt<Tensor?>(i, 4), ArgumentAt<Tensor?>(i, 5)))
+            : Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+
     /// <summary>The layer's output for <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
     {
         Tensor SelfAttention(Tensor x) =>
-            _dropout1.Call(_selfAttn.Forward(x, x, x, tgtKeyPaddingMask, needWeights: false, tgtMask).Output);
+            _dropout1.Call(_selfAttn.Call(x, x, x, tgtKeyPaddingMask, needWeights: false, tgtMask).Output);
         Tensor CrossAttention(Tensor x) => _dropout2.Call(
-            _crossAttn.Forward(x, memory, memory, memoryKeyPaddingMask, needWeights: false, memoryMask).Output);
+            _crossAttn.Call(x, memory, memory, memoryKeyPaddingMask, needWeights: false, memoryMask).Output);
         Tensor Feed(Tensor x) => _dropout3.Call(FeedForward(x));
         var h = tgt;
         if (_options.NormFirst)
@@ -181,11 +199,19 @@ public sealed class TransformerEncoder : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Forward(input, null, null);
 
+    /// <summary>Runs <see cref="Forward(Tensor, Tensor?, Tensor?)"/> between the encoder's hooks, as the Transformer
+    /// calls it.</summary>
+    public Tensor Call(Tensor src, Tensor? mask, Tensor? srcKeyPaddingMask) =>
+        HasHooks
+            ? Invoke([src, mask, srcKeyPaddingMask],
+                i => Forward(ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor?>(i, 1), ArgumentAt<Tensor?>(i, 2)))
+            : Forward(src, mask, srcKeyPaddingMask);
+
     /// <summary>The encoding of <paramref name="src"/>, every layer given the same masks.</summary>
     public Tensor Forward(Tensor src, Tensor? mask, Tensor? srcKeyPaddingMask)
     {
         var h = src;
-        foreach (var layer in _layers) h = layer.Forward(h, mask, srcKeyPaddingMask);
+        foreach (var layer in _layers) h = layer.Call(h, mask, srcKeyPaddingMask);
         return _norm is null ? h : _norm.Call(h);
     }
 }
@@ -219,13 +245,23 @@ public sealed class TransformerDecoder : Module
         throw new InvalidOperationException("TransformerDecoder: needs the encoder's memory; " +
             "call Forward(tgt, memory)");
 
+    /// <summary>Runs <see cref="Forward(Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?)"/> between the decoder's
+    /// hooks, as the Transformer calls it.</summary>
+    public Tensor Call(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
+        Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null) =>
+        HasHooks
+            ? Invoke([tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask], i => Forward(
+                ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor?>(i, 2),
+                ArgumentAt<Tensor?>(i, 3), ArgumentAt<Tensor?>(i, 4), ArgumentAt<Tensor?>(i, 5)))
+            : Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+
     /// <summary>The decoding of <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
     public Tensor Forward(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null)
     {
         var h = tgt;
         foreach (var layer in _layers)
-            h = layer.Forward(h, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+            h = layer.Call(h, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
         return _norm is null ? h : _norm.Call(h);
     }
 }
@@ -259,8 +295,8 @@ public sealed class Transformer : Module
         Tensor? memoryMask = null, Tensor? srcKeyPaddingMask = null, Tensor? tgtKeyPaddingMask = null,
         Tensor? memoryKeyPaddingMask = null)
     {
-        var memory = Encoder.Forward(src, srcMask, srcKeyPaddingMask);
-        return Decoder.Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
+        var memory = Encoder.Call(src, srcMask, srcKeyPaddingMask);
+        return Decoder.Call(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
     }
 
     /// <summary>

@@ -135,6 +135,42 @@ public class ModuleToolsTests
         hooks.ForEach(h => h.Dispose());
     }
 
+    // attention and the layers of a stack take several inputs; they are called through their hooks as PyTorch's
+    // self_attn(x, x, x, ...) and layer(x, mask, ...) are, so a hook sees every argument and the (output, weights) pair
+    [Fact]
+    public void Stacks_and_attention_run_their_hooks_with_every_argument()
+    {
+        var options = new TransformerOptions(8, 2, 16, Dropout: 0);
+        var model = new Transformer(options, numEncoderLayers: 2, numDecoderLayers: 1, generator: new Generator(3));
+        var modules = model.NamedModules().ToDictionary(m => m.Name, m => m.Module);
+        var (src, tgt) = (Tensor.Randn([4, 2, 8], generator: new Generator(4)), Tensor.Randn([3, 2, 8],
+            generator: new Generator(5)));
+        var plain = model.Forward(src, tgt).ToArray<float>();
+        var calls = new List<(string Name, object?[] Inputs, object? Output)>();
+        var handles = new[] { "encoder", "encoder.layers.1", "encoder.layers.0.self_attn",
+            "decoder.layers.0", "decoder.layers.0.multihead_attn" }.Select(name =>
+            modules[name].RegisterForwardHook((_, inputs, output) => { calls.Add((name, inputs, output)); return null; }))
+            .ToList();
+        Assert.Equal(plain, model.Forward(src, tgt).ToArray<float>());
+        Assert.Equal(["encoder.layers.0.self_attn", "encoder.layers.1", "encoder", "decoder.layers.0.multihead_attn",
+            "decoder.layers.0"], calls.Select(c => c.Name));
+        var selfAttention = calls[0];
+        Assert.Equal(7, selfAttention.Inputs.Length);
+        Assert.Same(selfAttention.Inputs[0], selfAttention.Inputs[1]);
+        Assert.Equal(false, selfAttention.Inputs[4]);   // needWeights, as the layer asks
+        var (output, weights) = ((Tensor, Tensor?))selfAttention.Output!;
+        Assert.Equal([4, 2, 8], output.Shape);
+        Assert.Null(weights);
+        var memory = (Tensor)calls[2].Output!;
+        Assert.Same(memory, calls[3].Inputs[1]);   // cross-attention's key is the encoder's output
+        handles.ForEach(h => h.Dispose());
+
+        // a pre-hook that replaces the value changes what the layer computes
+        using (modules["encoder.layers.0.self_attn"].RegisterForwardPreHook((_, inputs) =>
+            [inputs[0], inputs[1], Tensor.ZerosLike((Tensor)inputs[2]!), .. inputs[3..]]))
+            Assert.NotEqual(plain, model.Forward(src, tgt).ToArray<float>());
+    }
+
     // a hook on a Linear followed by a ReLU stops Sequential fusing them, so the hook sees the pre-activation
     [Fact]
     public void Sequential_runs_hooks_of_its_layers_and_leaves_hooked_layers_unfused()
