@@ -32,6 +32,38 @@ public class WindowKernelSplitTests
         Assert.Equal(dxSerial, dxSplit);
     }
 
+    // stride 2 adds pairs of taps as one interleaved run; every element must still get one term per tap, in tap order
+    [Theory]
+    [InlineData(4, 1, 16)]
+    [InlineData(4, 1, 9)]
+    [InlineData(3, 1, 23)]
+    [InlineData(5, 2, 40)]
+    [InlineData(4, 0, 4)]
+    [InlineData(2, 0, 33)]
+    public void Col2im_at_stride_2_has_the_bits_of_one_tap_at_a_time(int kernel, int pad, int size)
+    {
+        var w = new Window2d(N: 2, C: 3, H: size, W: size, KernelH: kernel, KernelW: kernel, StrideH: 2, StrideW: 2,
+            PadH: pad, PadW: pad);
+        int outH = w.OutH, outW = w.OutW, positions = outH * outW, width = w.N * positions;
+        var columns = Random(w.C * kernel * kernel * width);
+        var expected = new float[w.N * w.C * size * size];
+        for (int n = 0; n < w.N; n++)
+            for (int c = 0; c < w.C; c++)
+                for (int ki = 0; ki < kernel; ki++)
+                    for (int kj = 0; kj < kernel; kj++)
+                        for (int oy = 0; oy < outH; oy++)
+                            for (int ox = 0; ox < outW; ox++)
+                            {
+                                int iy = 2 * oy - pad + ki, ix = 2 * ox - pad + kj;
+                                if (iy < 0 || iy >= size || ix < 0 || ix >= size) continue;
+                                expected[((n * w.C + c) * size + iy) * size + ix] +=
+                                    columns[((c * kernel + ki) * kernel + kj) * width + n * positions + oy * outW + ox];
+                            }
+        var dx = new float[expected.Length];
+        WindowKernels.Col2Im<float>(columns, w, dx, 0, w.N * w.C);
+        Assert.Equal(expected, dx);
+    }
+
     [Fact]
     public void Pooling_matches_a_single_pass()
     {

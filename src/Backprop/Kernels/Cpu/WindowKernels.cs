@@ -59,6 +59,12 @@ internal static class WindowKernels
                 for (int ki = 0; ki < w.KernelH; ki++)
                     for (int kj = 0; kj < w.KernelW; kj++)
                     {
+                        if (PairsTaps<T>(w) && kj + 1 < w.KernelW)
+                        {
+                            AddTapPair(w, ki, kj, (float*)source, (float*)image, c, n);
+                            kj++;
+                            continue;
+                        }
                         var (lo, hi) = ValidColumns(w, kj, outW);
                         int shift = kj * w.DilationW - w.PadW;
                         T* src = source + (long)((c * w.KernelH + ki) * w.KernelW + kj) * width + n * positions;
@@ -74,6 +80,50 @@ internal static class WindowKernels
                         }
                     }
             }
+    }
+
+    // At stride 2 with no dilation, taps kj and kj + 1 add into neighbouring elements (the even and the odd ones of a
+    // row, or the other way round): together they fill whole vectors, where one alone adds zeros to every other lane.
+    private static bool PairsTaps<T>(Window2d w) =>
+        w.StrideW == 2 && w.DilationW == 1 && typeof(T) == typeof(float) && Avx2.IsSupported;
+
+    /// <summary>
+    /// Taps (ki, kj) and (ki, kj + 1) of col2im into one plane, row by row: over the output columns valid for both,
+    /// their two rows interleaved into one run of the image row; the columns only one of them reaches, one by one.
+    /// Each element still gets one term per tap in tap order, so the bits are those of the taps one at a time.
+    /// </summary>
+    private static unsafe void AddTapPair(Window2d w, int ki, int kj, float* columns, float* image, int c, int n)
+    {
+        int outH = w.OutH, outW = w.OutW, positions = outH * outW;
+        long width = (long)w.N * positions;
+        var (lo0, hi0) = ValidColumns(w, kj, outW);
+        var (lo1, hi1) = ValidColumns(w, kj + 1, outW);
+        int lo = Math.Max(lo0, lo1), hi = Math.Max(lo, Math.Min(hi0, hi1)), shift = kj - w.PadW;
+        float* first = columns + ((c * w.KernelH + ki) * w.KernelW + kj) * width + n * positions;
+        float* second = first + width;
+        for (int oy = 0; oy < outH; oy++, first += outW, second += outW)
+        {
+            int iy = oy * w.StrideH - w.PadH + ki * w.DilationH;
+            if (iy < 0 || iy >= w.H) continue;
+            float* row = image + iy * w.W + shift;   // tap kj adds to row[2·ox], tap kj + 1 to row[2·ox + 1]
+            int ox = lo;
+            for (; ox + 8 <= hi; ox += 8)
+            {
+                var a = Avx.LoadVector256(first + ox);
+                var b = Avx.LoadVector256(second + ox);
+                var low = Avx.UnpackLow(a, b);     // a0 b0 a1 b1 | a4 b4 a5 b5
+                var high = Avx.UnpackHigh(a, b);   // a2 b2 a3 b3 | a6 b6 a7 b7
+                float* d = row + 2 * ox;
+                Avx.Store(d, Avx.Add(Avx.LoadVector256(d), Avx.Permute2x128(low, high, 0x20)));
+                Avx.Store(d + 8, Avx.Add(Avx.LoadVector256(d + 8), Avx.Permute2x128(low, high, 0x31)));
+            }
+            for (; ox < hi; ox++) { row[2 * ox] += first[ox]; row[2 * ox + 1] += second[ox]; }
+            // the ends that only one tap reaches
+            for (int x = lo0; x < Math.Min(lo, hi0); x++) row[2 * x] += first[x];
+            for (int x = Math.Max(hi, lo0); x < hi0; x++) row[2 * x] += first[x];
+            for (int x = lo1; x < Math.Min(lo, hi1); x++) row[2 * x + 1] += second[x];
+            for (int x = Math.Max(hi, lo1); x < hi1; x++) row[2 * x + 1] += second[x];
+        }
     }
 
     // the short runs of a window row, a vector at a time
