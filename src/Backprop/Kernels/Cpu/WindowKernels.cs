@@ -51,10 +51,16 @@ internal static class WindowKernels
         where T : unmanaged, INumber<T>
     {
         int outH = w.OutH, outW = w.OutW, plane = w.H * w.W, positions = outH * outW, width = w.N * positions;
+        // channel by channel, sample by sample: consecutive planes then read neighbouring runs of each tap's row of
+        // columns (sample n's run follows n − 1's), which the prefetchers follow, where sample-major order jumps a
+        // whole channel's taps between planes
+        int nFirst = p0 / w.C, nLast = (p1 - 1) / w.C;
         fixed (T* source = columns, target = dx)
-            for (int p = p0; p < p1; p++)
+            for (int c = 0; c < w.C; c++)
+            for (int n = nFirst; n <= nLast; n++)
             {
-                int n = p / w.C, c = p % w.C;
+                int p = n * w.C + c;
+                if (p < p0 || p >= p1) continue;
                 T* image = target + (long)p * plane;
                 for (int ki = 0; ki < w.KernelH; ki++)
                     for (int kj = 0; kj < w.KernelW; kj++)
@@ -88,41 +94,45 @@ internal static class WindowKernels
         w.StrideW == 2 && w.DilationW == 1 && typeof(T) == typeof(float) && Avx2.IsSupported;
 
     /// <summary>
-    /// Taps (ki, kj) and (ki, kj + 1) of col2im into one plane, row by row: over the output columns valid for both,
-    /// their two rows interleaved into one run of the image row; the columns only one of them reaches, one by one.
-    /// Each element still gets one term per tap in tap order, so the bits are those of the taps one at a time.
+    /// Taps (ki, kj) and (ki, kj + 1) of col2im into one plane, row by row, four output columns at a time: their two
+    /// column rows interleaved into the eight neighbouring elements they add to. A run that reaches past either end of
+    /// the image row, or past the last output column, goes through masks, so short rows (a 4 × 4 input) need no
+    /// scalar loop. Each element still gets one term per tap in tap order: the bits of the taps one at a time.
     /// </summary>
     private static unsafe void AddTapPair(Window2d w, int ki, int kj, float* columns, float* image, int c, int n)
     {
-        int outH = w.OutH, outW = w.OutW, positions = outH * outW;
+        int outH = w.OutH, outW = w.OutW, positions = outH * outW, shift = kj - w.PadW;
         long width = (long)w.N * positions;
-        var (lo0, hi0) = ValidColumns(w, kj, outW);
-        var (lo1, hi1) = ValidColumns(w, kj + 1, outW);
-        int lo = Math.Max(lo0, lo1), hi = Math.Max(lo, Math.Min(hi0, hi1)), shift = kj - w.PadW;
         float* first = columns + ((c * w.KernelH + ki) * w.KernelW + kj) * width + n * positions;
         float* second = first + width;
+        var lanes = Vector256<int>.Indices;
+        var laneColumns = Vector256.ShiftRightLogical(lanes, 1);
         for (int oy = 0; oy < outH; oy++, first += outW, second += outW)
         {
             int iy = oy * w.StrideH - w.PadH + ki * w.DilationH;
             if (iy < 0 || iy >= w.H) continue;
-            float* row = image + iy * w.W + shift;   // tap kj adds to row[2·ox], tap kj + 1 to row[2·ox + 1]
-            int ox = lo;
-            for (; ox + 8 <= hi; ox += 8)
+            float* row = image + iy * w.W;   // tap kj adds to row[2·ox + shift], tap kj + 1 to the element after
+            for (int ox = 0; ox < outW; ox += 4)
             {
-                var a = Avx.LoadVector256(first + ox);
-                var b = Avx.LoadVector256(second + ox);
-                var low = Avx.UnpackLow(a, b);     // a0 b0 a1 b1 | a4 b4 a5 b5
-                var high = Avx.UnpackHigh(a, b);   // a2 b2 a3 b3 | a6 b6 a7 b7
-                float* d = row + 2 * ox;
-                Avx.Store(d, Avx.Add(Avx.LoadVector256(d), Avx.Permute2x128(low, high, 0x20)));
-                Avx.Store(d + 8, Avx.Add(Avx.LoadVector256(d + 8), Avx.Permute2x128(low, high, 0x31)));
+                int at = 2 * ox + shift;
+                if (ox + 4 <= outW && at >= 0 && at + 8 <= w.W)
+                {
+                    var a = Sse.LoadVector128(first + ox);
+                    var b = Sse.LoadVector128(second + ox);
+                    var pair = Vector256.Create(Sse.UnpackLow(a, b), Sse.UnpackHigh(a, b));
+                    Avx.Store(row + at, Avx.Add(Avx.LoadVector256(row + at), pair));
+                    continue;
+                }
+                var targets = Vector256.Create(at) + lanes;
+                var inside = Vector256.GreaterThanOrEqual(targets, Vector256<int>.Zero)
+                    & Vector256.LessThan(targets, Vector256.Create(w.W))
+                    & Vector256.LessThan(Vector256.Create(ox) + laneColumns, Vector256.Create(outW));
+                var read = Vector128.LessThan(Vector128.Create(ox) + Vector128<int>.Indices, Vector128.Create(outW));
+                var (ma, mb) = (Avx.MaskLoad(first + ox, read.AsSingle()), Avx.MaskLoad(second + ox, read.AsSingle()));
+                var sum = Avx.Add(Avx.MaskLoad(row + at, inside.AsSingle()),
+                    Vector256.Create(Sse.UnpackLow(ma, mb), Sse.UnpackHigh(ma, mb)));
+                Avx.MaskStore(row + at, inside.AsSingle(), sum);
             }
-            for (; ox < hi; ox++) { row[2 * ox] += first[ox]; row[2 * ox + 1] += second[ox]; }
-            // the ends that only one tap reaches
-            for (int x = lo0; x < Math.Min(lo, hi0); x++) row[2 * x] += first[x];
-            for (int x = Math.Max(hi, lo0); x < hi0; x++) row[2 * x] += first[x];
-            for (int x = lo1; x < Math.Min(lo, hi1); x++) row[2 * x + 1] += second[x];
-            for (int x = Math.Max(hi, lo1); x < hi1; x++) row[2 * x + 1] += second[x];
         }
     }
 
