@@ -177,7 +177,7 @@ public class MlpStepWorkload : TrainingStepWorkload
     /// <inheritdoc/>
     public override string Name => "mlp-step";
     /// <inheritdoc/>
-    protected override (string, double, string?, int[]) Reporting => ("ms", 1e3, "<= 0.9x TorchSharp", ThreadCounts);
+    protected override (string, double, string?, int[]) Reporting => ("ms", 1e3, "<= 0.8x TorchSharp", ThreadCounts);
 
     /// <inheritdoc/>
     protected override Tensor[] Parameters()
@@ -226,7 +226,7 @@ public sealed class ConvStepWorkload : TrainingStepWorkload
     /// <inheritdoc/>
     public override string Name => "conv-step";
     /// <inheritdoc/>
-    protected override (string, double, string?, int[]) Reporting => ("ms", 1e3, "<= 1.0x TorchSharp", ThreadCounts);
+    protected override (string, double, string?, int[]) Reporting => ("ms", 1e3, "<= 0.8x TorchSharp", ThreadCounts);
     /// <inheritdoc/>
     protected override int Samples => 9;
 
