@@ -47,8 +47,9 @@ public sealed partial class CudaBackend
 
     /// <inheritdoc/>
     void IBackend.Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight,
-        Tensor? dColumns)
+        Tensor? dx)
     {
+        Tensor? dColumns = null;
         try
         {
             int n = g.shape[0], o = g.shape[1], p = g.shape[2] * g.shape[3], k = columns.shape[0];
@@ -61,19 +62,23 @@ public sealed partial class CudaBackend
                 Self.MatMul(gradients, columnsBySample, perSample);
                 Self.Reduce(ReduceKernel.Sum, new Tensor(perSample.storage, [o, k, n], [k, 1, o * k], 0), dWeight);
             }
-            if (dColumns is not null)
+            if (dx is not null)
             {
-                // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW]
+                // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW], and
+                // folded into dx
+                dColumns = NewTensor([k, n * p], g.DType);
                 var perSample = NewTensor([n, k, p], g.DType);
                 var weightT = new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]],
                     weight.offset);
                 Self.MatMul(weightT, gradients, perSample);
                 Self.Copy(perSample, new Tensor(dColumns.storage, [n, k, p], [p, n * p, 1], dColumns.offset));
+                ((IBackend)this).Col2Im(dColumns, window, dx);
             }
         }
         finally
         {
-            GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(g); GC.KeepAlive(dWeight); GC.KeepAlive(dColumns);
+            GC.KeepAlive(columns); GC.KeepAlive(weight); GC.KeepAlive(g); GC.KeepAlive(dWeight); GC.KeepAlive(dx);
+            GC.KeepAlive(dColumns);
         }
     }
 

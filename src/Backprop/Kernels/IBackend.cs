@@ -467,9 +467,10 @@ internal interface IBackend
 
     /// <summary>
     /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:, n]ᵀ
-    /// and dColumns[:, n] = weightᵀ·g[n]; either output may be null when that gradient is not needed.
+    /// and the input's, the columns' gradient weightᵀ·g[n] folded by <see cref="Col2Im"/> into the zero-filled dx
+    /// [N, C, H, W]; either output may be null when that gradient is not needed.
     /// </summary>
-    void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dColumns);
+    void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dx);
 
     /// <summary>
     /// A convolution's backward pass from its output to its product and bias, outside grad mode, over the contiguous

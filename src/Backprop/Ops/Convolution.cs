@@ -372,14 +372,8 @@ public static partial class F
             var dBias = _bias is { RequiresGrad: true } ? Unfilled([weight.shape[0]], x.DType, x.Device) : null;
             x.Backend.ConvolutionOutputBackward(source, mask, dz, dBias);
             var dWeight = weight.RequiresGrad ? Unfilled(weight.shape, x.DType, x.Device) : null;
-            var dColumns = x.RequiresGrad ? Unfilled(columns.shape, x.DType, x.Device) : null;
-            x.Backend.Conv2dBackward(columns, _kernel!, dz, window, dWeight, dColumns);
-            Tensor? dx = null;
-            if (dColumns is not null)
-            {
-                dx = Tensor.Empty(x.shape, x.DType, x.Device);
-                x.Backend.Col2Im(dColumns, window, dx);
-            }
+            var dx = x.RequiresGrad ? Tensor.Empty(x.shape, x.DType, x.Device) : null;
+            x.Backend.Conv2dBackward(columns, _kernel!, dz, window, dWeight, dx);
             return _bias is null ? [dx, dWeight] : [dx, dWeight, dBias];
         }
 

@@ -357,11 +357,10 @@ internal sealed class CpuBackend : IBackend
         else CpuConvolution.Forward<double>(columns, weight, bias, window, y, relu: true);
     }
 
-    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight,
-        Tensor? dColumns)
+    public void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dx)
     {
-        if (g.DType == DType.Float32) CpuConvolution.Backward<float>(columns, weight, g, window, dWeight, dColumns);
-        else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dColumns);
+        if (g.DType == DType.Float32) CpuConvolution.Backward<float>(columns, weight, g, window, dWeight, dx);
+        else CpuConvolution.Backward<double>(columns, weight, g, window, dWeight, dx);
     }
 
     public void ConvolutionOutputBackward(Tensor g, Tensor? reluOutput, Tensor dz, Tensor? dBias)

@@ -46,10 +46,9 @@ internal static class CpuConvolution
         }
     }
 
-    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dColumns[:, n] = weightᵀ·g[n], each only where asked
-    /// for.</summary>
-    public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight,
-        Tensor? dColumns)
+    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dx, the columns' gradient weightᵀ·g[n] folded back by col2im
+    /// into the zero-filled dx, each only where asked for.</summary>
+    public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight, Tensor? dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int o = weight.shape[0], taps = columns.shape[0], positions = w.OutH * w.OutW, width = w.N * positions;
@@ -57,15 +56,13 @@ internal static class CpuConvolution
         var kernel = CpuBackend.Data<T>(weight).AsSpan(weight.offset);
         var grad = CpuBackend.Data<T>(g).AsSpan(g.offset, g.Numel);
         var dW = dWeight is null ? default : CpuBackend.Data<T>(dWeight).AsSpan(0, o * taps);
-        var dCols = dColumns is null ? default : CpuBackend.Data<T>(dColumns).AsSpan(0, taps * width);
+        var dInput = dx is null ? default : CpuBackend.Data<T>(dx).AsSpan(dx.offset, dx.Numel);
         if (!OverWholeBatch(w.N, taps, positions))
         {
             if (dWeight is not null)
                 Gemm.MultiplyBatch(false, true, o, taps, positions, grad, positions, o * positions, cols, width,
                     positions, dW, taps, 0, w.N, sumBatch: true, T.One, T.Zero, Threads.Count);
-            if (dColumns is not null)
-                Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, grad, positions, o * positions,
-                    dCols, width, positions, w.N, sumBatch: false, T.One, T.Zero, Threads.Count);
+            if (dx is not null) InputGradient<T>(kernel, grad, byChannel: false, w, o, taps, dInput);
             return;
         }
         var rows = CpuAllocator.RentScratch<T>(o * width);   // g as [O, N, positions]
@@ -73,10 +70,43 @@ internal static class CpuConvolution
         if (dWeight is not null)
             Gemm.Multiply(false, true, o, taps, width, rows, width, cols, width, dW, taps, T.One, T.Zero,
                 Threads.Count);
-        if (dColumns is not null)
-            Gemm.Multiply(true, false, taps, width, o, kernel, taps, rows, width, dCols, width, T.One, T.Zero,
-                Threads.Count);
+        if (dx is not null) InputGradient<T>(kernel, rows.AsSpan(0, o * width), byChannel: true, w, o, taps, dInput);
         CpuAllocator.ReturnScratch(rows);
+    }
+
+    /// <summary>Elements of the columns' gradient made and folded at a time.</summary>
+    private const int InputGradientGroupElements = 1 << 20;
+
+    /// <summary>
+    /// dx += col2im(weightᵀ·g), a group of samples at a time: each group's columns are folded into dx while they are
+    /// still in cache, where the whole batch's (64 MB for a DCGAN discriminator's second layer) would go out to memory
+    /// and back. g is [N, O, positions], or [O, N·positions] when <paramref name="byChannel"/>. The groups are as
+    /// even as the batch allows and each product is large enough for the blocked path, whose sums over O do not
+    /// depend on how many columns it is given, so the bits are those of one product over the batch.
+    /// </summary>
+    private static void InputGradient<T>(ReadOnlySpan<T> kernel, ReadOnlySpan<T> g, bool byChannel, Window2d w,
+        int o, int taps, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int positions = w.OutH * w.OutW, plane = w.H * w.W;
+        long perSample = (long)taps * positions;
+        if (w.N == 0 || perSample == 0) return;   // an empty batch, or no columns: dx stays zero
+        int groups = (int)Math.Clamp(perSample * w.N / InputGradientGroupElements, 1, w.N);
+        var dColumns = CpuAllocator.RentScratch<T>((int)(perSample * ((w.N + groups - 1) / groups)));
+        for (int group = 0; group < groups; group++)
+        {
+            int n0 = (int)((long)w.N * group / groups), count = (int)((long)w.N * (group + 1) / groups) - n0;
+            int width = count * positions;
+            if (byChannel)
+                Gemm.Multiply(true, false, taps, width, o, kernel, taps, g[(n0 * positions)..], w.N * positions,
+                    dColumns, width, T.One, T.Zero, Threads.Count);
+            else
+                Gemm.MultiplyBatch(true, false, taps, positions, o, kernel, taps, 0, g[(n0 * o * positions)..],
+                    positions, o * positions, dColumns, width, positions, count, sumBatch: false, T.One, T.Zero,
+                    Threads.Count);
+            WindowParallel.Col2Im<T>(dColumns.AsSpan(0, taps * width), w with { N = count },
+                dx[(n0 * w.C * plane)..]);
+        }
+        CpuAllocator.ReturnScratch(dColumns);
     }
 
     /// <summary>dst [inner, outer, run] ← src [outer, inner, run]: the runs copied whole, split over the threads by
