@@ -144,19 +144,33 @@ internal static unsafe class LayerNormKernels
         public readonly void Invoke(int part)
         {
             var (first, width) = ParallelSpans.Chunk(Width, part, Parts);
-            var xHat = new T[width];
-            Span<T> Slab(T* sums) => new(sums + first, width);
-            if (DWeight != null) Slab(DWeight).Clear();
-            if (DBias != null) Slab(DBias).Clear();
+            T* dWeight = DWeight == null ? null : DWeight + first, dBias = DBias == null ? null : DBias + first;
+            if (dWeight != null) new Span<T>(dWeight, width).Clear();
+            if (dBias != null) new Span<T>(dBias, width).Clear();
             for (int r = 0; r < Count; r++)
             {
                 long at = (long)r * Width + first;
-                var g = new ReadOnlySpan<T>(G + at, width);
-                if (DBias != null) TensorPrimitives.Add(new ReadOnlySpan<T>(DBias + first, width), g, Slab(DBias));
-                if (DWeight == null) continue;
-                TensorPrimitives.Subtract(new ReadOnlySpan<T>(X + at, width), Mean[r], xHat);
-                TensorPrimitives.Multiply(xHat, Rstd[r], xHat);
-                TensorPrimitives.MultiplyAdd(g, xHat, Slab(DWeight), Slab(DWeight));
+                AddRow(G + at, X + at, Mean[r], Rstd[r], dWeight, dBias, width);
+            }
+        }
+
+        // dBias += g and dWeight += g·x̂ over one row's slab in one pass, x̂ = (x − mean)·rstd rounded at each step and
+        // the product added unfused, as the separate span operations did
+        private static void AddRow(T* g, T* x, T mean, T rstd, T* dWeight, T* dBias, int width)
+        {
+            var (m, r) = (Vector256.Create(mean), Vector256.Create(rstd));
+            int w = Vector256<T>.Count, j = 0;
+            for (; j <= width - w; j += w)
+            {
+                var gj = Vector256.Load(g + j);
+                if (dBias != null) (Vector256.Load(dBias + j) + gj).Store(dBias + j);
+                if (dWeight != null)
+                    (Vector256.Load(dWeight + j) + gj * ((Vector256.Load(x + j) - m) * r)).Store(dWeight + j);
+            }
+            for (; j < width; j++)
+            {
+                if (dBias != null) dBias[j] += g[j];
+                if (dWeight != null) dWeight[j] += g[j] * ((x[j] - mean) * rstd);
             }
         }
     }
