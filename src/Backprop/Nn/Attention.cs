@@ -61,7 +61,8 @@ public sealed class MultiheadAttention : Module
     /// (output, weights) pair. Transformer layers call their attention so.
     /// </summary>
     public (Tensor Output, Tensor? Weights) Call(Tensor query, Tensor key, Tensor value,
-        Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true) =>
+        Tensor? keyPaddingMask = null, bool needWeights = true, Tensor? attnMask = null,
+        bool averageAttnWeights = true) =>
         HasHooks
             ? Invoke([query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights], i => Forward(
                 ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor>(i, 2),

@@ -149,8 +149,11 @@ public class ModuleToolsTests
         var calls = new List<(string Name, object?[] Inputs, object? Output)>();
         var handles = new[] { "encoder", "encoder.layers.1", "encoder.layers.0.self_attn",
             "decoder.layers.0", "decoder.layers.0.multihead_attn" }.Select(name =>
-            modules[name].RegisterForwardHook((_, inputs, output) => { calls.Add((name, inputs, output)); return null; }))
-            .ToList();
+            modules[name].RegisterForwardHook((_, inputs, output) =>
+            {
+                calls.Add((name, inputs, output));
+                return null;
+            })).ToList();
         Assert.Equal(plain, model.Forward(src, tgt).ToArray<float>());
         Assert.Equal(["encoder.layers.0.self_attn", "encoder.layers.1", "encoder", "decoder.layers.0.multihead_attn",
             "decoder.layers.0"], calls.Select(c => c.Name));

@@ -90,7 +90,11 @@ internal static class CpuConvolution
         int positions = w.OutH * w.OutW, plane = w.H * w.W;
         long perSample = (long)taps * positions;
         if (w.N == 0 || perSample == 0) return;   // an empty batch, or no columns: dx stays zero
-        int groups = (int)Math.Clamp(perSample * w.N / InputGradientGroupElements, 1, w.N);
+        // each group's product packs weightᵀ again: a group spans at least 4·O columns, so that repacking stays a
+        // quarter of what the group's columns' gradient would have sent to memory
+        int fewestSamples = Math.Max(1, (4 * o + positions - 1) / positions);
+        int groups = (int)Math.Clamp(perSample * w.N / InputGradientGroupElements, 1,
+            Math.Max(1, w.N / fewestSamples));
         var dColumns = CpuAllocator.RentScratch<T>((int)(perSample * ((w.N + groups - 1) / groups)));
         for (int group = 0; group < groups; group++)
         {
