@@ -41,7 +41,7 @@ internal static class CpuConvolution
             var product = CpuAllocator.RentScratch<T>(o * width);   // [O, N, positions]
             Gemm.Multiply(false, false, o, width, taps, kernel, taps, cols, width, product, width, T.One, T.Zero,
                 Threads.Count, epilogue);
-            SwapOuterAxes<T>(product, output, o, w.N, positions);
+            SwapOuterAxes(product, 0, CpuBackend.Data<T>(y), o, w.N, positions);
             CpuAllocator.ReturnScratch(product);
         }
     }
@@ -66,7 +66,7 @@ internal static class CpuConvolution
             return;
         }
         var rows = CpuAllocator.RentScratch<T>(o * width);   // g as [O, N, positions]
-        SwapOuterAxes<T>(grad, rows, w.N, o, positions);
+        SwapOuterAxes(CpuBackend.Data<T>(g), g.offset, rows, w.N, o, positions);
         if (dWeight is not null)
             Gemm.Multiply(false, true, o, taps, width, rows, width, cols, width, dW, taps, T.One, T.Zero,
                 Threads.Count);
@@ -113,37 +113,11 @@ internal static class CpuConvolution
         CpuAllocator.ReturnScratch(dColumns);
     }
 
-    /// <summary>dst [inner, outer, run] ← src [outer, inner, run]: the runs copied whole, split over the threads by
-    /// runs of dst.</summary>
-    private static unsafe void SwapOuterAxes<T>(ReadOnlySpan<T> src, Span<T> dst, int outer, int inner, int run)
-        where T : unmanaged
-    {
-        fixed (T* ps = src, pd = dst)
-        {
-            var body = new SwapBody<T> { Src = ps, Dst = pd, Outer = outer, Inner = inner, Run = run,
-                Parts = ParallelSpans.Parts(outer * inner * run) };
-            ParallelFor.Run(body.Parts, ref body, Threads.Count);
-        }
-    }
-
-    /// <summary>A chunk of the runs of <see cref="SwapOuterAxes{T}"/>, in dst's order, so each part writes one
-    /// stretch of memory.</summary>
-    private unsafe struct SwapBody<T> : IPartBody where T : unmanaged
-    {
-        public T* Src, Dst;
-        public int Outer, Inner, Run, Parts;
-
-        public readonly void Invoke(int part)
-        {
-            var (first, count) = ParallelSpans.Chunk(Outer * Inner, part, Parts);
-            uint bytes = (uint)(Run * sizeof(T));
-            for (int r = first; r < first + count; r++)
-            {
-                int i = r / Outer, j = r % Outer;
-                Buffer.MemoryCopy(Src + ((nint)j * Inner + i) * Run, Dst + (nint)r * Run, bytes, bytes);
-            }
-        }
-    }
+    /// <summary>dst [inner, outer, run] ← src [outer, inner, run]: a permuted copy, the runs copied whole and split
+    /// over the threads (<see cref="CpuKernels.Copy{T}"/>).</summary>
+    private static void SwapOuterAxes<T>(T[] src, int srcOffset, T[] dst, int outer, int inner, int run)
+        where T : unmanaged =>
+        CpuKernels.Copy(src, srcOffset, [run, inner * run, 1], dst, 0, [outer * run, run, 1], [inner, outer, run]);
 
     /// <summary>
     /// dz = g where reluOutput &gt; 0, else 0 (or dz = g alone), and dBias[o] = Σn (the sum of plane dz[n, o]), over

@@ -37,7 +37,7 @@ internal static class WindowKernels
                         Clear(dst, lo);
                         Clear(dst + hi, outW - hi);
                         if (w.StrideW == 1) Copy(src + lo + shift, dst + lo, hi - lo);
-                        else if (w.StrideW == 2 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                        else if (EveryOtherByLanes<T>(w))
                             CopyEvens((float*)src + shift, (float*)dst, lo, hi, w.W - shift);
                         else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * w.StrideW + shift];
                     }
@@ -55,6 +55,7 @@ internal static class WindowKernels
         // columns (sample n's run follows n − 1's), which the prefetchers follow, where sample-major order jumps a
         // whole channel's taps between planes
         int nFirst = p0 / w.C, nLast = (p1 - 1) / w.C;
+        bool pairs = PairsTaps<T>(w);
         fixed (T* source = columns, target = dx)
             for (int c = 0; c < w.C; c++)
             for (int n = nFirst; n <= nLast; n++)
@@ -65,7 +66,7 @@ internal static class WindowKernels
                 for (int ki = 0; ki < w.KernelH; ki++)
                     for (int kj = 0; kj < w.KernelW; kj++)
                     {
-                        if (PairsTaps<T>(w) && kj + 1 < w.KernelW)
+                        if (pairs && kj + 1 < w.KernelW)
                         {
                             AddTapPair(w, ki, kj, (float*)source, (float*)image, c, n);
                             kj++;
@@ -80,7 +81,7 @@ internal static class WindowKernels
                             if (iy < 0 || iy >= w.H) continue;
                             T* dst = image + iy * w.W;
                             if (w.StrideW == 1) Add(src + lo, dst + lo + shift, hi - lo);
-                            else if (w.StrideW == 2 && typeof(T) == typeof(float) && Avx2.IsSupported)
+                            else if (EveryOtherByLanes<T>(w))
                                 AddToEvens((float*)src, (float*)dst + shift, lo, hi, w.W - shift);
                             else for (int ox = lo; ox < hi; ox++) dst[ox * w.StrideW + shift] += src[ox];
                         }
@@ -88,10 +89,13 @@ internal static class WindowKernels
             }
     }
 
+    // float rows at stride 2 move by vector lanes, every other element of the image row
+    private static bool EveryOtherByLanes<T>(Window2d w) =>
+        w.StrideW == 2 && typeof(T) == typeof(float) && Avx2.IsSupported;
+
     // At stride 2 with no dilation, taps kj and kj + 1 add into neighbouring elements (the even and the odd ones of a
     // row, or the other way round): together they fill whole vectors, where one alone adds zeros to every other lane.
-    private static bool PairsTaps<T>(Window2d w) =>
-        w.StrideW == 2 && w.DilationW == 1 && typeof(T) == typeof(float) && Avx2.IsSupported;
+    private static bool PairsTaps<T>(Window2d w) => EveryOtherByLanes<T>(w) && w.DilationW == 1;
 
     /// <summary>
     /// Taps (ki, kj) and (ki, kj + 1) of col2im into one plane, row by row, four output columns at a time: their two
