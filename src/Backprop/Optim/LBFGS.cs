@@ -10,7 +10,9 @@ namespace Backprop.Optim;
 /// <c>"strong_wolfe"</c> that is the first trial of a search for a step meeting the strong Wolfe conditions. Works
 /// on the parameters' values as one flat vector in float64 on the host, and keeps its history across steps (saved
 /// by <see cref="StateDict"/>). One parameter group, whose <c>lr</c> schedulers may set; group settings: <c>lr</c>,
-/// <c>max_iter</c>, <c>max_eval</c>, <c>tolerance_grad</c>, <c>tolerance_change</c>, <c>history_size</c>.
+/// <c>max_iter</c>, <c>max_eval</c>, <c>tolerance_grad</c>, <c>tolerance_change</c>, <c>history_size</c>, and in the
+/// state dict <c>line_search_strong_wolfe</c> (1 with the search, else 0), which a load must match: the search is
+/// chosen when the optimizer is made.
 /// </summary>
 public sealed class LBFGS : Optimizer
 {
@@ -19,6 +21,7 @@ public sealed class LBFGS : Optimizer
     private const double SufficientDecrease = 1e-4, Curvature = 0.9, BracketTolerance = 1e-9;
     private const int MaxLineSearchTrials = 25;
     private const string StrongWolfe = "strong_wolfe";
+    private const string LineSearchKey = "param_groups.0.line_search_strong_wolfe";
 
     private readonly List<double[]> _oldDirections = [], _oldSteps = [];
     private readonly List<double> _rho = [];
@@ -297,6 +300,7 @@ public sealed class LBFGS : Optimizer
     public override Dictionary<string, Tensor> StateDict()
     {
         var dict = base.StateDict();
+        dict[LineSearchKey] = Tensor.Scalar(LineSearchFn is null ? 0.0 : 1.0, DType.Float64);
         dict["state.0.func_evals"] = Tensor.FromArray([(long)FunctionEvaluations], []);
         dict["state.0.n_iter"] = Tensor.FromArray([(long)Iterations], []);
         if (_direction is null) return dict;
@@ -336,9 +340,15 @@ public sealed class LBFGS : Optimizer
             else if (!value.Shape.SequenceEqual(shape))
                 problems.Add($"state.0.{name} has shape {Shapes.Format(value.shape)} but should have " +
                     Shapes.Format(shape));
+        // a state written before the search was recorded has no entry, and loads into either
+        if (state.TryGetValue(LineSearchKey, out var search) && search.To(DType.Float64).Item() != 0 != (LineSearchFn
+            is not null))
+            problems.Add($"it was written with line search {(LineSearchFn is null ? StrongWolfe : "none")} but this " +
+                $"optimizer has {LineSearchFn ?? "none"}");
         if (problems.Count > 0)
             throw new InvalidDataException("LBFGS: the state dict does not fit: " + string.Join("; ", problems));
-        base.LoadStateDict(state.Where(e => !history.ContainsKey(e.Key)).ToDictionary(e => e.Key, e => e.Value));
+        base.LoadStateDict(state.Where(e => !history.ContainsKey(e.Key) && e.Key != LineSearchKey)
+            .ToDictionary(e => e.Key, e => e.Value));
 
         double[] Vector(string name) => history[$"state.0.{name}"].To(DType.Float64).ToArray<double>();
         FunctionEvaluations = (int)history["state.0.func_evals"].To(DType.Int64).Item<long>();

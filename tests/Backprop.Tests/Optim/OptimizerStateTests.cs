@@ -145,6 +145,26 @@ public class OptimizerStateTests
         Assert.Equal((0, 0.25), (fresh.Iterations, fresh.LearningRate));
     }
 
+    [Theory]
+    [InlineData("strong_wolfe", null)]
+    [InlineData(null, "strong_wolfe")]
+    public void An_lbfgs_state_loads_only_into_an_optimizer_with_its_line_search(string? written, string? loading)
+    {
+        var net = Net();
+        var lbfgs = Lbfgs(net, written);
+        Train(net, lbfgs, 0, 2);
+        var state = lbfgs.StateDict();
+        Assert.Equal(written is null ? 0.0 : 1.0, state["param_groups.0.line_search_strong_wolfe"].Item());
+        var other = Lbfgs(Net(), loading);
+        var message = Assert.Throws<InvalidDataException>(() => other.LoadStateDict(state)).Message;
+        Assert.Contains($"written with line search {written ?? "none"} but this optimizer has {loading ?? "none"}",
+            message);
+        Assert.Equal((0, 0), (other.Iterations, other.FunctionEvaluations));
+        var same = Lbfgs(Net(), written);
+        same.LoadStateDict(state);
+        Assert.Equal((lbfgs.Iterations, lbfgs.FunctionEvaluations), (same.Iterations, same.FunctionEvaluations));
+    }
+
     // on Σw² one curvature pair gives the exact Newton direction −w, so the second step moves w by lr·(−w)
     [Fact]
     public void A_scheduler_sets_the_lbfgs_step_length_through_its_group()
