@@ -116,8 +116,27 @@ MORE_RESAMPLING = {
 }
 
 
+# drawn after the cases above: antialiased downsampling (a filter as wide as the scale), and upsampling, where it
+# changes only the bicubic kernel's a and the borders
+ANTIALIASED = {
+    "interpolate_bilinear_antialias_down": (lambda a: F.interpolate(a, size=(3, 2), mode="bilinear", antialias=True),
+                                            [normal(1, 2, 7, 5)]),
+    "interpolate_bilinear_antialias_scale": (lambda a: F.interpolate(a, scale_factor=0.4, mode="bilinear",
+                                                                     antialias=True), [normal(1, 2, 8, 11)]),
+    "interpolate_bilinear_antialias_align_corners": (lambda a: F.interpolate(a, size=(4, 3), mode="bilinear",
+                                                                             align_corners=True, antialias=True),
+                                                     [normal(1, 1, 9, 7)]),
+    "interpolate_bilinear_antialias_up": (lambda a: F.interpolate(a, size=(5, 7), mode="bilinear", antialias=True),
+                                          [normal(1, 2, 3, 4)]),
+    "interpolate_bicubic_antialias_down": (lambda a: F.interpolate(a, size=(3, 4), mode="bicubic", antialias=True),
+                                           [normal(2, 1, 10, 9)]),
+    "interpolate_bicubic_antialias_up": (lambda a: F.interpolate(a, size=(6, 5), mode="bicubic", antialias=True),
+                                         [normal(1, 2, 3, 4)]),
+}
+
+
 def main():
-    write({**CONVOLUTIONS, **POOLING, **RESAMPLING, **MORE_RESAMPLING}, "conv_ops.json", rng)
+    write({**CONVOLUTIONS, **POOLING, **RESAMPLING, **MORE_RESAMPLING, **ANTIALIASED}, "conv_ops.json", rng)
 
 
 if __name__ == "__main__":

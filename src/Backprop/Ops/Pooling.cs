@@ -268,10 +268,12 @@ public static partial class F
     /// one per axis) or by <paramref name="scaleFactor"/>, as torch.nn.functional.interpolate with mode "nearest",
     /// "linear" (3-D), "bilinear" or "bicubic" (4-D, bicubic with PyTorch's a = −0.75 and borders clamped) or
     /// "trilinear" (5-D); <paramref name="alignCorners"/> maps the corner pixels onto each other for the others.
+    /// With <paramref name="antialias"/> (bilinear and bicubic), a downsampling axis weighs every input position under
+    /// a triangle or Keys cubic (a = −0.5) stretched by the scale, as PyTorch and PIL, so no input is skipped.
     /// Every mode but nearest is a product with an interpolation matrix per axis, nearest an index select.
     /// </summary>
     public static Tensor Interpolate(Tensor x, PerAxis size = default, double? scaleFactor = null,
-        string mode = "nearest", bool alignCorners = false)
+        string mode = "nearest", bool alignCorners = false, bool antialias = false)
     {
         const string op = "Interpolate";
         Op.RequireFloat(op, x);
@@ -284,6 +286,8 @@ public static partial class F
         if (modeAxes != axes)
             throw new ArgumentException($"{op}: mode \"{mode}\" does not take input {Shapes.Format(x.shape)}: " +
                 "\"nearest\" takes 3-D to 5-D, \"linear\" 3-D, \"bilinear\" and \"bicubic\" 4-D, \"trilinear\" 5-D");
+        if (antialias && mode is not ("bilinear" or "bicubic"))
+            throw new ArgumentException($"{op}: antialias is defined for \"bilinear\" and \"bicubic\", not \"{mode}\"");
         if (size.IsDefault == (scaleFactor is null))
             throw new ArgumentException($"{op}: give either a size or a scale factor");
         if (scaleFactor is <= 0) throw new ArgumentException($"{op}: scale factor must be positive, got {scaleFactor}");
@@ -299,7 +303,8 @@ public static partial class F
                 y = y.IndexSelect(dim, NearestSources(input, output, scaleFactor, x.Device));
                 continue;
             }
-            var weights = mode == "bicubic" ? CubicWeights(input, output, scaleFactor, alignCorners, x)
+            var weights = antialias ? FilterWeights(input, output, scaleFactor, alignCorners, mode == "bicubic", x)
+                : mode == "bicubic" ? CubicWeights(input, output, scaleFactor, alignCorners, x)
                 : LinearWeights(input, output, scaleFactor, alignCorners, x);
             y = weights.MatMul(y.Transpose(dim, -1).Unsqueeze(-1)).Squeeze(-1).Transpose(dim, -1);
         }
@@ -354,6 +359,35 @@ public static partial class F
             double Far(double d) => ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
             double[] taps = [Far(t + 1), Near(t), Near(1 - t), Far(2 - t)];
             for (int k = 0; k < 4; k++) weights[i * input + Math.Clamp(floor - 1 + k, 0, input - 1)] += taps[k];
+        }
+        return Tensor.FromArray(weights, [output, input]).To(like.DType).To(like.Device);
+    }
+
+    // [output, input] for antialias, as PyTorch (from PIL): row i weighs the inputs within the filter's support
+    // around its center scale·(i + 0.5), the filter (a triangle, or Keys' cubic with a = −0.5) widened by the scale
+    // when it is above 1, and the weights normalized to sum to 1, so the borders need no clamping
+    private static Tensor FilterWeights(int input, int output, double? scaleFactor, bool alignCorners, bool cubic,
+        Tensor like)
+    {
+        const double a = -0.5;
+        double scale = SourceScale(input, output, scaleFactor, alignCorners);
+        double stretch = Math.Max(scale, 1), support = (cubic ? 2 : 1) * stretch;
+        double Filter(double d)
+        {
+            d = Math.Abs(d);
+            if (!cubic) return Math.Max(1 - d, 0);
+            return d < 1 ? ((a + 2) * d - (a + 3)) * d * d + 1 : d < 2 ? (((d - 5) * d + 8) * d - 4) * a : 0;
+        }
+        var weights = new double[output * input];
+        for (int i = 0; i < output; i++)
+        {
+            double center = scale * (i + 0.5);
+            int first = Math.Max((int)(center - support + 0.5), 0);
+            int end = Math.Min((int)(center + support + 0.5), input);
+            double total = 0;
+            for (int j = first; j < end; j++) total += weights[i * input + j] = Filter((j - center + 0.5) / stretch);
+            if (total != 0)
+                for (int j = first; j < end; j++) weights[i * input + j] /= total;
         }
         return Tensor.FromArray(weights, [output, input]).To(like.DType).To(like.Device);
     }

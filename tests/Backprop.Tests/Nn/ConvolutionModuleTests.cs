@@ -126,6 +126,8 @@ public class PoolingModuleTests
             Assert.Throws<ArgumentException>(() => F.MaxPool2d(x, 3, padding: (2, 0))).Message);
         Assert.Contains("Interpolate: mode \"bilinear\" does not take input [1,2,16]",
             Assert.Throws<ArgumentException>(() => F.Interpolate(x.Flatten(2), 4, mode: "bilinear")).Message);
+        Assert.Contains("Interpolate: antialias is defined for \"bilinear\" and \"bicubic\", not \"nearest\"",
+            Assert.Throws<ArgumentException>(() => F.Interpolate(x, 2, antialias: true)).Message);
         Assert.Contains("PixelShuffle: 2 channels of [1,2,4,4] are not a multiple of 2²",
             Assert.Throws<ArgumentException>(() => F.PixelShuffle(x, 2)).Message);
         Assert.Contains("MaxUnpool2d: indices must be Int64",
