@@ -147,7 +147,9 @@ internal static class CpuKernels
         }
     }
 
-    // rows of a broadcast (a bias added to every row): the operator's vector form inline, a row costing no call
+    // rows of a broadcast (a bias added to every row): the operator's vector form inline, a row costing no call;
+    // compiled optimized at once, as its long loop would otherwise run unoptimized and then be compiled twice more
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ZipRowsByLanes<T, TOp>(Walk walk, T[] a, T[] b, T[] y)
         where T : unmanaged where TOp : IBinaryOperator<T>
     {

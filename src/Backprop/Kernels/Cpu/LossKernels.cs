@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -52,6 +53,8 @@ internal static unsafe class LossKernels
     /// dLogits[i, j] = g[i·gStep]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp;
     /// a gStep of 0 gives every row the same upstream gradient.
     /// </summary>
+    // compiled optimized at once: its loops would otherwise start unoptimized and be compiled twice more
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> target,
         ReadOnlySpan<T> logSumExp, ReadOnlySpan<T> g, int gStep, int classes, Span<T> dLogits)
         where T : unmanaged, IFloatingPointIeee754<T>
