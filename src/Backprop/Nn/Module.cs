@@ -58,6 +58,18 @@ public abstract class Module
             $"{GetType().Name}: input {index} is a {inputs[index]?.GetType().Name ?? "null"}, not a {typeof(T).Name}");
 
     /// <summary>
+    /// Runs a decoder's <paramref name="forward"/> (target, memory and four optional masks, as
+    /// <see cref="TransformerDecoderLayer"/> and <see cref="TransformerDecoder"/> take them) between this module's
+    /// hooks.
+    /// </summary>
+    private protected Tensor InvokeDecoding(Func<Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, Tensor> forward,
+        Tensor tgt, Tensor memory, Tensor? tgtMask, Tensor? memoryMask, Tensor? tgtKeyPaddingMask,
+        Tensor? memoryKeyPaddingMask) =>
+        Invoke([tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask], i => forward(
+            ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor?>(i, 2),
+            ArgumentAt<Tensor?>(i, 3), ArgumentAt<Tensor?>(i, 4), ArgumentAt<Tensor?>(i, 5)));
+
+    /// <summary>
     /// Adds a hook that runs before each <see cref="Call"/> with the inputs, and may return replacement inputs (or null
     /// to keep them); disposing the handle removes it.
     /// </summary>

@@ -145,9 +145,7 @@ public sealed class TransformerDecoderLayer : Module
     public Tensor Call(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null) =>
         HasHooks
-            ? Invoke([tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask], i => Forward(
-                ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor?>(i, 2),
-                ArgumentAt<Tensor?>(i, 3), ArgumentAt<Tensor?>(i, 4), ArgumentAt<Tensor?>(i, 5)))
+            ? InvokeDecoding(Forward, tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask)
             : Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
 
     /// <summary>The layer's output for <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
@@ -250,9 +248,7 @@ public sealed class TransformerDecoder : Module
     public Tensor Call(Tensor tgt, Tensor memory, Tensor? tgtMask = null, Tensor? memoryMask = null,
         Tensor? tgtKeyPaddingMask = null, Tensor? memoryKeyPaddingMask = null) =>
         HasHooks
-            ? Invoke([tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask], i => Forward(
-                ArgumentAt<Tensor>(i, 0), ArgumentAt<Tensor>(i, 1), ArgumentAt<Tensor?>(i, 2),
-                ArgumentAt<Tensor?>(i, 3), ArgumentAt<Tensor?>(i, 4), ArgumentAt<Tensor?>(i, 5)))
+            ? InvokeDecoding(Forward, tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask)
             : Forward(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask);
 
     /// <summary>The decoding of <paramref name="tgt"/> attending to <paramref name="memory"/>.</summary>
@@ -300,8 +296,8 @@ public sealed class Transformer : Module
     }
 
     /// <summary>
-    /// The float causal mask PyTorch's <c>generate_square_subsequent_mask</c> makes: 0 where key j ≤ query i, −∞ above
-    /// the diagonal.
+    /// The float causal mask PyTorch's <c>generate_square_subsequent_mask</c> makes: 0 where key j ≤ query i, −∞
+    /// above the diagonal.
     /// </summary>
     public static Tensor GenerateSquareSubsequentMask(int size, DType? dtype = null, Device? device = null)
     {
