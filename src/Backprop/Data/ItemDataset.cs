@@ -97,8 +97,8 @@ public static class DatasetSplits
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(generator);
         if (lengths.Any(l => l < 0) || lengths.Sum() != data.Count)
-            throw new ArgumentException($"RandomSplit: lengths [{string.Join(", ", lengths)}] must be ≥ 0 and add up " +
-                "to the data set's {data.Count} items");
+            throw new ArgumentException($"RandomSplit: lengths [{string.Join(", ", lengths)}] must be ≥ 0 and " +
+                $"add up to the data set's {data.Count} items");
         var order = Enumerable.Range(0, data.Count).ToArray();
         DataLoader.Permute(order, generator);
         var subsets = new Subset<T>[lengths.Length];
