@@ -24,8 +24,8 @@ internal sealed class CharacterCorpus
     public int BlockSize { get; }
 
     /// <summary>
-    /// For each word, inputs [0, c₁, …, cₙ] and targets [c₁, …, cₙ, 0], padded to <see cref="BlockSize"/>; the
-    /// padding's targets are left out of the loss by <c>Counted</c>.
+    /// For each word, inputs [0, c₁, …, cₙ] and targets [c₁, …, cₙ, 0], padded to <see cref="BlockSize"/>;
+    /// the padding's targets are left out of the loss by <c>Counted</c>.
     /// </summary>
     public (Tensor Inputs, Tensor Targets, Tensor Counted) Encode(IReadOnlyList<string> words)
     {

@@ -30,7 +30,8 @@ internal static class TensorDemo
         var (grad1000, step1000) = GradientAndStep(x, labels, scale: 1000, learningRate: 1e-5);
         double norm1 = Norm(grad1), norm1000 = Norm(grad1000);
         stdout.WriteLine(Invariant($"    data × 1:     ‖dW‖ = {norm1:G6}"));
-        stdout.WriteLine(Invariant($"    data × 1000:  ‖dW‖ = {norm1000:G6}  ({norm1000 / norm1:0.###} times larger)"));
+        stdout.WriteLine(Invariant(
+            $"    data × 1000:  ‖dW‖ = {norm1000:G6}  ({norm1000 / norm1:0.###} times larger)"));
         Say(stdout,
             "One SGD step with learning rate 1e-2 on the data, and 1e-5 on the data × 1000, moves W by the",
             $"same amount: {YesNo(Same(step1, step1000))}.",
@@ -54,7 +55,8 @@ internal static class TensorDemo
         var (w, x, dD, d) = MatMulCase();
         Say(stdout,
             "W [5,10], X [10,3], a random upstream gradient dD [5,3]: dW = dD·Xᵀ [5,10], dX = Wᵀ·dD [10,3]",
-            "Each wire: shape, ‖value‖ and range above, ‖gradient‖ below. A gradient has its variable's shape.");
+            "Each wire: shape, ‖value‖ and range above, ‖gradient‖ below. " +
+            "A gradient has its variable's shape.");
         Picture(page, d, new() { ["W"] = w, ["X"] = x, ["D"] = d }, "matmul-gate", "D = W·X");
         bool same = Same(w.Grad!.ToArray<double>(), dD.MatMul(x.Detach().MT).ToArray<double>());
         stdout.WriteLine($"  dW equals dD·Xᵀ computed directly: {YesNo(same)}.");
@@ -140,7 +142,8 @@ internal static class TensorDemo
             loss.Backward();
         }
         Say(stdout,
-            "F.Linear is one gate, y = x·Wᵀ + b, with local gradients dx = dy·W, dW = dyᵀ·x, db = Σ rows of dy;",
+            "F.Linear is one gate, y = x·Wᵀ + b, with local gradients dx = dy·W, dW = dyᵀ·x, " +
+            "db = Σ rows of dy;",
             "F.CrossEntropy is one gate too: softmax and the mean negative log-likelihood, dscores = (p - onehot)/N.");
         Picture(page, loss, new() { ["W1"] = w1, ["b1"] = b1, ["W2"] = w2, ["b2"] = b2, ["loss"] = loss },
             "two-layer-net", "loss = CrossEntropy(Linear(ReLU(Linear(x, W1, b1)), W2, b2), y)");

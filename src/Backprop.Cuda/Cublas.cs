@@ -35,8 +35,8 @@ internal sealed unsafe partial class Cublas
         Check(cublasSetMathMode(_handle, enabled ? Tf32TensorOpMath : DefaultMath), "cublasSetMathMode");
 
     /// <summary>
-    /// Row-major C[m×n] = op(A)[m×k]·op(B)[k×n] for <paramref name="batch"/> matrices spaced by the strides. cuBLAS is
-    /// column-major, where a row-major matrix reads as its transpose, so it computes Cᵀ = op(B)ᵀ·op(A)ᵀ.
+    /// Row-major C[m×n] = op(A)[m×k]·op(B)[k×n] for <paramref name="batch"/> matrices spaced by the strides. cuBLAS
+    /// is column-major, where a row-major matrix reads as its transpose, so it computes Cᵀ = op(B)ᵀ·op(A)ᵀ.
     /// </summary>
     public void Gemm(bool isDouble, bool transA, bool transB, int m, int n, int k, nint a, int lda, long strideA,
         nint b, int ldb, long strideB, nint c, long strideC, int batch)

@@ -64,8 +64,8 @@ public sealed partial class CudaBackend
             }
             if (dx is not null)
             {
-                // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW], and
-                // folded into dx
+                // dColumns[:, s] = weightᵀ·g[s], computed per sample then laid out as [C·kH·kW, N·OutH·OutW],
+                // and folded into dx
                 dColumns = NewTensor([k, n * p], g.DType);
                 var perSample = NewTensor([n, k, p], g.DType);
                 var weightT = new Tensor(weight.storage, [n, k, o], [0, weight.strides[1], weight.strides[0]],

@@ -9,7 +9,8 @@ internal static class DeviceMath
     private const double InvSqrtPi = 0.5641895835477563;
     private const double InvSqrt2 = 0.7071067811865476;
 
-    /// <summary>x^y with the sign and zero rules of Math.Pow, which exp(y·log x) alone would lose for x ≤ 0.</summary>
+    /// <summary>x^y with the sign and zero rules of Math.Pow, which exp(y·log x) alone would lose for x ≤
+    /// 0.</summary>
     public static double Pow(double x, double y)
     {
         if (y == 0) return 1;
@@ -51,7 +52,8 @@ internal static class DeviceMath
     /// <summary>Python's % from fmod's result r: moved by one b where the signs of r and b differ.</summary>
     public static double FloorRemainder(double r, double b) => r != 0 && (r < 0) != (b < 0) ? r + b : r;
 
-    /// <summary>erf⁻¹(y) as the CPU's SpecialFunctions.Erfinv: Winitzki's closed form and three Halley steps.</summary>
+    /// <summary>erf⁻¹(y) as the CPU's SpecialFunctions.Erfinv: Winitzki's closed form and three Halley
+    /// steps.</summary>
     public static double Erfinv(double y)
     {
         if (XMath.IsNaN(y) || XMath.Abs(y) > 1) return double.NaN;

@@ -95,7 +95,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Features, Tensor Labels)>
         Permute(_order, _generator);
     }
 
-    /// <summary>Permutes <paramref name="order"/> in place by Fisher–Yates with <paramref name="generator"/>.</summary>
+    /// <summary>Permutes <paramref name="order"/> in place by Fisher–Yates with <paramref
+    /// name="generator"/>.</summary>
     internal static void Permute(int[] order, Generator generator)
     {
         for (int i = order.Length - 1; i > 0; i--)

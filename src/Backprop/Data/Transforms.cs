@@ -52,8 +52,8 @@ public static class Transforms
             var padded = padding > 0 ? x.Pad([padding, padding, padding, padding]) : x;
             int h = padded.Size(-2), w = padded.Size(-1);
             if (h < height || w < width)
-                throw new ArgumentException($"RandomCrop: a {height}×{width} window does not fit an image of {h}×{w} " +
-                    $"(padded)");
+                throw new ArgumentException(
+                    $"RandomCrop: a {height}×{width} window does not fit an image of {h}×{w} (padded)");
             int top = (int)(generator.NextUInt64() % (ulong)(h - height + 1));
             int left = (int)(generator.NextUInt64() % (ulong)(w - width + 1));
             return padded.Narrow(-2, top, height).Narrow(-1, left, width);

@@ -247,8 +247,8 @@ internal interface IBackend
         F.LinearGradients(x, weight, g, needDx, needDWeight, needDBias);
 
     /// <summary>
-    /// y = max(0, x·weightᵀ + bias): <see cref="Linear"/> with the ReLU applied to y as it is written (NaN passes, as
-    /// in Relu). A backend without a fused version applies it in place after the product.
+    /// y = max(0, x·weightᵀ + bias): <see cref="Linear"/> with the ReLU applied to y as it is written (NaN passes,
+    /// as in Relu). A backend without a fused version applies it in place after the product.
     /// </summary>
     void LinearRelu(Tensor x, Tensor weight, Tensor? bias, Tensor y)
     {
@@ -296,8 +296,8 @@ internal interface IBackend
 
     /// <summary>
     /// Layer normalization of the rows of the contiguous <paramref name="x"/> [rows, n] (any shape whose trailing
-    /// dims hold n elements), outside grad mode: y = (x − mean)·rstd·weight + bias with rstd = 1/√(var + eps), the
-    /// biased variance; each row's mean and rstd go to <paramref name="mean"/> and <paramref name="rstd"/> [rows].
+    /// dims hold n elements), outside grad mode: y = (x − mean)·rstd·weight + bias with rstd = 1/√(var + eps),
+    /// the biased variance; each row's mean and rstd go to <paramref name="mean"/> and <paramref name="rstd"/> [rows].
     /// Weight and bias [n] are optional. A backend without a fused version runs tensor ops.
     /// </summary>
     void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor y, Tensor mean, Tensor rstd)
@@ -379,8 +379,8 @@ internal interface IBackend
     }
 
     /// <summary>
-    /// The gradient of <see cref="Softmax"/>, outside grad mode: dx = y ⊙ (g − Σ g⊙y) along the last dim, from the
-    /// contiguous output <paramref name="y"/> and upstream gradient <paramref name="g"/>.
+    /// The gradient of <see cref="Softmax"/>, outside grad mode: dx = y ⊙ (g − Σ g⊙y) along the last dim, from
+    /// the contiguous output <paramref name="y"/> and upstream gradient <paramref name="g"/>.
     /// </summary>
     void SoftmaxBackward(Tensor y, Tensor g, Tensor dx)
     {
@@ -466,9 +466,9 @@ internal interface IBackend
     }
 
     /// <summary>
-    /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:, n]ᵀ
-    /// and the input's, the columns' gradient weightᵀ·g[n] folded by <see cref="Col2Im"/> into the zero-filled dx
-    /// [N, C, H, W]; either output may be null when that gradient is not needed.
+    /// The gradients of <see cref="Conv2d"/> from the contiguous g [N, O, OutH, OutW]: dWeight = Σₙ g[n]·columns[:,
+    /// n]ᵀ and the input's, the columns' gradient weightᵀ·g[n] folded by <see cref="Col2Im"/> into the zero-filled
+    /// dx [N, C, H, W]; either output may be null when that gradient is not needed.
     /// </summary>
     void Conv2dBackward(Tensor columns, Tensor weight, Tensor g, Window2d window, Tensor? dWeight, Tensor? dx);
 
@@ -485,13 +485,13 @@ internal interface IBackend
         if (dBias is not null) Copy(dz.Sum([0, 2, 3]), dBias);
     }
 
-    /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its H·W
-    /// plane.</summary>
+    /// <summary>Max over each window of the contiguous x [N, C, H, W]; indices get the winner's position within its
+    /// H·W plane.</summary>
     void MaxPool2d(Tensor x, Window2d window, Tensor y, Tensor indices);
 
     /// <summary>
-    /// Max pooling's gradient: dx [N·C, H·W] is zero except that dx[p, winners[p, o]] gains g[p, o] for every output o
-    /// of plane p (g [N·C, outH·outW] contiguous, winners as <see cref="MaxPool2d"/> wrote them). dx's contents on
+    /// Max pooling's gradient: dx [N·C, H·W] is zero except that dx[p, winners[p, o]] gains g[p, o] for every output
+    /// o of plane p (g [N·C, outH·outW] contiguous, winners as <see cref="MaxPool2d"/> wrote them). dx's contents on
     /// entry are unspecified.
     /// </summary>
     void MaxPool2dBackward(Tensor g, Tensor winners, Window2d window, Tensor dx)
@@ -520,8 +520,8 @@ internal class RightOperand(Tensor tensor) : IDisposable
 
 /// <summary>
 /// The geometry of a sliding 2-D window over an [N, C, H, W] input: kernel size, stride, zero padding and
-/// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1, plus
-/// ExtraH (ExtraW) windows that ceil_mode adds where a last window starts inside but runs past the padded input.
+/// dilation per axis. Output sizes follow PyTorch: ⌊(H + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1,
+/// plus ExtraH (ExtraW) windows that ceil_mode adds where a last window starts inside but runs past the padded input.
 /// </summary>
 internal readonly record struct Window2d(int N, int C, int H, int W, int KernelH, int KernelW,
     int StrideH, int StrideW, int PadH, int PadW, int DilationH = 1, int DilationW = 1, int ExtraH = 0, int ExtraW = 0)

@@ -53,7 +53,8 @@ public abstract class RecurrentCell : Module
     protected override string ExtraRepr() => $"{InputSize}, {HiddenSize}" + (BiasIh is null ? ", bias=False" : "");
 }
 
-/// <summary>An Elman RNN step h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (torch.nn.RNNCell); ReLU on request.</summary>
+/// <summary>An Elman RNN step h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (torch.nn.RNNCell); ReLU on
+/// request.</summary>
 public sealed class RNNCell(int inputSize, int hiddenSize, bool bias = true, string nonlinearity = "tanh",
     Generator? generator = null, DType? dtype = null) : RecurrentCell(inputSize, hiddenSize, 1, bias, generator, dtype)
 {

@@ -41,7 +41,8 @@ public sealed partial class Tensor
             var t = Tanh(SqrtTwoOverPi * (x + GeluCubic * x * x * x));
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SqrtTwoOverPi * (1 + 3 * GeluCubic * x * x));
         }, Reads.X)
-        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)), Reads.X);  // Φ + xφ
+        // exact: the local gradient Φ(x) + x·φ(x)
+        : Op.Unary("Gelu", x, UnaryKernel.Gelu, (g, x, y) => g * (NormalCdf(x) + x * NormalPdf(x)), Reads.X);
 
     // Φ(x), whose derivative is the density φ(x)
     private static Tensor NormalCdf(Tensor x) =>
@@ -150,7 +151,8 @@ public static partial class F
             g => g * (x.Gt(-3).LogicalAnd(x.Lt(3)).To(g.DType) * HardsigmoidSlope), saved: [x]);
     }
 
-    /// <summary>log σ(x), computed as min(x, 0) − log(1 + e^(−|x|)), which neither overflows nor cancels.</summary>
+    /// <summary>log σ(x), computed as min(x, 0) − log(1 + e^(−|x|)), which neither overflows nor
+    /// cancels.</summary>
     public static Tensor LogSigmoid(Tensor x)
     {
         Op.RequireFloat("LogSigmoid", x);

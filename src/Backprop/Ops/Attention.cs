@@ -1,14 +1,14 @@
 namespace Backprop;
 
-// Scaled dot-product attention, softmax(q·kᵀ/√d + mask)·v, written in recorded ops (MatMul, Where, Softmax), so its
-// gradient is theirs. A masked-out key gets −∞ before the softmax, hence weight 0; a row with every key masked out
-// is NaN, as in PyTorch.
+// Scaled dot-product attention, softmax(q·kᵀ/√d + mask)·v, written in recorded ops (MatMul, Where, Softmax), so
+// its gradient is theirs. A masked-out key gets −∞ before the softmax, hence weight 0; a row with every key masked
+// out is NaN, as in PyTorch.
 public static partial class F
 {
     /// <summary>
-    /// softmax(query·keyᵀ·scale + mask)·value as torch.nn.functional.scaled_dot_product_attention: query [..., L, E],
-    /// key [..., S, E], value [..., S, Ev], leading dims broadcast. A Bool <paramref name="attnMask"/> is true where a
-    /// query may attend to a key; a floating one is added to the scores; either broadcasts to [..., L, S].
+    /// softmax(query·keyᵀ·scale + mask)·value as torch.nn.functional.scaled_dot_product_attention: query [..., L,
+    /// E], key [..., S, E], value [..., S, Ev], leading dims broadcast. A Bool <paramref name="attnMask"/> is true
+    /// where a query may attend to a key; a floating one is added to the scores; either broadcasts to [..., L, S].
     /// <paramref name="isCausal"/> lets query i attend to keys 0..i only. The scale defaults to 1/√E; dropout of
     /// probability <paramref name="dropoutP"/> zeroes attention weights (the generator seeds it).
     /// </summary>

@@ -170,7 +170,8 @@ public sealed partial class Tensor
                 reflect = belowSquared.Gt(0);
                 signOfAlpha = Where(alpha.Ge(0), Op.Scalar(1, alpha), Op.Scalar(-1, alpha));
             }
-            // H = I − τ·v·vᵀ maps the column to β·e_j with β = −sign(α)·‖column‖, avoiding cancellation in α − β
+            // H = I − τ·v·vᵀ maps the column to β·e_j with β = −sign(α)·‖column‖, avoiding
+            // cancellation in α − β
             var diagonal = alpha + signOfAlpha * (alpha * alpha + belowSquared).Sqrt();
             var v = below + diagonal * rows.Eq((long)j).To(a.DType);
             var vv = Where(reflect, belowSquared + diagonal * diagonal, Op.Scalar(1, alpha));

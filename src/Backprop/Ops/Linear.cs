@@ -5,16 +5,16 @@ namespace Backprop;
 public static partial class F
 {
     /// <summary>
-    /// y = x·weightᵀ + bias, as torch.nn.functional.linear: <paramref name="x"/> [..., in], <paramref name="weight"/>
-    /// [out, in], <paramref name="bias"/> [out]; the result is [..., out].
+    /// y = x·weightᵀ + bias, as torch.nn.functional.linear: <paramref name="x"/> [..., in], <paramref
+    /// name="weight"/> [out, in], <paramref name="bias"/> [out]; the result is [..., out].
     /// </summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
         Affine("Linear", x, weight, bias, relu: false);
 
     /// <summary>
-    /// max(0, x·weightᵀ + bias): the same values and gradients as <c>F.Relu(F.Linear(x, weight, bias))</c>, as one op.
-    /// The ReLU is applied as the product is written, the pre-activation is never stored, and the backward pass masks
-    /// the upstream gradient and sums the bias gradient in one pass. <see cref="Nn.Sequential"/> uses it for a
+    /// max(0, x·weightᵀ + bias): the same values and gradients as <c>F.Relu(F.Linear(x, weight, bias))</c>, as one
+    /// op. The ReLU is applied as the product is written, the pre-activation is never stored, and the backward pass
+    /// masks the upstream gradient and sums the bias gradient in one pass. <see cref="Nn.Sequential"/> uses it for a
     /// <see cref="Nn.Linear"/> followed by a <see cref="Nn.ReLU"/>.
     /// </summary>
     public static Tensor LinearRelu(Tensor x, Tensor weight, Tensor? bias = null) =>
@@ -91,7 +91,8 @@ internal sealed class AffineNode(string name, Tensor x, Tensor weight, Tensor? b
             var (gx, gw, gb) = F.LinearGradients(x, weight, masked, NeedsGrad(0), NeedsGrad(1), needBias);
             return Gradients(gx, gw, gb);
         }
-        // after the ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b > 0)
+        // after the ReLU, the gradient reaching the product is g where the output is positive (y > 0 ⟺ x·Wᵀ + b >
+        // 0)
         Tensor dz = g;
         Tensor? maskedDb = null;
         if (_relu)

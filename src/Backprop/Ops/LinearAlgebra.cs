@@ -55,7 +55,8 @@ public sealed partial class Tensor
         return MatMul(a, b);
     }
 
-    /// <summary>β·input + α·(a @ b) for a batch of matrices (torch.baddbmm); input broadcasts to [B, n, p].</summary>
+    /// <summary>β·input + α·(a @ b) for a batch of matrices (torch.baddbmm); input broadcasts to [B, n,
+    /// p].</summary>
     public static Tensor Baddbmm(Tensor input, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
         AddScaled(input, Bmm(a, b), beta, alpha);
 

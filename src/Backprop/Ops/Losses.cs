@@ -12,8 +12,8 @@ public static partial class F
     /// <paramref name="target"/> [N] (or [N, d...]): log Σⱼ e^xⱼ − x_target per row, as torch's cross_entropy.
     /// <paramref name="weight"/> [C] scales each class's loss (and "mean" divides by the weights taken); targets
     /// equal to <paramref name="ignoreIndex"/> add nothing; <paramref name="labelSmoothing"/> ε mixes in the loss
-    /// against the uniform distribution: (1 − ε)·loss + ε·(−Σ_c log p_c)/C. Without those, forward and backward
-    /// are fused and the gradient is (softmax − onehot) per row.
+    /// against the uniform distribution: (1 − ε)·loss + ε·(−Σ_c log p_c)/C. Without those, forward and
+    /// backward are fused and the gradient is (softmax − onehot) per row.
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor target, string reduction = "mean", Tensor? weight = null,
         long ignoreIndex = -100, double labelSmoothing = 0)
@@ -206,8 +206,8 @@ public static partial class F
 
     /// <summary>
     /// Binary cross-entropy of probabilities <paramref name="input"/> in [0, 1] against <paramref name="target"/>:
-    /// −(t·log p + (1 − t)·log(1 − p)), each log clamped at −100 as in PyTorch; its gradient (p − t)/(p(1 − p))
-    /// has its denominator kept above 1e-12.
+    /// −(t·log p + (1 − t)·log(1 − p)), each log clamped at −100 as in PyTorch; its gradient (p − t)/(p(1
+    /// − p)) has its denominator kept above 1e-12.
     /// </summary>
     public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, string reduction = "mean",
         Tensor? weight = null)
@@ -241,7 +241,8 @@ public static partial class F
             : Reduce(losses, reduction);
     }
 
-    /// <summary>max(0, −y·(x1 − x2) + margin): x1 should rank above x2 where y = 1, below where y = −1.</summary>
+    /// <summary>max(0, −y·(x1 − x2) + margin): x1 should rank above x2 where y = 1, below where y =
+    /// −1.</summary>
     public static Tensor MarginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin = 0,
         string reduction = "mean")
     {

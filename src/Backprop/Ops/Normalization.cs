@@ -92,9 +92,9 @@ public static partial class F
 
     /// <summary>
     /// Batch normalization's gradients in tensor ops, from the upstream gradient g, x [N, C, ...], the weight [C] or
-    /// null and the statistics [C] that normalized x: with x̂ = (x − mean)·rstd and ĝ = g·weight, dx = rstd·(ĝ −
-    /// mean(ĝ) − x̂·mean(ĝ·x̂)) in training (through the batch statistics) and rstd·ĝ in evaluation; dWeight = Σ g·x̂
-    /// and dBias = Σ g per channel.
+    /// null and the statistics [C] that normalized x: with x̂ = (x − mean)·rstd and ĝ = g·weight, dx = rstd·(ĝ
+    /// − mean(ĝ) − x̂·mean(ĝ·x̂)) in training (through the batch statistics) and rstd·ĝ in evaluation;
+    /// dWeight = Σ g·x̂ and dBias = Σ g per channel.
     /// </summary>
     internal static (Tensor Dx, Tensor DWeight, Tensor DBias) BatchNormGradients(Tensor g, Tensor x, Tensor? weight,
         Tensor mean, Tensor variance, double eps, bool training)
@@ -112,8 +112,8 @@ public static partial class F
 
     /// <summary>
     /// Layer normalization over the trailing dims given by <paramref name="normalizedShape"/>, as
-    /// torch.nn.functional.layer_norm: (x − mean) / √(var + eps) with the biased variance, then weight and bias of that
-    /// shape.
+    /// torch.nn.functional.layer_norm: (x − mean) / √(var + eps) with the biased variance, then weight and bias of
+    /// that shape.
     /// </summary>
     public static Tensor LayerNorm(Tensor x, int[] normalizedShape, Tensor? weight = null, Tensor? bias = null,
         double eps = 1e-5)
@@ -170,8 +170,8 @@ public static partial class F
 
     /// <summary>
     /// Layer normalization's gradients over rows [rows, n] in tensor ops, from the upstream gradient, x, the weight
-    /// [n] or null, and each row's mean and rstd [rows, 1]: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight,
-    /// dWeight = Σ rows g·x̂ and dBias = Σ rows g.
+    /// [n] or null, and each row's mean and rstd [rows, 1]: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ
+    /// = g·weight, dWeight = Σ rows g·x̂ and dBias = Σ rows g.
     /// </summary>
     internal static (Tensor Dx, Tensor DWeight, Tensor DBias) LayerNormGradients(Tensor g, Tensor x, Tensor? weight,
         Tensor mean, Tensor rstd)

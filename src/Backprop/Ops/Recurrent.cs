@@ -17,8 +17,8 @@ public static partial class F
     }
 
     /// <summary>
-    /// One LSTM step: gates x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh split into input, forget, cell and output parts (i, f, g,
-    /// o, PyTorch's order); c' = σ(f)⊙c + σ(i)⊙tanh(g) and h' = σ(o)⊙tanh(c').
+    /// One LSTM step: gates x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh split into input, forget, cell and output parts (i,
+    /// f, g, o, PyTorch's order); c' = σ(f)⊙c + σ(i)⊙tanh(g) and h' = σ(o)⊙tanh(c').
     /// </summary>
     public static (Tensor H, Tensor C) LstmCell(Tensor x, Tensor h, Tensor c, Tensor weightIh, Tensor weightHh,
         Tensor? biasIh = null, Tensor? biasHh = null)
@@ -58,8 +58,8 @@ public static partial class F
     /// <summary>
     /// The LSTM's pointwise step as one op: from <paramref name="gates"/> [..., 4H], the pre-activations i, f, g, o,
     /// and the cell state <paramref name="c"/> [..., H], the new states stacked as [2, ..., H]: h' = σ(o)⊙tanh(c')
-    /// then c' = σ(f)⊙c + σ(i)⊙tanh(g). One pass forward and one backward (outside a create-graph pass) replace the
-    /// ten elementwise ops of its unfused spelling, which it equals to rounding (within 1e-6 in Float32).
+    /// then c' = σ(f)⊙c + σ(i)⊙tanh(g). One pass forward and one backward (outside a create-graph pass) replace
+    /// the ten elementwise ops of its unfused spelling, which it equals to rounding (within 1e-6 in Float32).
     /// </summary>
     public static Tensor LstmGates(Tensor gates, Tensor c)
     {

@@ -3,8 +3,9 @@ using System.Numerics;
 namespace Backprop.Optim;
 
 /// <summary>
-/// Adadelta (torch.optim.Adadelta): s ← ρs + (1 − ρ)g², Δ ← √(a + ε) / √(s + ε)·g, a ← ρa + (1 − ρ)Δ²,
-/// w ← w − lr·Δ. Weight decay adds λw to the gradient. Group settings: <c>lr</c>, <c>rho</c>, <c>eps</c>,
+/// Adadelta (torch.optim.Adadelta): s ← ρs + (1 − ρ)g², Δ ← √(a + ε) / √(s + ε)·g, a ← ρa + (1 −
+/// ρ)Δ², w ← w − lr·Δ. Weight decay adds λw to the gradient. Group settings: <c>lr</c>, <c>rho</c>,
+/// <c>eps</c>,
 /// <c>weight_decay</c>.
 /// </summary>
 public sealed class Adadelta : Optimizer

@@ -3,8 +3,9 @@ using System.Numerics;
 namespace Backprop.Optim;
 
 /// <summary>
-/// Adagrad (torch.optim.Adagrad): s ← s + g², w ← w − lr_t·g / (√s + ε) with lr_t = lr / (1 + (t − 1)·lr_decay);
-/// s starts at <c>initial_accumulator_value</c>. Weight decay adds λw to the gradient. Group settings: <c>lr</c>,
+/// Adagrad (torch.optim.Adagrad): s ← s + g², w ← w − lr_t·g / (√s + ε) with lr_t = lr / (1 + (t −
+/// 1)·lr_decay); s starts at <c>initial_accumulator_value</c>. Weight decay adds λw to the gradient. Group settings:
+/// <c>lr</c>,
 /// <c>lr_decay</c>, <c>weight_decay</c>, <c>initial_accumulator_value</c>, <c>eps</c>.
 /// </summary>
 public sealed class Adagrad : Optimizer

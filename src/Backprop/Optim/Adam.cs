@@ -3,9 +3,9 @@ using System.Numerics;
 namespace Backprop.Optim;
 
 /// <summary>
-/// Adam (torch.optim.Adam): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − lr·m̂ / (√v̂ + ε) with the bias
-/// corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ). Weight decay adds λw to the gradient (L2).
-/// Group settings: <c>lr</c>, <c>beta1</c>, <c>beta2</c>, <c>eps</c>, <c>weight_decay</c>.
+/// Adam (torch.optim.Adam): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − lr·m̂ /
+/// (√v̂ + ε) with the bias corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ). Weight decay adds
+/// λw to the gradient (L2). Group settings: <c>lr</c>, <c>beta1</c>, <c>beta2</c>, <c>eps</c>, <c>weight_decay</c>.
 /// </summary>
 public class Adam : Optimizer
 {

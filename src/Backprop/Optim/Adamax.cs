@@ -3,8 +3,9 @@ using System.Numerics;
 namespace Backprop.Optim;
 
 /// <summary>
-/// Adamax (torch.optim.Adamax), Adam with the infinity norm: m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + ε),
-/// w ← w − lr / (1 − β₁ᵗ)·m / u. Weight decay adds λw to the gradient. Group settings: <c>lr</c>, <c>beta1</c>,
+/// Adamax (torch.optim.Adamax), Adam with the infinity norm: m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| +
+/// ε), w ← w − lr / (1 − β₁ᵗ)·m / u. Weight decay adds λw to the gradient. Group settings: <c>lr</c>,
+/// <c>beta1</c>,
 /// <c>beta2</c>, <c>eps</c>, <c>weight_decay</c>.
 /// </summary>
 public sealed class Adamax : Optimizer

@@ -47,7 +47,8 @@ public abstract class LRScheduler
     }
 }
 
-/// <summary>Multiplies the learning rate by γ every <see cref="StepSize"/> epochs: lr₀·γ^⌊epoch / stepSize⌋.</summary>
+/// <summary>Multiplies the learning rate by γ every <see cref="StepSize"/> epochs: lr₀·γ^⌊epoch /
+/// stepSize⌋.</summary>
 public sealed class StepLR : LRScheduler
 {
     /// <summary>Creates the scheduler.</summary>

@@ -4,8 +4,8 @@ namespace Backprop.Optim;
 
 /// <summary>
 /// NAdam (torch.optim.NAdam, the rule of PyTorch 2): Adam with Nesterov momentum whose coefficient
-/// μ_t = β₁(1 − ½·0.96^(t·ψ)) warms up with the momentum decay ψ; the update mixes the gradient and the running
-/// mean, each over √v̂ + ε, with the products of the μ's as bias corrections. Group settings: <c>lr</c>,
+/// μ_t = β₁(1 − ½·0.96^(t·ψ)) warms up with the momentum decay ψ; the update mixes the gradient and the
+/// running mean, each over √v̂ + ε, with the products of the μ's as bias corrections. Group settings: <c>lr</c>,
 /// <c>beta1</c>, <c>beta2</c>, <c>eps</c>, <c>weight_decay</c>, <c>momentum_decay</c>.
 /// </summary>
 public sealed class NAdam : Optimizer

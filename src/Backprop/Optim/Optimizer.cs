@@ -353,7 +353,8 @@ public abstract class Optimizer
             : throw new ArgumentOutOfRangeException(what, value,
                 $"{GetType().Name}: the {what} must be a finite number ≥ 0, got {value}");
 
-    /// <summary>Checks the settings the Adam family shares: β₁ and β₂ in [0, 1), ε and weight decay ≥ 0.</summary>
+    /// <summary>Checks the settings the Adam family shares: β₁ and β₂ in [0, 1), ε and weight decay ≥
+    /// 0.</summary>
     protected void CheckAdamSettings(ParameterGroup group)
     {
         CheckFraction(group["beta1"], "beta1");

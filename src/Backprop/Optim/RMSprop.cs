@@ -3,8 +3,8 @@ using System.Numerics;
 namespace Backprop.Optim;
 
 /// <summary>
-/// RMSprop (torch.optim.RMSprop): s ← αs + (1 − α)g², w ← w − lr·g / (√s + ε); centered subtracts the squared
-/// running mean of g from s, momentum accumulates the scaled steps in a buffer.
+/// RMSprop (torch.optim.RMSprop): s ← αs + (1 − α)g², w ← w − lr·g / (√s + ε); centered subtracts the
+/// squared running mean of g from s, momentum accumulates the scaled steps in a buffer.
 /// </summary>
 public sealed class RMSprop : Optimizer
 {

@@ -5,8 +5,9 @@ namespace Backprop.Optim;
 
 /// <summary>
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight decay, as
-/// torch.optim.SGD: g ← g + λw; b ← μb + (1 − τ)g (b ← g on the first step); w ← w − lr·(Nesterov ? g + μb : b).
-/// Group settings: <c>lr</c>, <c>momentum</c>, <c>dampening</c>, <c>weight_decay</c>, <c>nesterov</c> (1 or 0).
+/// torch.optim.SGD: g ← g + λw; b ← μb + (1 − τ)g (b ← g on the first step); w ← w − lr·(Nesterov ? g +
+/// μb : b). Group settings: <c>lr</c>, <c>momentum</c>, <c>dampening</c>, <c>weight_decay</c>, <c>nesterov</c> (1 or
+/// 0).
 /// </summary>
 public sealed class SGD : Optimizer
 {

@@ -56,7 +56,8 @@ public sealed class Gate
         Expression<Func<double, double, double, double>> local, string? notation = null) =>
         new(name, symbol, 1, GateRules.FromUnary(forward, local), notation);
 
-    /// <summary>A two-input gate from its rules: y = forward(a, b), ∂y/∂a = da(a, b, y), ∂y/∂b = db(a, b, y).</summary>
+    /// <summary>A two-input gate from its rules: y = forward(a, b), ∂y/∂a = da(a, b, y), ∂y/∂b = db(a, b,
+    /// y).</summary>
     internal static Gate Binary(string name, string symbol, Expression<Func<double, double, double>> forward,
         Expression<Func<double, double, double, double>> da, Expression<Func<double, double, double, double>> db,
         string? notation = null) =>
@@ -154,9 +155,9 @@ internal sealed record GateRules(LinqExpression Forward, LinqExpression Da, Linq
     }
 
     /// <summary>
-    /// A rule with the gate's constant k filled in and folded: arithmetic on constants is done, and x^1 = x, 1·x = x·1
-    /// = x, so a constant gate's rule reads (and runs) simply; with <paramref name="squareAsProduct"/>, x^2 becomes
-    /// x·x.
+    /// A rule with the gate's constant k filled in and folded: arithmetic on constants is done, and x^1 = x, 1·x =
+    /// x·1 = x, so a constant gate's rule reads (and runs) simply; with <paramref name="squareAsProduct"/>, x^2
+    /// becomes x·x.
     /// </summary>
     public static LinqExpression WithConstant(LinqExpression rule, double k, bool squareAsProduct) =>
         new Folder(squareAsProduct).Visit(new Substitution(new() { [K] = LinqExpression.Constant(k) }).Visit(rule));

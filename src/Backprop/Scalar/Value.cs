@@ -82,8 +82,8 @@ public sealed partial class Value
         return x => Apply(gate, x);
     }
 
-    /// <summary>Makes a user-defined two-input gate from its forward function and its local gradients (∂y/∂a, ∂y/∂b) at
-    /// (a, b, y).</summary>
+    /// <summary>Makes a user-defined two-input gate from its forward function and its local gradients (∂y/∂a,
+    /// ∂y/∂b) at (a, b, y).</summary>
     public static Func<Value, Value, Value> Gate(string name, Func<double, double, double> forward,
         Func<double, double, double, (double, double)> localGradients)
     {

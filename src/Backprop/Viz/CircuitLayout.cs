@@ -247,7 +247,8 @@ internal sealed class CircuitLayout
     {
         string all = string.Join("·", gates.Take(17).Select(g => g.Op!.Describe(g.Constant)));
         return all.Length <= 16 && gates.Count <= 16 ? all
-            : $"{gates[0].Op!.Describe(gates[0].Constant)}…{gates[^1].Op!.Describe(gates[^1].Constant)} ×{gates.Count}";
+            : $"{gates[0].Op!.Describe(gates[0].Constant)}…" +
+                $"{gates[^1].Op!.Describe(gates[^1].Constant)} ×{gates.Count}";
     }
 
     // Collapse rule 2: breadth-first from the output, keep at most `limit` gate nodes; a wire from a gate beyond

@@ -166,7 +166,8 @@ internal static class TextDiagram
             Left or Right or (Left | Right) => '─',
             Up or Down or (Up | Down) => '│',
             Right | Down => '┌', Left | Down => '┐', Right | Up => '└', Left | Up => '┘',
-            Up | Down | Right => '├', Up | Down | Left => '┤', Left | Right | Down => '┬', Left | Right | Up => '┴',
+            Up | Down | Right => '├', Up | Down | Left => '┤',
+            Left | Right | Down => '┬', Left | Right | Up => '┴',
             _ => '┼',
         };
     }

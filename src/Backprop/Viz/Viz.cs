@@ -13,10 +13,10 @@ namespace Backprop;
 /// them from a gate not drawn appears as an input marked ⋯ with its value and gradient. The drawing says how
 /// many of the gates it shows.</para>
 /// <para>Collapse rule for tensor graphs: (1) always, a run of 3 or more identical consecutive blocks of up to 6 ops
-/// along the path from the output (a deep MLP's MatMul→Add→Relu layers) is drawn as one node "MatMul→Add→Relu ×98"
-/// without the parameters feeding it, when no tensor made inside the run is used outside it; (2) then, as for
-/// scalar circuits, at most <see cref="VizOptions.CollapseAbove"/> op nodes nearest the output are drawn. The
-/// drawing says how many of the ops it shows ("showing 13 of 401 ops").</para>
+/// along the path from the output (a deep MLP's MatMul→Add→Relu layers) is drawn as one node "MatMul→Add→Relu
+/// ×98" without the parameters feeding it, when no tensor made inside the run is used outside it; (2) then, as for
+/// scalar circuits, at most <see cref="VizOptions.CollapseAbove"/> op nodes nearest the output are drawn. The drawing
+/// says how many of the ops it shows ("showing 13 of 401 ops").</para>
 /// <para>A tensor graph does not keep its intermediate tensors, so without a trace only the output's value and the
 /// leaves' values and gradients are known; open <see cref="Trace"/> around the forward and backward passes to have
 /// every wire's value and gradient summarized.</para>
@@ -90,8 +90,8 @@ public static class Viz
 
     /// <summary>
     /// The autograd graph as a table with one row per wire, in the order the forward pass made them: its name, the op
-    /// that made it from which wires, its value's shape, ‖v‖ and range, and its gradient's ‖g‖. For graphs whose
-    /// diagram is too wide for a terminal: the table is as wide as its longest row, whatever the depth.
+    /// that made it from which wires, its value's shape, ‖v‖ and range, and its gradient's ‖g‖. For graphs
+    /// whose diagram is too wide for a terminal: the table is as wide as its longest row, whatever the depth.
     /// </summary>
     public static string Table(Tensor output, VizOptions? options = null,
         IReadOnlyDictionary<string, Tensor>? names = null)

@@ -127,8 +127,8 @@ internal static unsafe class BatchNormKernels
 
     }
 
-    // with x̂ = (x − mean)·rstd, in training dx = weight·rstd·(g − mean(g) − x̂·mean(g·x̂)), the gradient through x̂
-    // itself, the mean and the rstd; in evaluation the statistics are constants and dx = weight·rstd·g
+    // with x̂ = (x − mean)·rstd, in training dx = weight·rstd·(g − mean(g) − x̂·mean(g·x̂)), the gradient
+    // through x̂ itself, the mean and the rstd; in evaluation the statistics are constants and dx = weight·rstd·g
     private struct ChannelsBackward<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public Layout Layout;

@@ -46,8 +46,8 @@ internal static class CpuConvolution
         }
     }
 
-    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dx, the columns' gradient weightᵀ·g[n] folded back by col2im
-    /// into the zero-filled dx, each only where asked for.</summary>
+    /// <summary>dWeight = Σₙ g[n]·columns[:, n]ᵀ and dx, the columns' gradient weightᵀ·g[n] folded back by
+    /// col2im into the zero-filled dx, each only where asked for.</summary>
     public static void Backward<T>(Tensor columns, Tensor weight, Tensor g, Window2d w, Tensor? dWeight, Tensor? dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

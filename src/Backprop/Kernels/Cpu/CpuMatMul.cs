@@ -57,8 +57,8 @@ internal static class CpuMatMul
     }
 
     /// <summary>
-    /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: one GEMM whose epilogue adds the
-    /// bias and applies the ReLU to each finished tile, or, with at most four inputs, one pass that writes product,
+    /// y = x·wᵀ + b over the rows of x, then max(0, y) with <paramref name="relu"/>: one GEMM whose epilogue adds
+    /// the bias and applies the ReLU to each finished tile, or, with at most four inputs, one pass that writes product,
     /// bias and ReLU together.
     /// </summary>
     public static unsafe void Linear<T>(Tensor x, Tensor w, Tensor? bias, Tensor y, bool relu)
@@ -147,7 +147,8 @@ internal static class CpuMatMul
             SumRows(new PassIfPositiveRows<T>(pg, py, pz), rows, width, sums);
     }
 
-    /// <summary>dx = g·w, dw = gᵀ·x and db = Σ rows of g, each by one kernel call straight into its output.</summary>
+    /// <summary>dx = g·w, dw = gᵀ·x and db = Σ rows of g, each by one kernel call straight into its
+    /// output.</summary>
     public static unsafe (Tensor?, Tensor?, Tensor?) LinearBackward<T>(Tensor x, Tensor w, Tensor g, bool needDx,
         bool needDw, bool needDb)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -33,8 +33,8 @@ internal static unsafe class LayerNormKernels
     }
 
     /// <summary>
-    /// dx from the upstream gradient g, x and the saved mean and rstd; dWeight = Σ rows g·x̂ and dBias = Σ rows g when
-    /// asked for (x̂ = (x − mean)·rstd).
+    /// dx from the upstream gradient g, x and the saved mean and rstd; dWeight = Σ rows g·x̂ and dBias = Σ rows g
+    /// when asked for (x̂ = (x − mean)·rstd).
     /// </summary>
     public static void Backward<T>(Tensor g, Tensor x, Tensor? weight, Tensor mean, Tensor rstd, Tensor? dx,
         Tensor? dWeight, Tensor? dBias) where T : unmanaged, IFloatingPointIeee754<T>
@@ -95,7 +95,8 @@ internal static unsafe class LayerNormKernels
         }
     }
 
-    // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight: the gradient through x̂ itself, its mean and its rstd
+    // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight: the gradient through x̂ itself, its
+    // mean and its rstd
     private struct RowsBackward<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* G, X, Weight, Mean, Rstd, DX;
@@ -121,7 +122,8 @@ internal static unsafe class LayerNormKernels
             }
         }
 
-        // x̂ ← rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), by vectors with the scalar rule's operations, so the same bits
+        // x̂ ← rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), by vectors with the scalar rule's operations, so the
+        // same bits
         private static void InputGradient(ReadOnlySpan<T> scaled, T meanScaled, T meanProjection, T rstd, Span<T> xHat)
         {
             ref T s = ref MemoryMarshal.GetReference(scaled);
@@ -154,8 +156,8 @@ internal static unsafe class LayerNormKernels
             }
         }
 
-        // dBias += g and dWeight += g·x̂ over one row's slab in one pass, x̂ = (x − mean)·rstd rounded at each step and
-        // the product added unfused, as the separate span operations did
+        // dBias += g and dWeight += g·x̂ over one row's slab in one pass, x̂ = (x − mean)·rstd rounded at each
+        // step and the product added unfused, as the separate span operations did
         private static void AddRow(T* g, T* x, T mean, T rstd, T* dWeight, T* dBias, int width)
         {
             var (m, r) = (Vector256.Create(mean), Vector256.Create(rstd));

@@ -50,8 +50,8 @@ internal static unsafe class LossKernels
     }
 
     /// <summary>
-    /// dLogits[i, j] = g[i·gStep]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved log-sum-exp;
-    /// a gStep of 0 gives every row the same upstream gradient.
+    /// dLogits[i, j] = g[i·gStep]·(softmax[i, j] − [j = target[i]]), the softmax rebuilt from the saved
+    /// log-sum-exp; a gStep of 0 gives every row the same upstream gradient.
     /// </summary>
     // compiled optimized at once: its loops would otherwise start unoptimized and be compiled twice more
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

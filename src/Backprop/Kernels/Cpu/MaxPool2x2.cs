@@ -64,8 +64,8 @@ internal static unsafe class MaxPool2x2
         offset = Avx.BlendVariable(offset, Vector256.Create(step).AsSingle(), take);
     }
 
-    // elements 0, 2, …, 14 and 1, 3, …, 15 of the sixteen in x then y: a shuffle within 128-bit lanes, then the 64-bit
-    // quarters in order
+    // elements 0, 2, …, 14 and 1, 3, …, 15 of the sixteen in x then y: a shuffle within 128-bit lanes, then the
+    // 64-bit quarters in order
     private static Vector256<float> Even(Vector256<float> x, Vector256<float> y) =>
         Avx2.Permute4x64(Avx.Shuffle(x, y, 0x88).AsDouble(), 0xD8).AsSingle();
 

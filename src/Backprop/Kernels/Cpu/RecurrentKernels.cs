@@ -199,8 +199,8 @@ internal static unsafe class RecurrentKernels
         }
     }
 
-    // through h' = n + z·(h − n): n gets (1 − z)·g, z gets (h − n)·g, h directly z·g; n = tanh(x_n + r·h_n) passes
-    // its pre-activation's gradient to x_n, r·that to h_n and h_n·that to r
+    // through h' = n + z·(h − n): n gets (1 − z)·g, z gets (h − n)·g, h directly z·g; n = tanh(x_n + r·h_n)
+    // passes its pre-activation's gradient to x_n, r·that to h_n and h_n·that to r
     private struct GruStepBackward<T> : IPartBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Grad, InputGates, HiddenGates, H, DInputGates, DHiddenGates, DH;

@@ -22,7 +22,8 @@ internal static unsafe class SoftmaxKernels
         }
     }
 
-    /// <summary>dx = y ⊙ (g − ⟨g, y⟩) for each row, from the softmax's output y and the upstream gradient g.</summary>
+    /// <summary>dx = y ⊙ (g − ⟨g, y⟩) for each row, from the softmax's output y and the upstream gradient
+    /// g.</summary>
     public static void Backward<T>(Tensor y, Tensor g, Tensor dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.shape[^1], rows = y.Numel / Math.Max(n, 1);

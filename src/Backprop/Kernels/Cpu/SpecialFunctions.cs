@@ -23,8 +23,8 @@ internal static class SpecialFunctions
     }
 
     /// <summary>
-    /// erf⁻¹(y): Winitzki's closed form (about 2e-3 off) refined by three Halley steps on erf(x) − y, each of which
-    /// cubes the relative error; ±1 give ±∞ and |y| &gt; 1 gives NaN, as in PyTorch.
+    /// erf⁻¹(y): Winitzki's closed form (about 2e-3 off) refined by three Halley steps on erf(x) − y, each of
+    /// which cubes the relative error; ±1 give ±∞ and |y| &gt; 1 gives NaN, as in PyTorch.
     /// </summary>
     public static double Erfinv(double y)
     {

@@ -159,7 +159,8 @@ internal static unsafe class GemmBlocked
         public T* PackedB;
         public nint PackedColumns;
 
-        /// <summary>Whether this job computes Cᵀ: C's element (i, j) of the job lives at <c>C[j·Ldc + i]</c>.</summary>
+        /// <summary>Whether this job computes Cᵀ: C's element (i, j) of the job lives at <c>C[j·Ldc +
+        /// i]</c>.</summary>
         public bool TransposedC;
         public T Alpha, Beta;
 

@@ -25,8 +25,8 @@ internal static unsafe class GemmMicroKernel
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// Computes one tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] for r &lt; <paramref name="rows"/> (≤ 6)
-    /// and j &lt; <paramref name="columns"/> (≤ two vectors); C is not read when beta is 0. A(r, p) is at
+    /// Computes one tile: C[r, j] = alpha·Σp A(r, p)·B(p, j) + beta·C[r, j] for r &lt; <paramref name="rows"/> (≤
+    /// 6) and j &lt; <paramref name="columns"/> (≤ two vectors); C is not read when beta is 0. A(r, p) is at
     /// <c>a[r·aRow + p·aStep]</c>; row p of B starts at <c>b + p·bStep</c>. A and B must be readable for the whole
     /// 6 × (two vectors) tile (packing pads them with zeros); only the part inside C is stored, with masked
     /// stores at a ragged edge, and with the same arithmetic everywhere, so an element's bits never depend on

@@ -94,8 +94,8 @@ internal static unsafe partial class GemmSkinnyKernels
     }
 
     /// <summary>
-    /// sums (rows of four vectors) = Σp A(r, p)·B(p, ·) over <paramref name="k"/> rows of B, continuing from the sums
-    /// already there when <paramref name="accumulate"/>, so a product split in two along k keeps every bit.
+    /// sums (rows of four vectors) = Σp A(r, p)·B(p, ·) over <paramref name="k"/> rows of B, continuing from the
+    /// sums already there when <paramref name="accumulate"/>, so a product split in two along k keeps every bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WideTile<T, TRows, TVectors>(int k, T* a, nint aRow, nint aStep, T* b, nint bStep, T* sums,

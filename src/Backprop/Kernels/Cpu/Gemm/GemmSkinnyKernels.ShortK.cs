@@ -12,9 +12,9 @@ internal static unsafe partial class GemmSkinnyKernels
     public const int ShortKLimit = 4;
 
     /// <summary>
-    /// C = alpha·A·B + beta·C for k ≤ <see cref="ShortKLimit"/> in one pass over C, row by row, with the k rows of B
-    /// kept in L1 (copied row-major first when B is stored transposed). A(r, p) is <c>a[r·aRow + p·aStep]</c>,
-    /// B(p, j) is <c>b[p·bRow + j·bColumn]</c>. Each element is summed in the register tile's order.
+    /// C = alpha·A·B + beta·C for k ≤ <see cref="ShortKLimit"/> in one pass over C, row by row, with the k rows of
+    /// B kept in L1 (copied row-major first when B is stored transposed). A(r, p) is <c>a[r·aRow + p·aStep]</c>, B(p,
+    /// j) is <c>b[p·bRow + j·bColumn]</c>. Each element is summed in the register tile's order.
     /// </summary>
     public static void ShortK<T>(int m, int n, int k, T* a, nint aRow, nint aStep, T* b, nint bRow, nint bColumn, T* c,
         nint ldc, T alpha, T beta) where T : unmanaged, IFloatingPointIeee754<T> =>

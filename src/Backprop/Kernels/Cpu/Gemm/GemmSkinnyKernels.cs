@@ -14,8 +14,8 @@ namespace Backprop.Kernels.Cpu;
 internal static unsafe partial class GemmSkinnyKernels
 {
     /// <summary>
-    /// C(i, j) = alpha·Σp A[i·lda + p]·B[j·ldb + p] + beta·C(i, j): dot products of rows, two rows by four columns at a
-    /// time, vectorized along k. C(i, j) is <c>c[i·ldc + j]</c>, or <c>c[j·ldc + i]</c> when
+    /// C(i, j) = alpha·Σp A[i·lda + p]·B[j·ldb + p] + beta·C(i, j): dot products of rows, two rows by four
+    /// columns at a time, vectorized along k. C(i, j) is <c>c[i·ldc + j]</c>, or <c>c[j·ldc + i]</c> when
     /// <paramref name="transposedC"/>.
     /// </summary>
     public static void Dots<T>(int m, int n, int k, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, bool transposedC,
