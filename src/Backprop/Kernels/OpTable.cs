@@ -21,36 +21,29 @@ internal interface IOpRow
     DTypeSet Takes { get; }
 }
 
-/// <summary>One elementwise kernel of one input: which dtypes it takes and how the CPU runs it.</summary>
-internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, Func<ICpuUnary> MakeCpu) : IOpRow
+/// <summary>A row's CPU operator, made on first use (see <see cref="OpTable"/>).</summary>
+internal abstract record CpuOperatorRow<TCpu>(Func<TCpu> MakeCpu) where TCpu : class
 {
-    private ICpuUnary? _cpu;
+    private TCpu? _cpu;
 
-    /// <summary>The CPU operator, made on first use (see <see cref="OpTable"/>).</summary>
-    public ICpuUnary Cpu => _cpu ??= MakeCpu();
+    /// <summary>The CPU operator.</summary>
+    public TCpu Cpu => _cpu ??= MakeCpu();
 }
+
+/// <summary>One elementwise kernel of one input: which dtypes it takes and how the CPU runs it.</summary>
+internal sealed record UnaryRow(UnaryKernel Kernel, DTypeSet Takes, Func<ICpuUnary> MakeCpu)
+    : CpuOperatorRow<ICpuUnary>(MakeCpu), IOpRow;
 
 /// <summary>One reduction kernel: which dtypes it takes and how the CPU runs it.</summary>
-internal sealed record ReduceRow(ReduceKernel Kernel, DTypeSet Takes, Func<ICpuReduce> MakeCpu) : IOpRow
-{
-    private ICpuReduce? _cpu;
-
-    /// <summary>The CPU operator, made on first use (see <see cref="OpTable"/>).</summary>
-    public ICpuReduce Cpu => _cpu ??= MakeCpu();
-}
+internal sealed record ReduceRow(ReduceKernel Kernel, DTypeSet Takes, Func<ICpuReduce> MakeCpu)
+    : CpuOperatorRow<ICpuReduce>(MakeCpu), IOpRow;
 
 /// <summary>
 /// One elementwise kernel of two inputs: which dtypes it takes (its inputs'), whether it writes Bool (a
 /// comparison), and how the CPU runs it.
 /// </summary>
 internal sealed record BinaryRow(BinaryKernel Kernel, DTypeSet Takes, bool WritesBool, Func<ICpuBinary> MakeCpu)
-    : IOpRow
-{
-    private ICpuBinary? _cpu;
-
-    /// <summary>The CPU operator, made on first use (see <see cref="OpTable"/>).</summary>
-    public ICpuBinary Cpu => _cpu ??= MakeCpu();
-}
+    : CpuOperatorRow<ICpuBinary>(MakeCpu), IOpRow;
 
 /// <summary>
 /// The elementwise and reduction kernels, one row each, as <c>Scalar/Gates.cs</c> is for gates: the kernel, the
